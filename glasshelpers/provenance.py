@@ -1,0 +1,89 @@
+"""Provenance of generated data: parameter hashes, code version, atomic writes.
+
+Every product is written under a temporary name and renamed when complete, and carries
+a ``meta`` record (parameters + code version) that later runs compare against.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from . import __version__
+
+
+class StaleDataError(RuntimeError):
+    """Data on disk were made with other parameters than the ones requested."""
+
+
+def params_hash(params: dict) -> str:
+    """Short, stable hash of a JSON-serialisable parameter dict (key order does not matter)."""
+    blob = json.dumps(params, sort_keys=True, default=float).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def code_version() -> str:
+    """Package version plus the git commit when run from a checkout (``+dirty`` if modified)."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        rev = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=5)
+        if rev.returncode != 0:
+            return __version__
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return f"{__version__}+g{rev.stdout.strip()}{'.dirty' if dirty else ''}"
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike):
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_json(path, obj) -> None:
+    """Write JSON atomically."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "w") as fh:
+            json.dump(obj, fh, indent=2, sort_keys=True, default=float)
+
+
+def read_json(path):
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def check_meta(meta_path, params: dict, what: str) -> bool:
+    """Compare a product's stored parameters with the requested ones.
+
+    Returns True when the product exists and matches (nothing to do), False when it
+    does not exist; raises StaleDataError when it exists with other parameters.
+    """
+    meta_path = Path(meta_path)
+    if not meta_path.exists():
+        return False
+    meta = read_json(meta_path)
+    if meta.get("params_hash") != params_hash(params):
+        raise StaleDataError(
+            f"{what} at {meta_path.parent} was made with other parameters "
+            f"(stored hash {meta.get('params_hash')}, requested {params_hash(params)}). "
+            f"Delete that folder or choose another profile/data root; nothing was overwritten."
+        )
+    return True
