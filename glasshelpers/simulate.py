@@ -1,0 +1,309 @@
+"""The simulation protocol of SPEC.md section 1, resumable and engine-agnostic.
+
+1. ``run_seed``: random start -> soft-then-LJ minimisation -> ``seed_time`` at T = 0.45.
+2. ``run_temperature``: the seed's final configuration -> fresh velocities at T ->
+   ``equil_time`` of NVT -> production, one frame per tau, ``production_time + 1``
+   frames (t = 0, 1, ..., production_time).
+
+Each run lives in ``data/<profile>/sim/<seed|T0.450>/``. While it runs, everything is in
+``work/`` (partial GSD, checkpoints, partial log); finished products (``traj.gsd`` or
+``seed.gsd``, ``thermo.csv``) are renamed into place and ``meta.json`` (parameters, their
+hash, code version, timings) is written last: its presence means "done". A killed run
+restarts from its last checkpoint; a finished run is not redone; a folder made with other
+parameters raises StaleDataError instead of being reused or overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import time
+from pathlib import Path
+
+import gsd.hoomd
+import numpy as np
+from tqdm import tqdm
+
+from .engines import check_engine, get_engine
+from .model import KASystem, random_configuration
+from .profiles import (check_temperature, load_profile, production_time, profile_dir,
+                       steps_per_tau, temperature_tag)
+from .provenance import (StaleDataError, check_meta, code_version, params_hash, read_json,
+                         write_json)
+from .trajectory import (make_frame, n_frames, read_configuration, read_thermo, truncate_gsd,
+                         write_configuration, write_thermo)
+
+
+class MissingDataError(FileNotFoundError):
+    """A product a stage needs has not been made yet."""
+
+
+class _Interrupted(Exception):
+    """Raised by the test hook that simulates a killed run."""
+
+
+# ----------------------------------------------------------------------------- params
+def _engine_params(profile):
+    return {k: profile["engine"][k] for k in ("name", "dt", "tau_thermostat")}
+
+
+def seed_params(profile: dict) -> dict:
+    """Everything that determines the seed configuration."""
+    p = profile["protocol"]
+    return {"stage": "seed", "model": dict(profile["model"]), "engine": _engine_params(profile),
+            "seed_temperature": float(p["seed_temperature"]), "seed_time": int(p["seed_time"]),
+            "seed": int(profile["seed"])}
+
+
+def temperature_params(profile: dict, temperature: float) -> dict:
+    """Everything that determines the trajectory at ``temperature``."""
+    T = check_temperature(temperature)
+    p = profile["protocol"]
+    return {"stage": "production", "seed_run": params_hash(seed_params(profile)),
+            "model": dict(profile["model"]), "engine": _engine_params(profile),
+            "temperature": round(T, 6), "equil_time": int(p["equil_time"]),
+            "production_time": production_time(profile, T), "seed": int(profile["seed"])}
+
+
+def seed_dir(profile: dict) -> Path:
+    return profile_dir(profile) / "sim" / "seed"
+
+
+def temperature_dir(profile: dict, temperature: float) -> Path:
+    return profile_dir(profile) / "sim" / temperature_tag(temperature)
+
+
+def trajectory_path(profile: dict, temperature: float) -> Path:
+    """The finished trajectory at ``temperature``; MissingDataError if not made yet."""
+    d = temperature_dir(profile, temperature)
+    check_meta(d / "meta.json", temperature_params(profile, temperature), "trajectory")
+    path = d / "traj.gsd"
+    if not (d / "meta.json").exists() or not path.exists():
+        raise MissingDataError(
+            f"no finished trajectory for profile {profile['name']!r} at T = {temperature}: "
+            f"run the simulation stage first (make workflow PROFILE={profile['name']})")
+    return path
+
+
+def _derived_seed(base: int, *keys) -> int:
+    return int(np.random.SeedSequence([int(base)] + [int(k) for k in keys]).generate_state(1)[0] % 2**31)
+
+
+def default_threads() -> int:
+    return int(os.environ.get("GLASSBOOK_THREADS", os.cpu_count() or 1))
+
+
+# -------------------------------------------------------------------------- run folder
+class _RunDir:
+    """A run folder: ``meta.json`` when done, ``work/`` while in progress."""
+
+    def __init__(self, path: Path, params: dict, what: str):
+        self.path = Path(path)
+        self.work = self.path / "work"
+        self.params = params
+        self.what = what
+
+    def done(self) -> bool:
+        return check_meta(self.path / "meta.json", self.params, self.what)
+
+    def prepare(self) -> dict | None:
+        """Create ``work/`` or validate the one there; return the last checkpoint or None."""
+        pfile = self.work / "params.json"
+        if self.work.exists() and pfile.exists():
+            stored = read_json(pfile)
+            if stored.get("params_hash") != params_hash(self.params):
+                raise StaleDataError(
+                    f"an interrupted {self.what} in {self.work} was started with other parameters; "
+                    f"delete {self.work} to start over (nothing was overwritten)")
+        else:
+            self.work.mkdir(parents=True, exist_ok=True)
+            write_json(pfile, {"params": self.params, "params_hash": params_hash(self.params)})
+        ck = self.work / "checkpoint.json"
+        return read_json(ck) if ck.exists() else None
+
+    def save_checkpoint(self, engine, frames: int, thermo_rows: list, gsd_file=None):
+        if gsd_file is not None:
+            gsd_file.flush()
+        step = engine.step
+        restart = self.work / f"checkpoint-{step}.restart"
+        tmp = self.work / f".checkpoint-{step}.part"
+        engine.save_checkpoint(tmp)
+        os.replace(tmp, restart)
+        write_thermo(self.work / ".thermo.part", thermo_rows)
+        os.replace(self.work / ".thermo.part", self.work / "thermo.partial.csv")
+        write_json(self.work / "checkpoint.json",
+                   {"step": step, "frames": frames, "restart": restart.name, "thermo_rows": len(thermo_rows)})
+        for old in self.work.glob("checkpoint-*.restart"):
+            if old.name != restart.name:
+                old.unlink()
+
+    def resume_thermo(self, ck: dict) -> list:
+        rows = read_thermo(self.work / "thermo.partial.csv")
+        return rows[: ck["thermo_rows"]]
+
+    def finish(self, products: dict, extra_meta: dict):
+        """Move finished products into place and write meta.json last."""
+        for src, dst in products.items():
+            os.replace(src, self.path / dst)
+        meta = {"params": self.params, "params_hash": params_hash(self.params),
+                "code_version": code_version(), **extra_meta}
+        write_json(self.path / "meta.json", meta)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def _progress(total, initial, desc, enabled):
+    return tqdm(total=total, initial=initial, unit="tau", desc=desc, disable=not enabled,
+                mininterval=2.0, dynamic_ncols=True)
+
+
+def _run_logged(engine, rd, phase, until_step, spt, ck_every, rows, bar, time_zero, interrupt=None):
+    """Advance to ``until_step`` in 1-tau chunks, logging thermo, checkpointing every ``ck_every`` tau."""
+    t0, s0 = time.perf_counter(), engine.step
+    while engine.step < until_step:
+        n = min(spt, until_step - engine.step)
+        engine.run(n)
+        th = engine.thermo()
+        rows.append({"phase": phase, "step": engine.step,
+                     "time": (engine.step - time_zero) / spt, **th})
+        bar.update(n / spt)
+        elapsed = time.perf_counter() - t0
+        if elapsed > 0:
+            bar.set_postfix(steps_per_s=f"{(engine.step - s0) / elapsed:.0f}", refresh=False)
+        if engine.step % (ck_every * spt) == 0 or engine.step == until_step:
+            rd.save_checkpoint(engine, 0, rows)
+        if interrupt is not None and engine.step >= interrupt:
+            raise _Interrupted(phase)
+
+
+# -------------------------------------------------------------------------------- seed
+def run_seed(profile: dict, threads: int | None = None, progress: bool = True) -> Path:
+    """Make (or reuse) the seed configuration: random start, minimisation, ``seed_time`` at T_seed.
+
+    Returns the folder holding ``seed.gsd`` (final positions, images and velocities).
+    """
+    params = seed_params(profile)
+    rd = _RunDir(seed_dir(profile), params, "seed run")
+    if rd.done():
+        return rd.path
+    check_engine(params["engine"]["name"])
+    ck = rd.prepare()
+    spt = steps_per_tau(profile)
+    prot = profile["protocol"]
+    T, tau = float(prot["seed_temperature"]), float(profile["engine"]["tau_thermostat"])
+    system = KASystem(profile["model"]["n_particles"], profile["model"]["density"])
+    wall = time.perf_counter()
+    with get_engine(params["engine"]["name"], profile["engine"]["dt"], threads or default_threads()) as eng:
+        if ck is None:
+            x, types, L = random_configuration(system, _derived_seed(profile["seed"], 0))
+            eng.load(x, types, L)
+            eng.minimize()
+            eng.thermalize(T, _derived_seed(profile["seed"], 1))
+            eng.set_nvt(T, tau)
+            rows = [{"phase": "minimised", "step": 0, "time": 0.0, **eng.thermo()}]
+        else:
+            eng.load_checkpoint(rd.work / ck["restart"], T, tau)
+            rows = rd.resume_thermo(ck)
+        total = int(prot["seed_time"]) * spt
+        with _progress(prot["seed_time"], eng.step / spt, f"seed T={T:g}", progress) as bar:
+            _run_logged(eng, rd, "seed", total, spt, int(prot["checkpoint_every"]), rows, bar, 0)
+        write_configuration(rd.work / "seed.gsd", eng.state())
+    write_thermo(rd.work / "thermo.csv", rows)
+    rd.finish({rd.work / "seed.gsd": "seed.gsd", rd.work / "thermo.csv": "thermo.csv"},
+              {"wall_time_s": time.perf_counter() - wall, "n_particles": system.n_particles})
+    return rd.path
+
+
+# ------------------------------------------------------------------------ temperature
+def run_temperature(profile: dict, temperature: float, threads: int | None = None,
+                    progress: bool = True, _interrupt_at_step: int | None = None) -> Path:
+    """Equilibrate from the seed and record the production trajectory at ``temperature``.
+
+    Returns the folder holding ``traj.gsd``, ``thermo.csv`` and ``meta.json``.
+    """
+    T = check_temperature(temperature)
+    params = temperature_params(profile, T)
+    rd = _RunDir(temperature_dir(profile, T), params, f"trajectory at T = {T}")
+    if rd.done():
+        return rd.path
+    check_engine(params["engine"]["name"])
+    sdir = seed_dir(profile)
+    if not check_meta(sdir / "meta.json", seed_params(profile), "seed run"):
+        raise MissingDataError(f"the seed configuration of profile {profile['name']!r} is missing "
+                               f"({sdir}): run run_seed first (the workflow does)")
+    ck = rd.prepare()
+    spt = steps_per_tau(profile)
+    tau = float(profile["engine"]["tau_thermostat"])
+    ck_every = int(profile["protocol"]["checkpoint_every"])
+    equil = params["equil_time"] * spt
+    n_total = params["production_time"] + 1
+    part = rd.work / "traj.gsd.part"
+    wall = time.perf_counter()
+    with get_engine(params["engine"]["name"], profile["engine"]["dt"], threads or default_threads()) as eng:
+        if ck is None:
+            cfg = read_configuration(sdir / "seed.gsd")
+            eng.load(cfg["positions"], cfg["types"], cfg["box_length"])
+            eng.thermalize(T, _derived_seed(profile["seed"], 2, round(T * 1e6)))
+            eng.set_nvt(T, tau)
+            rows, frames = [{"phase": "start", "step": 0, "time": -params["equil_time"], **eng.thermo()}], 0
+            if part.exists():
+                part.unlink()
+        else:
+            eng.load_checkpoint(rd.work / ck["restart"], T, tau)
+            rows, frames = rd.resume_thermo(ck), ck["frames"]
+            if part.exists() and n_frames(part) != frames:
+                truncate_gsd(part, frames)
+        total_tau = params["equil_time"] + params["production_time"]
+        with _progress(total_tau, eng.step / spt, f"T={T:g}", progress) as bar:
+            _run_logged(eng, rd, "equilibration", equil, spt, ck_every, rows, bar, equil, _interrupt_at_step)
+            with gsd.hoomd.open(os.fspath(part), mode="a" if frames else "w") as traj:
+                if frames == 0:
+                    traj.append(make_frame(eng.state(), 0.0))
+                    if rows and rows[-1]["step"] == eng.step:
+                        rows.pop()  # the end of equilibration is production frame 0
+                    rows.append({"phase": "production", "step": eng.step, "time": 0.0, **eng.thermo()})
+                    frames = 1
+                t0, s0 = time.perf_counter(), eng.step
+                while frames < n_total:
+                    eng.run(spt)
+                    traj.append(make_frame(eng.state(), float(frames)))
+                    rows.append({"phase": "production", "step": eng.step, "time": float(frames), **eng.thermo()})
+                    frames += 1
+                    bar.update(1)
+                    bar.set_postfix(steps_per_s=f"{(eng.step - s0) / max(time.perf_counter() - t0, 1e-9):.0f}",
+                                    refresh=False)
+                    if (frames - 1) % ck_every == 0 or frames == n_total:
+                        rd.save_checkpoint(eng, frames, rows, traj)
+                    if _interrupt_at_step is not None and eng.step >= _interrupt_at_step:
+                        raise _Interrupted("production")
+    write_thermo(rd.work / "thermo.csv", rows)
+    rd.finish({part: "traj.gsd", rd.work / "thermo.csv": "thermo.csv"},
+              {"wall_time_s": time.perf_counter() - wall, "n_frames": n_total,
+               "frame_interval_tau": 1.0})
+    return rd.path
+
+
+# -------------------------------------------------------------------------------- CLI
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m glasshelpers.simulate",
+                                 description="Run the seed or one temperature of a profile.")
+    ap.add_argument("what", choices=["seed", "temperature"])
+    ap.add_argument("--profile", default="demo")
+    ap.add_argument("--temperature", type=float)
+    ap.add_argument("--engine", help="override the profile's engine (lammps or hoomd)")
+    ap.add_argument("--threads", type=int)
+    ap.add_argument("--no-progress", action="store_true")
+    args = ap.parse_args(argv)
+    overrides = {"engine": {"name": args.engine}} if args.engine else None
+    profile = load_profile(args.profile, overrides)
+    if args.what == "seed":
+        out = run_seed(profile, args.threads, not args.no_progress)
+    else:
+        if args.temperature is None:
+            ap.error("--temperature is required")
+        out = run_temperature(profile, args.temperature, args.threads, not args.no_progress)
+    print(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""The resumable simulation protocol and the GSD products it writes."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import requires_lammps
+from glasshelpers import simulate
+from glasshelpers.profiles import ProfileError, load_profile
+from glasshelpers.provenance import StaleDataError
+from glasshelpers.trajectory import read_steps, read_thermo, read_unwrapped
+
+pytestmark = requires_lammps
+
+
+@pytest.fixture
+def seeded(data_root, small_profile):
+    simulate.run_seed(small_profile, threads=1, progress=False)
+    return small_profile
+
+
+def test_trajectory_content(seeded):
+    p = seeded
+    out = simulate.run_temperature(p, 1.0, threads=1, progress=False)
+    traj = read_unwrapped(out / "traj.gsd")
+    steps = traj["steps"]
+    assert len(steps) == 12 + 1
+    assert np.all(np.diff(steps) == 200)                    # exactly 1 tau = 200 steps of 0.005
+    assert steps[0] == 2 * 200                              # after 2 tau of equilibration
+    types = traj["types"]
+    assert (types == 0).sum() == 400 and (types == 1).sum() == 100
+    L = traj["box_length"]
+    assert 500 / L ** 3 == pytest.approx(1.2, rel=1e-6)
+    # unwrapped displacements between frames are physical (no jumps of a box length)...
+    d = np.linalg.norm(np.diff(traj["positions"], axis=0), axis=2)
+    assert d.max() < L / 4
+    # ...while some particles did cross the periodic faces (image flags in use)
+    import gsd.hoomd
+    with gsd.hoomd.open(str(out / "traj.gsd")) as f:
+        images = np.array([fr.particles.image for fr in f])
+        wrapped = np.array([fr.particles.position for fr in f])
+    crossed = np.any(images[1:] != images[:-1], axis=2)
+    assert crossed.sum() > 0
+    jump = np.linalg.norm(np.diff(wrapped, axis=0), axis=2)
+    assert jump[crossed].min() > L / 2 and d[crossed].max() < L / 4
+    assert wrapped.min() >= -L / 2 and wrapped.max() <= L / 2
+    thermo = read_thermo(out / "thermo.csv")
+    prod = [r for r in thermo if r["phase"] == "production"]
+    assert [r["time"] for r in prod] == list(range(13))
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["params"]["temperature"] == 1.0 and meta["n_frames"] == 13
+    assert meta["code_version"].startswith("0.")
+    assert not (out / "work").exists()
+
+
+@pytest.mark.parametrize("interrupt_at", [1 * 200 + 50, 2 * 200 + 7 * 200])
+def test_resume_after_interruption_is_continuous(seeded, interrupt_at):
+    """Interrupted in equilibration, or in production between two checkpoints (the
+    partial GSD then holds frames newer than the checkpoint, which must be dropped)."""
+    p = seeded
+    with pytest.raises(simulate._Interrupted):
+        simulate.run_temperature(p, 0.8, threads=1, progress=False, _interrupt_at_step=interrupt_at)
+    work = simulate.temperature_dir(p, 0.8) / "work"
+    assert work.exists() and not (work.parent / "meta.json").exists()
+    out = simulate.run_temperature(p, 0.8, threads=1, progress=False)
+    steps = read_steps(out / "traj.gsd")
+    assert np.array_equal(steps, 400 + 200 * np.arange(13))
+    thermo = read_thermo(out / "thermo.csv")
+    tsteps = [r["step"] for r in thermo]
+    assert tsteps == sorted(set(tsteps))                    # no duplicate or missing rows
+    assert len([r for r in thermo if r["phase"] == "production"]) == 13
+    # identical to an uninterrupted run up to the last checkpoint
+    ref_profile = load_profile("tiny", {**{k: p[k] for k in ("model", "protocol")}, "name": "unit_ref"})
+    simulate.run_seed(ref_profile, threads=1, progress=False)
+    ref = simulate.run_temperature(ref_profile, 0.8, threads=1, progress=False)
+    a = read_unwrapped(out / "traj.gsd")["positions"]
+    b = read_unwrapped(ref / "traj.gsd")["positions"]
+    assert a.shape == b.shape
+    assert np.abs(a[:5] - b[:5]).max() < 1e-5
+
+
+def test_finished_run_is_reused_and_changed_params_refused(seeded):
+    p = seeded
+    out = simulate.run_temperature(p, 1.0, threads=1, progress=False)
+    mtime = (out / "meta.json").stat().st_mtime_ns
+    assert simulate.run_temperature(p, 1.0, threads=1, progress=False) == out
+    assert (out / "meta.json").stat().st_mtime_ns == mtime
+    changed = load_profile("tiny", {**{k: p[k] for k in ("model", "name")},
+                                    "protocol": {**p["protocol"], "production_time": 20}})
+    with pytest.raises(StaleDataError, match="other parameters"):
+        simulate.run_temperature(changed, 1.0, threads=1, progress=False)
+    with pytest.raises(StaleDataError):
+        simulate.trajectory_path(changed, 1.0)
+
+
+def test_missing_seed_and_bad_input(data_root, small_profile):
+    with pytest.raises(simulate.MissingDataError, match="seed"):
+        simulate.run_temperature(small_profile, 1.0, progress=False)
+    with pytest.raises(simulate.MissingDataError):
+        simulate.trajectory_path(small_profile, 1.0)
+    with pytest.raises(ProfileError, match="positive"):
+        simulate.run_temperature(small_profile, 0.0, progress=False)
+    with pytest.raises(ProfileError, match="positive"):
+        simulate.run_temperature(small_profile, -1, progress=False)
+    assert not data_root.exists() or not any(data_root.rglob("traj.gsd*"))
+
+
+def test_missing_engine_is_reported_before_work(data_root, small_profile, monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_hoomd(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0 and name.split(".")[0] == "hoomd":
+            raise ImportError("No module named 'hoomd'")
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(builtins, "__import__", no_hoomd)
+    p = load_profile("tiny", {**{k: small_profile[k] for k in ("model", "protocol", "name")},
+                              "engine": {"name": "hoomd"}})
+    from glasshelpers.engines import EngineUnavailable
+    with pytest.raises(EngineUnavailable, match="conda-forge"):
+        simulate.run_seed(p, progress=False)
+    assert not data_root.exists() or not any(data_root.rglob("*.gsd*"))
+
+
+def test_profile_errors():
+    with pytest.raises(ProfileError, match="unknown profile"):
+        load_profile("nonexistent")
+    with pytest.raises(ProfileError, match="80:20|0.8:0.2"):
+        load_profile("tiny", {"model": {"n_particles": 7}})
+    with pytest.raises(ProfileError, match="engine"):
+        load_profile("tiny", {"engine": {"name": "gromacs"}})
+    with pytest.raises(ProfileError, match="dt"):
+        load_profile("tiny", {"engine": {"dt": 0.003}})
+    with pytest.raises(ProfileError, match="temperature"):
+        load_profile("tiny", {"temperatures": [0.45, -0.1]})
+    for name in ("tiny", "demo", "paper"):
+        assert load_profile(name)["name"] == name
+    assert load_profile("paper")["model"]["n_particles"] == 4096
