@@ -138,3 +138,43 @@ def test_profile_errors():
     for name in ("tiny", "demo", "paper"):
         assert load_profile(name)["name"] == name
     assert load_profile("paper")["model"]["n_particles"] == 4096
+
+
+def test_sigkill_mid_production_then_resume(data_root, small_profile, tmp_path):
+    """A real kill -9 of the CLI process in production, then a rerun: the trajectory is
+    complete and continuous."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import yaml
+
+    prof = dict(small_profile, name="killtest")
+    prof["protocol"] = {**prof["protocol"], "production_time": 60, "checkpoint_every": 5}
+    path = tmp_path / "killtest.yaml"
+    path.write_text(yaml.safe_dump(prof))
+    env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
+    cmd = [sys.executable, "-m", "glasshelpers.simulate"]
+    subprocess.run(cmd + ["seed", "--profile", str(path), "--threads", "1", "--no-progress"],
+                   env=env, check=True, capture_output=True)
+    proc = subprocess.Popen(cmd + ["temperature", "--profile", str(path), "--temperature", "1.0",
+                                   "--threads", "1", "--no-progress"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    work = data_root / "killtest" / "sim" / "T1.000" / "work"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        ck = work / "checkpoint.json"
+        if ck.exists() and json.loads(ck.read_text())["frames"] >= 12:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (work.parent / "meta.json").exists(), "run finished before it could be killed"
+    subprocess.run(cmd + ["temperature", "--profile", str(path), "--temperature", "1.0",
+                          "--threads", "1", "--no-progress"], env=env, check=True, capture_output=True)
+    steps = read_steps(work.parent / "traj.gsd")
+    assert np.array_equal(steps, 400 + 200 * np.arange(61))
+    prod = [r for r in read_thermo(work.parent / "thermo.csv") if r["phase"] == "production"]
+    assert [r["time"] for r in prod] == list(range(61))
