@@ -1,0 +1,632 @@
+"""Assemble the HTML book from executed notebooks.
+
+Usage::
+
+    python -m glasshelpers.book build --profile demo
+
+The workflow (Snakemake driving papermill) leaves executed notebooks in
+``data/<profile>/notebooks/`` (``01_simulation_T0.450.ipynb`` once per temperature,
+``02_features.ipynb`` ... ``07_appendix.ipynb`` once per profile). This module
+
+1. checks that every expected executed notebook is there (naming the missing ones);
+2. copies them into ``book/generated/``, where each copy gets papermill's injected
+   parameters cell hidden (found by its ``injected-parameters`` tag, never by position)
+   and a small provenance box (profile, parameters, code version) near the top; a
+   notebook holding an error output fails the build;
+3. draws the data-flow diagram of the landing page and writes the body of the
+   "Paper vs. this reproduction" chapter from ``data/<profile>/results/*.csv``;
+4. makes sure MathJax 3 is served from the book itself (``book/_static/mathjax/``,
+   unpacked from the npm package ``mathjax``, tarball cached in ``~/.cache/glassbook``);
+5. runs ``jupyter-book build . -W -n --keep-going`` (any warning fails) and prints where
+   the book is and how to open it.
+
+Notebook transformations are pure functions on notebook dicts (nbformat JSON), so they
+are unit-tested without a build.
+
+Results convention for the comparison chapter: ``data/<profile>/results/<key>.csv`` and
+optionally ``data/<profile>/figures/<key>.png`` for key in ``fig1`` ... ``fig9``,
+``table1``. A CSV with a ``verdict`` column contributes its verdicts to the summary
+table; any CSV is shown (first rows) under its figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import csv
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+PER_TEMPERATURE_STEM = "01_simulation"
+STAGE_STEMS = (
+    "02_features",
+    "03_labels",
+    "04_fluid_classification",
+    "05_transfer_learning",
+    "06_kramers",
+    "07_appendix",
+)
+
+INJECTED_TAG = "injected-parameters"      # papermill's cell with the -p values
+PARAMETERS_TAG = "parameters"             # the notebook's own defaults
+PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
+PROVENANCE_TAG = "glassbook-provenance"
+
+MATHJAX_VERSION = "3.2.2"
+# npm's dist.integrity for mathjax@3.2.2 (checked after every download).
+MATHJAX_INTEGRITY = ("sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/"
+                     "FEsPsjKPZGJvtRZM1vO+geW0OhGw==")
+MATHJAX_ENTRY = "tex-mml-chtml.js"
+# What the CHTML TeX component loads at run time: fonts, autoloaded TeX extensions,
+# the menu and the assistive-MathML module the menu switches on by default.
+_MATHJAX_KEEP = (
+    f"es5/{MATHJAX_ENTRY}",
+    "es5/output/chtml/fonts/woff-v2/",
+    "es5/input/tex/extensions/",
+    "es5/a11y/",
+    "es5/ui/",
+    "LICENSE",
+)
+
+
+class BookBuildError(RuntimeError):
+    """The book cannot be built (missing inputs, failed notebooks, build warnings)."""
+
+
+# --------------------------------------------------------------------------------------
+# Which notebooks a profile needs
+# --------------------------------------------------------------------------------------
+
+def expected_notebooks(temperatures) -> list[str]:
+    """File names of the executed notebooks a profile with these temperatures produces."""
+    from .profiles import temperature_tag
+
+    names = [f"{PER_TEMPERATURE_STEM}_{temperature_tag(T)}.ipynb" for T in sorted(temperatures)]
+    return names + [f"{stem}.ipynb" for stem in STAGE_STEMS]
+
+
+def missing_notebooks(nb_dir: os.PathLike, temperatures) -> list[str]:
+    nb_dir = Path(nb_dir)
+    return [name for name in expected_notebooks(temperatures) if not (nb_dir / name).is_file()]
+
+
+# --------------------------------------------------------------------------------------
+# Pure notebook transformations (dict in, new dict out)
+# --------------------------------------------------------------------------------------
+
+def _tags(cell: dict) -> list:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def _add_tags(cell: dict, *tags: str) -> None:
+    meta = cell.setdefault("metadata", {})
+    have = meta.setdefault("tags", [])
+    for tag in tags:
+        if tag not in have:
+            have.append(tag)
+
+
+def hide_parameter_cells(nb: dict) -> dict:
+    """Return a copy of ``nb`` whose parameter cells are hidden on the rendered page.
+
+    Papermill's injected cell (tag ``injected-parameters``) is removed from the page
+    (``remove-cell``); the notebook's default ``parameters`` cell keeps a collapsed
+    input (``hide-input``). Cells are found by tag, wherever they are.
+    """
+    out = copy.deepcopy(nb)
+    for cell in out.get("cells", []):
+        tags = _tags(cell)
+        if INJECTED_TAG in tags:
+            _add_tags(cell, "remove-cell")
+        elif PARAMETERS_TAG in tags:
+            _add_tags(cell, "hide-input")
+    return out
+
+
+def papermill_parameters(nb: dict) -> dict:
+    """The parameters papermill injected (``metadata.papermill.parameters``)."""
+    return dict(nb.get("metadata", {}).get("papermill", {}).get("parameters", {}) or {})
+
+
+def _code(value) -> str:
+    text = repr(value).replace("`", "'")
+    return f"`{text}`"
+
+
+def _cli_value(key: str, value) -> str:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return f"-p {key} {shlex.quote(str(value))}"
+    return "-y " + shlex.quote(f"{key}: {json.dumps(value)}")
+
+
+def provenance_markdown(nb: dict, profile: str, code_version: str, source_name: str | None = None) -> str:
+    """Markdown of the provenance box: profile, parameters, code version, run time."""
+    meta = nb.get("metadata", {})
+    pm = meta.get("papermill", {}) or {}
+    params = papermill_parameters(nb)
+    recorded = (meta.get("glassbook") or {}).get("code_version")
+    version = f"`{recorded}`" if recorded else f"`{code_version}` (the book build's; the run did not record its own)"
+    lines = [":::{admonition} How this page was made", ":class: note", ""]
+    when = ""
+    if pm.get("end_time"):
+        when = f" · executed {pm['end_time'][:19].replace('T', ' ')} UTC"
+        if pm.get("duration") is not None:
+            when += f" in {float(pm['duration']):.0f} s"
+    lines.append(f"Profile **`{profile}`** · code version {version}{when}.")
+    lines.append("")
+    if params:
+        lines += ["| parameter | value |", "|---|---|"]
+        lines += [f"| `{k}` | {_code(v)} |" for k, v in params.items()]
+        lines.append("")
+        if source_name:
+            cli = " ".join(_cli_value(k, v) for k, v in params.items())
+            lines.append(f"Papermill injected these values (its cell is hidden below). "
+                         f"To re-run: `papermill notebooks/{source_name} out.ipynb {cli}`; "
+                         "see {doc}`/book/rerun`.")
+    else:
+        lines.append("No papermill parameters recorded: the notebook's defaults were used.")
+    lines.append(":::")
+    return "\n".join(lines)
+
+
+def add_provenance_cell(nb: dict, profile: str, code_version: str, source_name: str | None = None) -> dict:
+    """Return a copy with a provenance markdown cell near the top.
+
+    It goes right after the title cell when the first cell is a markdown cell opening
+    with a level-1 heading (so the page title stays the notebook's), else first.
+    Any earlier provenance cell (tag ``glassbook-provenance``) is replaced.
+    """
+    out = copy.deepcopy(nb)
+    cells = [c for c in out.get("cells", []) if PROVENANCE_TAG not in _tags(c)]
+    cell = {
+        "cell_type": "markdown",
+        "id": "glassbook-provenance",
+        "metadata": {"tags": [PROVENANCE_TAG]},
+        "source": provenance_markdown(out, profile, code_version, source_name),
+    }
+    first = cells[0] if cells else None
+    at = 0
+    if first is not None and first.get("cell_type") == "markdown":
+        src = first.get("source", "")
+        src = "".join(src) if isinstance(src, list) else src
+        if src.lstrip().startswith("# "):
+            at = 1
+    cells.insert(at, cell)
+    out["cells"] = cells
+    return out
+
+
+def error_outputs(nb: dict) -> list[str]:
+    """Human-readable descriptions of every sign that the notebook failed.
+
+    Error outputs, papermill's exception flag, its error-cell tag, and cells papermill
+    marked failed or never ran. An empty list means the notebook ran cleanly.
+    """
+    problems = []
+    if (nb.get("metadata", {}).get("papermill", {}) or {}).get("exception"):
+        problems.append("papermill recorded an exception for this notebook")
+    for i, cell in enumerate(nb.get("cells", [])):
+        if PAPERMILL_ERROR_TAG in _tags(cell):
+            problems.append(f"cell {i}: papermill error banner")
+        status = (cell.get("metadata", {}).get("papermill", {}) or {}).get("status")
+        if cell.get("cell_type") == "code" and status in ("failed", "pending", "running"):
+            problems.append(f"cell {i}: papermill status {status!r}")
+        for out in cell.get("outputs", []) or []:
+            if out.get("output_type") == "error":
+                problems.append(f"cell {i}: {out.get('ename', 'Error')}: {out.get('evalue', '')}".rstrip(": "))
+    return problems
+
+
+def prepare_notebook(nb: dict, profile: str, code_version: str, source_name: str | None = None) -> dict:
+    """Everything the book does to an executed notebook (raises on error outputs)."""
+    problems = error_outputs(nb)
+    if problems:
+        raise BookBuildError("notebook has errors: " + "; ".join(problems))
+    return add_provenance_cell(hide_parameter_cells(nb), profile, code_version, source_name)
+
+
+def source_notebook_name(executed_name: str) -> str:
+    """``01_simulation_T0.450.ipynb`` -> ``01_simulation.ipynb`` (others unchanged)."""
+    if executed_name.startswith(PER_TEMPERATURE_STEM + "_T"):
+        return PER_TEMPERATURE_STEM + ".ipynb"
+    return executed_name
+
+
+# --------------------------------------------------------------------------------------
+# Steps with side effects
+# --------------------------------------------------------------------------------------
+
+def copy_notebooks(nb_dir: os.PathLike, dest: os.PathLike, names, profile: str, code_version: str) -> list[Path]:
+    """Prepare and write each executed notebook into ``dest``; fail listing every bad one."""
+    nb_dir, dest = Path(nb_dir), Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    written, failures = [], []
+    for name in names:
+        with open(nb_dir / name) as fh:
+            nb = json.load(fh)
+        try:
+            nb = prepare_notebook(nb, profile, code_version, source_notebook_name(name))
+        except BookBuildError as err:
+            failures.append(f"{nb_dir / name}: {err}")
+            continue
+        with open(dest / name, "w") as fh:
+            json.dump(nb, fh, indent=1)
+        written.append(dest / name)
+    if failures:
+        raise BookBuildError("failed notebooks fail the book:\n  " + "\n  ".join(failures))
+    return written
+
+
+def fallback_data_flow_diagram(ax=None):
+    """A plain box-and-arrow sketch of the pipeline (used until figures.py draws one)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(11, 3.2))
+    fig = ax.figure
+    boxes = {
+        "md": (0.07, 0.5, "Kob-Andersen MD\ntrajectories, T = 0.45..2.0"),
+        "feat": (0.28, 0.8, "structure features\n$G_A(r), G_B(r)$"),
+        "phop": (0.28, 0.2, "dynamics labels\n$p_{hop}$ tails"),
+        "svm": (0.50, 0.5, "linear SVMs\nsoftness $S$, fluidity $F^T$"),
+        "x": (0.71, 0.5, "$x_\\alpha$ per particle\n$P_R(x_\\alpha, T)$"),
+        "kr": (0.92, 0.5, "Kramers fits\n$\\Delta E, \\Sigma, T_0$"),
+    }
+    artists = {key: ax.text(x, y, text, ha="center", va="center", fontsize=9,
+                            bbox=dict(boxstyle="round,pad=0.4", fc="#eef3fa", ec="#35608f"))
+               for key, (x, y, text) in boxes.items()}
+    for a, b in [("md", "feat"), ("md", "phop"), ("feat", "svm"), ("phop", "svm"), ("svm", "x"), ("x", "kr")]:
+        ax.annotate("", xy=boxes[b][:2], xytext=boxes[a][:2],
+                    arrowprops=dict(arrowstyle="->", color="#35608f", shrinkA=4, shrinkB=4,
+                                    patchA=artists[a].get_bbox_patch(), patchB=artists[b].get_bbox_patch()))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    return fig
+
+
+def write_data_flow_figure(path: os.PathLike) -> Path:
+    """Save ``figures.data_flow_diagram()`` (or the fallback sketch) as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    try:
+        from .figures import data_flow_diagram
+    except ImportError:
+        data_flow_diagram = fallback_data_flow_diagram
+    fig = data_flow_diagram()
+    if not hasattr(fig, "savefig"):      # an Axes came back
+        fig = fig.figure
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def cache_dir() -> Path:
+    """Download cache: $GLASSBOOK_CACHE, else $XDG_CACHE_HOME/glassbook, else ~/.cache/glassbook."""
+    if os.environ.get("GLASSBOOK_CACHE"):
+        return Path(os.environ["GLASSBOOK_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "glassbook"
+
+
+def _integrity_ok(tarball: Path) -> bool:
+    digest = hashlib.sha512(tarball.read_bytes()).digest()
+    return "sha512-" + base64.b64encode(digest).decode() == MATHJAX_INTEGRITY
+
+
+def fetch_mathjax_tarball(cache: os.PathLike | None = None) -> Path:
+    """The npm tarball of MathJax, downloaded once with ``npm pack`` and cached."""
+    cache = Path(cache) if cache else cache_dir()
+    tarball = cache / f"mathjax-{MATHJAX_VERSION}.tgz"
+    if tarball.is_file() and _integrity_ok(tarball):
+        return tarball
+    npm = shutil.which("npm")
+    if npm is None:
+        raise BookBuildError(
+            f"MathJax is served locally and is not cached yet: install npm (Debian: apt-get install npm) "
+            f"or put the npm tarball mathjax-{MATHJAX_VERSION}.tgz into {cache}")
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        proc = subprocess.run([npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--silent"], cwd=tmp,
+                              capture_output=True, text=True)
+        got = Path(tmp) / f"mathjax-{MATHJAX_VERSION}.tgz"
+        if proc.returncode != 0 or not got.is_file():
+            raise BookBuildError(f"npm pack mathjax@{MATHJAX_VERSION} failed:\n{proc.stderr}")
+        if not _integrity_ok(got):
+            raise BookBuildError(f"downloaded mathjax-{MATHJAX_VERSION}.tgz does not match npm's integrity hash")
+        os.replace(got, tarball)
+    return tarball
+
+
+def ensure_mathjax(static_dir: os.PathLike, cache: os.PathLike | None = None) -> Path:
+    """Unpack what the book needs of MathJax into ``<static_dir>/mathjax`` (once)."""
+    target = Path(static_dir) / "mathjax"
+    stamp = target / ".version"
+    if stamp.is_file() and stamp.read_text().strip() == MATHJAX_VERSION and (target / MATHJAX_ENTRY).is_file():
+        return target / MATHJAX_ENTRY
+    tarball = fetch_mathjax_tarball(cache)
+    Path(static_dir).mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".mathjax.", dir=static_dir))
+    try:
+        with tarfile.open(tarball) as tf:
+            for member in tf.getmembers():
+                rel = member.name.removeprefix("package/")
+                if not member.isfile() or not rel.startswith(_MATHJAX_KEEP):
+                    continue
+                rel = rel.removeprefix("es5/")
+                dest = tmp / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with tf.extractfile(member) as src, open(dest, "wb") as out:
+                    shutil.copyfileobj(src, out)
+        (tmp / ".version").write_text(MATHJAX_VERSION + "\n")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return target / MATHJAX_ENTRY
+
+
+# --------------------------------------------------------------------------------------
+# "Paper vs. this reproduction": body generated from results CSVs
+# --------------------------------------------------------------------------------------
+
+# The paper's claims, in our words. `smallest` names the smallest profile expected to
+# reproduce the item; results from smaller ones are labelled as smoke tests.
+COMPARISONS = [
+    dict(key="fig1", title="Figure 1: fluid-phase classifiers at their training temperatures",
+         claim="Linear SVMs trained on the two p_hop tails at T = 1.0 to 2.0 classify their own "
+               "training sets well (five-fold CV), best near zero bias shift; the T = 0.45 softness "
+               "classifier also separates those sets but only after a large bias shift.",
+         smallest="demo"),
+    dict(key="fig2", title="Figure 2: transfer to the supercooled test set",
+         claim="The same fluid-phase classifiers keep substantial accuracy on the T = 0.47 "
+               "rearranging/non-rearranging test set once their bias is re-optimised; the van Hove "
+               "self part at dt = 10 changes from Gaussian (hot) to hop-dominated (cold).",
+         smallest="demo"),
+    dict(key="fig3", title="Figure 3: rearrangement probability by fluidity and by softness",
+         claim="Binning particles by F^2.0 (or by S), ln P_R is close to linear in 1/T at low T for "
+               "every bin (Kramers form), with bin-dependent slopes.",
+         smallest="paper"),
+    dict(key="fig4", title="Figure 4: collapse of barriers across classifiers",
+         claim="Delta_E and Sigma as functions of the rescaled distance x_alpha nearly coincide for "
+               "all training temperatures and for softness.",
+         smallest="paper"),
+    dict(key="fig5", title="Figure 5: fluidity distributions across test temperatures",
+         claim="For classifiers trained at 1.2 and 2.0 the fluidity distribution at each temperature "
+               "is close to Gaussian and its mean moves monotonically with T.",
+         smallest="demo"),
+    dict(key="fig6", title="Figure 6: dependence on C and on the tail fraction",
+         claim="At T = 1.2 the accuracy depends only weakly on the misclassification penalty C and on "
+               "the tail fraction used to define extreme events.",
+         smallest="demo"),
+    dict(key="fig7", title="Figure 7: bias scans for three tail fractions",
+         claim="At T = 1.2 and C = 0.01 the accuracy-vs-bias curves for three tail fractions are "
+               "similar; more extreme tails are slightly easier.",
+         smallest="demo"),
+    dict(key="fig8", title="Figure 8: control with immobile vs random particles",
+         claim="A classifier of low-tail particles against random particles (trained at 1.2, tested "
+               "at 0.47) is clearly worse than the two-tail fluidity classifier.",
+         smallest="demo"),
+    dict(key="fig9", title="Figure 9: Kramers fits by x_alpha for every classifier",
+         claim="P_R against 1/T in bins of x_alpha follows the Kramers form for every classifier.",
+         smallest="paper"),
+    dict(key="table1", title="Table I: per-classifier numbers",
+         claim="Training bias b, fluidity/softness spread sigma_T, transfer-optimal bias b_best and "
+               "the overlap of each classifier's normal with the softness normal.",
+         smallest="paper"),
+]
+
+# Table I of the paper (numbers, not prose): T, b, sigma_T, b_best, w_S . w_alpha.
+PAPER_TABLE_I = [
+    (0.45, 0.0096, 1.1188, 0.55710, 1.0000),
+    (1.0, -0.0056, 0.7653, -0.2385, 0.8246),
+    (1.2, -0.0171, 0.7028, -0.4644, 0.8071),
+    (1.4, -0.0099, 0.6760, -0.4644, 0.6643),
+    (1.8, -0.0262, 0.6286, -0.5774, 0.7104),
+    (2.0, -0.0341, 0.6286, -0.6151, 0.7198),
+]
+
+_PROFILE_ORDER = {"tiny": 0, "demo": 1, "paper": 2}
+
+
+def _md_cell(value) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _csv_table(path: Path, max_rows: int = 25) -> tuple[str, list[str]]:
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        return "*(the file is empty)*", []
+    header, body = rows[0], rows[1:]
+    lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in body[:max_rows]]
+    if len(body) > max_rows:
+        lines.append(f"\n*({len(body) - max_rows} more rows in `{path.name}`)*")
+    verdicts = []
+    if "verdict" in header:
+        i = header.index("verdict")
+        verdicts = [row[i] for row in body if len(row) > i and row[i]]
+    return "\n".join(lines), verdicts
+
+
+def paper_vs_ours_markdown(profile: str, results_dir: os.PathLike, figures_dir: os.PathLike,
+                           image_dir: os.PathLike | None = None) -> str:
+    """Body of the comparison chapter; copies found figures into ``image_dir``."""
+    results_dir, figures_dir = Path(results_dir), Path(figures_dir)
+    rank = _PROFILE_ORDER.get(profile, 1)
+    summary = ["| item | this profile | verdict |", "|---|---|---|"]
+    sections = []
+    for item in COMPARISONS:
+        key = item["key"]
+        csv_path = results_dir / f"{key}.csv"
+        fig_path = figures_dir / f"{key}.png"
+        too_small = rank < _PROFILE_ORDER[item["smallest"]]
+        parts = [f"({key}-compare)=", f"## {item['title']}", "",
+                 f"**The paper's claim (our paraphrase):** {item['claim']}", ""]
+        if key == "table1":
+            parts += ["**The paper's values:**", "",
+                      "| T | b | sigma_T | b_best | w_S . w_alpha |", "|---|---|---|---|---|"]
+            parts += ["| " + " | ".join(f"{v:g}" for v in row) + " |" for row in PAPER_TABLE_I]
+            parts.append("")
+        if too_small:
+            parts += [f"```{{note}}\nThe `{profile}` profile is too small to reproduce this item; "
+                      f"run the `{item['smallest']}` profile for a real comparison. Numbers below "
+                      "(if any) only show that the pipeline runs.\n```", ""]
+        if image_dir is not None and fig_path.is_file():
+            Path(image_dir).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(fig_path, Path(image_dir) / fig_path.name)
+            parts += [f"```{{figure}} {Path(image_dir).name}/{fig_path.name}", f":name: {key}-ours",
+                      ":width: 90%", "", f"Ours ({profile} profile).", "```", ""]
+        if csv_path.is_file():
+            table, verdicts = _csv_table(csv_path)
+            parts += [f"**Our numbers** (`results/{key}.csv`, {profile} profile):", "", table, ""]
+            verdict = "; ".join(verdicts) if verdicts else "no verdict column"
+        else:
+            parts += [f"**Missing:** no `results/{key}.csv` for the `{profile}` profile yet, so there "
+                      "is nothing of ours to compare with this item.", ""]
+            verdict = "missing"
+        if too_small and verdict != "missing":
+            verdict += f" (smoke test only; needs `{item['smallest']}`)"
+        summary.append(f"| {{ref}}`{key} <{key}-compare>` | {'result found' if csv_path.is_file() else 'missing'} "
+                       f"| {_md_cell(verdict)} |")
+        sections.append("\n".join(parts))
+    head = [f"Profile: **`{profile}`**. Results are read from `data/{profile}/results/`.", "",
+            *summary, ""]
+    return "\n".join(head) + "\n" + "\n\n".join(sections) + "\n"
+
+
+def costs_markdown(notebooks) -> str:
+    """Table of papermill run times of executed notebooks (dicts keyed by file name)."""
+    lines = ["| notebook | run time | executed (UTC) |", "|---|---|---|"]
+    total = 0.0
+    for name, nb in notebooks.items():
+        pm = nb.get("metadata", {}).get("papermill", {}) or {}
+        dur = pm.get("duration")
+        if dur is None:
+            lines.append(f"| `{name}` | not recorded | |")
+            continue
+        total += float(dur)
+        lines.append(f"| `{name}` | {_duration(float(dur))} | {str(pm.get('end_time', ''))[:16].replace('T', ' ')} |")
+    lines.append(f"| **total** | **{_duration(total)}** | |")
+    return "\n".join(lines) + "\n"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+# --------------------------------------------------------------------------------------
+# The build
+# --------------------------------------------------------------------------------------
+
+def run_jupyter_book(root: os.PathLike, strict: bool = True) -> subprocess.CompletedProcess:
+    """``jupyter-book build <root> [-W -n --keep-going]`` with this interpreter."""
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(root)]
+    if strict:
+        cmd += ["-W", "-n", "--keep-going"]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def external_mathjax(html_dir: os.PathLike) -> list[str]:
+    """HTML files that load MathJax from anywhere but the book itself."""
+    bad = []
+    for page in Path(html_dir).rglob("*.html"):
+        text = page.read_text(errors="replace")
+        for line in text.splitlines():
+            if "mathjax" in line.lower() and "<script" in line and ("http://" in line or "https://" in line or "//cdn" in line):
+                bad.append(str(page))
+                break
+    return bad
+
+
+def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | None = None,
+          strict: bool = True, log=print) -> Path:
+    """Build the book for ``profile``; return the path of ``_build/html/index.html``."""
+    from .profiles import data_root, load_profile
+    from .provenance import code_version
+
+    t0 = time.time()
+    prof = load_profile(profile)
+    name = prof["name"]
+    root = Path(root)
+    pdir = Path(data_dir) if data_dir else data_root() / name
+    nb_dir = pdir / "notebooks"
+    missing = missing_notebooks(nb_dir, prof["temperatures"])
+    if missing:
+        raise BookBuildError(
+            f"{len(missing)} executed notebook(s) missing in {nb_dir}: {', '.join(missing)}\n"
+            f"Run the workflow first: make workflow PROFILE={name}")
+    gen = root / "book" / "generated"
+    if gen.exists():
+        shutil.rmtree(gen)
+    gen.mkdir(parents=True)
+    copy_notebooks(nb_dir, gen, expected_notebooks(prof["temperatures"]), name, code_version())
+    log(f"copied {len(expected_notebooks(prof['temperatures']))} executed notebooks into {gen}")
+    names = expected_notebooks(prof["temperatures"])
+    (gen / "costs.md").write_text(costs_markdown({n: json.loads((nb_dir / n).read_text()) for n in names}))
+    write_data_flow_figure(gen / "data_flow.png")
+    (gen / "paper_vs_ours_body.md").write_text(
+        paper_vs_ours_markdown(name, pdir / "results", pdir / "figures", gen / "compare"))
+    ensure_mathjax(root / "book" / "_static")
+    log("running jupyter-book build (strict: -W -n --keep-going) ...")
+    proc = run_jupyter_book(root, strict=strict)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-60:])
+        raise BookBuildError(f"jupyter-book build failed (exit {proc.returncode}):\n{tail}")
+    html = root / "_build" / "html"
+    bad = external_mathjax(html)
+    if bad:
+        raise BookBuildError(f"pages load MathJax from outside the book: {bad[:5]}")
+    index = html / "index.html"
+    log(f"book built in {time.time() - t0:.0f} s: {index}")
+    log(f"open it with:  python -m http.server -d {html} 8000   then browse http://127.0.0.1:8000/")
+    return index
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m glasshelpers.book", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build the HTML book from the executed notebooks of a profile")
+    b.add_argument("--profile", default="demo", help="tiny, demo, paper or a YAML path (default demo)")
+    b.add_argument("--data-dir", default=None, help="profile data folder (default $GLASSBOOK_DATA or data/<profile>)")
+    b.add_argument("--root", default=str(REPO_ROOT), help="book source root holding _config.yml")
+    b.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
+    sub.add_parser("mathjax", help="fetch MathJax into book/_static/mathjax only")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "mathjax":
+            print(ensure_mathjax(REPO_ROOT / "book" / "_static"))
+        else:
+            build(args.profile, root=args.root, data_dir=args.data_dir, strict=not args.no_strict)
+    except BookBuildError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
