@@ -1,0 +1,112 @@
+"""Per-temperature products of the analysis stages, cached on disk.
+
+* ``load_phop(profile, T)``: p_hop(i, t) of every particle and frame (SPEC.md section 3),
+  float32, ``data/<profile>/phop/T0.450.npz``.
+* ``load_bank(profile, T)``: the *feature bank*, the 100 structure features of every A
+  particle on every ``features.bank_stride``-th frame t_s, paired with p_hop at t_s + 2
+  (structure 2 tau before dynamics), ``data/<profile>/features/T0.450.npz``. The bank
+  feeds sigma_alpha, the fluidity distributions and the Kramers analysis.
+* ``labelled_features(profile, T, particles, frames)``: features of chosen
+  (particle, frame) pairs, one neighbour query per distinct frame, so a training set
+  never costs whole frames.
+
+Each file stores its parameters (trajectory hash, stride...) and the code version; a
+file made with other parameters is recomputed, never silently reused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tqdm import tqdm
+
+from . import dynamics, features
+from .cache import cached
+from .profiles import profile_dir, temperature_tag
+from .provenance import params_hash, read_json
+from .simulate import temperature_params, trajectory_path
+from .trajectory import read_unwrapped
+
+#: structure is taken this many frames (tau) before the p_hop it is paired with
+STRUCTURE_LAG = 2
+HALF_WINDOW = 5
+
+
+def _traj_params(profile, T):
+    return {"trajectory": params_hash(temperature_params(profile, T))}
+
+
+def load_trajectory(profile, T, **kwargs):
+    """Unwrapped positions of the finished trajectory at T (see trajectory.read_unwrapped)."""
+    return read_unwrapped(trajectory_path(profile, T), **kwargs)
+
+
+def load_phop(profile: dict, T: float, progress: bool = False) -> dict:
+    """p_hop (n_frames, N) float32 (NaN where the window does not fit) and types (N,)."""
+    params = {**_traj_params(profile, T), "half_window": HALF_WINDOW, "product": "phop"}
+    path = profile_dir(profile) / "phop" / f"{temperature_tag(T)}.npz"
+
+    def compute():
+        traj = load_trajectory(profile, T)
+        ph = dynamics.phop(traj["positions"], half_window=HALF_WINDOW)
+        return {"phop": ph.astype(np.float32), "types": traj["types"]}
+
+    return cached(path, params, compute)
+
+
+def bank_frames(n_frames: int, stride: int) -> np.ndarray:
+    """Structure frames t_s of the feature bank: p_hop at t_s + 2 must be defined."""
+    first = HALF_WINDOW - STRUCTURE_LAG
+    last = n_frames - 1 - HALF_WINDOW - STRUCTURE_LAG
+    return np.arange(first, last + 1, int(stride))
+
+
+def load_bank(profile: dict, T: float, progress: bool = True) -> dict:
+    """Feature bank at T.
+
+    Returns
+    -------
+    dict with ``features`` (n_bank_frames, n_A, 100) float32, ``frames`` (structure frame
+    indices), ``particles`` (indices of the A particles), ``phop_later`` (n_bank_frames,
+    n_A) float32 = p_hop at frame + 2.
+    """
+    stride = int(profile["features"]["bank_stride"])
+    params = {**_traj_params(profile, T), "stride": stride, "lag": STRUCTURE_LAG, "product": "bank"}
+    path = profile_dir(profile) / "features" / f"{temperature_tag(T)}.npz"
+
+    def compute():
+        ph = load_phop(profile, T)["phop"]
+        frames = bank_frames(len(ph), stride)
+        traj = load_trajectory(profile, T)
+        types = traj["types"]
+        a = np.flatnonzero(types == 0)
+        out = np.empty((len(frames), len(a), features.N_FEATURES), dtype=np.float32)
+        for k, f in enumerate(tqdm(frames, desc=f"features T={T:g}", disable=not progress, mininterval=2)):
+            out[k] = features.radial_features(traj["positions"][f], types, traj["box_length"], targets=a)
+        return {"features": out, "frames": frames, "particles": a,
+                "phop_later": ph[frames + STRUCTURE_LAG][:, a].astype(np.float32)}
+
+    return cached(path, params, compute)
+
+
+def labelled_features(profile: dict, T: float, particles, frames, traj=None) -> np.ndarray:
+    """Features (n, 100) of the (particle, structure-frame) pairs, in the given order."""
+    particles = np.asarray(particles, dtype=np.int64)
+    frames = np.asarray(frames, dtype=np.int64)
+    if particles.shape != frames.shape:
+        raise ValueError("particles and frames must have the same shape")
+    traj = traj or load_trajectory(profile, T)
+    out = np.empty((len(particles), features.N_FEATURES))
+    for f in np.unique(frames):
+        sel = np.flatnonzero(frames == f)
+        out[sel] = features.radial_features(traj["positions"][f], traj["types"], traj["box_length"],
+                                            targets=particles[sel])
+    return out
+
+
+def mean_features(bank: dict) -> np.ndarray:
+    """Average G_A(r), G_B(r) over the bank (100,)."""
+    return bank["features"].reshape(-1, bank["features"].shape[-1]).mean(axis=0, dtype=np.float64)
+
+
+def simulation_meta(profile, T) -> dict:
+    return read_json(trajectory_path(profile, T).parent / "meta.json")
