@@ -5,7 +5,7 @@ import pytest
 from scipy.stats import norm
 
 from glasshelpers.classify import (
-    HyperplaneClassifier, accuracy_vs_bias, best_bias, check_balance, cv_accuracy_vs_bias,
+    HyperplaneClassifier, accuracy_around_best, accuracy_vs_bias, best_bias, check_balance, cv_accuracy_vs_bias,
     sigma_alpha, similarity, train_classifier, x_alpha,
 )
 
@@ -68,11 +68,17 @@ def test_decision_is_signed_distance(trained):
     np.testing.assert_array_equal(clf.predict(X, db=100.0), 1)
 
 
-def test_roundtrip_dict(trained):
+def test_roundtrip_dict_and_npz(trained, tmp_path):
     clf = trained[0]
+    clf = HyperplaneClassifier.from_dict({**clf.to_dict(), "meta_json": '{"T": 1.2}'})
     clf2 = HyperplaneClassifier.from_dict(clf.to_dict())
     np.testing.assert_array_equal(clf2.w_hat, clf.w_hat)
     assert clf2.b == clf.b and clf2.n_train == clf.n_train and clf2.solver == clf.solver
+    np.savez(tmp_path / "clf.npz", **clf.to_dict())
+    with np.load(tmp_path / "clf.npz", allow_pickle=False) as z:
+        clf3 = HyperplaneClassifier.from_dict(z)
+    np.testing.assert_array_equal(clf3.scale, clf.scale)
+    assert clf3.meta == {"T": 1.2} and clf3.solver == "libsvm" and clf3.C == clf.C
 
 
 def test_liblinear_agrees_with_libsvm():
@@ -156,6 +162,11 @@ def test_best_bias_hand_computed():
     dense = accuracy_vs_bias(a, yy, np.linspace(-4, 4, 20001))
     assert r4.accuracy == pytest.approx(dense.max())
     assert accuracy_vs_bias(a, yy, [r4.b_best])[0] == pytest.approx(r4.accuracy)
+    best, around = accuracy_around_best(a + 0.3, yy, [-1.0, 0.0, 1.0], b=0.3)
+    # b_best replaces the bias: same total bias as for the bare projections
+    assert best.b_best == pytest.approx(r4.b_best) and best.shift == pytest.approx(r4.b_best - 0.3)
+    assert around[1] == pytest.approx(r4.accuracy)
+    assert around[0] < around[1] and around[2] < around[1]
     # optimum near the Bayes threshold 0.15 (equal-variance Gaussians)
     assert -r4.b_best == pytest.approx(0.15, abs=0.15)
 
