@@ -35,7 +35,7 @@ def test_single_jump_value():
     p_hop = sqrt(25/36 * 30/36) d^2 = sqrt(750/1296) d^2 = sqrt(125/216) d^2 ~ 0.7607 d^2.
     At t = J + 1 the roles swap: A = [J-4, J+1] holds five frames at 0 and one at d
     (<r>_A = d/6), B = [J+1, J+6] six frames at d (<r>_B = d):
-    term_A = (5 (5d/6)^2 + (d/6)^2) / 6 = 5d^2/6 = 30d^2/36, term_B = (5d/6)^2 = 25d^2/36,
+    term_A = <|r - d|^2>_A = (5 d^2 + 0) / 6 = 30d^2/36, term_B = (d - d/6)^2 = 25d^2/36,
     the same product, so p_hop(J + 1) = sqrt(125/216) d^2 too.
     For t <= J - 5 or t >= J + 6 both windows sit on one side: p_hop = 0.
     """
