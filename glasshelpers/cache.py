@@ -1,0 +1,163 @@
+"""Arrays on disk per profile and temperature, with the parameters that made them.
+
+Format: one uncompressed ``.npz`` file (numpy's zip of ``.npy`` arrays, readable without
+pickle) per product. Besides the arrays it holds ``__meta__``, a JSON string with the
+generating parameters, their hash (:func:`glasshelpers.provenance.params_hash`), the code
+version (:func:`glasshelpers.provenance.code_version`), the array names and the time of
+writing. Files are written under a temporary name and renamed when complete, so a crash
+never leaves a half-written product under the final name.
+
+Invalidation is by parameters only: a file made with other parameters is stale. The code
+version is stored and reported (:func:`read_meta`) but a new commit alone does not
+invalidate data; that would recompute hours of work for every unrelated edit. When a
+code change alters results, change a parameter (e.g. a ``version`` entry in ``params``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .provenance import StaleDataError, atomic_path, code_version, params_hash
+
+META_KEY = "__meta__"
+
+
+def save_arrays(path, arrays: dict, params: dict, *, compress: bool = False) -> Path:
+    """Write arrays and their parameters atomically to ``path`` (an .npz file).
+
+    Parameters
+    ----------
+    path : str or path
+        Destination; parent folders are created.
+    arrays : dict of str -> array_like
+        Numeric or string arrays (object arrays are refused: they would need pickle).
+    params : dict
+        JSON-serialisable parameters that determine the arrays.
+    compress : bool
+        Use zip deflate (smaller, slower; rarely worth it for float features).
+
+    Returns
+    -------
+    Path
+        The written path.
+    """
+    path = Path(path)
+    if META_KEY in arrays:
+        raise ValueError(f"{META_KEY!r} is reserved for the metadata")
+    clean = {}
+    for name, value in arrays.items():
+        a = np.asarray(value)
+        if a.dtype == object:
+            raise ValueError(f"array {name!r} has dtype object; store numeric or string arrays only")
+        clean[str(name)] = a
+    meta = {
+        "params": params,
+        "params_hash": params_hash(params),
+        "code_version": code_version(),
+        "arrays": sorted(clean),
+        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    clean[META_KEY] = np.array(json.dumps(meta, sort_keys=True, default=float))
+    writer = np.savez_compressed if compress else np.savez
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:     # a file object: numpy must not append ".npz"
+            writer(fh, **clean)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return path
+
+
+def read_meta(path) -> dict:
+    """The metadata record of a stored file (params, params_hash, code_version, ...)."""
+    with np.load(path, allow_pickle=False) as z:
+        if META_KEY not in z.files:
+            raise StaleDataError(f"{path} has no {META_KEY} record; it was not written by save_arrays")
+        return json.loads(str(z[META_KEY]))
+
+
+def _differences(stored: dict, requested: dict) -> list[str]:
+    a = json.loads(json.dumps(stored, sort_keys=True, default=float))
+    b = json.loads(json.dumps(requested, sort_keys=True, default=float))
+    keys = sorted(set(a) | set(b))
+    return [f"{k}: stored {a.get(k, '<absent>')!r}, requested {b.get(k, '<absent>')!r}"
+            for k in keys if a.get(k, object()) != b.get(k, object())]
+
+
+def load_arrays(path, params: dict, *, missing_ok: bool = False):
+    """Load arrays stored by :func:`save_arrays` if they were made with ``params``.
+
+    Parameters
+    ----------
+    path : str or path
+    params : dict
+        The parameters the caller needs.
+    missing_ok : bool
+        Return None instead of raising when the file does not exist.
+
+    Returns
+    -------
+    dict of str -> ndarray, or None
+        All stored arrays, read into memory.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file (unless ``missing_ok``).
+    StaleDataError
+        The file was made with other parameters (the message lists the differences).
+    """
+    path = Path(path)
+    if not path.exists():
+        if missing_ok:
+            return None
+        raise FileNotFoundError(f"no stored arrays at {path}")
+    with np.load(path, allow_pickle=False) as z:
+        if META_KEY not in z.files:
+            raise StaleDataError(f"{path} has no {META_KEY} record; it was not written by save_arrays")
+        meta = json.loads(str(z[META_KEY]))
+        if meta.get("params_hash") != params_hash(params):
+            diff = _differences(meta.get("params", {}), params)
+            raise StaleDataError(
+                f"{path} was made with other parameters (stored hash {meta.get('params_hash')}, "
+                f"requested {params_hash(params)}; code {meta.get('code_version')}): "
+                + ("; ".join(diff) if diff else "values differ")
+            )
+        return {name: z[name] for name in z.files if name != META_KEY}
+
+
+def cached(path, params: dict, compute_fn, *, on_stale: str = "recompute"):
+    """Load ``path`` if it matches ``params``, else compute, store and return.
+
+    Parameters
+    ----------
+    path : str or path
+    params : dict
+        Parameters that determine the result (the only invalidation criterion).
+    compute_fn : callable
+        ``compute_fn() -> dict of arrays``; called only when needed.
+    on_stale : {"recompute", "raise"}
+        What to do with a file made with other parameters: overwrite it with a fresh
+        result (default) or raise StaleDataError.
+
+    Returns
+    -------
+    dict of str -> ndarray
+    """
+    if on_stale not in ("recompute", "raise"):
+        raise ValueError(f"on_stale must be 'recompute' or 'raise', got {on_stale!r}")
+    try:
+        got = load_arrays(path, params, missing_ok=True)
+    except StaleDataError:
+        if on_stale == "raise":
+            raise
+        got = None
+    if got is not None:
+        return got
+    arrays = compute_fn()
+    save_arrays(path, arrays, params)
+    return {k: np.asarray(v) for k, v in arrays.items()}

@@ -1,0 +1,86 @@
+"""Arrays on disk with their parameters: round trip, staleness, atomicity."""
+
+import numpy as np
+import pytest
+
+from glasshelpers import cache
+from glasshelpers.cache import cached, load_arrays, read_meta, save_arrays
+from glasshelpers.provenance import StaleDataError, params_hash
+
+PARAMS = {"profile": "tiny", "T": 0.45, "delta": 0.2, "grid": [0.0, 4.9, 50]}
+
+
+def test_round_trip_and_meta(tmp_path):
+    path = tmp_path / "tiny" / "T0.450" / "features.npz"
+    arrays = {"features": np.arange(12.0).reshape(3, 4), "particle": np.array([3, 1, 2], dtype=np.int32),
+              "names": np.array(["a", "b"])}
+    save_arrays(path, arrays, PARAMS)
+    got = load_arrays(path, dict(PARAMS))
+    assert set(got) == {"features", "particle", "names"}
+    np.testing.assert_array_equal(got["features"], arrays["features"])
+    assert got["particle"].dtype == np.int32
+    assert got["names"].tolist() == ["a", "b"]
+    meta = read_meta(path)
+    assert meta["params_hash"] == params_hash(PARAMS)
+    assert meta["params"]["T"] == 0.45
+    assert meta["code_version"]
+    assert meta["arrays"] == ["features", "names", "particle"]
+    assert [p.name for p in path.parent.iterdir()] == ["features.npz"]      # no temp files left
+
+
+def test_stale_and_missing(tmp_path):
+    path = tmp_path / "x.npz"
+    with pytest.raises(FileNotFoundError):
+        load_arrays(path, PARAMS)
+    assert load_arrays(path, PARAMS, missing_ok=True) is None
+    save_arrays(path, {"a": np.ones(3)}, PARAMS)
+    other = dict(PARAMS, T=0.47)
+    with pytest.raises(StaleDataError, match=r"T: stored 0\.45, requested 0\.47"):
+        load_arrays(path, other)
+
+
+def test_code_version_alone_does_not_invalidate(tmp_path, monkeypatch):
+    path = tmp_path / "x.npz"
+    save_arrays(path, {"a": np.ones(3)}, PARAMS)
+    monkeypatch.setattr(cache, "code_version", lambda: "9.9.9+gdeadbee")
+    np.testing.assert_array_equal(load_arrays(path, PARAMS)["a"], np.ones(3))
+    save_arrays(path, {"a": np.ones(3)}, PARAMS)
+    assert read_meta(path)["code_version"] == "9.9.9+gdeadbee"
+
+
+def test_cached_recomputes_only_on_param_change(tmp_path):
+    path = tmp_path / "c.npz"
+    calls = []
+
+    def compute(value):
+        def fn():
+            calls.append(value)
+            return {"v": np.full(4, value)}
+        return fn
+
+    a = cached(path, PARAMS, compute(1.0))
+    b = cached(path, PARAMS, compute(2.0))             # loaded, not recomputed
+    assert calls == [1.0]
+    np.testing.assert_array_equal(a["v"], b["v"])
+    c = cached(path, dict(PARAMS, T=0.5), compute(3.0))
+    assert calls == [1.0, 3.0] and c["v"][0] == 3.0
+    assert read_meta(path)["params"]["T"] == 0.5
+    with pytest.raises(StaleDataError):
+        cached(path, PARAMS, compute(4.0), on_stale="raise")
+    assert calls == [1.0, 3.0]
+
+
+def test_failures_leave_nothing_behind(tmp_path):
+    path = tmp_path / "f.npz"
+
+    def boom():
+        raise RuntimeError("simulated crash")
+
+    with pytest.raises(RuntimeError):
+        cached(path, PARAMS, boom)
+    assert not path.exists()
+    with pytest.raises(ValueError, match="object"):
+        save_arrays(path, {"bad": np.array([{}, 1], dtype=object)}, PARAMS)
+    with pytest.raises(ValueError, match="reserved"):
+        save_arrays(path, {"__meta__": np.ones(1)}, PARAMS)
+    assert list(tmp_path.iterdir()) == []
