@@ -495,7 +495,7 @@ def paper_vs_ours_markdown(profile: str, results_dir: os.PathLike, figures_dir: 
         if image_dir is not None and fig_path.is_file():
             Path(image_dir).mkdir(parents=True, exist_ok=True)
             shutil.copy2(fig_path, Path(image_dir) / fig_path.name)
-            parts += [f"```{{figure}} {Path(image_dir).name}/{fig_path.name}", f":name: {key}-ours",
+            parts += [f"```{{figure}} /book/generated/{Path(image_dir).name}/{fig_path.name}", f":name: {key}-ours",
                       ":width: 90%", "", f"Ours ({profile} profile).", "```", ""]
         if csv_path.is_file():
             table, verdicts = _csv_table(csv_path)

@@ -1,4 +1,5 @@
-"""Figures of the simulation stage: thermodynamic traces and pair structure."""
+"""Figures of the data stages (1-3): thermodynamics, pair structure, mean structure
+functions, p_hop distributions and traces."""
 
 from __future__ import annotations
 
@@ -54,4 +55,105 @@ def rdf_figure(r, g, ax=None):
     ax.set_xlabel(r"$r$ [$\sigma_{AA}$]")
     ax.set_ylabel(r"$g(r)$")
     ax.legend()
+    return fig
+
+
+def _tcolors(temps):
+    cmap = plt.get_cmap("coolwarm")
+    temps = sorted(temps)
+    lo, hi = np.log(min(temps)), np.log(max(temps))
+    return {T: cmap(0.0 if hi == lo else (np.log(T) - lo) / (hi - lo)) for T in temps}
+
+
+def mean_features_figure(r, means: dict, axes=None):
+    """Average radial structure functions G_A(r) and G_B(r) per temperature.
+
+    Parameters
+    ----------
+    r : ndarray (50,), sigma_AA
+    means : dict T -> ndarray (100,) ([G_A block, G_B block]), averaged over A targets
+    axes : pair of Axes, optional
+    """
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), constrained_layout=True, sharey=False)
+    else:
+        fig = axes[0].figure
+    colors = _tcolors(means)
+    for T in sorted(means):
+        m = np.asarray(means[T])
+        axes[0].plot(r, m[: len(r)], color=colors[T], lw=1, label=f"{T:g}")
+        axes[1].plot(r, m[len(r):], color=colors[T], lw=1)
+    for ax, name in zip(axes, ("A", "B")):
+        ax.set_xlabel(r"$r$ [$\sigma_{AA}$]")
+        ax.set_ylabel(rf"$\langle G_{name}(r)\rangle$")
+    axes[0].legend(title="T", fontsize="x-small", ncol=2)
+    return fig
+
+
+def phop_distribution_figure(phop_by_T: dict, thresholds: dict | None = None, ax=None, bins=None):
+    """Distribution of p_hop (A particles) per temperature on log axes, thresholds marked.
+
+    Parameters
+    ----------
+    phop_by_T : dict T -> array of p_hop values (sigma_AA^2), NaN ignored
+    thresholds : dict label -> value, drawn as vertical lines
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 4), constrained_layout=True)
+    else:
+        fig = ax.figure
+    bins = np.geomspace(1e-4, 1e2, 121) if bins is None else bins
+    colors = _tcolors(phop_by_T)
+    for T in sorted(phop_by_T):
+        v = np.asarray(phop_by_T[T]).ravel()
+        v = v[np.isfinite(v) & (v > 0)]
+        h, e = np.histogram(v, bins=bins, density=True)
+        c = 0.5 * (e[1:] + e[:-1])
+        ax.loglog(c[h > 0], h[h > 0], color=colors[T], lw=1, label=f"{T:g}")
+    for k, (label, value) in enumerate((thresholds or {}).items()):
+        ax.axvline(value, color=f"C{k}", ls="--", lw=1)
+        ax.text(value, 0.98, f" {label}", color=f"C{k}", rotation=90, va="top", transform=ax.get_xaxis_transform(),
+                fontsize="small")
+    ax.set_xlabel(r"$p_\mathrm{hop}$ [$\sigma_{AA}^2$]")
+    ax.set_ylabel("probability density")
+    ax.legend(title="T", fontsize="x-small", ncol=2)
+    return fig
+
+
+def phop_traces_figure(phop, particles: dict, p_c=None, p_l=None, ax=None):
+    """p_hop(t) of chosen particles (dict label -> column index) with the thresholds."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 3.4), constrained_layout=True)
+    else:
+        fig = ax.figure
+    t = np.arange(len(phop))
+    for label, i in particles.items():
+        ax.semilogy(t, phop[:, i], lw=1, label=label)
+    if p_c is not None:
+        ax.axhline(p_c, color="C3", ls="--", lw=1, label=r"$p_c$")
+    if p_l is not None:
+        ax.axhline(p_l, color="C2", ls=":", lw=1, label=r"$p_l$")
+    ax.set_xlabel(r"$t$ [$\tau$]")
+    ax.set_ylabel(r"$p_\mathrm{hop}$ [$\sigma_{AA}^2$]")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def van_hove_figure(df, ax=None):
+    """Self part of the van Hove function of A particles per temperature (log y).
+
+    df : DataFrame with columns T, r (sigma_AA), G_s (density of |dr|, sigma_AA^-1).
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 4), constrained_layout=True)
+    else:
+        fig = ax.figure
+    colors = _tcolors(df["T"].unique())
+    for T, g in df.groupby("T"):
+        keep = g["G_s"] > 0
+        ax.semilogy(g["r"][keep], g["G_s"][keep], color="k" if abs(T - 0.45) < 1e-9 else colors[T],
+                    lw=1.4 if abs(T - 0.45) < 1e-9 else 0.9, label=f"{T:g}")
+    ax.set_xlabel(r"$|\Delta r|$ over the lag [$\sigma_{AA}$]")
+    ax.set_ylabel(r"$P(|\Delta r|)$ [$\sigma_{AA}^{-1}$]")
+    ax.legend(title="T", fontsize="x-small", ncol=2)
     return fig

@@ -39,3 +39,17 @@ def test_figures_headless():
     assert len(fig.axes) == 2
     fig2 = rdf_figure(np.linspace(0, 1, 5), {"AA": np.ones(5)})
     assert len(fig2.axes[0].lines) == 2
+
+
+def test_stage_figures_headless():
+    from glasshelpers.simfigures import mean_features_figure, phop_distribution_figure, phop_traces_figure
+    r = np.arange(50) * 0.1
+    fig = mean_features_figure(r, {0.45: np.ones(100), 2.0: np.zeros(100)})
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 2
+    rng = np.random.default_rng(0)
+    fig = phop_distribution_figure({0.45: rng.lognormal(-4, 1, 1000), 1.0: rng.lognormal(-2, 1, 1000)},
+                                   {"p_c": 0.2, "p_l": 0.02})
+    assert len(fig.axes[0].lines) == 4
+    ph = rng.random((20, 3))
+    fig = phop_traces_figure(ph, {"a": 0, "b": 2}, p_c=0.2, p_l=0.01)
+    assert len(fig.axes[0].lines) == 4

@@ -2,9 +2,9 @@
 # # Stage 1: Kob-Andersen trajectories
 #
 # Every later chapter reads the trajectories made here. We simulate the 80:20
-# Kob-Andersen binary Lennard-Jones mixture {cite}`kob1995` at number density 1.2 in a
+# Kob-Andersen binary Lennard-Jones mixture {cite}`kob1995testing` at number density 1.2 in a
 # cubic periodic box, at constant volume and temperature with a Nose-Hoover thermostat,
-# following the protocol of {cite}`obadiya2023`: one long run at $T = 0.45$ from a random
+# following the protocol of {cite}`obadiya2023fluid`: one long run at $T = 0.45$ from a random
 # start provides a *seed* configuration, every temperature starts from that seed,
 # equilibrates, and then records one frame per $\tau$.
 #

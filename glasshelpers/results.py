@@ -1,0 +1,41 @@
+"""Writing results: tidy CSVs under ``data/<profile>/results/``, figures under
+``data/<profile>/figures/``, and computed verdicts on the paper's claims."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .profiles import profile_dir
+from .provenance import atomic_path, code_version
+
+
+def results_dir(profile):
+    return profile_dir(profile) / "results"
+
+
+def write_result(profile, key: str, df: pd.DataFrame):
+    """Write ``results/<key>.csv`` atomically (with a code-version column) and return its path."""
+    df = df.copy()
+    df["code_version"] = code_version()
+    path = results_dir(profile) / f"{key}.csv"
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, float_format="%.6g")
+    return path
+
+
+def save_figure(profile, key: str, fig):
+    """Save a figure as ``figures/<key>.png`` (used by the comparison chapter)."""
+    path = profile_dir(profile) / "figures" / f"{key}.png"
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    return path
+
+
+def verdict(claim: str, paper: str, ours: str, holds: bool | None, note: str = "") -> dict:
+    """One row of a verdict table: does our data support the paper's claim?"""
+    word = {True: "agrees", False: "disagrees", None: "inconclusive"}[holds]
+    return {"claim": claim, "paper": paper, "ours": ours, "verdict": word + (f" ({note})" if note else "")}
+
+
+def fmt_ci(est, lo, hi, digits=3) -> str:
+    return f"{est:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
