@@ -31,9 +31,11 @@ def _check_trajectory(x, half_window, box_length=None, max_step=MAX_STEP):
         limit = min(limit, 0.5 * float(box_length))
     if np.isfinite(limit) and x.shape[0] > 1:
         worst = 0.0
-        for lo in range(0, x.shape[1], 4096):          # bounded memory
-            step = np.abs(np.diff(x[:, lo:lo + 4096], axis=0))
-            worst = max(worst, float(step.max()) if step.size else 0.0)
+        per = max(1, 2_000_000 // (3 * x.shape[0]))      # particles per block: ~16 MB temporaries
+        for lo in range(0, x.shape[1], per):
+            step = np.diff(x[:, lo:lo + per], axis=0)
+            if step.size:
+                worst = max(worst, float(step.max()), float(-step.min()))
         if worst > limit:
             raise ValueError(
                 f"a coordinate changes by {worst:.3g} sigma between consecutive frames (limit "
@@ -56,7 +58,7 @@ def phop(unwrapped_positions, half_window: int = HALF_WINDOW, *, box_length=None
     so the cost is O(n_frames) per particle, independent of h. To keep the cumulative
     sums free of cancellation for particles that diffuse far, positions are taken
     relative to a per-particle reference that is reset every ``block_frames`` frames;
-    agreement with :func:`phop_direct` is at the 1e-12 relative level.
+    agreement with :func:`phop_direct` is at the 1e-10 relative level or better.
 
     Parameters
     ----------

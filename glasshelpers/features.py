@@ -155,11 +155,12 @@ def _wrap(pos, L):
 
 
 # --------------------------------------------------------------------------- kernel
-def _accumulate(h, xyz, L, i, j, rows_i, rows_j, tnb, out_cols=None):
-    """Add the power sums of pairs (i, j) to h (rows: (target*2 + type)*NBIN + m).
+def _accumulate(h, xyz, L, i, j, rows_i, rows_j, tnb):
+    """Add the power sums of pairs (i, j) to h (row (target * 2 + type) * NBIN + m).
 
-    rows_i[q] (>= 0) is the row offset of target i, or -1 when i is not a target;
-    likewise rows_j for the reverse direction (None for a one-directional list).
+    rows_i[q] is the row offset of particle i's block in h (non-targets point at a
+    discarded block, which is cheaper than masking); likewise rows_j for the reverse
+    direction, or None for a one-directional pair list.
     """
     R2 = np.zeros(len(i))
     for c in range(3):
@@ -183,19 +184,9 @@ def _accumulate(h, xyz, L, i, j, rows_i, rows_j, tnb, out_cols=None):
     for p in range(2, _DEG + 1):
         np.multiply(v[:, p - 1], t, out=v[:, p])
     cols = np.arange(n)
-    ok_i = rows_i >= 0
-    r1 = rows_i + tnb[j] + mi
-    if rows_j is None:
-        if ok_i.all():
-            _scatter_add(h, r1, cols, v)
-        else:
-            _scatter_add(h, r1[ok_i], cols[ok_i], v)
-        return
-    ok_j = rows_j >= 0
-    r2 = rows_j + tnb[i] + mi
-    rows = np.concatenate([r1[ok_i], r2[ok_j]])
-    cc = np.concatenate([cols[ok_i], cols[ok_j]])
-    _scatter_add(h, rows, cc, v)
+    _scatter_add(h, rows_i + tnb[j] + mi, cols, v)
+    if rows_j is not None:
+        _scatter_add(h, rows_j + tnb[i] + mi, cols, v)
 
 
 def radial_features(positions, types, box_length, targets=None, *, chunk_pairs: int = 1 << 16,
@@ -258,19 +249,19 @@ def radial_features(positions, types, box_length, targets=None, *, chunk_pairs: 
         xyz = [np.ascontiguousarray(w_sorted[:, c]) for c in range(3)]
         tnb_s = tnb[order]
         # targets in sorted label order: row of sorted particle k
-        row_of = np.full(n, -1, dtype=np.intp)
+        row_of = np.full(n, nt * 2 * _NBIN, dtype=np.intp)     # non-targets: discarded block
         uniq_sorted = np.sort(rank[uniq])
         row_of[uniq_sorted] = np.arange(nt) * (2 * _NBIN)
         tree = cKDTree(w_sorted, boxsize=L, leafsize=16)
         pairs = tree.query_pairs(rq, output_type="ndarray")
-        h = np.zeros((nt * 2 * _NBIN, _DEG + 1))
+        h = np.zeros(((nt + 1) * 2 * _NBIN, _DEG + 1))
         for s in range(0, len(pairs), chunk_pairs):
             blk = pairs[s:s + chunk_pairs]
             i = blk[:, 0]
             j = blk[:, 1]
             _accumulate(h, xyz, L, i, j, row_of[i], row_of[j], tnb_s)
         del pairs
-        g = (h.reshape(nt * 2, _NBIN * (_DEG + 1)) @ _W).reshape(nt, N_FEATURES)
+        g = (h[:nt * 2 * _NBIN].reshape(nt * 2, _NBIN * (_DEG + 1)) @ _W).reshape(nt, N_FEATURES)
         # row q of g belongs to sorted particle uniq_sorted[q] = rank[orig]
         pos_in_g = np.empty(n, dtype=np.intp)
         pos_in_g[uniq_sorted] = np.arange(nt)
