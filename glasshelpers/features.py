@@ -321,3 +321,47 @@ def radial_features_bruteforce(positions, types, box_length, targets=None, *, de
             block = slice(0, len(r_grid)) if typ[j] == 0 else slice(len(r_grid), 2 * len(r_grid))
             out[row, block] += np.exp(-(r_grid[:, None] - R[None, :]) ** 2 / (2 * delta ** 2)).sum(axis=1)
     return out
+
+
+def features_for_samples(frames, types, box_length, particle, frame) -> np.ndarray:
+    """Features of arbitrary (particle, frame) samples, frame by frame.
+
+    Each needed frame is read once and only the requested particles are evaluated, so a
+    labelled set of a few thousand samples costs a few thousand neighbourhoods, not whole
+    frames.
+
+    Parameters
+    ----------
+    frames : array_like of shape (n_frames, N, 3), or callable
+        Positions in sigma_AA (wrapped or unwrapped), or ``frames(k) -> (N, 3) array``
+        (e.g. a reader of a GSD trajectory).
+    types : array_like of int, shape (N,)
+        0 = A, 1 = B.
+    box_length : float
+        Cubic box edge in sigma_AA.
+    particle, frame : array_like of int, shape (n_samples,)
+        Particle index and frame index of each sample (e.g. ``Samples.particle``,
+        ``Samples.frame`` from :mod:`glasshelpers.labels`).
+
+    Returns
+    -------
+    ndarray, float64, shape (n_samples, 100)
+        Row q holds the features of particle[q] at frame[q].
+    """
+    particle = np.asarray(particle)
+    frame = np.asarray(frame)
+    if particle.shape != frame.shape or particle.ndim != 1:
+        raise ValueError("particle and frame must be 1-d arrays of the same length")
+    if particle.size and not (np.issubdtype(particle.dtype, np.integer) and np.issubdtype(frame.dtype, np.integer)):
+        raise ValueError("particle and frame must be integer indices")
+    get = frames if callable(frames) else (lambda k, a=frames: np.asarray(a)[k])
+    out = np.empty((len(particle), N_FEATURES))
+    if particle.size == 0:
+        return out
+    if frame.min() < 0:
+        raise ValueError(f"frame indices must be >= 0, got {frame.min()}")
+    order = np.argsort(frame, kind="stable")
+    bounds = np.flatnonzero(np.diff(frame[order])) + 1
+    for grp in np.split(order, bounds):
+        out[grp] = radial_features(get(int(frame[grp[0]])), types, box_length, targets=particle[grp])
+    return out

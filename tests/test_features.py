@@ -141,3 +141,21 @@ def test_bad_inputs(bad):
         L = float("nan")
     with pytest.raises(ValueError):
         radial_features(pos, types, L, targets=targets)
+
+
+def test_features_for_samples_matches_per_frame():
+    from glasshelpers.features import features_for_samples
+    rng = np.random.default_rng(8)
+    L, N, F = 12.0, 500, 4
+    traj = rng.uniform(0, L, size=(F, N, 3))
+    types = (rng.random(N) < 0.2).astype(int)
+    particle = np.array([3, 7, 3, 100, 42])
+    frame = np.array([2, 0, 0, 2, 3])
+    got = features_for_samples(traj, types, L, particle, frame)
+    for q in range(5):
+        ref = radial_features(traj[frame[q]], types, L, targets=[particle[q]])[0]
+        np.testing.assert_allclose(got[q], ref, atol=1e-12)
+    seen = []
+    got2 = features_for_samples(lambda k: seen.append(k) or traj[k], types, L, particle, frame)
+    np.testing.assert_array_equal(got, got2)
+    assert sorted(seen) == [0, 2, 3]                      # each frame read once
