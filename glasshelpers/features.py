@@ -239,7 +239,9 @@ def radial_features(positions, types, box_length, targets=None, *, chunk_pairs: 
     expected_half_pairs = 0.5 * n * (n / L ** 3) * 4.0 / 3.0 * np.pi * R_CUT ** 3
     out = np.empty((nt, N_FEATURES))
 
-    if 4 * nt >= n and expected_half_pairs <= max_pairs_in_memory:
+    # measured crossover (N = 4096): the per-target neighbour search costs ~0.1 ms a target,
+    # the whole frame ~0.25 s; the frame path wins above ~60 % of the particles
+    if nt >= 0.65 * n and expected_half_pairs <= max_pairs_in_memory:
         # Whole frame: half pair list i < j, each pair feeds both ends if they are targets.
         # Relabel particles in tree-leaf order so that the scatter is cache friendly.
         order = cKDTree(wrapped, boxsize=L, leafsize=16).indices
