@@ -112,6 +112,13 @@ def test_targets_order_and_repeats():
     sub = radial_features(pos, types, L, targets=tg)
     np.testing.assert_allclose(sub, full[[5, 0, 5, 3]], atol=1e-10)
     assert radial_features(pos, types, L, targets=np.array([], dtype=int)).shape == (0, 100)
+    # every particle (A and B), reversed and with a repeat: whole-frame path == block path
+    tg = np.r_[np.arange(N)[::-1], 7]
+    frame_path = radial_features(pos, types, L, targets=tg)
+    block_path = radial_features(pos, types, L, targets=tg, max_pairs_in_memory=0)
+    np.testing.assert_allclose(frame_path, block_path, atol=1e-10)
+    np.testing.assert_allclose(frame_path[[N - 1 - a[0], N]], frame_path[[N - 1 - a[0], N - 1 - 7]], atol=0)
+    np.testing.assert_allclose(frame_path[N - 1 - a], full, atol=1e-10)
 
 
 def test_too_small_box_is_refused_with_needed_n():
