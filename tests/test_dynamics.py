@@ -138,3 +138,11 @@ def test_van_hove_random_walk_normalised():
     # the mean of the density equals the mean displacement over all origins
     disp = np.linalg.norm(x[10:] - x[:-10], axis=2)
     assert np.sum(c * p * (c[1] - c[0])) == pytest.approx(disp.mean(), rel=0.01)
+
+
+def test_float32_input_same_as_float64():
+    rng = np.random.default_rng(1)
+    x = np.cumsum(rng.normal(0, 0.2, size=(60, 20, 3)), axis=0).astype(np.float32)
+    np.testing.assert_allclose(phop(x), phop_direct(x.astype(np.float64)), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(cumulative_displacement(x)[5:-5],
+                               np.linalg.norm(x[10:].astype(float) - x[:-10], axis=2), rtol=1e-12)

@@ -112,6 +112,13 @@ def test_targets_order_and_repeats():
     sub = radial_features(pos, types, L, targets=tg)
     np.testing.assert_allclose(sub, full[[5, 0, 5, 3]], atol=1e-10)
     assert radial_features(pos, types, L, targets=np.array([], dtype=int)).shape == (0, 100)
+    # every particle (A and B), reversed and with a repeat: whole-frame path == block path
+    tg = np.r_[np.arange(N)[::-1], 7]
+    frame_path = radial_features(pos, types, L, targets=tg)
+    block_path = radial_features(pos, types, L, targets=tg, max_pairs_in_memory=0)
+    np.testing.assert_allclose(frame_path, block_path, atol=1e-10)
+    np.testing.assert_allclose(frame_path[[N - 1 - a[0], N]], frame_path[[N - 1 - a[0], N - 1 - 7]], atol=0)
+    np.testing.assert_allclose(frame_path[N - 1 - a], full, atol=1e-10)
 
 
 def test_too_small_box_is_refused_with_needed_n():
@@ -141,3 +148,21 @@ def test_bad_inputs(bad):
         L = float("nan")
     with pytest.raises(ValueError):
         radial_features(pos, types, L, targets=targets)
+
+
+def test_features_for_samples_matches_per_frame():
+    from glasshelpers.features import features_for_samples
+    rng = np.random.default_rng(8)
+    L, N, F = 12.0, 500, 4
+    traj = rng.uniform(0, L, size=(F, N, 3))
+    types = (rng.random(N) < 0.2).astype(int)
+    particle = np.array([3, 7, 3, 100, 42])
+    frame = np.array([2, 0, 0, 2, 3])
+    got = features_for_samples(traj, types, L, particle, frame)
+    for q in range(5):
+        ref = radial_features(traj[frame[q]], types, L, targets=[particle[q]])[0]
+        np.testing.assert_allclose(got[q], ref, atol=1e-12)
+    seen = []
+    got2 = features_for_samples(lambda k: seen.append(k) or traj[k], types, L, particle, frame)
+    np.testing.assert_array_equal(got, got2)
+    assert sorted(seen) == [0, 2, 3]                      # each frame read once
