@@ -1,0 +1,80 @@
+"""The whole workflow on the tiny profile: Snakemake drives papermill over every
+notebook, each must run without an error, the results must be physically sane, and the
+book must build strictly (any warning fails) from these executed notebooks."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import requires_lammps
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [requires_lammps, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tinydata")
+    env = {**os.environ, "GLASSBOOK_DATA": str(root), "GLASSBOOK_THREADS": "1"}
+    snakemake = Path(sys.executable).parent / "snakemake"
+    proc = subprocess.run([str(snakemake), "-s", "workflow/Snakefile", "--config", "profile=tiny", "-j", "2",
+                           "--nolock", "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in (root / "tiny" / "logs").glob("*.log"))
+        pytest.fail(f"workflow failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}\n{logs}")
+    return root / "tiny"
+
+
+def test_every_notebook_ran_without_error(tiny_data):
+    from glasshelpers.book import error_outputs, expected_notebooks
+    from glasshelpers.profiles import load_profile
+    names = expected_notebooks(load_profile("tiny")["temperatures"])
+    assert len(names) == 6 + 6
+    for name in names:
+        nb = nbformat.read(tiny_data / "notebooks" / name, as_version=4)
+        assert not error_outputs(nb), name
+        assert nb.metadata["papermill"]["parameters"]["profile"] == "tiny"
+
+
+def test_results_are_physically_sane(tiny_data):
+    res = tiny_data / "results"
+    lab = pd.read_csv(res / "labels_summary.csv").set_index("T")
+    # thermal p_hop of A particles: median ~0.02 sigma^2 at 0.45 (SPEC), grows with T
+    assert 0.01 < lab.loc[0.45, "phop_q0.5"] < 0.04
+    assert lab["phop_q0.5"].is_monotonic_increasing
+    t1 = pd.read_csv(res / "table1_data.csv").set_index("T")
+    assert t1.loc[0.45, "similarity"] == pytest.approx(1.0)
+    assert (t1["sigma_T"] > 0).all() and (t1["best_accuracy"].between(0.5, 1.0)).all()
+    fig1 = pd.read_csv(res / "fig1_data.csv")
+    assert fig1["accuracy"].between(0, 1).all()
+    vh = pd.read_csv(res / "van_hove.csv")
+    for T, g in vh.groupby("T"):
+        dr = np.diff(g["r"]).mean()
+        assert (g["G_s"] * dr).sum() == pytest.approx(1.0, abs=0.02)   # a normalised density
+    mean_disp = vh.assign(w=vh["r"] * vh["G_s"]).groupby("T")["w"].sum()
+    assert mean_disp.is_monotonic_increasing                        # particles move more when hotter
+    for key in ("fig1", "fig2", "fig4", "fig6", "fig8", "table1"):
+        df = pd.read_csv(res / f"{key}.csv")
+        assert "verdict" in df and len(df) > 0
+    assert (tiny_data / "figures" / "fig2.png").stat().st_size > 1000
+
+
+def test_book_builds_strictly_from_tiny_notebooks(tiny_data, tmp_path):
+    from glasshelpers.book import build
+    dest = tmp_path / "repo"
+    dest.mkdir()
+    for item in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / item, dest / item)
+    shutil.copytree(ROOT / "book", dest / "book",
+                    ignore=shutil.ignore_patterns("generated", "_build", "mathjax"))
+    index = build("tiny", root=dest, data_dir=tiny_data, strict=True, log=lambda *a: None)
+    assert index.is_file()
+    pages = list((dest / "_build" / "html" / "book" / "generated").glob("*.html"))
+    assert len(pages) == 12
