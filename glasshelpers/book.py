@@ -607,6 +607,16 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     return index
 
 
+def stamp_code_version(path: os.PathLike, version: str | None = None) -> None:
+    """Write ``metadata.glassbook.code_version`` into an executed notebook (atomically)."""
+    from .provenance import atomic_path, code_version
+
+    nb = json.loads(Path(path).read_text())
+    nb.setdefault("metadata", {}).setdefault("glassbook", {})["code_version"] = version or code_version()
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(json.dumps(nb, indent=1))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m glasshelpers.book", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -616,9 +626,13 @@ def main(argv=None) -> int:
     b.add_argument("--root", default=str(REPO_ROOT), help="book source root holding _config.yml")
     b.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
     sub.add_parser("mathjax", help="fetch MathJax into book/_static/mathjax only")
+    st = sub.add_parser("stamp", help="record the code version in an executed notebook's metadata")
+    st.add_argument("notebook")
     args = parser.parse_args(argv)
     try:
-        if args.command == "mathjax":
+        if args.command == "stamp":
+            stamp_code_version(args.notebook)
+        elif args.command == "mathjax":
             print(ensure_mathjax(REPO_ROOT / "book" / "_static"))
         else:
             build(args.profile, root=args.root, data_dir=args.data_dir, strict=not args.no_strict)

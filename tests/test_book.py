@@ -424,3 +424,15 @@ def test_browser_visits_every_page(served, chromium):
     assert not dead, dead[:10]
     assert (ARTIFACTS / "book-landing.png").stat().st_size > 10_000
     assert (ARTIFACTS / "book-figure-page.png").stat().st_size > 10_000
+
+
+def test_stamp_records_code_version(tmp_path):
+    import json as _json
+
+    from glasshelpers.book import stamp_code_version
+    p = tmp_path / "nb.ipynb"
+    p.write_text(_json.dumps({"cells": [], "metadata": {"papermill": {}}, "nbformat": 4, "nbformat_minor": 5}))
+    stamp_code_version(p, "9.9.9+gabc")
+    nb = _json.loads(p.read_text())
+    assert nb["metadata"]["glassbook"]["code_version"] == "9.9.9+gabc"
+    assert nb["metadata"]["papermill"] == {}
