@@ -47,6 +47,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .figures import PAPER_TABLE1
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 PER_TEMPERATURE_STEM = "01_simulation"
@@ -435,15 +437,6 @@ COMPARISONS = [
          smallest="paper"),
 ]
 
-# Table I of the paper (numbers, not prose): T, b, sigma_T, b_best, w_S . w_alpha.
-PAPER_TABLE_I = [
-    (0.45, 0.0096, 1.1188, 0.55710, 1.0000),
-    (1.0, -0.0056, 0.7653, -0.2385, 0.8246),
-    (1.2, -0.0171, 0.7028, -0.4644, 0.8071),
-    (1.4, -0.0099, 0.6760, -0.4644, 0.6643),
-    (1.8, -0.0262, 0.6286, -0.5774, 0.7104),
-    (2.0, -0.0341, 0.6286, -0.6151, 0.7198),
-]
 
 _PROFILE_ORDER = {"tiny": 0, "demo": 1, "paper": 2}
 
@@ -486,7 +479,7 @@ def paper_vs_ours_markdown(profile: str, results_dir: os.PathLike, figures_dir: 
         if key == "table1":
             parts += ["**The paper's values:**", "",
                       "| T | b | sigma_T | b_best | w_S . w_alpha |", "|---|---|---|---|---|"]
-            parts += ["| " + " | ".join(f"{v:g}" for v in row) + " |" for row in PAPER_TABLE_I]
+            parts += ["| " + " | ".join(f"{v:g}" for v in row) + " |" for row in PAPER_TABLE1]
             parts.append("")
         if too_small:
             parts += [f"```{{note}}\nThe `{profile}` profile is too small to reproduce this item; "

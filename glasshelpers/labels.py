@@ -332,6 +332,20 @@ def _tail_thresholds(p, a_idx, q):
     return float(lo), float(hi)
 
 
+def _balanced_events(class1, class0, n, seed, lag, what, info):
+    """Draw n (time, particle) events from each class's candidates (seeded, without
+    replacement) and return them with structure frames ``t - lag``; LabelError if short."""
+    (t1, i1), (t0, i0) = class1, class0
+    counts = {1: len(t1), 0: len(t0)}
+    _fail_if_short(counts, n, what, "Use a longer trajectory, a larger q, or fewer samples.")
+    rng = np.random.default_rng(seed)
+    s1 = _sample(rng, len(t1), n)
+    s0 = _sample(rng, len(t0), n)
+    info = {**info, "lag": int(lag), "seed": int(seed), "candidates": counts, "n_per_class": n}
+    return _assemble([(i1[s1], t1[s1] - lag, np.ones(n), t1[s1]),
+                      (i0[s0], t0[s0] - lag, np.zeros(n), t0[s0])], info)
+
+
 def fluidity_labels(phop, types, n_per_class: int, *, q: float, seed: int = 0,
                     lag: int = STRUCTURE_LAG) -> Samples:
     """Fluidity rule: both tails of the p_hop distribution at one temperature.
@@ -361,16 +375,9 @@ def fluidity_labels(phop, types, n_per_class: int, *, q: float, seed: int = 0,
     p_l, p_u = _tail_thresholds(p, a_idx, q)
     t1, i1 = _event_candidates(p, a_idx, lambda v: v > p_u, lag)
     t0, i0 = _event_candidates(p, a_idx, lambda v: v < p_l, lag)
-    counts = {1: len(t1), 0: len(t0)}
-    _fail_if_short(counts, n, f"fluidity labels (q = {q:g}, p_l = {p_l:.4g}, p_u = {p_u:.4g})",
-                   "Use a longer trajectory, a larger q, or fewer samples.")
-    rng = np.random.default_rng(seed)
-    s1 = _sample(rng, len(t1), n)
-    s0 = _sample(rng, len(t0), n)
-    info = {"rule": "fluidity", "q": float(q), "p_l": p_l, "p_u": p_u, "lag": int(lag),
-            "seed": int(seed), "candidates": counts, "n_per_class": n}
-    return _assemble([(i1[s1], t1[s1] - lag, np.ones(n), t1[s1]),
-                      (i0[s0], t0[s0] - lag, np.zeros(n), t0[s0])], info)
+    return _balanced_events((t1, i1), (t0, i0), n, seed, lag,
+                            f"fluidity labels (q = {q:g}, p_l = {p_l:.4g}, p_u = {p_u:.4g})",
+                            {"rule": "fluidity", "q": float(q), "p_l": p_l, "p_u": p_u})
 
 
 def immobile_vs_random_labels(phop, types, n_per_class: int, *, q: float, seed: int = 0,
@@ -387,16 +394,9 @@ def immobile_vs_random_labels(phop, types, n_per_class: int, *, q: float, seed: 
     p_l, _ = _tail_thresholds(p, a_idx, q)
     t1, i1 = _event_candidates(p, a_idx, lambda v: v > p_l, lag)
     t0, i0 = _event_candidates(p, a_idx, lambda v: v < p_l, lag)
-    counts = {1: len(t1), 0: len(t0)}
-    _fail_if_short(counts, n, f"immobile-vs-random labels (q = {q:g}, p_l = {p_l:.4g})",
-                   "Use a longer trajectory, a larger q, or fewer samples.")
-    rng = np.random.default_rng(seed)
-    s1 = _sample(rng, len(t1), n)
-    s0 = _sample(rng, len(t0), n)
-    info = {"rule": "immobile_vs_random", "q": float(q), "p_l": p_l, "lag": int(lag),
-            "seed": int(seed), "candidates": counts, "n_per_class": n}
-    return _assemble([(i1[s1], t1[s1] - lag, np.ones(n), t1[s1]),
-                      (i0[s0], t0[s0] - lag, np.zeros(n), t0[s0])], info)
+    return _balanced_events((t1, i1), (t0, i0), n, seed, lag,
+                            f"immobile-vs-random labels (q = {q:g}, p_l = {p_l:.4g})",
+                            {"rule": "immobile_vs_random", "q": float(q), "p_l": p_l})
 
 
 def label_summary(phop, types=None, *, p_c: float = P_C, p_l: float | None = None,
