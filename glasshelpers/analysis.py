@@ -35,15 +35,21 @@ def _seed(profile, k=0):
 
 # ------------------------------------------------------------------- stage 4: Fig. 1, 5
 def cv_bias_scans(profile) -> pd.DataFrame:
-    """Fig. 1 main panel: five-fold CV accuracy vs bias shift of each fluidity classifier."""
+    """Fig. 1 main panel: five-fold CV accuracy vs bias shift of each fluidity classifier.
+
+    ``accuracy`` is the pooled held-out accuracy (each sample scored by the fold classifier
+    that did not see it), ``accuracy_lo``/``accuracy_hi`` its bootstrap interval over
+    samples, and ``accuracy_err`` the standard error over folds."""
     shifts = bias_shifts(profile)
     rows = []
     for T in profile["analysis"]["fig1_temperatures"]:
         ds = fluidity_training_set(profile, T)
         scan = classify.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts, C=profile["classifiers"]["C"],
                                             folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile))
-        rows.append(pd.DataFrame({"T": float(T), "shift": shifts, "accuracy": scan.mean,
-                                  "accuracy_err": scan.sem}))
+        ci = stats.accuracy_ci(scan.heldout_alpha, ds["y"], shifts, n_boot=int(profile["analysis"]["bootstrap"]),
+                               seed=_seed(profile))
+        rows.append(pd.DataFrame({"T": float(T), "shift": shifts, "accuracy": ci.estimate,
+                                  "accuracy_err": scan.sem, "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -256,8 +262,10 @@ def accuracy_vs_C(profile) -> pd.DataFrame:
         for C in a["appendix_C"]:
             scan = classify.cv_accuracy_vs_bias(ds["X"], ds["y"], [0.0], C=C,
                                                 folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile))
+            ci = stats.accuracy_ci(scan.heldout_alpha, ds["y"], [0.0], n_boot=int(a["bootstrap"]), seed=_seed(profile))
             rows.append({"q": float(q), "C": float(C), "accuracy": float(scan.mean[0]),
-                         "accuracy_err": float(scan.sem[0])})
+                         "accuracy_err": float(scan.sem[0]), "accuracy_lo": float(ci.low[0]),
+                         "accuracy_hi": float(ci.high[0])})
     return pd.DataFrame(rows)
 
 
@@ -271,7 +279,9 @@ def accuracy_vs_bias_fractions(profile) -> pd.DataFrame:
         ds = fluidity_training_set(profile, T, q=q, n_per_class=a["appendix_per_class"])
         scan = classify.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts, C=profile["classifiers"]["C"],
                                             folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile))
-        rows.append(pd.DataFrame({"q": float(q), "shift": shifts, "accuracy": scan.mean, "accuracy_err": scan.sem}))
+        ci = stats.accuracy_ci(scan.heldout_alpha, ds["y"], shifts, n_boot=int(a["bootstrap"]), seed=_seed(profile))
+        rows.append(pd.DataFrame({"q": float(q), "shift": shifts, "accuracy": scan.mean, "accuracy_err": scan.sem,
+                                  "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
     return pd.concat(rows, ignore_index=True)
 
 

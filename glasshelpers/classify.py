@@ -474,11 +474,15 @@ class CVBiasScan:
     shifts : (m,) bias shifts db.
     per_fold : (folds, m) held-out accuracy of each fold's classifier.
     biases : (folds,) trained bias b of each fold's classifier.
+    heldout_alpha : (n,) each sample's output from the fold classifier that did not see
+        it (pooled held-out decisions: bootstrap them for accuracy intervals, see
+        :func:`glasshelpers.stats.accuracy_ci`).
     """
 
     shifts: np.ndarray
     per_fold: np.ndarray
     biases: np.ndarray
+    heldout_alpha: np.ndarray | None = None
 
     @property
     def mean(self) -> np.ndarray:
@@ -528,7 +532,8 @@ def cv_accuracy_vs_bias(X, y, shifts, C: float = DEFAULT_C, folds: int = 5, seed
 
     def one(train, test):
         clf = train_classifier(X[train], y[train], C=C, seed=seed, solver=solver, max_imbalance=None)
-        return accuracy_vs_bias(clf.decision(X[test]), y[test], shifts), clf.b
+        alpha = clf.decision(X[test])
+        return accuracy_vs_bias(alpha, y[test], shifts), clf.b, alpha
 
     if n_jobs == 1:
         out = [one(tr, te) for tr, te in splits]
@@ -536,8 +541,11 @@ def cv_accuracy_vs_bias(X, y, shifts, C: float = DEFAULT_C, folds: int = 5, seed
         from joblib import Parallel, delayed
 
         out = Parallel(n_jobs=n_jobs)(delayed(one)(tr, te) for tr, te in splits)
+    heldout = np.empty(X.shape[0])
+    for (_, test), o in zip(splits, out):
+        heldout[test] = o[2]
     return CVBiasScan(shifts=shifts, per_fold=np.array([o[0] for o in out]),
-                      biases=np.array([o[1] for o in out]))
+                      biases=np.array([o[1] for o in out]), heldout_alpha=heldout)
 
 
 # ----------------------------------------------------------------------------- x_alpha, similarity

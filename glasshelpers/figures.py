@@ -3,8 +3,8 @@
 Every function takes tidy data (pandas DataFrames with the documented columns, one
 row per point), an optional matplotlib ``ax`` (or ``axes`` for multi-panel figures)
 to draw into, and returns the :class:`matplotlib.figure.Figure`. Error bars are drawn
-wherever an uncertainty column is present: either ``<y>_err`` (symmetric) or
-``<y>_lo`` and ``<y>_hi`` (interval bounds).
+wherever an uncertainty column is present: ``<y>_lo`` and ``<y>_hi`` (interval bounds,
+preferred) or ``<y>_err`` (symmetric).
 
 Colours follow the paper: classifiers trained at T = 1.0 ... 2.0 run from dark blue
 (coldest) to light red (hottest); the softness classifier (T = 0.45) is black.
@@ -88,12 +88,13 @@ def _require(df, cols, name):
 
 
 def _yerr(df, col):
-    """Error bars for column ``col`` from ``col_err`` or ``col_lo``/``col_hi``; None if absent."""
-    if f"{col}_err" in df.columns:
-        return df[f"{col}_err"].to_numpy(float)
+    """Error bars for column ``col``: the interval ``col_lo``/``col_hi`` if present, else the
+    symmetric ``col_err``; None if neither."""
     if f"{col}_lo" in df.columns and f"{col}_hi" in df.columns:
         y = df[col].to_numpy(float)
-        return np.vstack([y - df[f"{col}_lo"].to_numpy(float), df[f"{col}_hi"].to_numpy(float) - y])
+        return np.clip(np.vstack([y - df[f"{col}_lo"].to_numpy(float), df[f"{col}_hi"].to_numpy(float) - y]), 0, None)
+    if f"{col}_err" in df.columns:
+        return df[f"{col}_err"].to_numpy(float)
     return None
 
 

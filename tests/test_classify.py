@@ -285,3 +285,17 @@ def test_accuracy_functions_reject_bad_input(trained):
         clf.decision(np.zeros((3, D + 1)))
     with pytest.raises(ValueError, match="folds"):
         cv_accuracy_vs_bias(*clouds(n_per_class=3)[:2], [0.0], folds=5)
+
+
+def test_cv_heldout_decisions_reproduce_fold_accuracies():
+    """Pooled held-out decisions give the fold-size-weighted mean of the per-fold accuracies."""
+    from glasshelpers.classify import accuracy_vs_bias, cv_accuracy_vs_bias
+    rng = np.random.default_rng(3)
+    n, d = 400, 6
+    y = np.repeat([0, 1], n // 2)
+    X = rng.normal(size=(n, d)) + 0.8 * y[:, None] * np.eye(d)[0]
+    shifts = np.array([-0.5, 0.0, 0.5])
+    scan = cv_accuracy_vs_bias(X, y, shifts, folds=5, seed=1)
+    assert scan.heldout_alpha.shape == (n,) and np.all(np.isfinite(scan.heldout_alpha))
+    pooled = accuracy_vs_bias(scan.heldout_alpha, y, shifts)
+    assert np.allclose(pooled, scan.mean, atol=1e-12)   # 5 equal folds of 80
