@@ -84,3 +84,15 @@ def test_bias_grid_and_bins_from_profile():
     assert s[0] == -3 and s[-1] == 3 and len(s) == 121 and np.isclose(s[60], 0)
     e = analysis.x_edges(p)
     assert np.allclose(e, np.arange(-2.5, 2.51, 0.5))
+
+
+def test_kramers_verdicts_on_synthetic_arrhenius_data():
+    pr, _ = synthetic_pr()
+    fits, low = analysis.kramers_fits(pr), analysis.kramers_fits(pr, T_max=0.8)
+    v = verdicts.kramers(fits, analysis.onsets(fits), low, analysis.onsets(low))
+    form = v[v["claim"].str.contains("Kramers form")]
+    assert list(form["verdict"]) == ["agrees", "agrees"]           # exact Arrhenius data: chi2/dof ~ 1
+    onset = v[v["claim"].str.contains("onset")]
+    assert len(onset) == 2 and all(w == "agrees" for w in onset["verdict"])  # T0 = 0.9 lies in 0.8-1.2
+    falls = v[v["claim"].str.contains("falls")]
+    assert (falls["verdict"] == "agrees").all()
