@@ -67,6 +67,31 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _barrier_verdicts(fits: pd.DataFrame, label: str) -> list:
+    """Fit quality, monotonic barriers per classifier and their collapse, for one fit range."""
+    red = np.nanmedian(fits["chi2"] / fits["dof"].where(fits["dof"] > 0))
+    rows = [verdict(f"the Kramers form describes ln(T P_R) vs 1/T ({label}; median chi2/dof < 3)",
+                    "yes (Figs. 3, 9)", f"median chi2/dof = {red:.1f}", bool(red < 3) if np.isfinite(red) else None)]
+    for Tt, f in fits.groupby("T_train"):
+        f = f.dropna(subset=["Delta_E"])
+        if len(f) < 3:
+            rows.append(verdict(f"classifier T = {Tt:g} ({label}): barriers fall with x_alpha", "yes (Fig. 4)",
+                                "too few fitted bins", None))
+            continue
+        rho = spearmanr(f["x"], f["Delta_E"])[0]
+        rows.append(verdict(f"classifier T = {Tt:g} ({label}): Delta_E falls as x_alpha grows (Spearman < -0.5)",
+                            "yes (Fig. 4)", f"rho = {rho:+.2f}, Delta_E from {f['Delta_E'].max():.2f} "
+                            f"to {f['Delta_E'].min():.2f}", bool(rho < -0.5)))
+    piv = fits.pivot_table(index="x", columns="T_train", values="Delta_E")
+    if piv.shape[1] > 1:
+        spread = np.nanmedian(piv.std(axis=1))
+        typical = np.nanmedian(fits["Delta_E_err"])
+        rows.append(verdict(f"Delta_E(x_alpha) collapses across classifiers ({label}; spread <= 2 x fit error)",
+                            "almost identical (Fig. 4)", f"median spread {spread:.3f} vs median error {typical:.3f}",
+                            bool(spread <= 2 * typical) if np.isfinite(spread) else None))
+    return rows
+
+
 def kramers(fits: pd.DataFrame, onsets: pd.DataFrame, fits_low: pd.DataFrame | None = None,
             onsets_low: pd.DataFrame | None = None, T_max_low: float = 0.8) -> pd.DataFrame:
     """Verdicts on Figs. 3, 4, 9: barriers fall with x, collapse, fit quality and onsets
@@ -75,27 +100,7 @@ def kramers(fits: pd.DataFrame, onsets: pd.DataFrame, fits_low: pd.DataFrame | N
     for label, f in (("all T", fits), (f"T < {T_max_low:g}", fits_low)):
         if f is None or f.empty:
             continue
-        red = np.nanmedian(f["chi2"] / f["dof"].where(f["dof"] > 0))
-        rows.append(verdict(f"the Kramers form describes ln(T P_R) vs 1/T ({label}; median chi2/dof < 3)",
-                            "yes (Figs. 3, 9)", f"median chi2/dof = {red:.1f}",
-                            bool(red < 3) if np.isfinite(red) else None))
-    for Tt, f in fits.groupby("T_train"):
-        f = f.dropna(subset=["Delta_E"])
-        if len(f) < 3:
-            rows.append(verdict(f"classifier T = {Tt:g}: barriers fall with x_alpha", "yes (Fig. 4)",
-                                "too few fitted bins", None))
-            continue
-        rho = spearmanr(f["x"], f["Delta_E"])[0]
-        rows.append(verdict(f"classifier T = {Tt:g}: Delta_E falls as x_alpha grows (Spearman < -0.5)",
-                            "yes (Fig. 4)", f"rho = {rho:+.2f}, Delta_E from {f['Delta_E'].max():.2f} "
-                            f"to {f['Delta_E'].min():.2f}", bool(rho < -0.5)))
-    piv = fits.pivot_table(index="x", columns="T_train", values="Delta_E")
-    if piv.shape[1] > 1:
-        spread = np.nanmedian(piv.std(axis=1))
-        typical = np.nanmedian(fits["Delta_E_err"])
-        rows.append(verdict("Delta_E(x_alpha) collapses across classifiers (spread <= 2 x fit error)",
-                            "almost identical (Fig. 4)", f"median spread {spread:.3f} vs median error {typical:.3f}",
-                            bool(spread <= 2 * typical) if np.isfinite(spread) else None))
+        rows += _barrier_verdicts(f, label)
     for label, on in (("all T", onsets), (f"T < {T_max_low:g}", onsets_low)):
         if on is None:
             continue

@@ -95,4 +95,5 @@ def test_kramers_verdicts_on_synthetic_arrhenius_data():
     onset = v[v["claim"].str.contains("onset")]
     assert len(onset) == 2 and all(w == "agrees" for w in onset["verdict"])  # T0 = 0.9 lies in 0.8-1.2
     falls = v[v["claim"].str.contains("falls")]
+    assert len(falls) == 4  # two classifiers x two fit ranges
     assert (falls["verdict"] == "agrees").all()
