@@ -197,10 +197,12 @@ def fig2_transfer(transfer, van_hove=None, ax=None, inset_bounds=(0.62, 0.1, 0.3
         import matplotlib.pyplot as plt
 
         cmap = training_cmap()
-        for T in temps:
+        for T in sorted(temps, key=lambda t: abs(t - SOFTNESS_T) < 1e-9):  # T = 0.45 drawn last, on top
             d = van_hove[(van_hove["T"] == T) & (van_hove["G_s"] > 0)].sort_values("r")
-            color = "black" if abs(T - SOFTNESS_T) < 1e-9 else cmap((T - lo) / (hi - lo) if hi > lo else 0)
-            ins.plot(d["r"], d["G_s"], color=color, lw=0.8)
+            if abs(T - SOFTNESS_T) < 1e-9:
+                ins.plot(d["r"], d["G_s"], color="black", ls="none", marker=".", ms=2.5)
+            else:
+                ins.plot(d["r"], d["G_s"], color=cmap((T - lo) / (hi - lo) if hi > lo else 0), lw=0.8)
         ins.set_yscale("log")
         ins.set_xlabel(r"$r$", fontsize=7)
         ins.set_ylabel(r"$G_s(r, 10\tau)$", fontsize=7)
