@@ -90,7 +90,7 @@ def test_fig2_with_van_hove_inset():
     assert n_errorbar_series(ax) == 5
     ins = ax.child_axes[0]
     assert ins.get_yscale() == "log" and len(ins.lines) == 3
-    assert ins.lines[0].get_color() == "black"
+    assert ins.lines[-1].get_color() == "black"  # T = 0.45 drawn last, on top
 
 
 def test_fig3_panels_points_and_fit_lines():
