@@ -537,8 +537,11 @@ def _duration(seconds: float) -> str:
 # --------------------------------------------------------------------------------------
 
 def run_jupyter_book(root: os.PathLike, strict: bool = True) -> subprocess.CompletedProcess:
-    """``jupyter-book build <root> [-W -n --keep-going]`` with this interpreter."""
-    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(root)]
+    """``jupyter-book build <root> --all [-W -n --keep-going]`` with this interpreter.
+
+    ``--all`` rebuilds every page: an incremental Sphinx build after switching profiles
+    keeps stale pages (e.g. a bibliography whose citation ids no longer match)."""
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(root), "--all"]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     return subprocess.run(cmd, capture_output=True, text=True)
