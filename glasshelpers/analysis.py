@@ -116,6 +116,17 @@ def transfer_scans(profile, classifiers: dict | None = None):
     return pd.concat(rows, ignore_index=True), pd.DataFrame(best_rows)
 
 
+def best_biases(profile, classifiers: dict | None = None) -> pd.DataFrame:
+    """b_best and the best accuracy of each classifier on the T = 0.47 test set (no bootstrap)."""
+    clfs = classifiers or all_classifiers(profile)
+    ts = test_set(profile, softness_p_l(profile))
+    rows = []
+    for T, clf in clfs.items():
+        best = classify.best_bias(clf.decision(ts["X"]), ts["y"], b=clf.b)
+        rows.append({"T": T, "b": clf.b, "b_best": best.b_best, "best_accuracy": best.accuracy})
+    return pd.DataFrame(rows)
+
+
 def sigma_alphas(profile, classifiers: dict | None = None) -> dict:
     """sigma_alpha of each classifier over all A particles (feature bank) at its training T."""
     clfs = classifiers or all_classifiers(profile)
@@ -127,10 +138,13 @@ def sigma_alphas(profile, classifiers: dict | None = None) -> dict:
 
 
 def table_one(profile, classifiers: dict | None = None, best: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Table I in our convention: T, b, sigma_T, b_best, similarity (softness scaling)."""
+    """Table I in our convention: T, b, sigma_T, b_best, similarity (softness scaling).
+
+    ``best`` (from transfer_scans) is reused when given; otherwise b_best is found
+    without the bootstrap (best_biases)."""
     clfs = classifiers or all_classifiers(profile)
     if best is None:
-        best = transfer_scans(profile, clfs)[1]
+        best = best_biases(profile, clfs)
     sig = sigma_alphas(profile, clfs)
     soft = clfs[float(profile["labels"]["softness_temperature"])]
     rows = []

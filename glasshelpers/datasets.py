@@ -64,6 +64,7 @@ def labelled_set(profile: dict, T: float, rule: str, n_per_class: int, *, p_l: f
 
     def compute():
         ph = load_phop(profile, T)
+        traj = load_trajectory(profile, T)   # read once: labels (displacement rule) and features
         n = int(n_per_class)
         if rule == "softness":
             s = labels.softness_labels(ph["phop"], ph["types"], n, p_l=float(p_l), p_c=float(lab["p_c"]),
@@ -74,10 +75,9 @@ def labelled_set(profile: dict, T: float, rule: str, n_per_class: int, *, p_l: f
             s = labels.immobile_vs_random_labels(ph["phop"], ph["types"], n, q=float(q), seed=seed,
                                                  lag=STRUCTURE_LAG)
         else:
-            traj = load_trajectory(profile, T)
             disp = dynamics.cumulative_displacement(traj["positions"])
             s = labels.fluidity_labels(disp, traj["types"], n, q=float(q), seed=seed, lag=STRUCTURE_LAG)
-        X = labelled_features(profile, T, s.particle, s.frame)
+        X = labelled_features(profile, T, s.particle, s.frame, traj=traj)
         return {"X": X, "y": np.asarray(s.label, dtype=np.int8), "particle": s.particle, "frame": s.frame}
 
     return cached(path, params, compute)

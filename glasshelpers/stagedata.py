@@ -94,7 +94,8 @@ def labelled_features(profile: dict, T: float, particles, frames, traj=None) -> 
     frames = np.asarray(frames, dtype=np.int64)
     if particles.shape != frames.shape:
         raise ValueError("particles and frames must have the same shape")
-    traj = traj or load_trajectory(profile, T)
+    if traj is None:
+        traj = load_trajectory(profile, T)
     out = np.empty((len(particles), features.N_FEATURES))
     for f in np.unique(frames):
         sel = np.flatnonzero(frames == f)

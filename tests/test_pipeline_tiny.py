@@ -78,3 +78,16 @@ def test_book_builds_strictly_from_tiny_notebooks(tiny_data, tmp_path):
     assert index.is_file()
     pages = list((dest / "_build" / "html" / "book" / "generated").glob("*.html"))
     assert len(pages) == 12
+
+
+def test_best_biases_match_the_bootstrapped_transfer_scan(tiny_data, monkeypatch):
+    """Table I's cheap b_best path and the transfer scan find the same optimum."""
+    from glasshelpers import analysis
+    from glasshelpers.profiles import load_profile
+    monkeypatch.setenv("GLASSBOOK_DATA", str(tiny_data.parent))
+    P = load_profile("tiny")
+    cheap = analysis.best_biases(P)
+    full = analysis.transfer_scans(P)[1]
+    assert np.allclose(cheap["b_best"], full["b_best"])
+    assert np.allclose(cheap["best_accuracy"], full["best_accuracy"])
+    assert (cheap["best_accuracy"] > 0.5).all()
