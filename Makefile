@@ -7,7 +7,7 @@ PROFILE ?= demo
 JOBS    ?= 2
 BIN      = $(VENV)/bin
 
-.PHONY: venv test book workflow html bench lock clean-book
+.PHONY: venv test test-cluster book workflow html bench lock clean-book
 
 venv: $(VENV)/.installed
 
@@ -20,6 +20,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 test: venv
 	$(BIN)/python -m pytest -ra
+
+# The workflow on a real one-node SLURM (slurmdbd + MariaDB accounting), started and stopped
+# here as root; compares with a local run and resumes a cancelled job (tools/cluster/).
+test-cluster: venv
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[cluster]"
+	nice -n 10 $(BIN)/python tools/cluster/test_cluster.py
 
 # Snakemake drives papermill over every stage and temperature; reruns resume.
 workflow: venv

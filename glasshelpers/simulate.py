@@ -202,6 +202,7 @@ def run_seed(profile: dict, threads: int | None = None, progress: bool = True) -
             eng.set_nvt(T, tau)
             rows = [{"phase": "minimised", "step": 0, "time": 0.0, **eng.thermo()}]
         else:
+            print(f"resuming the seed run from its checkpoint at step {ck['step']}", flush=True)
             eng.load_checkpoint(rd.work / ck["restart"], T, tau)
             rows = rd.resume_thermo(ck)
         total = int(prot["seed_time"]) * spt
@@ -249,6 +250,8 @@ def run_temperature(profile: dict, temperature: float, threads: int | None = Non
             if part.exists():
                 part.unlink()
         else:
+            print(f"resuming the run at T = {T} from its checkpoint at step {ck['step']} "
+                  f"({ck['frames']} frames written)", flush=True)
             eng.load_checkpoint(rd.work / ck["restart"], T, tau)
             rows, frames = rd.resume_thermo(ck), ck["frames"]
             if part.exists() and n_frames(part) != frames:
