@@ -11,6 +11,12 @@ collide with a system SLURM or with a second copy of itself).
         env = cluster.env()           # SLURM_CONF for sbatch/squeue/sacct/scancel/sacctmgr
         subprocess.run(["sbatch", "--wrap", "hostname"], env=env)
 
+``srun`` inside a job must also find the configuration: snakemake-executor-plugin-slurm-jobstep
+0.6.1 removes every ``SLURM_*`` variable, ``SLURM_CONF`` included, before its nested ``srun``,
+so SLURM's compiled-in default ``/etc/slurm/slurm.conf`` is made a symbolic link to the scratch
+configuration while the cluster runs (as on a real site, where every node has that file). An
+existing ``/etc/slurm/slurm.conf`` that is not such a link is left alone and the start refuses.
+
 Accounting is real: slurmdbd stores jobs in MariaDB, ``sacct`` reads them back, and the
 cluster has an account (``glassbook``) with root associated to it, enforced
 (``AccountingStorageEnforce=associations``) as on a production site.
@@ -29,6 +35,8 @@ from pathlib import Path
 PACKAGES = ["slurm-wlm", "slurmdbd", "munge", "mariadb-server", "mariadb-client"]
 DAEMONS = ["munged", "mariadbd", "slurmdbd", "slurmctld", "slurmd"]
 ACCOUNT = "glassbook"
+SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
+SCRATCH_PREFIX = "glassbook-"
 PARTITION = "main"
 
 
@@ -139,6 +147,7 @@ class OneNodeSlurm:
         self._start_munge()
         self._start_mariadb()
         self._write_configs()
+        self._link_system_conf()
         self._start_slurmdbd()
         self._start_slurm()
 
@@ -214,6 +223,24 @@ class OneNodeSlurm:
             f"NodeName={self.node} NodeAddr=127.0.0.1 CPUs={self.cpus} RealMemory={self.memory_mb} State=UNKNOWN",
             f"PartitionName={PARTITION} Nodes={self.node} Default=YES MaxTime=INFINITE State=UP", ""]))
 
+    def _link_system_conf(self):
+        """Point /etc/slurm/slurm.conf at our configuration (for srun inside jobs)."""
+        if SYSTEM_CONF.is_symlink() or SYSTEM_CONF.exists():
+            target = os.readlink(SYSTEM_CONF) if SYSTEM_CONF.is_symlink() else None
+            if target is None or SCRATCH_PREFIX not in target or Path(target).exists():
+                raise RuntimeError(f"{SYSTEM_CONF} exists ({'-> ' + target if target else 'a file'}): "
+                                   "another SLURM is configured here; not touching it")
+            SYSTEM_CONF.unlink()  # a dangling link left by a killed run of ours
+        SYSTEM_CONF.parent.mkdir(parents=True, exist_ok=True)
+        SYSTEM_CONF.symlink_to(self.conf)
+        self.linked = True
+
+    def _unlink_system_conf(self):
+        if getattr(self, "linked", False) and SYSTEM_CONF.is_symlink() and os.readlink(SYSTEM_CONF) == str(self.conf):
+            SYSTEM_CONF.unlink()
+            self.linked = False
+            self.log(f"removed the link {SYSTEM_CONF}")
+
     def _start_slurmdbd(self):
         self._spawn("slurmdbd", [_sbin("slurmdbd"), "-D"])
         self._wait("slurmdbd", lambda: self.run("sacctmgr", "-n", "list", "cluster", check=False).returncode == 0,
@@ -260,6 +287,7 @@ class OneNodeSlurm:
                 self.log(f"stopped {name} (pid {proc.pid})")
         self.procs_stopped = {n: p.pid for n, p in self.procs.items()}
         self.procs = {}
+        self._unlink_system_conf()
 
     def leftovers(self) -> list[str]:
         """Processes still running whose command line or environment points into the scratch directory."""

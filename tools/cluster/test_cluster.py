@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
-from onenode import ACCOUNT, PARTITION, OneNodeSlurm, ensure_packages  # noqa: E402
+from onenode import ACCOUNT, PARTITION, SYSTEM_CONF, OneNodeSlurm, ensure_packages  # noqa: E402
 
 T_CANCEL = 0.45          # the longest run in tiny (140 tau of production)
 PY = sys.executable
@@ -225,7 +225,7 @@ def main(argv=None) -> int:
         new = scratch / "slurm" / "data"
         wd = scratch / "slurm" / "wd"
         wd.mkdir(parents=True, exist_ok=True)
-        slurm_args = ["--executor", "slurm", "-j", str(args.jobs), "--rerun-incomplete",
+        slurm_args = ["--executor", "slurm", "-j", str(args.jobs), "--cores", "2", "--rerun-incomplete",
                       "--default-resources", f"slurm_partition={PARTITION}", f"slurm_account={ACCOUNT}",
                       "--set-threads", "seed=2", "stage=2",
                       "--slurm-logdir", str(scratch / "slurm" / "jobs"), "--slurm-keep-successful-logs",
@@ -320,6 +320,8 @@ def main(argv=None) -> int:
             cluster.stop()
             timings["cluster stop"] = time.monotonic() - t
             left = cluster.leftovers()
+            if SYSTEM_CONF.is_symlink() and os.readlink(SYSTEM_CONF) == str(cluster.conf):
+                left.append(f"the link {SYSTEM_CONF}")
             if left:
                 ok = False
                 log("FAILED: processes left running:\n" + "\n".join(left))
