@@ -7,7 +7,7 @@ PROFILE ?= demo
 JOBS    ?= 2
 BIN      = $(VENV)/bin
 
-.PHONY: venv test book workflow html bench lock clean-book
+.PHONY: venv test test-soak book workflow html bench lock clean-book
 
 venv: $(VENV)/.installed
 
@@ -20,6 +20,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 test: venv
 	$(BIN)/python -m pytest -ra
+
+# The kill soak alone (also part of `make test`); GLASSBOOK_SOAK_SEED picks other kill times.
+test-soak: venv
+	$(BIN)/python -m pytest -ra tests/test_interruptions.py
 
 # Snakemake drives papermill over every stage and temperature; reruns resume, a stale
 # lock left by a killed run is cleared, each profile has its own lock.

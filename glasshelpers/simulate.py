@@ -36,67 +36,17 @@ from tqdm import tqdm
 
 from .engines import check_engine, get_engine
 from .model import KASystem, random_configuration
-from . import paths
-from .profiles import (ProfileError, check_temperature, engine_threads, load_profile, production_time,
-                       steps_per_tau)
+from .runs import (MissingDataError, seed_dir, seed_params, temperature_dir,  # noqa: F401 (re-exported)
+                   temperature_params, trajectory_path)
+from .profiles import ProfileError, check_temperature, engine_threads, load_profile, steps_per_tau
 from .provenance import (StaleDataError, check_meta, code_version, params_hash, read_json,
                          write_json)
 from .trajectory import (canonical_copy, make_frame, n_frames, read_configuration, read_thermo,
                          truncate_gsd, write_configuration, write_thermo)
 
 
-class MissingDataError(FileNotFoundError):
-    """A product a stage needs has not been made yet."""
-
-
 class _Interrupted(Exception):
     """Raised by the test hook that simulates a killed run."""
-
-
-# ----------------------------------------------------------------------------- params
-def _engine_params(profile):
-    return {**{k: profile["engine"][k] for k in ("name", "dt", "tau_thermostat")},
-            "threads": engine_threads(profile)}
-
-
-def seed_params(profile: dict, replica: int = 0) -> dict:
-    """Everything that determines a replica's seed configuration."""
-    p = profile["protocol"]
-    return {"stage": "seed", "model": dict(profile["model"]), "engine": _engine_params(profile),
-            "seed_temperature": float(p["seed_temperature"]), "seed_time": int(p["seed_time"]),
-            "checkpoint_every": int(p["checkpoint_every"]), "seed": int(profile["seed"]),
-            "replica": int(replica)}
-
-
-def temperature_params(profile: dict, temperature: float, replica: int = 0) -> dict:
-    """Everything that determines a replica's trajectory at ``temperature``."""
-    T = check_temperature(temperature)
-    p = profile["protocol"]
-    return {"stage": "production", "seed_run": params_hash(seed_params(profile, replica)),
-            "model": dict(profile["model"]), "engine": _engine_params(profile),
-            "temperature": round(T, 6), "equil_time": int(p["equil_time"]),
-            "production_time": production_time(profile, T), "checkpoint_every": int(p["checkpoint_every"]),
-            "seed": int(profile["seed"]), "replica": int(replica)}
-
-
-def seed_dir(profile: dict, replica: int = 0) -> Path:
-    return paths.seed_dir(profile, replica)
-
-
-def temperature_dir(profile: dict, temperature: float, replica: int = 0) -> Path:
-    return paths.temperature_dir(profile, temperature, replica)
-
-
-def trajectory_path(profile: dict, temperature: float, replica: int = 0) -> Path:
-    """The finished trajectory at ``temperature``; MissingDataError if not made yet."""
-    d = temperature_dir(profile, temperature, replica)
-    check_meta(d / "meta.json", temperature_params(profile, temperature, replica), "trajectory")
-    path = d / "traj.gsd"
-    if not (d / "meta.json").exists() or not path.exists():
-        raise MissingDataError(
-            f"no finished trajectory for profile {profile['name']!r} at T = {temperature} "
-            f"(replica {replica}): run the simulation stage first (make workflow PROFILE={profile['name']})")
-    return path
 
 
 def _derived_seed(base: int, *keys) -> int:

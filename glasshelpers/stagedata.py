@@ -23,7 +23,7 @@ from . import dynamics, features
 from .cache import cached
 from . import paths
 from .provenance import params_hash, read_json
-from .simulate import temperature_params, trajectory_path
+from .runs import temperature_params, trajectory_path
 from .trajectory import read_unwrapped
 
 #: structure is taken this many frames (tau) before the p_hop it is paired with
