@@ -7,7 +7,7 @@ PROFILE ?= demo
 JOBS    ?= 2
 BIN      = $(VENV)/bin
 
-.PHONY: venv test test-cluster book workflow html bench lock clean-book
+.PHONY: venv test test-soak test-cluster book workflow html bench lock clean-book
 
 venv: $(VENV)/.installed
 
@@ -21,15 +21,20 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 test: venv
 	$(BIN)/python -m pytest -ra
 
+# The kill soak alone (also part of `make test`); GLASSBOOK_SOAK_SEED picks other kill times.
+test-soak: venv
+	$(BIN)/python -m pytest -ra tests/test_interruptions.py
+
 # The workflow on a real one-node SLURM (slurmdbd + MariaDB accounting), started and stopped
 # here as root; compares with a local run and resumes a cancelled job (tools/cluster/).
 test-cluster: venv
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[cluster]"
 	nice -n 10 $(BIN)/python tools/cluster/test_cluster.py
 
-# Snakemake drives papermill over every stage and temperature; reruns resume.
+# Snakemake drives papermill over every stage and temperature; reruns resume, a stale
+# lock left by a killed run is cleared, each profile has its own lock.
 workflow: venv
-	$(BIN)/snakemake -s workflow/Snakefile --config profile=$(PROFILE) -j $(JOBS) --rerun-incomplete
+	$(BIN)/python -m glasshelpers.workflow --profile $(PROFILE) -j $(JOBS)
 
 html: venv
 	$(BIN)/python -m glasshelpers.book build --profile $(PROFILE)
