@@ -61,13 +61,10 @@ def check(cond: bool, msg: str):
 
 
 # ---------------------------------------------------------------------- workflow runs
-def workflow_cmd(profile: str, workdir: Path, extra: list[str]) -> list[str]:
-    """Snakemake on our Snakefile with a private working directory (its own lock and metadata)."""
-    wrapper = ROOT / "glasshelpers" / "workflow.py"
-    if wrapper.exists():
-        return [PY, "-m", "glasshelpers.workflow", "--profile", profile, "--", *extra]
-    return [PY, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "--directory", str(workdir),
-            "--config", f"profile={profile}", *extra]
+def workflow_cmd(profile: str, cores: int, extra: list[str]) -> list[str]:
+    """The project's workflow runner (per-profile Snakemake directory under the data root, so
+    the local and the SLURM run, with different data roots, have their own locks)."""
+    return [PY, "-m", "glasshelpers.workflow", "--profile", profile, "-j", str(cores), "--", *extra]
 
 
 def data_env(data: Path, base: dict | None = None) -> dict:
@@ -210,8 +207,7 @@ def main(argv=None) -> int:
         ref = args.reference or scratch / "local" / "data"
         t = time.monotonic()
         if args.reference is None:
-            (scratch / "local" / "wd").mkdir(parents=True, exist_ok=True)
-            rc = run_logged(workflow_cmd(args.profile, scratch / "local" / "wd", ["-j", "2"]),
+            rc = run_logged(workflow_cmd(args.profile, 2, []),
                             data_env(ref), scratch / "local.log")
             check(rc == 0, f"local run of {args.profile} finished (log {scratch / 'local.log'})\n"
                   + ("" if rc == 0 else tail(scratch / "local.log")))
@@ -223,14 +219,11 @@ def main(argv=None) -> int:
         cluster.__enter__()
         timings["cluster start"] = time.monotonic() - t
         new = scratch / "slurm" / "data"
-        wd = scratch / "slurm" / "wd"
-        wd.mkdir(parents=True, exist_ok=True)
-        slurm_args = ["--executor", "slurm", "-j", str(args.jobs), "--cores", "2", "--rerun-incomplete",
+        slurm_args = ["--executor", "slurm", "--jobs", str(args.jobs),
                       "--default-resources", f"slurm_partition={PARTITION}", f"slurm_account={ACCOUNT}",
-                      "--set-threads", "seed=2", "stage=2",
                       "--slurm-logdir", str(scratch / "slurm" / "jobs"), "--slurm-keep-successful-logs",
                       "--slurm-init-seconds-before-status-checks", "5", "--seconds-between-status-checks", "5"]
-        cmd = workflow_cmd(args.profile, wd, slurm_args)
+        cmd = workflow_cmd(args.profile, 2, slurm_args)
         env = cluster.env(data_env(new))
         slog = scratch / "slurm.log"
 
