@@ -104,7 +104,6 @@ def compare_trajectories(ref: Path, new: Path) -> list[str]:
     check(len(files) > 0, f"the local run wrote trajectories ({len(files)} GSD files)")
     newfiles = sorted(p.relative_to(new) for p in new.rglob("*.gsd") if "work" not in p.parts)
     check(files == newfiles, "the SLURM run wrote the same GSD files")
-    same_bytes = 0
     for rel in files:
         a, b = ref / rel, new / rel
         na, ca = gsd_chunks(a)
@@ -114,9 +113,10 @@ def compare_trajectories(ref: Path, new: Path) -> list[str]:
         diff = [k for k in ca if ca[k] != cb[k]]
         if diff:
             raise CheckFailed(f"{rel}: {len(diff)} chunks differ, first {diff[:3]}")
-        same_bytes += a.read_bytes() == b.read_bytes()
-    log(f"ok: {len(files)} trajectories bit-identical (every chunk of every frame); "
-        f"{same_bytes} of them byte-identical as files")
+        if a.read_bytes() != b.read_bytes():
+            raise CheckFailed(f"{rel}: same frames but not the same bytes (the canonical GSD layout differs)")
+    log(f"ok: {len(files)} GSD files (seed and every trajectory) byte-identical, and every chunk of "
+        f"every frame equal")
     return [str(f) for f in files]
 
 
@@ -125,13 +125,14 @@ def compare_table1(ref: Path, new: Path):
     b = sorted(new.rglob("table1_data.csv"))
     check(len(a) == 1 and len(b) == 1, "both runs wrote one Table I (table1_data.csv)")
     ta, tb = pd.read_csv(a[0]), pd.read_csv(b[0])
-    wall = [c for c in ta.columns if "wall" in c.lower()]
+    # provenance, not results: wall time, and the git commit (+dirty) the run saw
+    wall = [c for c in ta.columns if "wall" in c.lower() or c == "code_version"]
     ta, tb = ta.drop(columns=wall), tb.drop(columns=[c for c in wall if c in tb.columns])
     check(list(ta.columns) == list(tb.columns) and ta.shape == tb.shape,
           f"Table I has the same shape {ta.shape} and columns")
     pd.testing.assert_frame_equal(ta, tb, check_exact=True)
     log(f"ok: Table I identical ({ta.shape[0]} rows x {ta.shape[1]} columns, "
-        f"wall-time columns ignored: {wall or 'none'})")
+        f"provenance columns ignored: {wall or 'none'})")
 
 
 # ---------------------------------------------------------------------- SLURM helpers
@@ -219,7 +220,10 @@ def main(argv=None) -> int:
         cluster.__enter__()
         timings["cluster start"] = time.monotonic() - t
         new = scratch / "slurm" / "data"
-        slurm_args = ["--executor", "slurm", "--jobs", str(args.jobs),
+        # Job status from squeue: with sacct, plugin 2.8.0 never sees a job cancelled with
+        # scancel end (sacct says "CANCELLED by 0", the plugin matches "CANCELLED" exactly)
+        # and the workflow waits forever. Accounting is still real and read below with sacct.
+        slurm_args = ["--executor", "slurm", "--jobs", str(args.jobs), "--slurm-status-command", "squeue",
                       "--default-resources", f"slurm_partition={PARTITION}", f"slurm_account={ACCOUNT}",
                       "--slurm-logdir", str(scratch / "slurm" / "jobs"), "--slurm-keep-successful-logs",
                       "--slurm-init-seconds-before-status-checks", "5", "--seconds-between-status-checks", "5"]
@@ -232,7 +236,8 @@ def main(argv=None) -> int:
         with open(slog, "ab") as out:
             out.write(f"$ {' '.join(cmd)}\n".encode())
             out.flush()
-            sm = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+            sm = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+                                  start_new_session=True)  # its own process group, stopped as one
         from glasshelpers.profiles import load_profile
         P = load_profile(args.profile)
         spt = round(1 / float(P["engine"]["dt"]))
@@ -287,8 +292,9 @@ def main(argv=None) -> int:
         peak = sacct_maxrss(cluster)
         with open(scratch / "sacct.txt", "w") as f:
             for j in jobs:
-                f.write(f"{j['id']:>4} {j['state']:<12} {j['elapsed']:>9} cpus={j['cpus']} reqmem={j['reqmem']} "
-                        f"maxrss={peak.get(j['id'], float('nan')):.0f}M {j['comment']}\n")
+                rss = f"{peak[j['id']]:.0f}M" if j["id"] in peak else "-"
+                f.write(f"{j['id']:>4} {j['state']:<14} {j['elapsed']:>9} cpus={j['cpus']} reqmem={j['reqmem']} "
+                        f"maxrss={rss} {j['comment']}\n")
         log("jobs (sacct):\n" + (scratch / "sacct.txt").read_text())
 
         # ---- 5. products equal the local run's
@@ -301,12 +307,12 @@ def main(argv=None) -> int:
         log(f"interrupted ({e})")
     finally:
         if sm is not None and sm.poll() is None:
-            log(f"stopping snakemake (pid {sm.pid})")
-            sm.send_signal(signal.SIGINT)
+            log(f"stopping the workflow run (process group {sm.pid})")
+            os.killpg(sm.pid, signal.SIGINT)
             try:
                 sm.wait(timeout=60)
             except subprocess.TimeoutExpired:
-                sm.kill()
+                os.killpg(sm.pid, signal.SIGKILL)
                 sm.wait()
         if cluster is not None:
             t = time.monotonic()
