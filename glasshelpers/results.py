@@ -24,11 +24,14 @@ def write_result(profile, key: str, df: pd.DataFrame):
 
 
 def save_figure(profile, key: str, fig):
-    """Save a figure as ``figures/<key>.png`` (used by the comparison chapter)."""
+    """Save a figure as ``figures/<key>.png`` (used by the comparison chapter).
+
+    Returns None on purpose: a notebook cell ending with this call must not print the
+    builder's absolute data path on a published page."""
     path = profile_dir(profile) / "figures" / f"{key}.png"
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
-    return path
+    return None
 
 
 def verdict(claim: str, paper: str, ours: str, holds: bool | None, note: str = "") -> dict:

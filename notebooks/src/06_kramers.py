@@ -24,15 +24,17 @@
 # parameters
 profile = "demo"
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
 
 from glasshelpers import analysis, figures, verdicts
 from glasshelpers.profiles import load_profile
 from glasshelpers.results import save_figure, write_result
+from glasshelpers.tables import use_reading_tables
 from glasshelpers.training import all_classifiers
 
+use_reading_tables()
 P = load_profile(profile)
 A = P["analysis"]
 clfs = all_classifiers(P)

@@ -17,13 +17,15 @@
 # parameters
 profile = "demo"
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
 
 from glasshelpers import analysis, figures, verdicts
 from glasshelpers.profiles import load_profile
 from glasshelpers.results import save_figure, write_result
+from glasshelpers.tables import use_reading_tables
 
+use_reading_tables()
 P = load_profile(profile)
 A = P["analysis"]
 print(f"T = {A['appendix_temperature']}, tail fractions {A['appendix_fractions']}, "
