@@ -33,7 +33,8 @@ book: workflow html
 # JupyterLab on the notebooks with the project's kernel (python3 of .venv). Stop with Ctrl-C.
 # LAB_ARGS passes more options, e.g. make lab LAB_ARGS="--no-browser --port 8890".
 lab: venv
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=python3 $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=python3 \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 bench: venv
 	$(BIN)/python benchmarks/bench_md.py

