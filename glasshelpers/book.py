@@ -836,14 +836,15 @@ def local_path_leaks(html_dir: os.PathLike, paths) -> list[str]:
 def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | None = None,
           strict: bool = True, log=print) -> Path:
     """Build the book for ``profile``; return the path of ``_build/html/index.html``."""
-    from .profiles import data_root, load_profile
+    from . import paths
+    from .profiles import load_profile
     from .provenance import code_version
 
     t0 = time.time()
     prof = load_profile(profile)
     name = prof["name"]
     root = Path(root)
-    pdir = Path(data_dir) if data_dir else data_root() / name
+    pdir = Path(data_dir) if data_dir else paths.profile_root(prof)
     nb_dir = pdir / "notebooks"
     missing = missing_notebooks(nb_dir, prof["temperatures"])
     if missing:
@@ -875,7 +876,7 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     bad = external_mathjax(html)
     if bad:
         raise BookBuildError(f"pages load MathJax from outside the book: {bad[:5]}")
-    leaks = local_path_leaks(html, [pdir, root, data_root()])
+    leaks = local_path_leaks(html, [pdir, root, paths.data_root()])
     if leaks and strict:
         raise BookBuildError("pages show local paths or Path objects (fix the notebook outputs):\n  "
                              + "\n  ".join(leaks[:20]))

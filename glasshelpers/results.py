@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .profiles import profile_dir
+from . import paths
 from .provenance import atomic_path, code_version
 
 
 def results_dir(profile):
-    return profile_dir(profile) / "results"
+    return paths.results_dir(profile)
 
 
 def write_result(profile, key: str, df: pd.DataFrame):
     """Write ``results/<key>.csv`` atomically (with a code-version column) and return its path."""
     df = df.copy()
     df["code_version"] = code_version()
-    path = results_dir(profile) / f"{key}.csv"
+    path = paths.result_file(profile, key)
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, float_format="%.6g")
     return path
@@ -28,7 +28,7 @@ def save_figure(profile, key: str, fig):
 
     Returns None on purpose: a notebook cell ending with this call must not print the
     builder's absolute data path on a published page."""
-    path = profile_dir(profile) / "figures" / f"{key}.png"
+    path = paths.figure_file(profile, key)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
     return None

