@@ -54,9 +54,9 @@ def test_reading_table_html_is_scrollable_and_escaped():
     df = pd.DataFrame({f"column_{k}": [k * 1.23456] for k in range(20)} | {"claim": ["a < b & c"]})
     html = tables.reading_table(df).to_html()
     assert html.startswith('<div class="glassbook-table" style="overflow-x: auto;')
-    assert "a &lt; b &amp; c" in html and "<th>column_3</th>" in html and "3.70" in html
+    assert "a &lt; b &amp; c" in html and "<th>column 3</th>" in html and "3.70" in html
     md = tables.reading_table(df).to_markdown()
-    assert md.splitlines()[0].startswith("| column_0 |") and len(md.splitlines()) == 3
+    assert md.splitlines()[0].startswith("| column 0 |") and len(md.splitlines()) == 3
 
 
 def test_reading_table_rejects_non_frames():
