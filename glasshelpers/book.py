@@ -685,8 +685,11 @@ def headline_markdown(profile: dict, results_dir: os.PathLike, figures_dir: os.P
         cv = peaks[peaks["panel"] == "fluidity CV"]
         if len(cv):
             top = cv.loc[cv["best_accuracy"].idxmax()]
+            above = "accuracy_lo" in cv and bool((cv["accuracy_lo"] > 0.5).all())
+            head = ("Structure predicts extreme motion in the hot liquid." if above
+                    else "Classifying extreme motion in the hot liquid.")
             items.append(
-                f"**Structure predicts extreme motion in the hot liquid.** Linear classifiers trained at "
+                f"**{head}** Linear classifiers trained at "
                 f"T = {cv['T'].min():g}-{cv['T'].max():g} tell the most from the least mobile particles "
                 f"with cross-validated accuracies {cv['best_accuracy'].min():.2f}-{cv['best_accuracy'].max():.2f} "
                 f"(chance 0.5); best {_ci(top, 'best_accuracy', 'accuracy_lo', 'accuracy_hi')} at T = {top['T']:g}.")
@@ -696,7 +699,9 @@ def headline_markdown(profile: dict, results_dir: os.PathLike, figures_dir: os.P
         own = t1[np.isclose(t1["T"], T_soft)]
         if len(fl):
             top = fl.loc[fl["best_accuracy"].idxmax()]
-            text = (f"**They transfer to the supercooled liquid.** On rearranging vs quiet particles at "
+            above = "best_accuracy_lo" in fl and bool((fl["best_accuracy_lo"] > 0.5).all())
+            head = "They transfer to the supercooled liquid." if above else "Transfer to the supercooled liquid."
+            text = (f"**{head}** On rearranging vs quiet particles at "
                     f"T = {T_test:g}, the fluid-trained classifiers reach {fl['best_accuracy'].min():.2f}-"
                     f"{fl['best_accuracy'].max():.2f} once their bias is re-set; best "
                     f"{_ci(top, 'best_accuracy', 'best_accuracy_lo', 'best_accuracy_hi')} (trained at T = {top['T']:g})")
@@ -717,8 +722,10 @@ def headline_markdown(profile: dict, results_dir: os.PathLike, figures_dir: os.P
         if falls:
             n_down = sum(sl < 0 for _, sl in falls)
             slopes = [sl for _, sl in falls]
+            head = ("Their outputs encode energy barriers." if n_down == len(falls)
+                    else "Energy barriers from the Kramers fits.")
             items.append(
-                f"**Their outputs encode energy barriers.** Fitting the Kramers form to $P_R$ below "
+                f"**{head}** Fitting the Kramers form to $P_R$ below "
                 f"T = {T_low:g}, the barrier $\\Delta E$ falls as the classifier output $x_\\alpha$ grows for "
                 f"{n_down} of {len(falls)} classifiers (slopes {min(slopes):.2f} to {max(slopes):.2f} per unit "
                 f"of $x_\\alpha$).")

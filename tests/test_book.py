@@ -265,6 +265,12 @@ def test_headline_and_verdict_counts_come_from_the_results(tmp_path):
     assert "0.54-0.64" in md and "0.64 [0.62, 0.66] at T = 1" in md          # CV accuracies, best with interval
     assert "0.71-0.75" in md and "0.75 [0.69, 0.79] (trained at T = 2)" in md and "0.72 [0.68, 0.75]" in md
     assert "2 of 2 classifiers" in md and "-0.40 to -0.40" in md              # Delta_E slope from the fits
+    assert "**They transfer to the supercooled liquid.**" in md and "**Their outputs encode energy barriers.**" in md
+    t1 = pd.read_csv(res / "table1_data.csv")
+    t1.loc[t1["T"] == 2.0, "best_accuracy_lo"] = 0.49                         # one interval reaches chance
+    t1.to_csv(res / "table1_data.csv", index=False)
+    md = book.headline_markdown(prof, res, tmp_path / "figures", tmp_path / "img")
+    assert "**Transfer to the supercooled liquid.**" in md and "They transfer" not in md
     assert "2: 1.05 [1.00, 1.20]" in md                                      # onset with its interval
     assert "**2 agree**, **1 disagree**, **1 inconclusive**" in md
     assert "smoke test" in md and "figure" not in md                          # no fig2.png given
