@@ -55,6 +55,7 @@ class LabServer:
             [str(jupyter), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
              "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
              f"--ServerApp.root_dir={root}", "--MappingKernelManager.default_kernel_name=python3",
+             f"--FileCheckpoints.checkpoint_dir={scratch / 'checkpoints'}",   # nothing written into the repo
              *(["--allow-root"] if os.geteuid() == 0 else [])],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
