@@ -614,6 +614,8 @@ def stamp_code_version(path: os.PathLike, version: str | None = None) -> None:
 
 
 def main(argv=None) -> int:
+    from .cli import add_debug_flag, run
+
     parser = argparse.ArgumentParser(prog="python -m glasshelpers.book", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build the HTML book from the executed notebooks of a profile")
@@ -621,21 +623,22 @@ def main(argv=None) -> int:
     b.add_argument("--data-dir", default=None, help="profile data folder (default $GLASSBOOK_DATA or data/<profile>)")
     b.add_argument("--root", default=str(REPO_ROOT), help="book source root holding _config.yml")
     b.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
-    sub.add_parser("mathjax", help="fetch MathJax into book/_static/mathjax only")
+    mj = sub.add_parser("mathjax", help="fetch MathJax into book/_static/mathjax only")
     st = sub.add_parser("stamp", help="record the code version in an executed notebook's metadata")
     st.add_argument("notebook")
+    for sp in (b, st, mj):
+        add_debug_flag(sp)
     args = parser.parse_args(argv)
-    try:
+
+    def body():
         if args.command == "stamp":
             stamp_code_version(args.notebook)
         elif args.command == "mathjax":
             print(ensure_mathjax(REPO_ROOT / "book" / "_static"))
         else:
             build(args.profile, root=args.root, data_dir=args.data_dir, strict=not args.no_strict)
-    except BookBuildError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+
+    return run(body, args.debug)
 
 
 if __name__ == "__main__":

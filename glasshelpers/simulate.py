@@ -284,26 +284,33 @@ def run_temperature(profile: dict, temperature: float, threads: int | None = Non
 
 
 # -------------------------------------------------------------------------------- CLI
-def main(argv=None):
+def main(argv=None) -> int:
+    from .cli import add_debug_flag, run
+
     ap = argparse.ArgumentParser(prog="python -m glasshelpers.simulate",
                                  description="Run the seed or one temperature of a profile.")
     ap.add_argument("what", choices=["seed", "temperature"])
-    ap.add_argument("--profile", default="demo")
+    ap.add_argument("--profile", default="demo", help="tiny, demo, paper or a YAML path (default demo)")
     ap.add_argument("--temperature", type=float)
     ap.add_argument("--engine", help="override the profile's engine (lammps or hoomd)")
     ap.add_argument("--threads", type=int)
     ap.add_argument("--no-progress", action="store_true")
+    add_debug_flag(ap)
     args = ap.parse_args(argv)
-    overrides = {"engine": {"name": args.engine}} if args.engine else None
-    profile = load_profile(args.profile, overrides)
-    if args.what == "seed":
-        out = run_seed(profile, args.threads, not args.no_progress)
-    else:
-        if args.temperature is None:
-            ap.error("--temperature is required")
-        out = run_temperature(profile, args.temperature, args.threads, not args.no_progress)
-    print(out)
+    if args.what == "temperature" and args.temperature is None:
+        ap.error("--temperature is required")
+
+    def body():
+        overrides = {"engine.name": args.engine} if args.engine else None
+        profile = load_profile(args.profile, overrides)     # validated before any MD
+        if args.what == "seed":
+            out = run_seed(profile, args.threads, not args.no_progress)
+        else:
+            out = run_temperature(profile, args.temperature, args.threads, not args.no_progress)
+        print(out)
+
+    return run(body, args.debug)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

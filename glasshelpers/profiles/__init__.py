@@ -87,8 +87,8 @@ def profile_path(name_or_path: str | os.PathLike) -> Path:
     path = PROFILE_DIR / f"{name_or_path}.yaml"
     if not path.is_file():
         close = difflib.get_close_matches(str(name_or_path), available_profiles(), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ProfileError(f"unknown profile {str(name_or_path)!r}{hint} choose one of "
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ProfileError(f"unknown profile {str(name_or_path)!r}{hint}: choose one of "
                            f"{available_profiles()} or give a YAML path")
     return path
 
@@ -183,6 +183,8 @@ def _describe(value) -> str:
 
 def _error_items(exc, override_keys) -> list[str]:
     """One ``key: what is expected`` item per offending key of a pydantic ValidationError."""
+    from pydantic import BaseModel
+
     notes: dict[str, list[str]] = {}                   # key -> free-text problems
     typed: dict[str, tuple[str, list[str], str]] = {}  # key -> (input, expectations, description)
     for err in exc.errors():
@@ -203,7 +205,8 @@ def _error_items(exc, override_keys) -> list[str]:
             continue
         desc = info.description if info is not None and info.description else ""
         if kind == "missing":
-            what = "section" if info is not None and isinstance(info.annotation, type) else "key"
+            ann = info.annotation if info is not None else None
+            what = "section" if isinstance(ann, type) and issubclass(ann, BaseModel) else "key"
             notes.setdefault(key, []).append(f"required {what} is missing" + (f" ({desc})" if desc else ""))
             continue
         if kind in ("model_type", "model_attributes_type", "dict_type"):
