@@ -29,8 +29,8 @@ from .engines import check_engine, get_engine
 from .model import KASystem, random_configuration
 from .profiles import (check_temperature, load_profile, production_time, profile_dir,
                        steps_per_tau, temperature_tag)
-from .provenance import (StaleDataError, check_meta, code_version, params_hash, read_json,
-                         write_json)
+from .provenance import (StaleDataError, check_meta, code_version, params_hash, profile_record,
+                         read_json, write_json)
 from .trajectory import (make_frame, n_frames, read_configuration, read_thermo, truncate_gsd,
                          write_configuration, write_thermo)
 
@@ -210,7 +210,8 @@ def run_seed(profile: dict, threads: int | None = None, progress: bool = True) -
         write_configuration(rd.work / "seed.gsd", eng.state())
     write_thermo(rd.work / "thermo.csv", rows)
     rd.finish({rd.work / "seed.gsd": "seed.gsd", rd.work / "thermo.csv": "thermo.csv"},
-              {"wall_time_s": time.perf_counter() - wall, "n_particles": system.n_particles})
+              {"wall_time_s": time.perf_counter() - wall, "n_particles": system.n_particles,
+               **profile_record(profile)})
     return rd.path
 
 
@@ -279,7 +280,7 @@ def run_temperature(profile: dict, temperature: float, threads: int | None = Non
     write_thermo(rd.work / "thermo.csv", rows)
     rd.finish({part: "traj.gsd", rd.work / "thermo.csv": "thermo.csv"},
               {"wall_time_s": time.perf_counter() - wall, "n_frames": n_total,
-               "frame_interval_tau": 1.0})
+               "frame_interval_tau": 1.0, **profile_record(profile)})
     return rd.path
 
 

@@ -11,7 +11,7 @@ from .cache import cached
 from .classify import HyperplaneClassifier, train_classifier
 from .datasets import fluidity_training_set, softness_p_l, softness_training_set
 from .profiles import profile_dir, temperature_tag
-from .provenance import params_hash
+from .provenance import params_hash, profile_record
 
 
 def fit_cached(profile: dict, name: str, dataset: dict, dataset_params: dict, C: float | None = None,
@@ -21,7 +21,8 @@ def fit_cached(profile: dict, name: str, dataset: dict, dataset_params: dict, C:
     params = {**dataset_params, "C": C, "solver": solver, "seed": int(profile["seed"])}
     path = profile_dir(profile) / "models" / f"{name}_{params_hash(params)[:10]}.npz"
     d = cached(path, params, lambda: train_classifier(dataset["X"], dataset["y"], C=C, seed=int(profile["seed"]),
-                                                      solver=solver, meta={"name": name, **dataset_params}).to_dict())
+                                                      solver=solver, meta={"name": name, **dataset_params}).to_dict(),
+               record=profile_record(profile))
     return HyperplaneClassifier.from_dict(d)
 
 
