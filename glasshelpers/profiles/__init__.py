@@ -67,7 +67,7 @@ def read_yaml(path: os.PathLike) -> dict:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-        what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        what = ": ".join(str(x) for x in (exc.context, exc.problem) if x)
         raise ProfileError(f"{_display(path)}{where}: malformed YAML: {what}") from None
     except yaml.YAMLError as exc:
         raise ProfileError(f"{_display(path)}: malformed YAML: {' '.join(str(exc).split())}") from None
@@ -199,7 +199,8 @@ def _error_items(exc, override_keys) -> list[str]:
         if kind == "extra_forbidden":
             leaf = key.rsplit(".", 1)[-1]
             known = list(holder.model_fields)
-            close = difflib.get_close_matches(leaf, known, n=1, cutoff=0.6)
+            close = [k for k in known if k.lower() == leaf.lower()] or \
+                difflib.get_close_matches(leaf, known, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else f"expected one of {', '.join(known)}"
             notes.setdefault(key, []).append(f"unknown key; {hint}")
             continue

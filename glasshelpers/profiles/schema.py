@@ -55,7 +55,7 @@ class ModelSection(Section):
 
 class EngineSection(Section):
     name: Literal["lammps", "hoomd"] = Field("lammps", description="MD engine")
-    dt: PosFloat = Field(0.005, le=1, description="time step in tau; 1/dt must be a whole number of steps")
+    dt: PosFloat = Field(0.005, le=1, description="time step in tau")
     tau_thermostat: PosFloat = Field(0.5, description="Nose-Hoover relaxation time in tau")
 
     @field_validator("dt")
@@ -71,7 +71,7 @@ class ProtocolSection(Section):
     seed_temperature: Temperature = Field(description="temperature of the seed run")
     seed_time: NonNegInt = Field(description="tau of MD at seed_temperature from a random start")
     equil_time: NonNegInt = Field(description="tau of equilibration at each temperature")
-    production_time: PosInt = Field(description="tau of production (one frame per tau)")
+    production_time: PosInt = Field(description="tau of production, one frame per tau")
     production_time_by_T: dict[Temperature, PosInt] = Field(
         default_factory=dict, description="production tau for particular temperatures, {T: tau}")
     checkpoint_every: PosInt = Field(description="tau between checkpoints")
@@ -84,9 +84,9 @@ class FeaturesSection(Section):
 
 
 class LabelsSection(Section):
-    p_c: PosFloat = Field(0.2, lt=1, description="p_hop threshold of a rearrangement, sigma^2")
-    p_l: Union[Literal["auto"], PosFloat] = Field("auto", description="quiet threshold (sigma^2) or 'auto'")
-    p_l_grid_step: PosFloat = Field(0.0025, description="grid step of the automatic p_l, sigma^2")
+    p_c: PosFloat = Field(0.2, lt=1, description="p_hop threshold of a rearrangement in sigma^2")
+    p_l: Union[Literal["auto"], PosFloat] = Field("auto", description="quiet threshold in sigma^2, or 'auto'")
+    p_l_grid_step: PosFloat = Field(0.0025, description="grid step of the automatic p_l in sigma^2")
     quiet_time: PosInt = Field(120, description="tau a non-rearranging particle stays below p_l")
     softness_temperature: Temperature = Field(description="training temperature of the softness classifier")
     test_temperature: Temperature = Field(description="temperature of the transfer test set")
@@ -142,7 +142,7 @@ class Profile(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$", description="folder name of its data (data/<name>)")
     description: str = Field("", description="one line for people")
     seed: NonNegInt = Field(description="base random seed")
-    replicas: PosInt = Field(1, description="independent seed configurations (replicas)")
+    replicas: PosInt = Field(1, description="number of independent seed configurations")
     model: ModelSection
     engine: EngineSection
     protocol: ProtocolSection
