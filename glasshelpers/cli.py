@@ -6,7 +6,8 @@ and sets the exit status; ``--debug`` (added by :func:`add_debug_flag`) shows th
 traceback instead.
 
 Exit status: 0 success; 2 bad input (profile, override or argument: fix the command or
-the YAML); 1 any other failure (stale or missing data, a failed build, a bug).
+the YAML); an exception class may set its own ``exit_status`` (the workflow's "another
+run holds the lock" is 3); 1 any other failure (stale or missing data, a failed build, a bug).
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ def one_line(exc: BaseException) -> str:
 
 
 def exit_code(exc: BaseException) -> int:
-    return 2 if isinstance(exc, _input_errors()) else 1
+    """2 for bad input, an exception's own ``exit_status`` attribute if it has one, else 1."""
+    if isinstance(exc, _input_errors()):
+        return 2
+    return int(getattr(exc, "exit_status", 1))
 
 
 def run(body: Callable[[], int | None], debug: bool = False, stream=None) -> int:
@@ -63,6 +67,6 @@ def run(body: Callable[[], int | None], debug: bool = False, stream=None) -> int
     except Exception as exc:  # noqa: BLE001 - the whole point: one line instead of a traceback
         if debug:
             raise
-        hint = "" if exit_code(exc) == 2 else " (run again with --debug for the traceback)"
+        hint = " (run again with --debug for the traceback)" if exit_code(exc) == 1 else ""
         print(one_line(exc) + hint, file=stream)
         return exit_code(exc)

@@ -7,12 +7,12 @@ import json
 
 import pandas as pd
 
-from .profiles import profile_dir
+from . import paths
 from .provenance import atomic_path, code_version
 
 
 def results_dir(profile):
-    return profile_dir(profile) / "results"
+    return paths.results_dir(profile)
 
 
 def write_result(profile, key: str, df: pd.DataFrame):
@@ -24,7 +24,7 @@ def write_result(profile, key: str, df: pd.DataFrame):
     df["code_version"] = code_version()
     if profile.get("overrides"):
         df["overrides"] = json.dumps(profile["overrides"], sort_keys=True)
-    path = results_dir(profile) / f"{key}.csv"
+    path = paths.result_file(profile, key)
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, float_format="%.6g")
     return path
@@ -32,7 +32,7 @@ def write_result(profile, key: str, df: pd.DataFrame):
 
 def save_figure(profile, key: str, fig):
     """Save a figure as ``figures/<key>.png`` (used by the comparison chapter)."""
-    path = profile_dir(profile) / "figures" / f"{key}.png"
+    path = paths.figure_file(profile, key)
     with atomic_path(path) as tmp:
         meta = {"Software": f"glassbook {code_version()}"}
         if profile.get("overrides"):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from ..paths import data_root, profile_root as profile_dir, temperature_tag  # noqa: F401 (re-exported)
+
 PROFILE_DIR = Path(__file__).resolve().parent
 
 
@@ -317,19 +319,13 @@ def production_time(profile: dict, T: float) -> int:
     return int(by_t.get(round(float(T), 6), profile["protocol"]["production_time"]))
 
 
-def temperature_tag(T: float) -> str:
-    """Folder name for a temperature, e.g. ``T0.450``."""
-    return f"T{float(T):.3f}"
+def replicas(profile: dict) -> list[int]:
+    """Replica indices of a profile: ``range(profile['replicas'])``."""
+    return list(range(int(profile.get("replicas", 1))))
 
 
-def data_root() -> Path:
-    """Root of generated data: $GLASSBOOK_DATA, else ``data/`` at the repository root."""
-    env = os.environ.get("GLASSBOOK_DATA")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "data"
-
-
-def profile_dir(profile: dict) -> Path:
-    """``data/<profile name>``."""
-    return data_root() / profile["name"]
+def engine_threads(profile: dict) -> int:
+    """CPU threads of the MD engine. Part of the profile, not a run-time choice: LAMMPS'
+    OpenMP styles sum forces in a thread-dependent order, so another thread count gives
+    another (equally valid) trajectory."""
+    return int(profile["engine"].get("threads", 1))

@@ -57,6 +57,7 @@ class EngineSection(Section):
     name: Literal["lammps", "hoomd"] = Field("lammps", description="MD engine")
     dt: PosFloat = Field(0.005, le=1, description="time step in tau")
     tau_thermostat: PosFloat = Field(0.5, description="Nose-Hoover relaxation time in tau")
+    threads: PosInt = Field(1, description="CPU threads of the MD engine (part of the trajectory's parameters)")
 
     @field_validator("dt")
     @classmethod
@@ -88,6 +89,7 @@ class LabelsSection(Section):
     p_l: Union[Literal["auto"], PosFloat] = Field("auto", description="quiet threshold in sigma^2, or 'auto'")
     p_l_grid_step: PosFloat = Field(0.0025, description="grid step of the automatic p_l in sigma^2")
     quiet_time: PosInt = Field(120, description="tau a non-rearranging particle stays below p_l")
+    p_l_margin: Float = Field(1.0, ge=1, description="automatic p_l fills the softness sets this many times over")
     softness_temperature: Temperature = Field(description="training temperature of the softness classifier")
     test_temperature: Temperature = Field(description="temperature of the transfer test set")
     softness_per_class: PosInt = Field(description="softness training samples per class")

@@ -16,7 +16,6 @@
 # parameters
 profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
 temperature: float = 0.45  # temperature to simulate (epsilon/k_B), one of the profile's temperatures
-threads: int = None  # OpenMP threads of the MD engine (None: $GLASSBOOK_THREADS, else all cores)
 overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
 # %%
@@ -46,8 +45,8 @@ print(f"T = {temperature}: equilibration {P['protocol']['equil_time']} tau, "
 # last checkpoint, and one made with other parameters stops the notebook with an error.
 
 # %%
-simulate.run_seed(P, threads=threads)
-out = simulate.run_temperature(P, temperature, threads=threads)
+simulate.run_seed(P)
+out = simulate.run_temperature(P, temperature)
 meta = read_json(out / "meta.json")
 print(out)
 print(f"wall time {meta['wall_time_s']:.0f} s, {meta['n_frames']} frames, code {meta['code_version']}")
