@@ -3,7 +3,9 @@ in the page's provenance box, and never a reason to reuse a product made with ot
 values (cached products are keyed by a hash of the parameters they depend on)."""
 
 import json
+import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,7 @@ import papermill
 import pytest
 import yaml
 
+from conftest import requires_lammps
 from glasshelpers import book, simulate, training
 from glasshelpers.cache import read_meta
 from glasshelpers.profiles import load_profile
@@ -134,3 +137,49 @@ def test_help_notebook_lists_parameters():
     out = proc.stdout
     assert "profile: str (default \"demo\")" in out and "tiny, demo, paper" in out
     assert "overrides: dict (default {})" in out and "dotted key" in out
+
+
+# ------------------------------------------------------------- on real tiny data (slow)
+def _papermill(nb_name, out, data, *args):
+    env = {**os.environ, "GLASSBOOK_DATA": str(data)}
+    return subprocess.run([sys.executable, "-m", "papermill", "--no-progress-bar", "-k", "python3",
+                           "--cwd", str(ROOT / "notebooks"), str(ROOT / "notebooks" / nb_name), str(out), *args],
+                          env=env, capture_output=True, text=True)
+
+
+@requires_lammps
+@pytest.mark.slow
+def test_papermill_override_on_tiny_data(tiny_data, tmp_path):
+    """The issue's acceptance command on a copy of the tiny data: stage 04 with
+    classifiers.C = 0.1 runs, its page shows the override, new classifiers are trained
+    beside the workflow's (which stay untouched), labelled sets are reused."""
+    data = tmp_path / "data"
+    shutil.copytree(tiny_data.parent, data)
+    tiny = data / "tiny"
+    before = {p: p.stat().st_mtime_ns for p in (tiny / "models").glob("*.npz")}
+    labels_before = {p: p.stat().st_mtime_ns for p in (tiny / "labels").glob("*.npz")}
+    assert before and labels_before
+    out = tmp_path / "04.ipynb"
+    proc = _papermill("04_fluid_classification.ipynb", out, data, "-p", "profile", "tiny",
+                      "-y", "overrides: {classifiers.C: 0.1}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    nb = nbformat.read(out, as_version=4)
+    assert not book.error_outputs(nb)
+    assert nb.metadata["papermill"]["parameters"]["overrides"] == {"classifiers.C": 0.1}
+    md = book.provenance_markdown(nb, "tiny", "v", "04_fluid_classification.ipynb")
+    assert "| `classifiers.C` | `0.1` |" in md
+    assert """-y 'overrides: {"classifiers.C": 0.1}'""" in md
+    # the workflow's classifiers (C = 0.01) are neither reused nor overwritten
+    assert {p: p.stat().st_mtime_ns for p in before} == before
+    new = [p for p in (tiny / "models").glob("*.npz") if p not in before]
+    assert new and all(read_meta(p)["params"]["C"] == 0.1 for p in new)
+    assert all(read_meta(p)["record"]["overrides"] == {"classifiers.C": 0.1} for p in new)
+    # labelled sets do not depend on C: reused as they were
+    assert {p: p.stat().st_mtime_ns for p in (tiny / "labels").glob("*.npz")} == labels_before
+    fig1 = pd.read_csv(tiny / "results" / "fig1_data.csv")
+    assert json.loads(fig1["overrides"][0]) == {"classifiers.C": 0.1}
+    # a bad override stops the notebook at the profile cell with the one-line message
+    bad = _papermill("04_fluid_classification.ipynb", tmp_path / "bad.ipynb", data, "-p", "profile", "tiny",
+                     "-y", "overrides: {classifiers.c: 0.1}")
+    assert bad.returncode != 0
+    assert "classifiers.c (override): unknown key; did you mean 'C'?" in bad.stderr + bad.stdout

@@ -249,6 +249,20 @@ def test_book_cli_bad_profile(tmp_path, capsys, data_root):
     assert _nothing_written(data_root)
 
 
+@pytest.mark.parametrize("cli", ["simulate", "book", "workflow"])
+def test_every_cli_reports_a_bad_profile_in_one_line(cli, tmp_path, data_root, capsys):
+    import importlib
+    mod = importlib.import_module(f"glasshelpers.{cli}")
+    path = _write_case(tmp_path, _rename("labels.fluidity_q", "fluidty_q"))
+    argv = {"simulate": ["seed", "--profile", str(path)], "book": ["build", "--profile", str(path)],
+            "workflow": ["--profile", str(path)]}[cli]
+    rc = mod.main(argv)
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: {path}: ") and "did you mean 'fluidity_q'?" in err
+    assert _nothing_written(data_root)
+
+
 def test_cli_other_errors_exit_1_without_traceback(capsys):
     from glasshelpers import cli
 
