@@ -18,6 +18,7 @@ validated model: a plain dict with every default filled in.
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -57,7 +58,7 @@ class EngineSection(Section):
     name: Literal["lammps", "hoomd"] = Field("lammps", description="MD engine")
     dt: PosFloat = Field(0.005, le=1, description="time step in tau")
     tau_thermostat: PosFloat = Field(0.5, description="Nose-Hoover relaxation time in tau")
-    threads: PosInt = Field(1, description="CPU threads of the MD engine (part of the trajectory's parameters)")
+    threads: PosInt = Field(1, description="CPU threads of the MD engine, part of the trajectory's parameters")
 
     @field_validator("dt")
     @classmethod
@@ -141,7 +142,7 @@ class AnalysisSection(Section):
 class Profile(Section):
     """A whole profile. Sections without a default are required."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$", description="folder name of its data (data/<name>)")
+    name: str = Field(description="folder of its data, data/<name>")
     description: str = Field("", description="one line for people")
     seed: NonNegInt = Field(description="base random seed")
     replicas: PosInt = Field(1, description="number of independent seed configurations")
@@ -155,6 +156,13 @@ class Profile(Section):
     analysis: AnalysisSection
     overrides: dict[str, Any] = Field(
         default_factory=dict, description="record of the overrides applied by load_profile, dotted key -> value (not applied again)")
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, name):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+-]*", name):
+            raise ValueError("expected a folder name: a letter or digit, then letters, digits, _ . + -")
+        return name
 
     @model_validator(mode="after")
     def _cross_checks(self):
