@@ -20,7 +20,8 @@
 
 # %%
 # parameters
-profile = "demo"
+profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
+overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
 # %% tags=["hide-input"]
 import numpy as np
@@ -34,7 +35,7 @@ from glasshelpers.simfigures import mean_features_figure
 from glasshelpers.tables import use_reading_tables
 
 use_reading_tables()
-P = load_profile(profile)
+P = load_profile(profile, overrides)   # overrides are validated with the profile
 print(f"profile {P['name']}: bank stride {P['features']['bank_stride']} frames, "
       f"{len(P['temperatures'])} temperatures")
 

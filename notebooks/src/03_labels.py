@@ -26,7 +26,8 @@
 
 # %%
 # parameters
-profile = "demo"
+profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
+overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
 # %% tags=["hide-input"]
 import numpy as np
@@ -40,7 +41,7 @@ from glasshelpers.simfigures import phop_distribution_figure, phop_traces_figure
 from glasshelpers.tables import use_reading_tables
 
 use_reading_tables()
-P = load_profile(profile)
+P = load_profile(profile, overrides)   # overrides are validated with the profile
 L = P["labels"]
 p_l = datasets.softness_p_l(P)
 print(f"p_l = {p_l:.4f} (from the data: smallest grid value giving {L['softness_per_class']} quiet "

@@ -17,7 +17,8 @@
 
 # %%
 # parameters
-profile = "demo"
+profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
+overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
 # %% tags=["hide-input"]
 import pandas as pd
@@ -30,7 +31,7 @@ from glasshelpers.tables import use_reading_tables
 from glasshelpers.training import all_classifiers
 
 use_reading_tables()
-P = load_profile(profile)
+P = load_profile(profile, overrides)   # overrides are validated with the profile
 clfs = all_classifiers(P)
 soft_T = float(P["labels"]["softness_temperature"])
 

@@ -22,7 +22,8 @@
 
 # %%
 # parameters
-profile = "demo"
+profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
+overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
 # %% tags=["hide-input"]
 import numpy as np
@@ -35,7 +36,7 @@ from glasshelpers.tables import use_reading_tables
 from glasshelpers.training import all_classifiers
 
 use_reading_tables()
-P = load_profile(profile)
+P = load_profile(profile, overrides)   # overrides are validated with the profile
 A = P["analysis"]
 clfs = all_classifiers(P)
 t1 = analysis.table_one(P, clfs)
