@@ -164,7 +164,9 @@ def test_lab_runs_a_stage_notebook_on_tiny_data(lab, tiny_data):
     assert lab.api("GET", "/api/kernelspecs")["default"] == "python3"
     nb = lab.api("GET", "/api/contents/02_features.ipynb?content=1")["content"]
     cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    sources = ['profile = "tiny"' if "parameters" in c["metadata"].get("tags", []) else c["source"] for c in cells]
+    # like papermill: the parameters cell keeps its defaults and gets the new value after them
+    sources = [c["source"] + '\nprofile = "tiny"' if "parameters" in c["metadata"].get("tags", []) else c["source"]
+               for c in cells]
     session = lab.api("POST", "/api/sessions", {"path": "02_features.ipynb", "type": "notebook", "name": "",
                                                  "kernel": {"name": "python3"}})
     kernel = session["kernel"]["id"]
