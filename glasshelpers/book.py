@@ -862,9 +862,55 @@ def local_path_leaks(html_dir: os.PathLike, paths) -> list[str]:
     return found
 
 
+def stage_sources(src_root: os.PathLike, dest: os.PathLike) -> Path:
+    """Copy the book's sources (``_config.yml``, ``_toc.yml``, ``book/`` without generated
+    files) into ``dest``, a private build root, replacing what was there."""
+    src_root, dest = Path(src_root), Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for item in ("_config.yml", "_toc.yml"):
+        shutil.copy2(src_root / item, dest / item)
+    shutil.copytree(src_root / "book", dest / "book",
+                    ignore=shutil.ignore_patterns("generated", "_build", "mathjax", ".ipynb_checkpoints"))
+    return dest
+
+
+def publish_html(built: os.PathLike, build_dir: os.PathLike, profile_name: str) -> Path:
+    """Move a finished ``html`` folder to ``<build_dir>/<profile>/html`` and point the
+    ``<build_dir>/html`` link at it; each step is a rename, so a reader never sees a
+    half-copied book and two profiles' builds never write the same folder."""
+    build_dir = Path(build_dir)
+    final = build_dir / profile_name / "html"
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = final.with_name("html.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        os.replace(final, old)
+    shutil.move(os.fspath(built), os.fspath(final))
+    shutil.rmtree(old, ignore_errors=True)
+    link = build_dir / "html"
+    if link.is_dir() and not link.is_symlink():
+        shutil.rmtree(link)           # a real folder left by an older version
+    tmp = build_dir / f".html.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(Path(profile_name) / "html")
+    os.replace(tmp, link)
+    return final
+
+
 def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | None = None,
-          strict: bool = True, log=print) -> Path:
-    """Build the book for ``profile``; return the path of ``_build/html/index.html``."""
+          strict: bool = True, log=print, stage: bool | None = None) -> Path:
+    """Build the book for ``profile``; return the path of its ``index.html``.
+
+    With the default ``root`` (this checkout) the sources are staged into the profile's
+    data folder (``paths.book_stage``) and built there, and the HTML lands in
+    ``_build/<profile>/html`` with ``_build/html`` linking to the latest build: two
+    profiles can build at the same time. With another ``root`` the book is built in
+    place under ``<root>/_build/html``.
+    """
     from . import paths
     from .profiles import load_profile
     from .provenance import code_version
@@ -873,6 +919,11 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     prof = load_profile(profile)
     name = prof["name"]
     root = Path(root)
+    stage = (root.resolve() == Path(REPO_ROOT).resolve()) if stage is None else stage
+    publish_to = None
+    if stage:
+        publish_to = root / "_build"
+        root = stage_sources(root, Path(data_dir) / ".book" if data_dir else paths.book_stage(prof))
     pdir = Path(data_dir) if data_dir else paths.profile_root(prof)
     nb_dir = pdir / "notebooks"
     missing = missing_notebooks(nb_dir, prof["temperatures"])
@@ -909,6 +960,8 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     if leaks and strict:
         raise BookBuildError("pages show local paths or Path objects (fix the notebook outputs):\n  "
                              + "\n  ".join(leaks[:20]))
+    if publish_to is not None:
+        html = publish_html(html, publish_to, name)
     index = html / "index.html"
     log(f"book built in {time.time() - t0:.0f} s: {index}")
     log(f"open it with:  python -m http.server -d {html} 8000   then browse http://127.0.0.1:8000/")
