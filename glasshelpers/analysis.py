@@ -265,6 +265,348 @@ def kramers_bootstrap(pr: pd.DataFrame, n_boot: int = 200, T_max: float | None =
     return fit_ci, on_ci
 
 
+# ------------------------------------------- stage 6: block bootstrap, data-driven range
+def rearrangement_samples(profile, classifiers: dict | None = None, table1: pd.DataFrame | None = None,
+                          replica: int = 0) -> list:
+    """Per temperature, the feature-bank samples of the Kramers analysis.
+
+    Returns a list of dicts (one per temperature) with ``T``, ``replica``, ``particle``
+    (n,), ``frame`` (n,) structure frame in tau, ``rearranged`` (n,) bool (p_hop 2 tau
+    later > p_c) and ``x`` (dict T_train -> (n,) x_alpha), the input of
+    :func:`kramers_analysis`.
+    """
+    clfs = classifiers or all_classifiers(profile)
+    t1 = table1 if table1 is not None else table_one(profile, clfs)
+    p_c = float(profile["labels"]["p_c"])
+    out = []
+    for T in profile["temperatures"]:
+        bank = load_bank(profile, T)
+        nf, na = bank["phop_later"].shape
+        X = bank["features"].reshape(-1, bank["features"].shape[-1])
+        xs = {}
+        for Tt, clf in clfs.items():
+            row = t1.loc[t1["T"] == Tt].iloc[0]
+            xs[float(Tt)] = classify.x_alpha(clf.decision(X), clf.b, row["b_best"], row["sigma_T"])
+        out.append({"T": float(T), "replica": int(replica),
+                    "particle": np.broadcast_to(np.arange(na)[None, :], (nf, na)).ravel().copy(),
+                    "frame": np.broadcast_to(np.asarray(bank["frames"])[:, None], (nf, na)).ravel().copy(),
+                    "rearranged": bank["phop_later"].reshape(-1) > p_c, "x": xs})
+    return out
+
+
+def _bin_index(x, edges):
+    """Bin of each x as in numpy.histogram (last bin closed); -1 outside."""
+    nb = edges.size - 1
+    idx = np.searchsorted(edges, x, side="right") - 1
+    idx[x == edges[-1]] = nb - 1
+    idx[(x < edges[0]) | (x > edges[-1]) | ~np.isfinite(x)] = -1
+    return idx
+
+
+def _cell_counts(idx, flags, cluster, n_clusters, nb):
+    """Per (cluster, bin): samples and rearranging samples, as dense float arrays."""
+    ok = idx >= 0
+    flat = cluster[ok] * nb + idx[ok]
+    N = np.bincount(flat, minlength=n_clusters * nb).reshape(n_clusters, nb).astype(float)
+    K = np.bincount(flat, weights=flags[ok].astype(float), minlength=n_clusters * nb).reshape(n_clusters, nb)
+    return N, K
+
+
+def _resampled_counts(groups, classifiers, nb, n_boot, seed, iid: bool, chunk: int = 50):
+    """Bootstrap replicates of (n, k) per classifier, temperature and bin.
+
+    groups : list (one per temperature) of lists of sample dicts (replicas at that T).
+    The same draws of blocks are used for every classifier (joint replicates).
+    Returns dict T_train -> (n_b, k_b) arrays of shape (n_boot, n_T, nb)."""
+    rng = np.random.default_rng(seed)
+    n_T = len(groups)
+    out = {Tt: (np.zeros((n_boot, n_T, nb)), np.zeros((n_boot, n_T, nb))) for Tt in classifiers}
+    for i, g in enumerate(groups):
+        cl, offset = [], 0
+        for smp in g:
+            c = np.arange(smp["particle"].size) if iid else smp["_blocks"]
+            cl.append(c + offset)
+            offset += int(c.max()) + 1 if c.size else 0
+        cluster = np.concatenate(cl)
+        mats = {}
+        for Tt in classifiers:
+            idx = np.concatenate([smp["_bins"][Tt] for smp in g])
+            flags = np.concatenate([smp["rearranged"] for smp in g])
+            mats[Tt] = _cell_counts(idx, flags, cluster, offset, nb)
+        for start in range(0, n_boot, chunk):
+            m = min(chunk, n_boot - start)
+            D = stats.cluster_draws(rng, offset, m).astype(float)
+            for Tt, (N, K) in mats.items():
+                out[Tt][0][start:start + m, i] = D @ N
+                out[Tt][1][start:start + m, i] = D @ K
+    return out
+
+
+def _q(a, q, axis=0):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanpercentile(a, q, axis=axis)
+
+
+def _slope(x, y):
+    """Least-squares slope of y on x along the last axis, NaN entries ignored."""
+    ok = np.isfinite(y) & np.isfinite(x)
+    n = ok.sum(-1)
+    xm = np.where(ok, x, 0).sum(-1) / np.maximum(n, 1)
+    ym = np.where(ok, y, 0).sum(-1) / np.maximum(n, 1)
+    dx = np.where(ok, x - xm[..., None], 0)
+    dy = np.where(ok, y - ym[..., None], 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = (dx * dy).sum(-1) / (dx * dx).sum(-1)
+    return np.where(n >= 3, s, np.nan)
+
+
+def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: int = 200, seed: int = 0,
+                     T_max_low: float = 0.8, p_min: float = 0.01, block_tau: float = stats.PHOP_SPAN,
+                     frame_spacing: float = 1.0, compare_iid: bool = True) -> dict:
+    """The whole Kramers analysis (Figs. 3, 4, 9, onsets) with a block bootstrap.
+
+    Parameters
+    ----------
+    samples : list of dicts from :func:`rearrangement_samples` (several entries for one
+        temperature = independent replicas, pooled; their blocks are independent).
+    edges : x_alpha bin edges shared by all classifiers.
+    min_bin_count : cells with fewer samples are left out (P_R = NaN).
+    n_boot : bootstrap replicates.
+    T_max_low : the paper's own check, fits over T < T_max_low.
+    p_min : p-value threshold of the fit-range criterion (:func:`kramers.choose_fit_range`).
+    block_tau, frame_spacing : a block is one particle over ``block_frames(frame_spacing,
+        block_tau) * frame_spacing`` tau (frames in ``samples`` are in tau;
+        ``frame_spacing`` is the bank stride).
+    compare_iid : also run the independent-sample bootstrap, for the width comparison.
+
+    Method
+    ------
+    1. P_R per (classifier, T, bin) from the pooled samples; its error is the standard
+       deviation of P_R over block-bootstrap replicates (blocks: one particle, one time
+       block of at least one p_hop window; draws shared by all classifiers at a T).
+    2. Fit range: the largest T_up whose weighted per-bin fits over T <= T_up, pooled over
+       all classifiers, have chi2 p-value >= p_min (:func:`kramers.choose_fit_range`).
+    3. Three fit variants per classifier: the data range (default), all T (the paper's
+       literal fit) and T < T_max_low (the paper's check). Intervals of Delta_E, Sigma,
+       onsets, barrier slopes: percentiles of the refits of the replicates (weights
+       fixed at the point errors; onsets with the point estimate's line weights).
+    4. Tests: the onsets of all classifiers are one value (chi2 with the joint bootstrap
+       covariance, in u = 1/T); barriers collapse across classifiers (same, per bin, summed).
+
+    Returns
+    -------
+    dict of DataFrames: ``pr`` (cells, with ``P_R_err`` block, ``P_R_err_binomial``),
+    ``scan`` (fit-range scan), ``fits``, ``onsets``, ``onset_consistency``, ``slopes``,
+    ``collapse``, ``widths`` (block / iid), and ``fit_range`` (kramers.FitRange).
+    """
+    edges = np.asarray(edges, dtype=float)
+    nb = edges.size - 1
+    if not samples:
+        raise ValueError("no samples")
+    classifiers = sorted(samples[0]["x"])
+    L = stats.block_frames(frame_spacing, block_tau)
+    span = L * float(frame_spacing)
+    temps = sorted({float(s["T"]) for s in samples})
+    groups = [[s for s in samples if float(s["T"]) == T] for T in temps]
+    for s in samples:
+        s["_blocks"] = stats.block_ids(s["particle"], np.floor(np.asarray(s["frame"]) / span).astype(np.int64), 1)
+        s["_bins"] = {Tt: _bin_index(np.asarray(s["x"][Tt], dtype=float), edges) for Tt in classifiers}
+    T_arr = np.asarray(temps)
+    centers = 0.5 * (edges[1:] + edges[:-1])
+
+    # point estimates
+    n_pt = {Tt: np.zeros((len(temps), nb)) for Tt in classifiers}
+    k_pt = {Tt: np.zeros((len(temps), nb)) for Tt in classifiers}
+    xs_pt = {Tt: np.zeros((len(temps), nb)) for Tt in classifiers}
+    for i, g in enumerate(groups):
+        for Tt in classifiers:
+            idx = np.concatenate([s["_bins"][Tt] for s in g])
+            fl = np.concatenate([s["rearranged"] for s in g])
+            xv = np.concatenate([np.asarray(s["x"][Tt], dtype=float) for s in g])
+            ok = idx >= 0
+            n_pt[Tt][i] = np.bincount(idx[ok], minlength=nb)
+            k_pt[Tt][i] = np.bincount(idx[ok], weights=fl[ok].astype(float), minlength=nb)
+            xs_pt[Tt][i] = np.bincount(idx[ok], weights=xv[ok], minlength=nb)
+    boot = _resampled_counts(groups, classifiers, nb, int(n_boot), seed, iid=False)
+    boot_iid = _resampled_counts(groups, classifiers, nb, int(n_boot), seed + 1, iid=True) if compare_iid else None
+
+    usable, P, err, err_bin, Pb, Pb_iid = {}, {}, {}, {}, {}, {}
+    rows = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for Tt in classifiers:
+            use = n_pt[Tt] >= int(min_bin_count)
+            usable[Tt] = use
+            P[Tt] = np.where(use, k_pt[Tt] / n_pt[Tt], np.nan)
+            nb_, kb_ = boot[Tt]
+            Pb[Tt] = np.where(use[None], kb_ / nb_, np.nan)
+            err[Tt] = np.where(use, np.nanstd(Pb[Tt], axis=0, ddof=1), np.nan)
+            err_bin[Tt] = np.where(use, stats.binomial_se(k_pt[Tt], n_pt[Tt]), np.nan)
+            if boot_iid is not None:
+                Pb_iid[Tt] = np.where(use[None], boot_iid[Tt][1] / boot_iid[Tt][0], np.nan)
+            lo, hi = _q(Pb[Tt], 16), _q(Pb[Tt], 84)
+            for i, T in enumerate(temps):
+                for j in range(nb):
+                    rows.append(dict(T_train=Tt, T=T, bin=j, x_lo=edges[j], x_hi=edges[j + 1], x_center=centers[j],
+                                     x_mean=xs_pt[Tt][i, j] / n_pt[Tt][i, j] if n_pt[Tt][i, j] else np.nan,
+                                     n=int(n_pt[Tt][i, j]), k=int(k_pt[Tt][i, j]), P_R=P[Tt][i, j],
+                                     P_R_err=err[Tt][i, j], P_R_err_binomial=err_bin[Tt][i, j],
+                                     P_R_lo=lo[i, j] if use[i, j] else np.nan,
+                                     P_R_hi=hi[i, j] if use[i, j] else np.nan))
+    pr = pd.DataFrame(rows)
+
+    # 2. fit range from the data
+    scans = []
+    for Tt in classifiers:
+        sc = kramers.fit_range_scan(T_arr, P[Tt], err[Tt])
+        scans.append(sc.assign(T_train=Tt))
+    scan = kramers.pool_scans([s.drop(columns="T_train") for s in scans])
+    fr = kramers.choose_fit_range(scan, p_min=p_min)
+    scan["chosen"] = np.isclose(scan["T_up"], fr.T_up)
+    scan_per = pd.concat(scans, ignore_index=True)
+
+    # 3. fit variants
+    variants = [(f"T <= {fr.T_up:g} (data)", fr.T_max), ("all T", None), (f"T < {T_max_low:g}", T_max_low)]
+    fit_rows, on_rows, slope_rows, coll_rows, cons_rows, width_rows = [], [], [], [], [], []
+    for label, T_max in variants:
+        u_joint, u_iid_joint, E_joint, E_pt = {}, {}, {}, {}
+        for Tt in classifiers:
+            try:
+                f = kramers.fit_kramers(T_arr, P[Tt], err[Tt], T_max=T_max, nan_policy="omit", x=centers)
+            except ValueError:
+                continue
+            S_b, E_b = kramers.fit_lines_batch(T_arr, Pb[Tt], err[Tt], T_max=T_max)
+            fin = np.isfinite(f.Delta_E)
+            S_b[:, ~fin] = np.nan
+            E_b[:, ~fin] = np.nan
+            E_joint[Tt] = E_b
+            E_pt[Tt] = np.where(fin, f.Delta_E, np.nan)
+            df = f.to_frame()
+            df.insert(0, "T_train", Tt)
+            df["fit"] = label
+            df["T_max"] = np.nan if T_max is None else T_max
+            for name, arr in (("Delta_E", E_b), ("Sigma", S_b)):
+                df[f"{name}_lo"], df[f"{name}_hi"] = _q(arr, 16), _q(arr, 84)
+                df[f"{name}_lo95"], df[f"{name}_hi95"] = _q(arr, 2.5), _q(arr, 97.5)
+            if boot_iid is not None:
+                _, E_i = kramers.fit_lines_batch(T_arr, Pb_iid[Tt], err[Tt], T_max=T_max)
+                E_i[:, ~fin] = np.nan
+                df["Delta_E_lo_iid"], df["Delta_E_hi_iid"] = _q(E_i, 16), _q(E_i, 84)
+            fit_rows.append(df)
+            # slope of the barrier with x
+            sl_b = _slope(np.broadcast_to(centers, E_b.shape), E_b)
+            sl = float(_slope(centers, np.where(fin, f.Delta_E, np.nan)))
+            slope_rows.append(dict(fit=label, T_train=Tt, slope=sl, slope_lo=_q(sl_b, 16), slope_hi=_q(sl_b, 84),
+                                   slope_lo95=_q(sl_b, 2.5), slope_hi95=_q(sl_b, 97.5), n_bins=int(fin.sum())))
+            # onset
+            row = dict(fit=label, T_train=Tt, T_onset=np.nan, n_lines=int(fin.sum()))
+            if fin.sum() >= 2 and np.ptp(f.Delta_E[fin]) > 0:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    o = kramers.onset_temperature(f, uncertainty="none")
+                w = np.zeros(nb)
+                w[fin] = o.weights
+                u_b = kramers.onset_u_batch(S_b, E_b, w)
+                u_joint[Tt] = u_b
+                ulo, uhi, ulo95, uhi95 = (_q(u_b, q) for q in (16, 84, 2.5, 97.5))
+                inv = lambda v: 1.0 / v if v > 0 else np.inf  # noqa: E731
+                row.update(T_onset=o.T_onset, u_onset=o.u_onset, T_low=inv(uhi), T_high=inv(ulo),
+                           T_low95=inv(uhi95), T_high95=inv(ulo95), scatter=o.scatter,
+                           n_valid=int(np.isfinite(u_b).sum()))
+                row["T_err"] = 0.5 * (row["T_high"] - row["T_low"])
+                if boot_iid is not None:
+                    S_i, E_i2 = kramers.fit_lines_batch(T_arr, Pb_iid[Tt], err[Tt], T_max=T_max)
+                    S_i[:, ~fin], E_i2[:, ~fin] = np.nan, np.nan
+                    u_i = kramers.onset_u_batch(S_i, E_i2, w)
+                    u_iid_joint[Tt] = u_i
+                    row["T_low_iid"], row["T_high_iid"] = inv(_q(u_i, 84)), inv(_q(u_i, 16))
+            on_rows.append(row)
+        # onset consistency across classifiers (joint replicates, in u)
+        keys = [Tt for Tt in u_joint if np.isfinite(u_joint[Tt]).sum() > 0]
+        cons = dict(fit=label, n_classifiers=len(keys))
+        if len(keys) >= 2:
+            est = np.array([r["u_onset"] for r in on_rows if r["fit"] == label and r["T_train"] in keys])
+            try:
+                c = stats.consistency_test(est, samples=np.column_stack([u_joint[k] for k in keys]))
+                cons.update(u_mean=c.mean, T_mean=1 / c.mean if c.mean > 0 else np.nan,
+                            T_mean_low=1 / (c.mean + c.mean_err), T_mean_high=1 / (c.mean - c.mean_err)
+                            if c.mean > c.mean_err else np.inf,
+                            T_mean_low95=1 / (c.mean + 1.96 * c.mean_err),
+                            T_mean_high95=1 / (c.mean - 1.96 * c.mean_err) if c.mean > 1.96 * c.mean_err else np.inf,
+                            chi2=c.chi2, dof=c.dof, p_value=c.p_value, T_spread=float(np.std(1 / est)))
+            except ValueError as exc:
+                cons["note"] = str(exc)
+        cons_rows.append(cons)
+        # barrier collapse across classifiers, bin by bin
+        chi2 = dof = 0
+        for j in range(nb):
+            ks = [Tt for Tt in E_joint if np.isfinite(E_joint[Tt][:, j]).any()]
+            if len(ks) < 2:
+                continue
+            est = np.array([E_pt[Tt][j] for Tt in ks])
+            if not np.isfinite(est).all():
+                continue
+            try:
+                c = stats.consistency_test(est, samples=np.column_stack([E_joint[Tt][:, j] for Tt in ks]))
+            except ValueError:
+                continue
+            chi2 += c.chi2
+            dof += c.dof
+        from scipy.stats import chi2 as chi2_dist
+        coll_rows.append(dict(fit=label, chi2=chi2, dof=dof, p_value=float(chi2_dist.sf(chi2, dof)) if dof else np.nan))
+    fits = pd.concat(fit_rows, ignore_index=True) if fit_rows else pd.DataFrame()
+    ons = pd.DataFrame(on_rows)
+
+    # block vs iid widths (data-range variant)
+    if compare_iid:
+        d = fits[fits["fit"] == variants[0][0]]
+        o = ons[ons["fit"] == variants[0][0]]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r_p = (pr["P_R_err"] / pr["P_R_err_binomial"]).replace([np.inf, -np.inf], np.nan)
+            r_e = (d["Delta_E_hi"] - d["Delta_E_lo"]) / (d["Delta_E_hi_iid"] - d["Delta_E_lo_iid"])
+            r_o = (o["T_high"] - o["T_low"]) / (o["T_high_iid"] - o["T_low_iid"]) if "T_low_iid" in o else pd.Series(dtype=float)
+        for q, r in (("P_R (standard error)", r_p), ("Delta_E (68 % interval)", r_e),
+                     ("onset T (68 % interval)", r_o)):
+            r = r.replace([np.inf, -np.inf], np.nan).dropna()
+            width_rows.append(dict(quantity=q, block_tau=span, n=int(r.size),
+                                   median_ratio=float(r.median()) if r.size else np.nan,
+                                   min_ratio=float(r.min()) if r.size else np.nan,
+                                   max_ratio=float(r.max()) if r.size else np.nan))
+    for s in samples:
+        s.pop("_blocks", None)
+        s.pop("_bins", None)
+    return dict(pr=pr, scan=scan, scan_per_classifier=scan_per, fit_range=fr, fits=fits, onsets=ons,
+                onset_consistency=pd.DataFrame(cons_rows), slopes=pd.DataFrame(slope_rows),
+                collapse=pd.DataFrame(coll_rows), widths=pd.DataFrame(width_rows), block_tau=span)
+
+
+def replica_spread(samples: list, edges, fit_range, *, min_bin_count: int = 30) -> pd.DataFrame:
+    """Onset per replica and classifier over the chosen fit range, pooled with
+    :func:`stats.pool_replicas` (mean and spread between replicas).
+
+    Returns the pooled DataFrame (T_train, T_onset, T_onset_replica_sd, ...); with one
+    replica the spread is 0."""
+    edges = np.asarray(edges, dtype=float)
+    rows = []
+    for rep in sorted({int(s["replica"]) for s in samples}):
+        sub = [s for s in samples if int(s["replica"]) == rep]
+        temps = np.array(sorted({float(s["T"]) for s in sub}))
+        for Tt in sorted(sub[0]["x"]):
+            tab = kramers.rearrangement_table({s["T"]: s["x"][Tt] for s in sub},
+                                              {s["T"]: s["rearranged"] for s in sub}, edges)
+            tab.loc[tab["n"] < min_bin_count, ["P_R", "P_R_err"]] = np.nan
+            try:
+                f = kramers.fit_kramers_frame(tab, nan_policy="omit", T_max=fit_range.T_max)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    o = kramers.onset_temperature(f, uncertainty="none")
+                T_on = o.T_onset
+            except ValueError:
+                T_on = np.nan
+            rows.append(dict(replica=rep, T_train=Tt, T_onset=T_on, n_temperatures=temps.size))
+    return stats.pool_replicas(pd.DataFrame(rows), ["T_onset"], by=["T_train"])
+
+
 # --------------------------------------------------------------- stage 7: Figs. 6-8
 def accuracy_vs_C(profile) -> pd.DataFrame:
     """Fig. 6: five-fold CV accuracy (trained bias) vs C for three tail fractions."""

@@ -97,3 +97,103 @@ def test_kramers_verdicts_on_synthetic_arrhenius_data():
     falls = v[v["claim"].str.contains("falls")]
     assert len(falls) == 4  # two classifiers x two fit ranges
     assert (falls["verdict"] == "agrees").all()
+
+
+# ------------------------------------------------- block bootstrap + data-driven fit range
+
+from glasshelpers import kramers as kr  # noqa: E402
+
+SAT_TEMPS = [0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2]
+
+
+def synthetic_samples(seed=0, n_particles=1000, n_bank=60, stride=5, T_s=0.8, hold=3, replica=0,
+                      classifiers=(0.45, 2.0)):
+    """Feature-bank-like samples: x_alpha per (particle, group of `hold` bank frames), the
+    rearrangement flag drawn once per group (perfectly correlated inside it), with
+    P_R = exp(Sigma - dE/T)/T, dE = 2 - 0.5 x, lines meeting at 1/T0, saturated at 0.95 above T_s.
+    Two classifiers see the same x (a second one slightly perturbed)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for T in SAT_TEMPS:
+        n_groups = n_bank // hold
+        xg = rng.uniform(-2, 2, size=(n_groups, n_particles))
+        dE = 2.0 - 0.5 * xg
+        P = np.exp(-2.0 + dE / T0 - dE / T) / T if T <= T_s else np.full_like(xg, 0.95)
+        fg = rng.random(xg.shape) < P
+        x = np.repeat(xg, hold, axis=0)
+        flags = np.repeat(fg, hold, axis=0)
+        frames = 3 + stride * np.arange(n_bank)
+        xs = {Tt: (x + (0.0 if k == 0 else 0.01 * rng.standard_normal(x.shape))).ravel()
+              for k, Tt in enumerate(classifiers)}
+        out.append({"T": T, "replica": replica, "particle": np.tile(np.arange(n_particles), n_bank),
+                    "frame": np.repeat(frames, n_particles), "rearranged": flags.ravel(), "x": xs})
+    return out
+
+
+@pytest.fixture(scope="module")
+def sat_analysis():
+    smp = synthetic_samples()
+    return analysis.kramers_analysis(smp, np.linspace(-2, 2, 5), min_bin_count=30, n_boot=120, seed=1,
+                                     frame_spacing=5)
+
+
+def test_analysis_chooses_the_unsaturated_range(sat_analysis):
+    r = sat_analysis
+    assert r["fit_range"].T_up == pytest.approx(0.8) and r["fit_range"].passes
+    assert r["block_tau"] == 15
+    d = r["fits"][r["fits"]["fit"].str.contains("data")]
+    truth = 2.0 - 0.5 * np.linspace(-1.5, 1.5, 4)
+    for _, f in d.groupby("T_train"):
+        f = f.sort_values("bin")
+        np.testing.assert_allclose(f["Delta_E"], truth, atol=0.35)
+        assert ((f["Delta_E_lo95"] <= truth + 0.05) & (truth - 0.05 <= f["Delta_E_hi95"])).all()
+    # the all-T fit is pulled by the saturated points and fits badly
+    allT = r["fits"][r["fits"]["fit"] == "all T"]
+    assert np.nanmedian(allT["chi2"] / allT["dof"]) > 10 * np.nanmedian(d["chi2"] / d["dof"])
+
+
+def test_onsets_have_intervals_and_agree_between_identical_classifiers(sat_analysis):
+    on = sat_analysis["onsets"]
+    d = on[on["fit"].str.contains("data")]
+    assert len(d) == 2
+    assert ((d["T_low95"] <= T0) & (T0 <= d["T_high95"])).all()
+    assert (d["T_low"] < d["T_onset"]).all() and (d["T_onset"] < d["T_high"]).all()
+    c = sat_analysis["onset_consistency"]
+    c = c[c["fit"].str.contains("data")].iloc[0]
+    assert c["p_value"] > 0.05 and c["dof"] == 1
+    assert c["T_mean_low95"] <= T0 <= c["T_mean_high95"]
+    sl = sat_analysis["slopes"]
+    assert (sl.loc[sl["fit"].str.contains("data"), "slope_hi95"] < 0).all()     # barriers fall with x
+    assert sat_analysis["collapse"].set_index("fit").filter(like="data", axis=0)["p_value"].iloc[0] > 0.01
+
+
+def test_block_errors_are_wider_than_binomial_by_the_correlation(sat_analysis):
+    # flags are identical over groups of 3 bank frames = one 15-tau block: the variance of
+    # P_R is 3x the binomial one, standard errors sqrt(3) = 1.73 x
+    w = sat_analysis["widths"].set_index("quantity")
+    assert w.loc["P_R (standard error)", "median_ratio"] == pytest.approx(np.sqrt(3), rel=0.15)
+    assert w.loc["Delta_E (68 % interval)", "median_ratio"] == pytest.approx(np.sqrt(3), rel=0.3)
+    pr = sat_analysis["pr"].dropna(subset=["P_R"])
+    assert (pr["n"] >= 30).all()
+
+
+def test_uncorrelated_samples_give_block_errors_equal_to_binomial():
+    smp = synthetic_samples(seed=2, hold=1, n_particles=600)
+    r = analysis.kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=120, seed=3, frame_spacing=5)
+    w = r["widths"].set_index("quantity")
+    assert w.loc["P_R (standard error)", "median_ratio"] == pytest.approx(1.0, abs=0.12)
+
+
+def test_two_identical_replicas_pool_to_the_same_estimates_with_zero_spread():
+    one = synthetic_samples(seed=4, n_particles=400)
+    two = one + synthetic_samples(seed=4, n_particles=400, replica=1)
+    edges = np.linspace(-2, 2, 5)
+    r1 = analysis.kramers_analysis(one, edges, n_boot=40, seed=1, frame_spacing=5, compare_iid=False)
+    r2 = analysis.kramers_analysis(two, edges, n_boot=40, seed=1, frame_spacing=5, compare_iid=False)
+    np.testing.assert_allclose(r2["pr"]["P_R"], r1["pr"]["P_R"])
+    np.testing.assert_array_equal(r2["pr"]["n"], 2 * r1["pr"]["n"])
+    sp = analysis.replica_spread(two, edges, r1["fit_range"])
+    sp1 = analysis.replica_spread(one, edges, r1["fit_range"])
+    np.testing.assert_allclose(sp["T_onset"], sp1["T_onset"])
+    np.testing.assert_array_equal(sp["T_onset_replica_sd"], 0.0)
+    assert (sp["n_replicas"] == 2).all()
