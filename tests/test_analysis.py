@@ -67,14 +67,62 @@ def test_peak_summary_finds_peak_and_zero_shift():
 
 
 def test_transfer_verdicts():
-    t1 = pd.DataFrame({"T": [0.45, 1.0, 2.0], "b": 0.0, "sigma_T": 1.0, "b_best": [0.1, -0.2, -0.6],
-                       "similarity": [1.0, 0.8, 0.3], "best_accuracy": [0.8, 0.7, 0.52],
-                       "best_accuracy_lo": [0.78, 0.68, 0.49], "best_accuracy_hi": [0.82, 0.72, 0.55]})
+    t1 = pd.DataFrame({"T": [0.45, 1.0, 2.0, 1.2], "b": 0.0, "sigma_T": [1.1188, 0.7, 1.3, 0.7028],
+                       "b_best": [0.1, -0.2, -0.6, 0.4644],
+                       "similarity": [1.0, 0.8, 0.3, 0.6], "best_accuracy": [0.8, 0.7, 0.52, 0.40],
+                       "best_accuracy_lo": [0.78, 0.68, 0.49, 0.38], "best_accuracy_hi": [0.82, 0.72, 0.55, 0.42],
+                       "sigma_T_lo": [1.10, 0.69, 1.25, 0.60], "sigma_T_hi": [1.14, 0.71, 1.35, 0.80],
+                       "similarity_lo": [1, 0.75, 0.25, 0.4], "similarity_hi": [1, 0.85, 0.35, 0.8]})
     v = verdicts.transfer(t1)
     chance = v[v["claim"].str.contains("chance")]["verdict"].tolist()
-    assert chance == ["agrees", "disagrees"]
+    # 0.7 [0.68, 0.72] -> 95 % [0.66, 0.74]: above; 0.52 [0.49, 0.55]: straddles; 0.40 [0.38, 0.42]: below
+    assert chance == ["agrees", "inconclusive", "disagrees"]
     sim = v[v["claim"].str.contains("similar")]["verdict"].tolist()
-    assert sim == ["agrees", "disagrees"]
+    assert sim == ["agrees", "disagrees", "inconclusive"]
+    sig = v[v["claim"].str.contains("sigma_T")].set_index("paper")["verdict"]
+    assert sig["1.1188"] == "agrees"          # 1.12 [1.081, 1.159] contains 1.1188, half-width 0.04
+    assert sig["0.7653"] == "disagrees"       # 0.7 [0.68, 0.72] excludes 0.7653
+    assert sig["0.6286"] == "disagrees"
+    assert sig["0.7028"] == "inconclusive"    # contains it, but half-width 0.2 > resolution 0.1
+    bb = v[v["claim"].str.contains("b_best \\(paper")].set_index("paper")["verdict"]
+    assert (bb == "inconclusive").all()       # no b_best interval given
+
+
+def test_judges():
+    assert verdicts.judge_value(0.9, 1.0, 0.87, 0.87) is False
+    assert verdicts.judge_value(0.8, 1.0, 0.87, 0.87, resolution=0.15) is True
+    assert verdicts.judge_value(0.5, 1.5, 0.87, 0.87, resolution=0.1) is None
+    assert verdicts.judge_value(0.5, 0.6, 0.8, 1.2, resolution=0.01) is False    # excluded even if narrow
+    assert verdicts.judge_bound(0.51, 0.6, 0.5) is True
+    assert verdicts.judge_bound(0.4, 0.6, 0.5) is None
+    assert verdicts.judge_bound(-0.2, -0.1, 0.0, above=False) is True
+    assert verdicts.judge_consistency(0.01, [0.05]) is False
+    assert verdicts.judge_consistency(0.5, [0.05], 0.1) is True
+    assert verdicts.judge_consistency(0.5, [0.5], 0.1) is None
+    lo, hi = verdicts.widen95(1.0, 0.9, 1.2)
+    assert lo == pytest.approx(1 - 0.196) and hi == pytest.approx(1 + 0.392)
+    assert verdicts.counts(["agrees", "agrees (x)", "inconclusive", "disagrees"]) == \
+        {"agrees": 2, "disagrees": 1, "inconclusive": 1}
+
+
+def test_control_verdicts_use_the_paired_interval():
+    f6 = pd.DataFrame({"q": [0.005, 0.01], "C": 0.01, "accuracy": [0.80, 0.81], "accuracy_lo": [0.79, 0.80],
+                       "accuracy_hi": [0.81, 0.82]})
+    base = dict(best_accuracy_lo=np.nan, best_accuracy_hi=np.nan, similarity_to_fluidity=0.9)
+    summ = pd.DataFrame([
+        dict(classifier="fluidity (both tails of p_hop)", best_accuracy=0.813, **{**base, "best_accuracy_lo": 0.80,
+                                                                                   "best_accuracy_hi": 0.826}),
+        dict(classifier="immobile vs random", best_accuracy=0.70, diff_vs_fluidity=-0.113, diff_lo95=-0.15,
+             diff_hi95=-0.08, **{**base, "best_accuracy_lo": 0.69, "best_accuracy_hi": 0.71}),
+        dict(classifier="both tails of displacement", best_accuracy=0.783, diff_vs_fluidity=-0.03,
+             diff_lo95=-0.05, diff_hi95=-0.01, **{**base, "best_accuracy_lo": 0.77, "best_accuracy_hi": 0.796})])
+    v = verdicts.appendix(f6, summ).set_index("paper")["verdict"]
+    assert v["weak dependence (Figs. 6, 7)"] == "agrees"
+    assert v["lower (Fig. 8)"] == "agrees"
+    # fluidity minus displacement: 0.03 [0.01, 0.05] overlaps +-0.02, half-width 0.02 <= 0.05: agrees
+    assert v["qualitatively identical (text)"] == "agrees"
+    summ.loc[2, ["diff_lo95", "diff_hi95"]] = [-0.08, -0.05]
+    assert verdicts.appendix(f6, summ).set_index("paper")["verdict"]["qualitatively identical (text)"] == "disagrees"
 
 
 def test_bias_grid_and_bins_from_profile():
@@ -84,19 +132,6 @@ def test_bias_grid_and_bins_from_profile():
     assert s[0] == -3 and s[-1] == 3 and len(s) == 121 and np.isclose(s[60], 0)
     e = analysis.x_edges(p)
     assert np.allclose(e, np.arange(-2.5, 2.51, 0.5))
-
-
-def test_kramers_verdicts_on_synthetic_arrhenius_data():
-    pr, _ = synthetic_pr()
-    fits, low = analysis.kramers_fits(pr), analysis.kramers_fits(pr, T_max=0.8)
-    v = verdicts.kramers(fits, analysis.onsets(fits), low, analysis.onsets(low))
-    form = v[v["claim"].str.contains("Kramers form")]
-    assert list(form["verdict"]) == ["agrees", "agrees"]           # exact Arrhenius data: chi2/dof ~ 1
-    onset = v[v["claim"].str.contains("onset")]
-    assert len(onset) == 2 and all(w == "agrees" for w in onset["verdict"])  # T0 = 0.9 lies in 0.8-1.2
-    falls = v[v["claim"].str.contains("falls")]
-    assert len(falls) == 4  # two classifiers x two fit ranges
-    assert (falls["verdict"] == "agrees").all()
 
 
 # ------------------------------------------------- block bootstrap + data-driven fit range
@@ -197,3 +232,18 @@ def test_two_identical_replicas_pool_to_the_same_estimates_with_zero_spread():
     np.testing.assert_allclose(sp["T_onset"], sp1["T_onset"])
     np.testing.assert_array_equal(sp["T_onset_replica_sd"], 0.0)
     assert (sp["n_replicas"] == 2).all()
+
+
+def test_kramers_verdicts_from_intervals(sat_analysis):
+    v = verdicts.kramers(sat_analysis).set_index("claim")["verdict"]
+    form = v[v.index.str.contains("Kramers form")]
+    assert list(form) == ["agrees"]
+    fits_ok = v[v.index.str.contains("consistent with the errors")]
+    assert fits_ok[fits_ok.index.str.contains("data")].iloc[0] == "agrees"
+    assert fits_ok[fits_ok.index.str.contains("all T")].iloc[0] == "disagrees"
+    falls = v[v.index.str.contains("falls") & v.index.str.contains("data")]
+    assert len(falls) == 2 and (falls == "agrees").all()
+    one = v[v.index.str.contains("one onset")]
+    assert one[one.index.str.contains("data")].iloc[0] == "agrees"
+    lit = v[v.index.str.contains("literature")]
+    assert list(lit) == ["agrees"]          # T0 = 0.9 with half-width < 0.1 lies in 0.8-1.2
