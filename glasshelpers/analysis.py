@@ -33,6 +33,12 @@ def _seed(profile, k=0):
     return int(profile["seed"]) + k
 
 
+def _blocks(ds) -> np.ndarray:
+    """Block-bootstrap ids of a labelled set: one particle, one class, one p_hop window
+    (11 tau) of structure frames (frames are 1 tau apart)."""
+    return stats.labelled_block_ids(ds)
+
+
 # ------------------------------------------------------------------- stage 4: Fig. 1, 5
 def cv_bias_scans(profile) -> pd.DataFrame:
     """Fig. 1 main panel: five-fold CV accuracy vs bias shift of each fluidity classifier.
@@ -47,7 +53,7 @@ def cv_bias_scans(profile) -> pd.DataFrame:
         scan = classify.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts, C=profile["classifiers"]["C"],
                                             folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile))
         ci = stats.accuracy_ci(scan.heldout_alpha, ds["y"], shifts, n_boot=int(profile["analysis"]["bootstrap"]),
-                               seed=_seed(profile))
+                               seed=_seed(profile), clusters=_blocks(ds))
         rows.append(pd.DataFrame({"T": float(T), "shift": shifts, "accuracy": ci.estimate,
                                   "accuracy_err": scan.sem, "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
     return pd.concat(rows, ignore_index=True)
@@ -62,7 +68,7 @@ def softness_on_fluid_sets(profile) -> pd.DataFrame:
         ds = fluidity_training_set(profile, T)
         alpha = clf.decision(ds["X"])
         ci = stats.accuracy_ci(alpha, ds["y"], shifts, n_boot=int(profile["analysis"]["bootstrap"]),
-                               seed=_seed(profile))
+                               seed=_seed(profile), clusters=_blocks(ds))
         rows.append(pd.DataFrame({"T": float(T), "shift": shifts, "accuracy": ci.estimate,
                                   "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
     return pd.concat(rows, ignore_index=True)
@@ -106,7 +112,7 @@ def transfer_scans(profile, classifiers: dict | None = None):
         alpha = clf.decision(ts["X"])
         best, _ = classify.accuracy_around_best(alpha, ts["y"], shifts, b=clf.b)
         ci = stats.accuracy_ci(alpha, ts["y"], best.shift + shifts, n_boot=int(profile["analysis"]["bootstrap"]),
-                               seed=_seed(profile))
+                               seed=_seed(profile), clusters=_blocks(ts))
         rows.append(pd.DataFrame({"T": T, "shift": shifts, "accuracy": ci.estimate,
                                   "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
         i0 = int(np.argmin(np.abs(shifts)))
@@ -607,6 +613,80 @@ def replica_spread(samples: list, edges, fit_range, *, min_bin_count: int = 30) 
     return stats.pool_replicas(pd.DataFrame(rows), ["T_onset"], by=["T_train"])
 
 
+def paired_accuracy_difference(alpha_a, alpha_b, y, clusters=None, *, n_boot: int = 200, seed: int = 0,
+                               alpha: float = 0.32) -> stats.BootstrapResult:
+    """Accuracy of decisions ``alpha_a > 0`` minus that of ``alpha_b > 0`` on one labelled
+    set, with a paired (block) bootstrap: both classifiers see the same resampled
+    test samples, so the interval is that of the difference itself."""
+    y = np.asarray(y)
+
+    def diff(a, b, yy):
+        return np.mean((a > 0) == (yy == 1)) - np.mean((b > 0) == (yy == 1))
+
+    return stats.bootstrap_ci(diff, np.asarray(alpha_a), np.asarray(alpha_b), y, n_boot=n_boot, alpha=alpha,
+                              seed=seed, strata=y, clusters=clusters)
+
+
+def table_one_intervals(profile, classifiers: dict | None = None, table1: pd.DataFrame | None = None,
+                        n_boot: int | None = None) -> pd.DataFrame:
+    """Block-bootstrap intervals of Table I's b_best and sigma_T.
+
+    b_best: the T = 0.47 test set resampled by blocks (one particle, one class, 11 tau),
+    the optimum re-found in every replicate. sigma_T: the training temperature's feature
+    bank resampled by blocks (one particle, bank frames spanning >= 11 tau).
+    The similarity w_S . w_alpha would need the SVMs refitted per replicate; it has no
+    interval here. Returns T, b_best_lo/hi (68 %), b_best_lo95/hi95, sigma_T_lo/hi, sigma_T_lo95/hi95.
+    """
+    clfs = classifiers or all_classifiers(profile)
+    n_boot = int(n_boot or profile["analysis"]["bootstrap"])
+    ts = test_set(profile, softness_p_l(profile))
+    blocks = _blocks(ts)
+    stride = float(profile["features"]["bank_stride"])
+    rng_seed = _seed(profile, 7)
+    rows = []
+    for T, clf in clfs.items():
+        a = clf.decision(ts["X"])
+        bb = stats.bootstrap_ci(lambda x, yy: classify.best_bias(x, yy, b=clf.b).b_best, a, ts["y"],
+                                n_boot=n_boot, seed=rng_seed, strata=ts["y"], clusters=blocks, return_samples=True)
+        bank = load_bank(profile, T)
+        nf, na = bank["phop_later"].shape
+        al = clf.decision(bank["features"].reshape(-1, bank["features"].shape[-1]))
+        span = stats.block_frames(stride) * stride
+        cl = stats.block_ids(np.tile(np.arange(na), nf), np.repeat(np.floor(np.asarray(bank["frames"]) / span), na), 1)
+        nc = int(cl.max()) + 1
+        sums = np.column_stack([np.bincount(cl, minlength=nc), np.bincount(cl, weights=al, minlength=nc),
+                                np.bincount(cl, weights=al * al, minlength=nc)])
+        D = stats.cluster_draws(np.random.default_rng(rng_seed), nc, n_boot).astype(float)
+        m = D @ sums
+        sig = np.sqrt(np.maximum(m[:, 2] / m[:, 0] - (m[:, 1] / m[:, 0]) ** 2, 0) * m[:, 0] / (m[:, 0] - 1))
+        rows.append(dict(T=T, b_best_lo=bb.low, b_best_hi=bb.high,
+                         b_best_lo95=float(np.nanquantile(bb.samples, 0.025)),
+                         b_best_hi95=float(np.nanquantile(bb.samples, 0.975)),
+                         sigma_T_lo=float(np.quantile(sig, 0.16)), sigma_T_hi=float(np.quantile(sig, 0.84)),
+                         sigma_T_lo95=float(np.quantile(sig, 0.025)), sigma_T_hi95=float(np.quantile(sig, 0.975))))
+    return pd.DataFrame(rows)
+
+
+def accuracy_width_comparison(profile, classifier=None) -> pd.DataFrame:
+    """68 % interval of the T = 0.47 test accuracy at b_best, iid vs block bootstrap,
+    for the softness classifier and the fluidity classifier at the appendix T."""
+    ts = test_set(profile, softness_p_l(profile))
+    n_boot = int(profile["analysis"]["bootstrap"])
+    rows = []
+    for name, clf in (("softness", softness_classifier(profile)),
+                      (f"fluidity T = {profile['analysis']['appendix_temperature']:g}",
+                       fluidity_classifier(profile, float(profile["analysis"]["appendix_temperature"])))):
+        a = clf.decision(ts["X"])
+        best = classify.best_bias(a, ts["y"], b=clf.b)
+        iid = stats.accuracy_ci(a, ts["y"], [best.shift], n_boot=n_boot, seed=_seed(profile))
+        blk = stats.accuracy_ci(a, ts["y"], [best.shift], n_boot=n_boot, seed=_seed(profile), clusters=_blocks(ts))
+        rows.append(dict(quantity=f"test accuracy at b_best ({name})", block_tau=stats.PHOP_SPAN,
+                         n=int(len(np.unique(_blocks(ts)))),
+                         median_ratio=float(stats.interval_width_ratio(blk, iid)[0]),
+                         iid_width=float(iid.high[0] - iid.low[0]), block_width=float(blk.high[0] - blk.low[0])))
+    return pd.DataFrame(rows)
+
+
 # --------------------------------------------------------------- stage 7: Figs. 6-8
 def accuracy_vs_C(profile) -> pd.DataFrame:
     """Fig. 6: five-fold CV accuracy (trained bias) vs C for three tail fractions."""
@@ -618,7 +698,8 @@ def accuracy_vs_C(profile) -> pd.DataFrame:
         for C in a["appendix_C"]:
             scan = classify.cv_accuracy_vs_bias(ds["X"], ds["y"], [0.0], C=C,
                                                 folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile))
-            ci = stats.accuracy_ci(scan.heldout_alpha, ds["y"], [0.0], n_boot=int(a["bootstrap"]), seed=_seed(profile))
+            ci = stats.accuracy_ci(scan.heldout_alpha, ds["y"], [0.0], n_boot=int(a["bootstrap"]), seed=_seed(profile),
+                                   clusters=_blocks(ds))
             rows.append({"q": float(q), "C": float(C), "accuracy": float(scan.mean[0]),
                          "accuracy_err": float(scan.sem[0]), "accuracy_lo": float(ci.low[0]),
                          "accuracy_hi": float(ci.high[0])})
@@ -635,7 +716,8 @@ def accuracy_vs_bias_fractions(profile) -> pd.DataFrame:
         ds = fluidity_training_set(profile, T, q=q, n_per_class=a["appendix_per_class"])
         scan = classify.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts, C=profile["classifiers"]["C"],
                                             folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile))
-        ci = stats.accuracy_ci(scan.heldout_alpha, ds["y"], shifts, n_boot=int(a["bootstrap"]), seed=_seed(profile))
+        ci = stats.accuracy_ci(scan.heldout_alpha, ds["y"], shifts, n_boot=int(a["bootstrap"]), seed=_seed(profile),
+                               clusters=_blocks(ds))
         rows.append(pd.DataFrame({"q": float(q), "shift": shifts, "accuracy": scan.mean, "accuracy_err": scan.sem,
                                   "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
     return pd.concat(rows, ignore_index=True)
@@ -652,11 +734,14 @@ def control_transfer(profile) -> tuple[pd.DataFrame, pd.DataFrame]:
             "both tails of displacement": fluidity_classifier(profile, T, rule="displacement")}
     shifts = bias_shifts(profile)
     ts = test_set(profile, softness_p_l(profile))
-    rows, summary = [], []
+    blocks = _blocks(ts)
+    rows, summary, at_best = [], [], {}
     for name, clf in clfs.items():
         alpha = clf.decision(ts["X"])
         best, _ = classify.accuracy_around_best(alpha, ts["y"], shifts, b=clf.b)
-        ci = stats.accuracy_ci(alpha, ts["y"], best.shift + shifts, n_boot=int(a["bootstrap"]), seed=_seed(profile))
+        at_best[name] = alpha + best.shift          # decision at this classifier's best bias
+        ci = stats.accuracy_ci(alpha, ts["y"], best.shift + shifts, n_boot=int(a["bootstrap"]), seed=_seed(profile),
+                               clusters=blocks)
         rows.append(pd.DataFrame({"classifier": name, "shift": shifts, "accuracy": ci.estimate,
                                   "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
         i0 = int(np.argmin(np.abs(shifts)))
@@ -665,4 +750,12 @@ def control_transfer(profile) -> tuple[pd.DataFrame, pd.DataFrame]:
                         "similarity_to_softness": classify.similarity(soft, clf, scaling="a"),
                         "similarity_to_fluidity": classify.similarity(
                             clfs["fluidity (both tails of p_hop)"], clf, scaling="a")})
+    ref = at_best["fluidity (both tails of p_hop)"]
+    for row in summary[1:]:
+        d = paired_accuracy_difference(at_best[row["classifier"]], ref, ts["y"], blocks,
+                                       n_boot=int(a["bootstrap"]), seed=_seed(profile))
+        row.update(diff_vs_fluidity=d.estimate, diff_lo=d.low, diff_hi=d.high)
+        d95 = paired_accuracy_difference(at_best[row["classifier"]], ref, ts["y"], blocks,
+                                         n_boot=int(a["bootstrap"]), seed=_seed(profile), alpha=0.05)
+        row.update(diff_lo95=d95.low, diff_hi95=d95.high)
     return pd.concat(rows, ignore_index=True), pd.DataFrame(summary)

@@ -247,3 +247,17 @@ def test_kramers_verdicts_from_intervals(sat_analysis):
     assert one[one.index.str.contains("data")].iloc[0] == "agrees"
     lit = v[v.index.str.contains("literature")]
     assert list(lit) == ["agrees"]          # T0 = 0.9 with half-width < 0.1 lies in 0.8-1.2
+
+
+def test_paired_accuracy_difference():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 200)
+    a = np.where(y == 1, 1.0, -1.0) * np.where(rng.random(400) < 0.8, 1, -1)   # 80 % correct
+    same = analysis.paired_accuracy_difference(a, a.copy(), y, n_boot=50)
+    assert same.estimate == 0 and same.low == 0 and same.high == 0       # paired: no spread at all
+    b = a.copy()
+    b[:40] = -b[:40]                                                       # flip 40 class-0 decisions
+    d = analysis.paired_accuracy_difference(b, a, y, clusters=np.arange(400) // 4, n_boot=300, seed=1)
+    flipped_correct = np.sum((a[:40] > 0) == (y[:40] == 1))
+    assert d.estimate == pytest.approx((40 - 2 * flipped_correct) / 400)
+    assert d.low < d.estimate < d.high
