@@ -629,6 +629,33 @@ def choose_fit_range(scan, p_min: float = 0.01) -> FitRange:
                     red_chi2=float(row["red_chi2"]), passes=passes, p_min=float(p_min), criterion=crit)
 
 
+def kramers_residuals(pr, fits):
+    """Residuals of the data from fitted Kramers lines, in the ln P_R plane.
+
+    Parameters
+    ----------
+    pr : DataFrame with ``T, bin, P_R`` and ``P_R_err`` (plus ``T_train`` to match fits per classifier).
+    fits : DataFrame with ``bin, Sigma, Delta_E`` (plus ``T_train``; optional ``T_max``).
+
+    Returns
+    -------
+    DataFrame: the rows of ``pr`` with finite P_R > 0 and a fitted line, plus ``ln_fit``
+    (Sigma - Delta_E/T - ln T), ``resid`` (ln P_R - ln_fit), ``pull`` (resid / (P_R_err / P_R))
+    and ``in_range`` (T inside the fit's range).
+    """
+    keys = ["T_train", "bin"] if "T_train" in pr and "T_train" in fits else ["bin"]
+    cols = keys + ["Sigma", "Delta_E"] + (["T_max"] if "T_max" in fits else [])
+    d = pr.merge(fits[cols], on=keys, how="inner")
+    d = d[np.isfinite(d["P_R"]) & (d["P_R"] > 0) & np.isfinite(d["Delta_E"])].copy()
+    T = d["T"].to_numpy(float)
+    d["ln_fit"] = d["Sigma"] - d["Delta_E"] / T - np.log(T)
+    d["resid"] = np.log(d["P_R"].to_numpy(float)) - d["ln_fit"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d["pull"] = d["resid"] / (d["P_R_err"] / d["P_R"]) if "P_R_err" in d else np.nan
+    d["in_range"] = True if "T_max" not in d else (~np.isfinite(d["T_max"]) | (d["T"] < d["T_max"]))
+    return d.drop(columns=["Sigma", "Delta_E"])
+
+
 # ----------------------------------------------------------------------------- batched fits
 
 def fit_lines_batch(T, P_R, P_R_err, *, T_min: float | None = None, T_max: float | None = None,
@@ -692,7 +719,7 @@ def onset_u_batch(Sigma, Delta_E, weights):
 
 
 __all__ = [
-    "fit_range_scan", "pool_scans", "FitRange", "choose_fit_range", "fit_lines_batch", "onset_u_batch",
+    "kramers_residuals", "fit_range_scan", "pool_scans", "FitRange", "choose_fit_range", "fit_lines_batch", "onset_u_batch",
     "P_C", "RearrangementProbability", "rearrangement_probability", "rearrangement_table",
     "KramersFit", "fit_kramers", "fit_kramers_frame", "OnsetTemperature", "onset_temperature",
 ]
