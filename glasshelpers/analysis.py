@@ -446,7 +446,9 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
             P[Tt] = np.where(use, k_pt[Tt] / n_pt[Tt], np.nan)
             nb_, kb_ = boot[Tt]
             Pb[Tt] = np.where(use[None], kb_ / nb_, np.nan)
-            err[Tt] = np.where(use, np.nanstd(Pb[Tt], axis=0, ddof=1), np.nan)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                err[Tt] = np.where(use, np.nanstd(Pb[Tt], axis=0, ddof=1), np.nan)
             err_bin[Tt] = np.where(use, stats.binomial_se(k_pt[Tt], n_pt[Tt]), np.nan)
             if boot_iid is not None:
                 Pb_iid[Tt] = np.where(use[None], boot_iid[Tt][1] / boot_iid[Tt][0], np.nan)

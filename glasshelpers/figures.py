@@ -285,6 +285,14 @@ def fig3_kramers(pr, fits=None, ax=None, title=None, yscale: str = "ln", onset=N
                     ax.plot(u_line, yl, color=c, ls=":", lw=1.2)
     if onset is not None and np.isfinite(onset):
         ax.axvline(1.0 / onset, color="0.4", lw=0.8, ls="--")
+    Pd = pr["P_R"].to_numpy(float)
+    Pd = Pd[np.isfinite(Pd) & (Pd > 0)]
+    if fits is not None and Pd.size:
+        # keep the data in view: extrapolated lines may run far outside it
+        if yscale == "ln":
+            ax.set_ylim(np.log(Pd.min()) - 1.0, max(0.3, np.log(Pd.max()) + 0.5))
+        else:
+            ax.set_ylim(Pd.min() / 3, min(3.0, Pd.max() * 2))
     if yscale == "log":
         ax.set_yscale("log")
         ax.set_ylabel(r"$P_R$")
@@ -385,7 +393,12 @@ def _residual_panel(ax, res, title=None):
         ax.plot(u[~inn], d["pull"].to_numpy(float)[~inn], "o", mfc="none", color=c, ms=3)
     for y in (-2, 0, 2):
         ax.axhline(y, color="0.6", lw=0.6, ls="-" if y == 0 else ":")
-    ax.set_yscale("symlog", linthresh=3)
+    ax.set_yscale("symlog", linthresh=3, linscale=1.5)
+    top = max(3.0, float(np.nanmax(np.abs(res["pull"]))) if len(res) else 3.0)
+    ticks = [t for t in (-1000, -100, -10, -2, 0, 2, 10, 100, 1000) if abs(t) <= 1.5 * top]
+    ax.set_yticks(ticks)
+    ax.set_yticklabels([f"{t:g}" for t in ticks], fontsize=7)
+    ax.yaxis.set_minor_locator(__import__("matplotlib").ticker.NullLocator())
     ax.set_xlabel(r"$1/T$")
     ax.set_ylabel("(data - fit) / error", fontsize=7)
     if title:

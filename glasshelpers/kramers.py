@@ -25,7 +25,7 @@ Fit range (SPEC section 6: decided by the data). Above the onset P_R saturates n
 and a weighted fit over all temperatures is then dominated by saturated points. The
 upper end of the range is chosen by a goodness-of-fit scan (:func:`fit_range_scan`,
 :func:`choose_fit_range`): for every candidate upper temperature T_up (a measured
-temperature, with at least ``min_temperatures + 1`` temperatures at or below it) all
+temperature, with at least ``min_temperatures`` temperatures at or below it) all
 bins are fitted over T <= T_up with their given errors taken as absolute; the pooled
 chi2 over bins (and classifiers) has a p-value under the chi2 distribution with the
 pooled degrees of freedom. The fit range is T <= T_up* with T_up* the *largest* T_up
@@ -532,7 +532,7 @@ def fit_range_scan(T, P_R, P_R_err, *, T_uppers=None, min_temperatures: int = 3,
     P_R, P_R_err : (n_T, n_bins) rearrangement probabilities and their standard errors
         (NaN for unusable cells; cells with zero error are skipped as in :func:`fit_kramers`).
     T_uppers : candidate upper temperatures; default every measured temperature with at
-        least ``min_temperatures + 1`` temperatures at or below it (so a fit has >= 2 dof).
+        least ``min_temperatures`` temperatures at or below it (a fit then has >= 1 dof).
     min_temperatures : fewest usable temperatures per bin for that bin to count.
     T_min : optional lower bound of every range.
 
@@ -547,7 +547,7 @@ def fit_range_scan(T, P_R, P_R_err, *, T_uppers=None, min_temperatures: int = 3,
     T = np.asarray(T, dtype=float)
     uniq = np.unique(T if T_min is None else T[T >= T_min])
     if T_uppers is None:
-        T_uppers = uniq[min_temperatures:]
+        T_uppers = uniq[min_temperatures - 1:]
     rows = []
     for T_up in np.sort(np.asarray(T_uppers, dtype=float)):
         n_T = int(np.sum(uniq <= T_up * (1 + 1e-9)))
