@@ -194,6 +194,13 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
     return pd.DataFrame(rows)
 
 
+def split_transfer(v: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split :func:`transfer`'s verdicts into those of Fig. 2 (above chance, b_best varies)
+    and those of Table I (similarity, sigma_T and b_best against the paper's)."""
+    t1 = v["claim"].str.contains("Table I|similar")
+    return v[~t1].reset_index(drop=True), v[t1].reset_index(drop=True)
+
+
 # ------------------------------------------------------------------ Figs. 3, 4, 9
 def kramers(res: dict) -> pd.DataFrame:
     """Verdicts on Figs. 3, 4, 9 and the onset from :func:`glasshelpers.analysis.kramers_analysis`.

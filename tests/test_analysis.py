@@ -261,3 +261,11 @@ def test_paired_accuracy_difference():
     flipped_correct = np.sum((a[:40] > 0) == (y[:40] == 1))
     assert d.estimate == pytest.approx((40 - 2 * flipped_correct) / 400)
     assert d.low < d.estimate < d.high
+
+
+def test_split_transfer_verdicts():
+    t1 = pd.DataFrame({"T": [0.45, 1.0, 1.2], "b": 0.0, "sigma_T": [1.12, 0.7, 0.7], "b_best": [0.1, -0.2, -0.4],
+                       "similarity": [1.0, 0.8, 0.8], "best_accuracy": [0.8, 0.7, 0.7]})
+    fig2, tab = verdicts.split_transfer(verdicts.transfer(t1))
+    assert fig2["claim"].str.contains("chance|varies").all() and len(fig2) == 3
+    assert tab["claim"].str.contains("Table I|similar").all() and len(tab) == 2 + 3 * 2
