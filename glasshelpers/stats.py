@@ -305,6 +305,45 @@ def interval_width_ratio(block: BootstrapResult, iid: BootstrapResult):
         return (np.asarray(block.high) - np.asarray(block.low)) / (np.asarray(iid.high) - np.asarray(iid.low))
 
 
+def indicator_autocorrelation(flags, max_lag: int) -> np.ndarray:
+    """Normalised time autocorrelation of a 0/1 indicator, averaged over particles.
+
+    Parameters
+    ----------
+    flags : (n_frames, n_particles) bool, e.g. p_hop > p_c, frames 1 tau apart.
+    max_lag : largest lag (frames).
+
+    Returns
+    -------
+    (max_lag + 1,) C(lag) = (<I(t) I(t+lag)> - m^2) / (m - m^2), m = <I>; C(0) = 1,
+    0 for independent frames. NaN if the indicator is constant.
+    """
+    I = np.asarray(flags, dtype=float)
+    if I.ndim != 2:
+        raise ValueError("flags must be (n_frames, n_particles)")
+    n = I.shape[0]
+    if not 0 <= max_lag < n:
+        raise ValueError(f"max_lag must be in [0, {n - 1}]")
+    m = I.mean()
+    var = m - m * m
+    if var <= 0:
+        return np.full(max_lag + 1, np.nan)
+    return np.array([((I[: n - k] * I[k:]).mean() - m * m) / var for k in range(max_lag + 1)])
+
+
+def decorrelation_time(C, threshold: float = np.exp(-1)) -> float:
+    """First lag (linear interpolation) where an autocorrelation drops below ``threshold``
+    (default 1/e); NaN if it never does."""
+    C = np.asarray(C, dtype=float)
+    below = np.flatnonzero(C < threshold)
+    if below.size == 0:
+        return float("nan")
+    k = int(below[0])
+    if k == 0:
+        return 0.0
+    return float(k - 1 + (C[k - 1] - threshold) / (C[k - 1] - C[k]))
+
+
 # ----------------------------------------------------------------- consistency tests
 
 @dataclass(frozen=True)
@@ -440,4 +479,5 @@ def pool_counts(df, by, replica_col: str = "replica", n_col: str = "n", k_col: s
 
 __all__ = ["BootstrapResult", "bootstrap_ci", "binomial_se", "accuracy_ci", "PHOP_SPAN", "block_frames",
            "block_ids", "labelled_block_ids", "cluster_draws", "ar1_variance_inflation", "interval_width_ratio",
+           "indicator_autocorrelation", "decorrelation_time",
            "Consistency", "consistency_test", "pool_replicas", "pool_counts"]

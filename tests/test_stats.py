@@ -223,3 +223,20 @@ def test_two_identical_replicas_pool_to_the_same_estimate_with_zero_spread():
     assert p["T_onset_replica_sd"].iloc[0] == pytest.approx(np.std([0.9, 1.1], ddof=1))
     with pytest.raises(ValueError):
         pool_replicas(one, ["T_onset"], by=["T_train"])
+
+
+def test_indicator_autocorrelation_of_held_events():
+    from glasshelpers.stats import decorrelation_time, indicator_autocorrelation
+    rng = np.random.default_rng(0)
+    # events that last exactly 6 frames, starting at random: C(k) = 1 - k/6 for k < 6, then 0
+    n_t, n_p, h = 4000, 50, 6
+    starts = rng.random((n_t, n_p)) < 0.01
+    flags = np.zeros((n_t + h, n_p), bool)
+    for k in range(h):
+        flags[k:k + n_t] |= starts
+    C = indicator_autocorrelation(flags[h:], 10)
+    assert C[0] == pytest.approx(1)
+    np.testing.assert_allclose(C[1:6], 1 - np.arange(1, 6) / h, atol=0.05)
+    np.testing.assert_allclose(C[7:], 0, atol=0.03)
+    assert decorrelation_time(C) == pytest.approx(h * (1 - np.exp(-1)), abs=0.3)
+    assert np.isnan(indicator_autocorrelation(np.zeros((10, 3), bool), 3)).all()
