@@ -7,7 +7,7 @@ PROFILE ?= demo
 JOBS    ?= 2
 BIN      = $(VENV)/bin
 
-.PHONY: venv test book workflow html bench lock clean-book
+.PHONY: venv test test-soak book workflow html bench lock clean-book
 
 venv: $(VENV)/.installed
 
@@ -21,9 +21,14 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 test: venv
 	$(BIN)/python -m pytest -ra
 
-# Snakemake drives papermill over every stage and temperature; reruns resume.
+# The kill soak alone (also part of `make test`); GLASSBOOK_SOAK_SEED picks other kill times.
+test-soak: venv
+	$(BIN)/python -m pytest -ra tests/test_interruptions.py
+
+# Snakemake drives papermill over every stage and temperature; reruns resume, a stale
+# lock left by a killed run is cleared, each profile has its own lock.
 workflow: venv
-	$(BIN)/snakemake -s workflow/Snakefile --config profile=$(PROFILE) -j $(JOBS) --rerun-incomplete
+	$(BIN)/python -m glasshelpers.workflow --profile $(PROFILE) -j $(JOBS)
 
 html: venv
 	$(BIN)/python -m glasshelpers.book build --profile $(PROFILE)
