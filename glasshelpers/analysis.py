@@ -286,7 +286,7 @@ def rearrangement_samples(profile, classifiers: dict | None = None, table1: pd.D
     p_c = float(profile["labels"]["p_c"])
     out = []
     for T in profile["temperatures"]:
-        bank = load_bank(profile, T)
+        bank = load_bank(profile, T, replica=int(replica))
         nf, na = bank["phop_later"].shape
         X = bank["features"].reshape(-1, bank["features"].shape[-1])
         xs = {}

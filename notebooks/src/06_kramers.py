@@ -53,7 +53,8 @@ P = load_profile(profile)
 A = P["analysis"]
 clfs = all_classifiers(P)
 t1 = analysis.table_one(P, clfs)
-samples = analysis.rearrangement_samples(P, clfs, t1)
+n_rep = int(P.get("replicas", 1))
+samples = [s for r in range(n_rep) for s in analysis.rearrangement_samples(P, clfs, t1, replica=r)]
 res = analysis.kramers_analysis(
     samples, analysis.x_edges(P), min_bin_count=int(A["min_bin_count"]), n_boot=int(A["bootstrap"]),
     seed=int(P["seed"]), T_max_low=float(A["kramers_T_max_low"]), p_min=float(A.get("fit_range_p_min", 0.01)),
@@ -68,7 +69,8 @@ write_result(P, "onset_consistency", res["onset_consistency"])
 write_result(P, "kramers_slopes", res["slopes"])
 write_result(P, "kramers_collapse", res["collapse"])
 write_result(P, "bootstrap_widths_kramers", res["widths"])
-print(f"bootstrap blocks: one particle over {res['block_tau']:g} tau of bank frames; {A['bootstrap']} replicates")
+print(f"bootstrap blocks: one particle over {res['block_tau']:g} tau of bank frames; {A['bootstrap']} replicates; "
+      f"{n_rep} independent simulation replica(s) pooled")
 pr.groupby("T_train")["n"].sum().rename("samples per classifier").to_frame()
 
 # %% [markdown]
@@ -157,6 +159,15 @@ save_figure(P, "fig9", fig)
 cols = ["fit", "T_train", "T_onset", "T_low", "T_high", "T_low95", "T_high95", "T_low_iid", "T_high_iid", "n_lines"]
 display(on[[c for c in cols if c in on]].round(3))
 res["onset_consistency"].round(4)
+
+# %% [markdown]
+# With several independent replicas (profile key `replicas`) the pooled analysis above
+# uses all of them; here each replica's onsets separately, and their spread:
+
+# %%
+spread = analysis.replica_spread(samples, analysis.x_edges(P), fr, min_bin_count=int(A["min_bin_count"]))
+write_result(P, "onsets_replicas", spread)
+spread.round(3)
 
 # %% [markdown]
 # ## Verdicts
