@@ -669,6 +669,46 @@ def table_one_intervals(profile, classifiers: dict | None = None, table1: pd.Dat
     return pd.DataFrame(rows)
 
 
+def similarity_intervals(profile, classifiers: dict | None = None, n_boot: int | None = None) -> pd.DataFrame:
+    """Block-bootstrap interval of the similarity w_S . w_alpha of Table I.
+
+    Each replicate resamples the softness training set and each fluidity training set by
+    blocks (one particle, one class, 11 tau), refits both SVMs (same C, seed) and
+    recomputes the similarity in the refitted softness scaling. Refitting is the costly
+    part: ``n_boot`` defaults to min(analysis.bootstrap, 30).
+
+    Returns T, similarity_lo/hi (68 %), similarity_lo95/hi95, n_boot."""
+    from .classify import similarity, train_classifier
+    from .datasets import softness_training_set
+
+    clfs = classifiers or all_classifiers(profile)
+    n_boot = int(n_boot or min(int(profile["analysis"]["bootstrap"]), 30))
+    C, seed = float(profile["classifiers"]["C"]), int(profile["seed"])
+    soft_T = float(profile["labels"]["softness_temperature"])
+    sets = {soft_T: softness_training_set(profile, softness_p_l(profile))}
+    for T in clfs:
+        if T != soft_T:
+            sets[T] = fluidity_training_set(profile, T)
+    gens = {T: stats.block_resampler(_blocks(ds), ds["y"], seed=_seed(profile, 11) + i)
+            for i, (T, ds) in enumerate(sets.items())}
+    sims = {T: [] for T in sets if T != soft_T}
+    for _ in range(n_boot):
+        fits = {}
+        for T, ds in sets.items():
+            idx = next(gens[T])
+            fits[T] = train_classifier(ds["X"][idx], ds["y"][idx], C=C, seed=seed, max_imbalance=None)
+        for T in sims:
+            sims[T].append(similarity(fits[soft_T], fits[T], scaling="a"))
+    rows = [dict(T=soft_T, similarity_lo=1.0, similarity_hi=1.0, similarity_lo95=1.0, similarity_hi95=1.0,
+                 n_boot=n_boot)]
+    for T, v in sims.items():
+        v = np.asarray(v)
+        rows.append(dict(T=T, similarity_lo=float(np.quantile(v, 0.16)), similarity_hi=float(np.quantile(v, 0.84)),
+                         similarity_lo95=float(np.quantile(v, 0.025)), similarity_hi95=float(np.quantile(v, 0.975)),
+                         n_boot=n_boot))
+    return pd.DataFrame(rows)
+
+
 def accuracy_width_comparison(profile, classifier=None) -> pd.DataFrame:
     """68 % interval of the T = 0.47 test accuracy at b_best, iid vs block bootstrap,
     for the softness classifier and the fluidity classifier at the appendix T."""

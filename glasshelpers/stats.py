@@ -212,6 +212,15 @@ def accuracy_ci(alpha_values, y, shifts, *, n_boot: int = 500, alpha: float = 0.
 PHOP_SPAN = 11
 
 
+def block_resampler(clusters, strata=None, seed: int = 0):
+    """Generator of block-bootstrap index arrays (one per call of ``next``), for statistics
+    too costly to pass through :func:`bootstrap_ci` (e.g. refitting a classifier)."""
+    groups = _cluster_members(np.asarray(clusters), strata)
+    rng = np.random.default_rng(seed)
+    while True:
+        yield _resample_clusters(rng, groups)
+
+
 def block_frames(frame_spacing: float = 1.0, block_tau: float = PHOP_SPAN) -> int:
     """Number of consecutive stored frames in one bootstrap block.
 
@@ -478,6 +487,6 @@ def pool_counts(df, by, replica_col: str = "replica", n_col: str = "n", k_col: s
 
 
 __all__ = ["BootstrapResult", "bootstrap_ci", "binomial_se", "accuracy_ci", "PHOP_SPAN", "block_frames",
-           "block_ids", "labelled_block_ids", "cluster_draws", "ar1_variance_inflation", "interval_width_ratio",
+           "block_ids", "labelled_block_ids", "block_resampler", "cluster_draws", "ar1_variance_inflation", "interval_width_ratio",
            "indicator_autocorrelation", "decorrelation_time",
            "Consistency", "consistency_test", "pool_replicas", "pool_counts"]

@@ -240,3 +240,16 @@ def test_indicator_autocorrelation_of_held_events():
     np.testing.assert_allclose(C[7:], 0, atol=0.03)
     assert decorrelation_time(C) == pytest.approx(h * (1 - np.exp(-1)), abs=0.3)
     assert np.isnan(indicator_autocorrelation(np.zeros((10, 3), bool), 3)).all()
+
+
+def test_block_resampler_draws_whole_blocks_within_strata():
+    from glasshelpers.stats import block_resampler
+    clusters = np.repeat(np.arange(10), 3)
+    y = (clusters >= 5).astype(int)
+    g = block_resampler(clusters, y, seed=1)
+    for _ in range(5):
+        idx = next(g)
+        assert idx.size == 30
+        drawn = clusters[idx].reshape(-1, 3)
+        assert (drawn == drawn[:, :1]).all()                  # each block enters whole
+        assert (y[idx] == 1).sum() == 15                      # 5 blocks of each class
