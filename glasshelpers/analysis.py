@@ -709,6 +709,46 @@ def similarity_intervals(profile, classifiers: dict | None = None, n_boot: int |
     return pd.DataFrame(rows)
 
 
+def sigma_T_dependence(profile, T: float | None = None, qs=None, Cs=None, n_per_class: int | None = None
+                       ) -> pd.DataFrame:
+    """How sigma_T of a fluidity classifier depends on what differs from the paper.
+
+    For each tail fraction q and penalty C, a fluidity classifier is trained at T (same
+    rule, ``n_per_class`` samples per class for every q so that only q changes) and
+    sigma_T = std of its output over all A particles of the feature bank at T is
+    measured in two feature scalings: ``sigma_T`` (the classifier's own standardiser,
+    fitted on its training set, as in Table I) and ``sigma_T_population`` (the same
+    hyperplane with features standardised over all particles at T). The accuracy on the
+    T = 0.47 test set at b_best is reported too.
+
+    Returns q, C, n_per_class, sigma_T, sigma_T_population, b_best, best_accuracy.
+    """
+    from .classify import train_classifier
+
+    a, lab = profile["analysis"], profile["labels"]
+    T = float(a["appendix_temperature"] if T is None else T)
+    qs = list(a["appendix_fractions"] if qs is None else qs)
+    Cs = list(a["appendix_C"] if Cs is None else Cs)
+    n = int(n_per_class or a["appendix_per_class"])
+    bank = load_bank(profile, T)
+    X = bank["features"].reshape(-1, bank["features"].shape[-1]).astype(float)
+    s_pop = X.std(axis=0)
+    s_pop[s_pop == 0] = 1.0
+    ts = test_set(profile, softness_p_l(profile))
+    rows = []
+    for q in qs:
+        ds = fluidity_training_set(profile, T, q=q, n_per_class=n)
+        for C in Cs:
+            clf = train_classifier(ds["X"], ds["y"], C=float(C), seed=int(profile["seed"]))
+            alpha = clf.decision(X)
+            w_raw = clf.w_hat / clf.scale
+            best = classify.best_bias(clf.decision(ts["X"]), ts["y"], b=clf.b)
+            rows.append(dict(T=T, q=float(q), C=float(C), n_per_class=n, sigma_T=float(np.std(alpha)),
+                             sigma_T_population=float(np.std(X @ w_raw) / np.linalg.norm(w_raw * s_pop)),
+                             b_best=best.b_best, best_accuracy=best.accuracy))
+    return pd.DataFrame(rows)
+
+
 def accuracy_width_comparison(profile, classifier=None) -> pd.DataFrame:
     """68 % interval of the T = 0.47 test accuracy at b_best, iid vs block bootstrap,
     for the softness classifier and the fluidity classifier at the appendix T."""
