@@ -339,8 +339,9 @@ def _resampled_counts(groups, classifiers, nb, n_boot, seed, iid: bool, chunk: i
             idx = np.concatenate([smp["_bins"][Tt] for smp in g])
             flags = np.concatenate([smp["rearranged"] for smp in g])
             mats[Tt] = _cell_counts(idx, flags, cluster, offset, nb)
-        for start in range(0, n_boot, chunk):
-            m = min(chunk, n_boot - start)
+        step = max(1, min(chunk, int(2e7 // max(offset, 1))))     # <= ~160 MB of draws at a time
+        for start in range(0, n_boot, step):
+            m = min(step, n_boot - start)
             D = stats.cluster_draws(rng, offset, m).astype(float)
             for Tt, (N, K) in mats.items():
                 out[Tt][0][start:start + m, i] = D @ N

@@ -142,8 +142,10 @@ def fluid_classification(cv_peaks: pd.DataFrame, inset_peaks: pd.DataFrame, dist
 
 
 # ------------------------------------------------------------------ Fig. 2, Table I
-def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float = 0.1) -> pd.DataFrame:
-    """Fig. 2 and Table I verdicts.
+def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float = 0.1,
+             compare_table: bool = False) -> pd.DataFrame:
+    """Fig. 2 and Table I verdicts (the Table I value comparisons only with
+    ``compare_table=True``, or via :func:`table_one`).
 
     ``table1`` columns: T, b_best, sigma_T, similarity, best_accuracy (+ ``_lo/_hi``
     68 % or ``_lo95/_hi95`` interval columns for any of them, e.g. from
@@ -166,7 +168,7 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
             rows.append(verdict(f"T = {r['T']:g}: direction similar to softness (w_S . w_alpha > 0.5 at 95 %)",
                                 f"{p[4]:.3f}" if p else "not reported", ours,
                                 judge_bound(lo, hi, 0.5) if np.isfinite(lo) else None))
-        if p is None:
+        if p is None or not compare_table:
             continue
         for col, k, label in (("sigma_T", 2, "sigma_T"), ("b_best", 3, "b_best (paper's sign)")):
             if col not in r or not np.isfinite(r[col]):
@@ -192,6 +194,14 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
                             f"range {d:.3f} +- {hw:.3f}" if np.isfinite(hw) else f"range {d:.3f} (no interval)",
                             judge_bound(d - hw, d + hw, 0.0) if np.isfinite(hw) else None))
     return pd.DataFrame(rows)
+
+
+def table_one(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float = 0.1) -> pd.DataFrame:
+    """Table I verdicts only: similarity > 0.5 and sigma_T, b_best against the paper's
+    values (interval columns from :func:`glasshelpers.analysis.table_one_intervals` and
+    :func:`glasshelpers.analysis.similarity_intervals`)."""
+    v = transfer(table1, softness_T, resolution, compare_table=True)
+    return split_transfer(v)[1]
 
 
 def split_transfer(v: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -73,7 +73,9 @@ def test_transfer_verdicts():
                        "best_accuracy_lo": [0.78, 0.68, 0.49, 0.38], "best_accuracy_hi": [0.82, 0.72, 0.55, 0.42],
                        "sigma_T_lo": [1.10, 0.69, 1.25, 0.60], "sigma_T_hi": [1.14, 0.71, 1.35, 0.80],
                        "similarity_lo": [1, 0.75, 0.25, 0.4], "similarity_hi": [1, 0.85, 0.35, 0.8]})
-    v = verdicts.transfer(t1)
+    v = verdicts.transfer(t1, compare_table=True)
+    assert not verdicts.transfer(t1)["claim"].str.contains("Table I").any()
+    assert verdicts.table_one(t1)["claim"].str.contains("Table I|similar").all()
     chance = v[v["claim"].str.contains("chance")]["verdict"].tolist()
     # 0.7 [0.68, 0.72] -> 95 % [0.66, 0.74]: above; 0.52 [0.49, 0.55]: straddles; 0.40 [0.38, 0.42]: below
     assert chance == ["agrees", "inconclusive", "disagrees"]
@@ -266,6 +268,6 @@ def test_paired_accuracy_difference():
 def test_split_transfer_verdicts():
     t1 = pd.DataFrame({"T": [0.45, 1.0, 1.2], "b": 0.0, "sigma_T": [1.12, 0.7, 0.7], "b_best": [0.1, -0.2, -0.4],
                        "similarity": [1.0, 0.8, 0.8], "best_accuracy": [0.8, 0.7, 0.7]})
-    fig2, tab = verdicts.split_transfer(verdicts.transfer(t1))
+    fig2, tab = verdicts.split_transfer(verdicts.transfer(t1, compare_table=True))
     assert fig2["claim"].str.contains("chance|varies").all() and len(fig2) == 3
     assert tab["claim"].str.contains("Table I|similar").all() and len(tab) == 2 + 3 * 2
