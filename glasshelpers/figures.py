@@ -682,7 +682,8 @@ def table1(ours, convention: str = "paper"):
         Columns ``T``, ``b`` (trained bias), ``sigma_T`` (sigma_alpha at the training
         T), ``b_best`` (bias maximising T = 0.47 test accuracy), ``similarity``
         (w_hat_S . w_hat_alpha in the common scaling), all in this package's
-        convention alpha = w_hat . F_std + b.
+        convention alpha = w_hat . F_std + b. Optional interval columns ``<col>_lo/_hi``
+        (and ``_lo95/_hi95``) are carried along, sign-flipped with their column.
     convention : {"paper", "spec"}
         ``"paper"`` (default) reports our b and b_best with the sign flipped, i.e. in
         the paper's written convention alpha = w . F - b, so that the columns compare
@@ -706,10 +707,14 @@ def table1(ours, convention: str = "paper"):
     missing = [c for c in TABLE1_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"ours is missing columns {missing}")
-    df = df[list(TABLE1_COLUMNS)].astype(float)
+    extra = [f"{c}_{e}" for c in TABLE1_COLUMNS[1:] for e in ("lo", "hi", "lo95", "hi95") if f"{c}_{e}" in df.columns]
+    df = df[list(TABLE1_COLUMNS) + extra].astype(float)
     if convention == "paper":
-        df["b"] = -df["b"]
-        df["b_best"] = -df["b_best"]
+        for c in ("b", "b_best"):
+            df[c] = -df[c]
+            for lo, hi in (("lo", "hi"), ("lo95", "hi95")):
+                if f"{c}_{lo}" in df and f"{c}_{hi}" in df:   # negation swaps the bounds
+                    df[f"{c}_{lo}"], df[f"{c}_{hi}"] = -df[f"{c}_{hi}"], -df[f"{c}_{lo}"]
     paper = paper_table1().rename(columns={c: f"{c}_paper" for c in TABLE1_COLUMNS if c != "T"})
     df["_key"] = df["T"].round(6)
     paper["_key"] = paper["T"].round(6)

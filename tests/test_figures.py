@@ -228,3 +228,12 @@ def test_kramers_residuals_mark_the_fit_range():
     r = kramers_residuals(pr_frame(), _variants().query("fit == 'T < 0.8'"))
     assert set(r.loc[r["in_range"], "T"]) == {0.45, 0.5, 0.6}
     np.testing.assert_allclose(r["pull"], 0, atol=1e-9)
+
+
+def test_table1_carries_intervals_with_the_sign_flip():
+    ours = pd.DataFrame(dict(T=[1.0], b=[0.005], sigma_T=[0.77], b_best=[0.25], similarity=[0.8],
+                             b_best_lo=[0.2], b_best_hi=[0.3], sigma_T_lo=[0.7], sigma_T_hi=[0.8]))
+    row = gf.table1(ours).set_index("T").loc[1.0]
+    assert row["b_best"] == pytest.approx(-0.25)
+    assert row["b_best_lo"] == pytest.approx(-0.3) and row["b_best_hi"] == pytest.approx(-0.2)
+    assert row["sigma_T_lo"] == pytest.approx(0.7)
