@@ -594,7 +594,9 @@ def replica_spread(samples: list, edges, fit_range, *, min_bin_count: int = 30) 
     :func:`stats.pool_replicas` (mean and spread between replicas).
 
     Returns the pooled DataFrame (T_train, T_onset, T_onset_replica_sd, ...); with one
-    replica the spread is 0."""
+    replica the spread is 0. Each replica's fits are weighted with binomial errors (no
+    bootstrap per replica), so its onsets can differ slightly from the pooled analysis's
+    block-error-weighted ones even for a single replica."""
     edges = np.asarray(edges, dtype=float)
     rows = []
     for rep in sorted({int(s["replica"]) for s in samples}):
@@ -676,7 +678,11 @@ def similarity_intervals(profile, classifiers: dict | None = None, n_boot: int |
     Each replicate resamples the softness training set and each fluidity training set by
     blocks (one particle, one class, 11 tau), refits both SVMs (same C, seed) and
     recomputes the similarity in the refitted softness scaling. Refitting is the costly
-    part: ``n_boot`` defaults to min(analysis.bootstrap, 30).
+    part: ``n_boot`` defaults to min(analysis.bootstrap, 30). The replicates' similarity is
+    biased low (two noisier normals), so the interval is the basic bootstrap one,
+    [2 s - q_hi, 2 s - q_lo], which corrects for that bias; ``similarity_bias`` (replicate
+    mean minus the point value) shows it. A bias as large as the interval's half-width
+    means the bootstrap cannot be trusted here (the verdict is then inconclusive).
 
     Returns T, similarity_lo/hi (68 %), similarity_lo95/hi95, n_boot."""
     from .classify import similarity, train_classifier
@@ -701,11 +707,15 @@ def similarity_intervals(profile, classifiers: dict | None = None, n_boot: int |
         for T in sims:
             sims[T].append(similarity(fits[soft_T], fits[T], scaling="a"))
     rows = [dict(T=soft_T, similarity_lo=1.0, similarity_hi=1.0, similarity_lo95=1.0, similarity_hi95=1.0,
-                 n_boot=n_boot)]
+                 similarity_bias=0.0, n_boot=n_boot)]
+    point = {T: similarity(clfs[soft_T], clfs[T], scaling="a") for T in sims}
     for T, v in sims.items():
         v = np.asarray(v)
-        rows.append(dict(T=T, similarity_lo=float(np.quantile(v, 0.16)), similarity_hi=float(np.quantile(v, 0.84)),
-                         similarity_lo95=float(np.quantile(v, 0.025)), similarity_hi95=float(np.quantile(v, 0.975)),
+        # basic (reverse-percentile) interval 2 s - q: the cosine of two refitted, noisier
+        # normals is biased low, and the basic interval corrects for that bias
+        basic = lambda q: float(np.clip(2 * point[T] - np.quantile(v, q), -1, 1))  # noqa: E731
+        rows.append(dict(T=T, similarity_lo=basic(0.84), similarity_hi=basic(0.16), similarity_lo95=basic(0.975),
+                         similarity_hi95=basic(0.025), similarity_bias=float(v.mean() - point[T]),
                          n_boot=n_boot))
     return pd.DataFrame(rows)
 
@@ -748,6 +758,22 @@ def sigma_T_dependence(profile, T: float | None = None, qs=None, Cs=None, n_per_
                              sigma_T_population=float(np.std(X @ w_raw) / np.linalg.norm(w_raw * s_pop)),
                              b_best=best.b_best, best_accuracy=best.accuracy))
     return pd.DataFrame(rows)
+
+
+def table_one_with_intervals(profile, classifiers: dict | None = None, best: pd.DataFrame | None = None,
+                             similarity_boot: int | None = None) -> pd.DataFrame:
+    """:func:`table_one` plus block-bootstrap intervals of b_best, sigma_T
+    (:func:`table_one_intervals`) and the similarity (:func:`similarity_intervals`), and
+    the best accuracy's interval when ``best`` (from :func:`transfer_scans`) has it.
+    The input of :func:`glasshelpers.verdicts.table_one` and :func:`glasshelpers.figures.table1`."""
+    clfs = classifiers or all_classifiers(profile)
+    t1 = table_one(profile, clfs, best)
+    t1 = t1.merge(table_one_intervals(profile, clfs, t1), on="T", how="left")
+    t1 = t1.merge(similarity_intervals(profile, clfs, similarity_boot).drop(columns=["n_boot"]),
+                  on="T", how="left")
+    if best is not None and {"best_accuracy_lo", "best_accuracy_hi"} <= set(best.columns):
+        t1 = t1.merge(best[["T", "best_accuracy_lo", "best_accuracy_hi"]], on="T", how="left")
+    return t1
 
 
 def accuracy_width_comparison(profile, classifier=None) -> pd.DataFrame:

@@ -165,9 +165,13 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
         if not soft:
             lo, hi = _ci95(r, "similarity", "similarity_lo", "similarity_hi")
             ours = f"{r['similarity']:.3f}" + (f" [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else " (no interval)")
-            rows.append(verdict(f"T = {r['T']:g}: direction similar to softness (w_S . w_alpha > 0.5 at 95 %)",
-                                f"{p[4]:.3f}" if p else "not reported", ours,
-                                judge_bound(lo, hi, 0.5) if np.isfinite(lo) else None))
+            holds = judge_bound(lo, hi, 0.5) if np.isfinite(lo) else None
+            bias = r.get("similarity_bias", 0.0)
+            if np.isfinite(lo) and np.isfinite(bias) and abs(bias) > 0.5 * (hi - lo):
+                holds = None                     # the bootstrap is dominated by its own bias
+                ours += f"; bootstrap bias {bias:+.3f} exceeds the half-width"
+            rows.append(verdict(f"T = {r['T']:g}: direction similar to softness (w_S . w_alpha > 0.5 at 95 %, "
+                                "bias-corrected bootstrap)", f"{p[4]:.3f}" if p else "not reported", ours, holds))
         if p is None or not compare_table:
             continue
         for col, k, label in (("sigma_T", 2, "sigma_T"), ("b_best", 3, "b_best (paper's sign)")):

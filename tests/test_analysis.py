@@ -271,3 +271,12 @@ def test_split_transfer_verdicts():
     fig2, tab = verdicts.split_transfer(verdicts.transfer(t1, compare_table=True))
     assert fig2["claim"].str.contains("chance|varies").all() and len(fig2) == 3
     assert tab["claim"].str.contains("Table I|similar").all() and len(tab) == 2 + 3 * 2
+
+
+def test_similarity_verdict_is_inconclusive_when_the_bootstrap_bias_dominates():
+    t1 = pd.DataFrame({"T": [0.45, 1.0, 1.2], "b": 0.0, "sigma_T": 1.0, "b_best": 0.0, "best_accuracy": 0.7,
+                       "similarity": [1.0, 0.8, 0.8], "similarity_lo95": [1, 0.7, 0.7],
+                       "similarity_hi95": [1, 0.9, 0.9], "similarity_bias": [0, -0.01, -0.3]})
+    sim = verdicts.transfer(t1)
+    sim = sim[sim["claim"].str.contains("similar")]["verdict"].tolist()
+    assert sim == ["agrees", "inconclusive"]
