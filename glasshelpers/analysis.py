@@ -678,7 +678,8 @@ def similarity_intervals(profile, classifiers: dict | None = None, n_boot: int |
     Each replicate resamples the softness training set and each fluidity training set by
     blocks (one particle, one class, 11 tau), refits both SVMs (same C, seed) and
     recomputes the similarity in the refitted softness scaling. Refitting is the costly
-    part (a 3000-sample fit takes ~1.5-3 s on 2 cores): ``n_boot`` defaults to min(analysis.bootstrap, 20). The replicates' similarity is
+    part (a 3000-sample fit takes ~1.5-3 s on 2 cores): ``n_boot`` defaults to
+    min(analysis.bootstrap, 20). The replicates' similarity is
     biased low (two noisier normals), so the interval is the basic bootstrap one,
     [2 s - q_hi, 2 s - q_lo], which corrects for that bias; ``similarity_bias`` (replicate
     mean minus the point value) shows it. A bias as large as the interval's half-width
