@@ -573,7 +573,8 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
         with np.errstate(divide="ignore", invalid="ignore"):
             r_p = (pr["P_R_err"] / pr["P_R_err_binomial"]).replace([np.inf, -np.inf], np.nan)
             r_e = (d["Delta_E_hi"] - d["Delta_E_lo"]) / (d["Delta_E_hi_iid"] - d["Delta_E_lo_iid"])
-            r_o = (o["T_high"] - o["T_low"]) / (o["T_high_iid"] - o["T_low_iid"]) if "T_low_iid" in o else pd.Series(dtype=float)
+            r_o = ((o["T_high"] - o["T_low"]) / (o["T_high_iid"] - o["T_low_iid"]) if "T_low_iid" in o
+                   else pd.Series(dtype=float))
         for q, r in (("P_R (standard error)", r_p), ("Delta_E (68 % interval)", r_e),
                      ("onset T (68 % interval)", r_o)):
             r = r.replace([np.inf, -np.inf], np.nan).dropna()

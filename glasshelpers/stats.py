@@ -487,6 +487,7 @@ def pool_counts(df, by, replica_col: str = "replica", n_col: str = "n", k_col: s
 
 
 __all__ = ["BootstrapResult", "bootstrap_ci", "binomial_se", "accuracy_ci", "PHOP_SPAN", "block_frames",
-           "block_ids", "labelled_block_ids", "block_resampler", "cluster_draws", "ar1_variance_inflation", "interval_width_ratio",
+           "block_ids", "labelled_block_ids", "block_resampler", "cluster_draws", "ar1_variance_inflation",
+           "interval_width_ratio",
            "indicator_autocorrelation", "decorrelation_time",
            "Consistency", "consistency_test", "pool_replicas", "pool_counts"]
