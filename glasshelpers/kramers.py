@@ -31,7 +31,8 @@ chi2 over bins (and classifiers) has a p-value under the chi2 distribution with 
 pooled degrees of freedom. The fit range is T <= T_up* with T_up* the *largest* T_up
 whose p-value is at least ``p_min`` (default 0.01), i.e. the widest range in which
 the straight lines are consistent with the data's errors. If no range passes, the
-one with the largest p-value is used and flagged. The errors must be honest for this
+errors' variances are scaled by the smallest reduced chi2 of the scan and the widest
+range passing at that noise level is used (flagged). The errors must be honest for this
 to work (block-bootstrap errors of P_R, :mod:`glasshelpers.stats`): with binomial
 errors that ignore correlated samples every chi2 is inflated.
 """
@@ -588,8 +589,11 @@ class FitRange:
     """Chosen fit range T <= T_up (see :func:`choose_fit_range`).
 
     T_up : upper temperature (inclusive). T_max : the same bound for ``fit_kramers(T_max=...)``
-    (exclusive, just above T_up). p_value, red_chi2 : goodness of the fits in that range.
-    passes : whether p_value >= p_min (False: no range passed; the best one is used).
+    (exclusive, just above T_up). p_value, red_chi2 : goodness of the fits in that range
+    (p_value with the errors scaled by ``error_scale``).
+    passes : whether a range passed with the errors as given (error_scale = 1).
+    error_scale : factor on the variances (1, or the smallest reduced chi2 of the scan
+        when no range passed with the errors as given).
     p_min : the threshold. criterion : one-line statement of the rule.
     """
 
@@ -600,6 +604,7 @@ class FitRange:
     passes: bool
     p_min: float
     criterion: str
+    error_scale: float = 1.0
 
 
 def choose_fit_range(scan, p_min: float = 0.01) -> FitRange:
@@ -612,21 +617,36 @@ def choose_fit_range(scan, p_min: float = 0.01) -> FitRange:
 
     Returns
     -------
-    FitRange: the largest T_up with ``p_value >= p_min``; if none, the T_up with the
-    largest p-value (``passes=False``).
+    FitRange: the largest T_up with ``p_value >= p_min``. If none passes, the errors are
+    too small for every range (scatter beyond the estimated errors, e.g. from effects the
+    bootstrap does not see); their variance is then scaled by the smallest reduced chi2 of
+    the scan, s2 (the extra scatter measured where the lines fit best), the p-values are
+    recomputed with chi2 / s2, and the largest T_up passing at that noise level is used
+    (``passes=False``, ``error_scale=s2``): the widest range no worse than the best one.
     """
+    from scipy.stats import chi2 as chi2_dist
+
     if not 0 < p_min < 1:
         raise ValueError("p_min must be in (0, 1)")
     s = scan.dropna(subset=["p_value"])
     if s.empty:
         raise ValueError("the scan has no fitted range")
+    base = f"largest T_up whose weighted per-bin fits over T <= T_up have a pooled chi2 p-value >= {p_min:g}"
     ok = s[s["p_value"] >= p_min]
-    passes = not ok.empty
-    row = ok.loc[ok["T_up"].idxmax()] if passes else s.loc[s["p_value"].idxmax()]
-    crit = (f"largest T_up whose weighted per-bin fits over T <= T_up have a pooled chi2 p-value >= {p_min:g}"
-            + ("" if passes else " (none passes: the best-fitting range is used)"))
-    return FitRange(T_up=float(row["T_up"]), T_max=_inclusive(row["T_up"]), p_value=float(row["p_value"]),
-                    red_chi2=float(row["red_chi2"]), passes=passes, p_min=float(p_min), criterion=crit)
+    if not ok.empty:
+        row = ok.loc[ok["T_up"].idxmax()]
+        return FitRange(T_up=float(row["T_up"]), T_max=_inclusive(row["T_up"]), p_value=float(row["p_value"]),
+                        red_chi2=float(row["red_chi2"]), passes=True, p_min=float(p_min), criterion=base)
+    s2 = float(s["red_chi2"].min())
+    p_scaled = np.array([chi2_dist.sf(c / s2, k) for c, k in zip(s["chi2"], s["dof"])])
+    ok = s[p_scaled >= p_min]
+    row = ok.loc[ok["T_up"].idxmax()] if not ok.empty else s.loc[s["red_chi2"].idxmin()]
+    p_row = float(chi2_dist.sf(row["chi2"] / s2, row["dof"]))
+    crit = (base + f" (none passes with the errors as given: variances scaled by the smallest reduced chi2, "
+            f"{s2:.2f}, i.e. the widest range no worse than the best-fitting one)")
+    return FitRange(T_up=float(row["T_up"]), T_max=_inclusive(row["T_up"]), p_value=p_row,
+                    red_chi2=float(row["red_chi2"]), passes=False, p_min=float(p_min), criterion=crit,
+                    error_scale=s2)
 
 
 def kramers_residuals(pr, fits):

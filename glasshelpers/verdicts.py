@@ -231,7 +231,9 @@ def kramers(res: dict) -> pd.DataFrame:
     fr = res["fit_range"]
     rows = [verdict("the Kramers form describes ln(T P_R) vs 1/T below the onset: a range of at least four "
                     f"temperatures passes the fit-range criterion ({fr.criterion})", "yes (Figs. 3, 9)",
-                    f"T <= {fr.T_up:g}: chi2/dof = {fr.red_chi2:.2f}, p = {fr.p_value:.3g}",
+                    f"T <= {fr.T_up:g}: chi2/dof = {fr.red_chi2:.2f}"
+                    + (f", p = {fr.p_value:.3g}" if fr.passes else
+                       f"; no range passes with our errors (variances x {fr.error_scale:.2f} needed)"),
                     bool(fr.passes and res["scan"].loc[res["scan"]["chosen"], "n_T"].iloc[0] >= 4))]
     fits = res["fits"]
     for label, f in fits.groupby("fit", sort=False):

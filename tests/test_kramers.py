@@ -265,9 +265,22 @@ def test_fit_range_on_pure_kramers_data_is_everything_and_flags_failure():
     P, err = sampled(5)
     r = choose_fit_range(fit_range_scan(TEMPS, P, err))
     assert r.passes and r.T_up == pytest.approx(TEMPS.max())
-    # errors ten times too small: no range passes; the best one is used and flagged
+    # errors ten times too small everywhere: no range passes as given; scaled by the
+    # smallest reduced chi2 (~100), the whole range is as good as the best: flagged
     bad = choose_fit_range(fit_range_scan(TEMPS, P, err / 10))
     assert not bad.passes and "none passes" in bad.criterion
+    assert bad.error_scale == pytest.approx(100, rel=0.5)
+    assert bad.T_up == pytest.approx(TEMPS.max())
+
+
+@pytest.mark.parametrize("T_s", [0.6, 0.8])
+def test_fit_range_with_underestimated_errors_still_finds_the_saturation(T_s):
+    # errors 1.5x too small (extra scatter the error model misses): no range passes as
+    # given, but the scaled criterion still stops where saturation begins
+    P, err = saturated_sample(12, T_s=T_s)
+    r = choose_fit_range(fit_range_scan(TEMPS, P, err / 1.5))
+    assert not r.passes and r.T_up == pytest.approx(T_s)
+    assert r.error_scale == pytest.approx(2.25, rel=0.5)
 
 
 def test_pooled_scans_add_chi2_and_dof():

@@ -29,7 +29,10 @@
 # fitted over $T \le T_\mathrm{up}$ with their block-bootstrap errors, and the pooled
 # $\chi^2$ gives a p-value. **The fit range is the widest one whose p-value is at least
 # $p_\mathrm{min}$** (0.01 unless the profile sets `analysis.fit_range_p_min`): the largest
-# range in which straight lines are consistent with the data's own errors. Figures 3, 4, 9
+# range in which straight lines are consistent with the data's own errors. If no range
+# passes (scatter beyond our error estimate), the variances are scaled by the smallest
+# reduced $\chi^2$ of the scan and the widest range passing at that noise level is used;
+# the book says so below. Figures 3, 4, 9
 # and the onsets use it by default; the paper's literal fit over all temperatures and its
 # own check over $T < 0.8$ are always shown beside it, each with its $\chi^2$/dof.
 #
@@ -81,8 +84,10 @@ pr.groupby("T_train")["n"].sum().rename("samples per classifier").to_frame()
 
 # %%
 print(f"criterion: {fr.criterion}")
-print(f"chosen: T <= {fr.T_up:g}, chi2/dof = {fr.red_chi2:.2f}, p = {fr.p_value:.3g}"
-      + ("" if fr.passes else "  (NO range passes: the best-fitting one is used)"))
+print(f"chosen: T <= {fr.T_up:g}, chi2/dof = {fr.red_chi2:.2f}"
+      + (f", p = {fr.p_value:.3g}" if fr.passes else
+         f"; NO range passes with the errors as given: with variances x {fr.error_scale:.2f} "
+         f"(the smallest reduced chi2), p = {fr.p_value:.3g}"))
 res["scan"].round(4)
 
 # %% [markdown]
