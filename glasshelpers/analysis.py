@@ -520,7 +520,8 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
                 ulo, uhi, ulo95, uhi95 = (_q(u_b, q) for q in (16, 84, 2.5, 97.5))
                 inv = lambda v: 1.0 / v if v > 0 else np.inf  # noqa: E731
                 row.update(T_onset=o.T_onset, u_onset=o.u_onset, T_low=inv(uhi), T_high=inv(ulo),
-                           T_low95=inv(uhi95), T_high95=inv(ulo95), scatter=o.scatter,
+                           T_low95=inv(uhi95), T_high95=inv(ulo95), T_boot_median=inv(_q(u_b, 50)),
+                           scatter=o.scatter,
                            n_valid=int(np.isfinite(u_b).sum()))
                 row["T_err"] = 0.5 * (row["T_high"] - row["T_low"])
                 if boot_iid is not None:

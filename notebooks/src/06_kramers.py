@@ -159,9 +159,16 @@ save_figure(P, "fig9", fig)
 # covariance of the joint bootstrap replicates (classifiers see the same particles, so
 # their onsets are correlated). The literature value ($T_0 \approx 0.87$, 0.8-1.2
 # accepted, see SPEC.md section 6) is a separate comparison of that common value.
+#
+# An onset is a ratio of fitted quantities and its bootstrap distribution can be skewed
+# and offset from the estimate (`T_boot_median`); when the lines are nearly parallel
+# or the fit range holds few temperatures the estimate may even fall outside its
+# percentile interval. That is a sign that the onset is poorly determined, and the
+# verdicts, which use the intervals, then come out inconclusive or disagree.
 
 # %%
-cols = ["fit", "T_train", "T_onset", "T_low", "T_high", "T_low95", "T_high95", "T_low_iid", "T_high_iid", "n_lines"]
+cols = ["fit", "T_train", "T_onset", "T_low", "T_high", "T_low95", "T_high95", "T_boot_median", "T_low_iid",
+        "T_high_iid", "n_lines"]
 display(on[[c for c in cols if c in on]].round(3))
 res["onset_consistency"].round(4)
 
