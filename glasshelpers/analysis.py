@@ -318,10 +318,12 @@ def _cell_counts(idx, flags, cluster, n_clusters, nb):
     return N, K
 
 
-def _resampled_counts(groups, classifiers, nb, n_boot, seed, iid: bool, chunk: int = 50):
+def _resampled_counts(groups, classifiers, nb, n_boot, seed, mode: str = "block", chunk: int = 50):
     """Bootstrap replicates of (n, k) per classifier, temperature and bin.
 
     groups : list (one per temperature) of lists of sample dicts (replicas at that T).
+    mode : "block" (one particle x one time block), "iid" (every sample on its own) or
+        "time" (one time block of the whole system: also keeps neighbours together).
     The same draws of blocks are used for every classifier (joint replicates).
     Returns dict T_train -> (n_b, k_b) arrays of shape (n_boot, n_T, nb)."""
     rng = np.random.default_rng(seed)
@@ -330,7 +332,8 @@ def _resampled_counts(groups, classifiers, nb, n_boot, seed, iid: bool, chunk: i
     for i, g in enumerate(groups):
         cl, offset = [], 0
         for smp in g:
-            c = np.arange(smp["particle"].size) if iid else smp["_blocks"]
+            c = {"iid": lambda: np.arange(smp["particle"].size), "block": lambda: smp["_blocks"],
+                 "time": lambda: smp["_tblocks"]}[mode]()
             cl.append(c + offset)
             offset += int(c.max()) + 1 if c.size else 0
         cluster = np.concatenate(cl)
@@ -385,7 +388,9 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
     block_tau, frame_spacing : a block is one particle over ``block_frames(frame_spacing,
         block_tau) * frame_spacing`` tau (frames in ``samples`` are in tau;
         ``frame_spacing`` is the bank stride).
-    compare_iid : also run the independent-sample bootstrap, for the width comparison.
+    compare_iid : also run the independent-sample bootstrap and a whole-system time-block
+        bootstrap (all particles of a time block together, which also keeps neighbours
+        together), for the width comparison.
 
     Method
     ------
@@ -417,7 +422,9 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
     temps = sorted({float(s["T"]) for s in samples})
     groups = [[s for s in samples if float(s["T"]) == T] for T in temps]
     for s in samples:
-        s["_blocks"] = stats.block_ids(s["particle"], np.floor(np.asarray(s["frame"]) / span).astype(np.int64), 1)
+        tb = np.floor(np.asarray(s["frame"]) / span).astype(np.int64)
+        s["_blocks"] = stats.block_ids(s["particle"], tb, 1)
+        s["_tblocks"] = np.unique(tb, return_inverse=True)[1].ravel().astype(np.int64)
         s["_bins"] = {Tt: _bin_index(np.asarray(s["x"][Tt], dtype=float), edges) for Tt in classifiers}
     T_arr = np.asarray(temps)
     centers = 0.5 * (edges[1:] + edges[:-1])
@@ -435,10 +442,11 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
             n_pt[Tt][i] = np.bincount(idx[ok], minlength=nb)
             k_pt[Tt][i] = np.bincount(idx[ok], weights=fl[ok].astype(float), minlength=nb)
             xs_pt[Tt][i] = np.bincount(idx[ok], weights=xv[ok], minlength=nb)
-    boot = _resampled_counts(groups, classifiers, nb, int(n_boot), seed, iid=False)
-    boot_iid = _resampled_counts(groups, classifiers, nb, int(n_boot), seed + 1, iid=True) if compare_iid else None
+    boot = _resampled_counts(groups, classifiers, nb, int(n_boot), seed, mode="block")
+    boot_iid = _resampled_counts(groups, classifiers, nb, int(n_boot), seed + 1, mode="iid") if compare_iid else None
+    boot_time = _resampled_counts(groups, classifiers, nb, int(n_boot), seed + 2, mode="time") if compare_iid else None
 
-    usable, P, err, err_bin, Pb, Pb_iid = {}, {}, {}, {}, {}, {}
+    usable, P, err, err_bin, Pb, Pb_iid, Pb_time, err_time = {}, {}, {}, {}, {}, {}, {}, {}
     rows = []
     with np.errstate(divide="ignore", invalid="ignore"):
         for Tt in classifiers:
@@ -453,6 +461,10 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
             err_bin[Tt] = np.where(use, stats.binomial_se(k_pt[Tt], n_pt[Tt]), np.nan)
             if boot_iid is not None:
                 Pb_iid[Tt] = np.where(use[None], boot_iid[Tt][1] / boot_iid[Tt][0], np.nan)
+                Pb_time[Tt] = np.where(use[None], boot_time[Tt][1] / boot_time[Tt][0], np.nan)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    err_time[Tt] = np.where(use, np.nanstd(Pb_time[Tt], axis=0, ddof=1), np.nan)
             lo, hi = _q(Pb[Tt], 16), _q(Pb[Tt], 84)
             for i, T in enumerate(temps):
                 for j in range(nb):
@@ -501,6 +513,9 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
                 _, E_i = kramers.fit_lines_batch(T_arr, Pb_iid[Tt], err[Tt], T_max=T_max)
                 E_i[:, ~fin] = np.nan
                 df["Delta_E_lo_iid"], df["Delta_E_hi_iid"] = _q(E_i, 16), _q(E_i, 84)
+                _, E_t = kramers.fit_lines_batch(T_arr, Pb_time[Tt], err[Tt], T_max=T_max)
+                E_t[:, ~fin] = np.nan
+                df["Delta_E_lo_time"], df["Delta_E_hi_time"] = _q(E_t, 16), _q(E_t, 84)
             fit_rows.append(df)
             # slope of the barrier with x
             sl_b = _slope(np.broadcast_to(centers, E_b.shape), E_b)
@@ -567,25 +582,33 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
     fits = pd.concat(fit_rows, ignore_index=True) if fit_rows else pd.DataFrame()
     ons = pd.DataFrame(on_rows)
 
-    # block vs iid widths (data-range variant)
+    # block vs iid widths (data-range variant); whole-system time blocks as a check on
+    # correlations between neighbouring particles
     if compare_iid:
         d = fits[fits["fit"] == variants[0][0]]
         o = ons[ons["fit"] == variants[0][0]]
+        err_t = pd.Series(np.concatenate([err_time[Tt].ravel() for Tt in classifiers]))
+        err_b = pd.Series(np.concatenate([err_bin[Tt].ravel() for Tt in classifiers]))
         with np.errstate(divide="ignore", invalid="ignore"):
-            r_p = (pr["P_R_err"] / pr["P_R_err_binomial"]).replace([np.inf, -np.inf], np.nan)
-            r_e = (d["Delta_E_hi"] - d["Delta_E_lo"]) / (d["Delta_E_hi_iid"] - d["Delta_E_lo_iid"])
-            r_o = ((o["T_high"] - o["T_low"]) / (o["T_high_iid"] - o["T_low_iid"]) if "T_low_iid" in o
-                   else pd.Series(dtype=float))
-        for q, r in (("P_R (standard error)", r_p), ("Delta_E (68 % interval)", r_e),
-                     ("onset T (68 % interval)", r_o)):
-            r = r.replace([np.inf, -np.inf], np.nan).dropna()
-            width_rows.append(dict(quantity=q, block_tau=span, n=int(r.size),
+            ratios = [
+                ("P_R (standard error)", "particle x time blocks", pr["P_R_err"] / pr["P_R_err_binomial"]),
+                ("P_R (standard error)", "whole-system time blocks", err_t / err_b),
+                ("Delta_E (68 % interval)", "particle x time blocks",
+                 (d["Delta_E_hi"] - d["Delta_E_lo"]) / (d["Delta_E_hi_iid"] - d["Delta_E_lo_iid"])),
+                ("Delta_E (68 % interval)", "whole-system time blocks",
+                 (d["Delta_E_hi_time"] - d["Delta_E_lo_time"]) / (d["Delta_E_hi_iid"] - d["Delta_E_lo_iid"])),
+                ("onset T (68 % interval)", "particle x time blocks",
+                 (o["T_high"] - o["T_low"]) / (o["T_high_iid"] - o["T_low_iid"]) if "T_low_iid" in o
+                 else pd.Series(dtype=float))]
+        for q, scheme, r in ratios:
+            r = pd.Series(np.asarray(r, dtype=float)).replace([np.inf, -np.inf], np.nan).dropna()
+            width_rows.append(dict(quantity=q, scheme=scheme, block_tau=span, n=int(r.size),
                                    median_ratio=float(r.median()) if r.size else np.nan,
                                    min_ratio=float(r.min()) if r.size else np.nan,
                                    max_ratio=float(r.max()) if r.size else np.nan))
     for s in samples:
-        s.pop("_blocks", None)
-        s.pop("_bins", None)
+        for key in ("_blocks", "_tblocks", "_bins"):
+            s.pop(key, None)
     return dict(pr=pr, scan=scan, scan_per_classifier=scan_per, fit_range=fr, fits=fits, onsets=ons,
                 onset_consistency=pd.DataFrame(cons_rows), slopes=pd.DataFrame(slope_rows),
                 collapse=pd.DataFrame(coll_rows), widths=pd.DataFrame(width_rows), block_tau=span)

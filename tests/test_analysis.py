@@ -144,7 +144,7 @@ SAT_TEMPS = [0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2]
 
 
 def synthetic_samples(seed=0, n_particles=1000, n_bank=60, stride=5, T_s=0.8, hold=3, replica=0,
-                      classifiers=(0.45, 2.0)):
+                      classifiers=(0.45, 2.0), pairs=False):
     """Feature-bank-like samples: x_alpha per (particle, group of `hold` bank frames), the
     rearrangement flag drawn once per group (perfectly correlated inside it), with
     P_R = exp(Sigma - dE/T)/T, dE = 2 - 0.5 x, lines meeting at 1/T0, saturated at 0.95 above T_s.
@@ -157,6 +157,8 @@ def synthetic_samples(seed=0, n_particles=1000, n_bank=60, stride=5, T_s=0.8, ho
         dE = 2.0 - 0.5 * xg
         P = np.exp(-2.0 + dE / T0 - dE / T) / T if T <= T_s else np.full_like(xg, 0.95)
         fg = rng.random(xg.shape) < P
+        if pairs:                       # neighbours: particle 2k+1 copies particle 2k
+            xg[:, 1::2], fg[:, 1::2] = xg[:, 0::2], fg[:, 0::2]
         x = np.repeat(xg, hold, axis=0)
         flags = np.repeat(fg, hold, axis=0)
         frames = 3 + stride * np.arange(n_bank)
@@ -207,9 +209,11 @@ def test_onsets_have_intervals_and_agree_between_identical_classifiers(sat_analy
 def test_block_errors_are_wider_than_binomial_by_the_correlation(sat_analysis):
     # flags are identical over groups of 3 bank frames = one 15-tau block: the variance of
     # P_R is 3x the binomial one, standard errors sqrt(3) = 1.73 x
-    w = sat_analysis["widths"].set_index("quantity")
-    assert w.loc["P_R (standard error)", "median_ratio"] == pytest.approx(np.sqrt(3), rel=0.15)
-    assert w.loc["Delta_E (68 % interval)", "median_ratio"] == pytest.approx(np.sqrt(3), rel=0.3)
+    w = sat_analysis["widths"].set_index(["quantity", "scheme"])["median_ratio"]
+    assert w["P_R (standard error)", "particle x time blocks"] == pytest.approx(np.sqrt(3), rel=0.15)
+    assert w["Delta_E (68 % interval)", "particle x time blocks"] == pytest.approx(np.sqrt(3), rel=0.3)
+    # particles are independent here: whole-system time blocks see the same sqrt(3)
+    assert w["P_R (standard error)", "whole-system time blocks"] == pytest.approx(np.sqrt(3), rel=0.3)
     pr = sat_analysis["pr"].dropna(subset=["P_R"])
     assert (pr["n"] >= 30).all()
 
@@ -217,8 +221,8 @@ def test_block_errors_are_wider_than_binomial_by_the_correlation(sat_analysis):
 def test_uncorrelated_samples_give_block_errors_equal_to_binomial():
     smp = synthetic_samples(seed=2, hold=1, n_particles=600)
     r = analysis.kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=120, seed=3, frame_spacing=5)
-    w = r["widths"].set_index("quantity")
-    assert w.loc["P_R (standard error)", "median_ratio"] == pytest.approx(1.0, abs=0.12)
+    w = r["widths"].set_index(["quantity", "scheme"])["median_ratio"]
+    assert w["P_R (standard error)", "particle x time blocks"] == pytest.approx(1.0, abs=0.12)
 
 
 def test_two_identical_replicas_pool_to_the_same_estimates_with_zero_spread():
@@ -280,3 +284,14 @@ def test_similarity_verdict_is_inconclusive_when_the_bootstrap_bias_dominates():
     sim = verdicts.transfer(t1)
     sim = sim[sim["claim"].str.contains("similar")]["verdict"].tolist()
     assert sim == ["agrees", "inconclusive"]
+
+
+def test_whole_system_time_blocks_catch_correlated_neighbours():
+    # pairs of particles share x and flags (perfectly correlated neighbours), frames are
+    # independent: particle x time blocks see no correlation (ratio 1), whole-system time
+    # blocks see the pairs (variance x 2, ratio sqrt 2)
+    smp = synthetic_samples(seed=5, n_particles=300, n_bank=300, hold=1, pairs=True)
+    r = analysis.kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=150, seed=2, frame_spacing=5)
+    w = r["widths"].set_index(["quantity", "scheme"])["median_ratio"]
+    assert w["P_R (standard error)", "particle x time blocks"] == pytest.approx(1.0, abs=0.15)
+    assert w["P_R (standard error)", "whole-system time blocks"] == pytest.approx(np.sqrt(2), rel=0.15)

@@ -95,7 +95,10 @@ res["scan"].round(4)
 #
 # The same analysis with every (particle, frame) sample resampled on its own (the iid
 # bootstrap, equivalent to binomial errors) gives narrower intervals; the ratio of
-# widths shows how much the correlation between samples matters here.
+# widths shows how much the correlation between samples matters here. A second check
+# resamples whole-system time blocks (all particles of one time block together), which
+# also keeps neighbouring particles together; it needs many time blocks per temperature
+# (production time / block length, a few dozen at least) to be more than noise.
 
 # %%
 res["widths"].round(3)
