@@ -39,8 +39,8 @@ from .model import KASystem, random_configuration
 from .runs import (MissingDataError, seed_dir, seed_params, temperature_dir,  # noqa: F401 (re-exported)
                    temperature_params, trajectory_path)
 from .profiles import ProfileError, check_temperature, engine_threads, load_profile, steps_per_tau
-from .provenance import (StaleDataError, check_meta, code_version, params_hash, read_json,
-                         write_json)
+from .provenance import (StaleDataError, check_meta, code_version, params_hash, profile_record,
+                         read_json, write_json)
 from .trajectory import (canonical_copy, make_frame, n_frames, read_configuration, read_thermo,
                          truncate_gsd, write_configuration, write_thermo)
 
@@ -231,7 +231,8 @@ def run_seed(profile: dict, threads: int | None = None, progress: bool = True, r
         write_configuration(rd.work / "seed.gsd", eng.state())
     write_thermo(rd.work / "thermo.csv", rows)
     rd.finish({rd.work / "seed.gsd": "seed.gsd", rd.work / "thermo.csv": "thermo.csv"},
-              {"wall_time_s": time.perf_counter() - wall, "n_particles": system.n_particles})
+              {"wall_time_s": time.perf_counter() - wall, "n_particles": system.n_particles,
+               **profile_record(profile)})
     return rd.path
 
 
@@ -307,33 +308,40 @@ def run_temperature(profile: dict, temperature: float, threads: int | None = Non
     write_thermo(rd.work / "thermo.csv", rows)
     rd.finish({rd.work / "traj.gsd": "traj.gsd", rd.work / "thermo.csv": "thermo.csv"},
               {"wall_time_s": time.perf_counter() - wall, "n_frames": n_total,
-               "frame_interval_tau": 1.0})
+               "frame_interval_tau": 1.0, **profile_record(profile)})
     return rd.path
 
 
 # -------------------------------------------------------------------------------- CLI
-def main(argv=None):
+def main(argv=None) -> int:
+    from .cli import add_debug_flag, run
+
     ap = argparse.ArgumentParser(prog="python -m glasshelpers.simulate",
                                  description="Run the seed or one temperature of a profile.")
     ap.add_argument("what", choices=["seed", "temperature"])
-    ap.add_argument("--profile", default="demo")
+    ap.add_argument("--profile", default="demo", help="tiny, demo, paper or a YAML path (default demo)")
     ap.add_argument("--temperature", type=float)
     ap.add_argument("--engine", help="override the profile's engine (lammps or hoomd)")
     ap.add_argument("--replica", type=int, default=0, help="replica index (0 .. replicas-1)")
     ap.add_argument("--threads", type=int, help="must equal the profile's engine.threads (kept for scripts)")
     ap.add_argument("--no-progress", action="store_true")
+    add_debug_flag(ap)
     args = ap.parse_args(argv)
-    overrides = {"engine": {"name": args.engine}} if args.engine else None
-    profile = load_profile(args.profile, overrides)
-    if args.what == "seed":
-        out = run_seed(profile, args.threads, not args.no_progress, replica=args.replica)
-    else:
-        if args.temperature is None:
-            ap.error("--temperature is required")
-        out = run_temperature(profile, args.temperature, args.threads, not args.no_progress,
-                              replica=args.replica)
-    print(out)
+    if args.what == "temperature" and args.temperature is None:
+        ap.error("--temperature is required")
+
+    def body():
+        overrides = {"engine.name": args.engine} if args.engine else None
+        profile = load_profile(args.profile, overrides)     # validated before any MD
+        if args.what == "seed":
+            out = run_seed(profile, args.threads, not args.no_progress, replica=args.replica)
+        else:
+            out = run_temperature(profile, args.temperature, args.threads, not args.no_progress,
+                                  replica=args.replica)
+        print(out)
+
+    return run(body, args.debug)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
