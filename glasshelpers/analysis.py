@@ -539,6 +539,7 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
                            scatter=o.scatter,
                            n_valid=int(np.isfinite(u_b).sum()))
                 row["T_err"] = 0.5 * (row["T_high"] - row["T_low"])
+                row["T_onset_lo"], row["T_onset_hi"] = row["T_low"], row["T_high"]   # names used by the book
                 if boot_iid is not None:
                     S_i, E_i2 = kramers.fit_lines_batch(T_arr, Pb_iid[Tt], err[Tt], T_max=T_max)
                     S_i[:, ~fin], E_i2[:, ~fin] = np.nan, np.nan

@@ -47,6 +47,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from .figures import PAPER_TABLE1
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -261,6 +263,50 @@ def prepare_notebook(nb: dict, profile: str, code_version: str, source_name: str
     return add_provenance_cell(hide_parameter_cells(nb), profile, code_version, source_name)
 
 
+def temperature_regime(T: float) -> str:
+    """A reader's word for where T lies for the Kob-Andersen mixture (onset near 0.8-1.0)."""
+    T = float(T)
+    if T < 0.8:
+        return "supercooled"
+    if T < 1.0:
+        return "near the onset"
+    return "normal liquid"
+
+
+def simulation_page_title(T: float, production_tau: float) -> str:
+    """Title of a per-temperature simulation page, e.g. ``T = 0.45: supercooled, 600 τ``."""
+    return f"T = {float(T):g}: {temperature_regime(T)}, {float(production_tau):g} τ"
+
+
+def retitle(nb: dict, title: str) -> dict:
+    """Return a copy whose page title (the first level-1 heading of the first markdown
+    cell) is ``title``; the old title becomes the first line under it, in italics.
+    Raises BookBuildError if the notebook has no such heading."""
+    out = copy.deepcopy(nb)
+    for cell in out.get("cells", []):
+        if cell.get("cell_type") != "markdown" or PROVENANCE_TAG in _tags(cell):
+            continue
+        src = cell.get("source", "")
+        src = "".join(src) if isinstance(src, list) else src
+        lines = src.split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith("# "):
+                old = line[2:].strip()
+                lines[i:i + 1] = [f"# {title}", "", f"*{old}*"]
+                cell["source"] = "\n".join(lines)
+                return out
+        break
+    raise BookBuildError(f"cannot retitle a notebook without a '# ' heading in its first markdown cell ({title!r})")
+
+
+def simulation_titles(profile: dict) -> dict:
+    """Executed simulation notebook name -> page title, for every temperature of ``profile``."""
+    from .profiles import production_time, temperature_tag
+
+    return {f"{PER_TEMPERATURE_STEM}_{temperature_tag(T)}.ipynb": simulation_page_title(T, production_time(profile, T))
+            for T in profile["temperatures"]}
+
+
 def source_notebook_name(executed_name: str) -> str:
     """``01_simulation_T0.450.ipynb`` -> ``01_simulation.ipynb`` (others unchanged)."""
     if executed_name.startswith(PER_TEMPERATURE_STEM + "_T"):
@@ -272,8 +318,11 @@ def source_notebook_name(executed_name: str) -> str:
 # Steps with side effects
 # --------------------------------------------------------------------------------------
 
-def copy_notebooks(nb_dir: os.PathLike, dest: os.PathLike, names, profile: str, code_version: str) -> list[Path]:
-    """Prepare and write each executed notebook into ``dest``; fail listing every bad one."""
+def copy_notebooks(nb_dir: os.PathLike, dest: os.PathLike, names, profile: str, code_version: str,
+                   titles: dict | None = None) -> list[Path]:
+    """Prepare and write each executed notebook into ``dest``; fail listing every bad one.
+
+    ``titles`` maps a file name to the page title it should get (``retitle``)."""
     nb_dir, dest = Path(nb_dir), Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     written, failures = [], []
@@ -282,6 +331,8 @@ def copy_notebooks(nb_dir: os.PathLike, dest: os.PathLike, names, profile: str, 
             nb = json.load(fh)
         try:
             nb = prepare_notebook(nb, profile, code_version, source_notebook_name(name))
+            if titles and name in titles:
+                nb = retitle(nb, titles[name])
         except BookBuildError as err:
             failures.append(f"{nb_dir / name}: {err}")
             continue
@@ -558,6 +609,215 @@ def paper_vs_ours_markdown(profile: str, results_dir: os.PathLike, figures_dir: 
     return "\n".join(head) + "\n" + "\n\n".join(sections) + "\n"
 
 
+def simulation_overview_markdown(results_dir: os.PathLike, temperatures, image_dir: os.PathLike,
+                                 titles: dict | None = None) -> str:
+    """The simulation chapter's overview: one table across temperatures and one figure.
+
+    Reads ``results/sim_<tag>_summary.csv`` (T, U_per_N, pressure, T_kin,
+    production_time, wall_time_s) and ``results/sim_<tag>_curves.csv`` (curve g_AA or
+    msd_A, x, y) written by the simulation notebook; draws the overlay of g_AA(r) and the
+    MSD into ``image_dir/sim_overview.png``. Temperatures without a summary are listed as
+    missing rather than dropped silently.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from .profiles import temperature_tag
+    from .simfigures import temperature_overview_figure
+    from .tables import format_value
+
+    results_dir, image_dir = Path(results_dir), Path(image_dir)
+    rows, missing, rdfs, msds = [], [], {}, {}
+    for T in sorted(float(t) for t in temperatures):
+        tag = temperature_tag(T)
+        summary, curves = results_dir / f"sim_{tag}_summary.csv", results_dir / f"sim_{tag}_curves.csv"
+        page = f"{PER_TEMPERATURE_STEM}_{tag}"
+        if not summary.is_file():
+            missing.append(f"{T:g}")
+            continue
+        r = pd.read_csv(summary).iloc[0]
+        text = (titles or {}).get(page + ".ipynb", f"T = {T:g}")
+        rows.append(f"| {T:g} | {format_value(r['U_per_N'])} | {format_value(r['pressure'])} "
+                    f"| {format_value(r['T_kin'])} | {format_value(r['production_time'])} "
+                    f"| {_duration(float(r['wall_time_s']))} | {{doc}}`{_md_cell(text)} </book/generated/{page}>` |")
+        if curves.is_file():
+            c = pd.read_csv(curves)
+            g, m = c[c["curve"] == "g_AA"], c[c["curve"] == "msd_A"]
+            if len(g):
+                rdfs[T] = (g["x"].to_numpy(), g["y"].to_numpy())
+            if len(m):
+                msds[T] = (m["x"].to_numpy(), m["y"].to_numpy())
+    parts = []
+    if rows:
+        parts += ["| T | U/N | pressure | T_kin | production (τ) | wall time | page |",
+                  "|---|---|---|---|---|---|---|", *rows, ""]
+        parts += ["Averages over each production run: potential energy per particle $U/N$ "
+                  "($\\epsilon$), pressure ($\\epsilon/\\sigma_{AA}^3$) and kinetic temperature; "
+                  "wall time of the run on the machine that made it.", ""]
+    if missing:
+        parts += [f"**Missing:** no simulation summary for T = {', '.join(missing)} "
+                  "(`results/sim_<T>_summary.csv`); re-run those simulation notebooks.", ""]
+    if rdfs or msds:
+        image_dir.mkdir(parents=True, exist_ok=True)
+        fig = temperature_overview_figure(rdfs, msds)
+        fig.savefig(image_dir / "sim_overview.png", dpi=110)
+        plt.close(fig)
+        parts += [f"```{{figure}} /book/generated/{image_dir.name}/sim_overview.png", ":name: fig-sim-overview",
+                  ":width: 100%", "",
+                  "Every temperature at once: the A-A pair correlation of the last frame (left) and the "
+                  "mean-squared displacement of A particles (right), blue for the coldest run, red for "
+                  "the hottest.", "```", ""]
+    return "\n".join(parts) + "\n"
+
+
+VERDICT_WORDS = ("agrees", "disagrees", "inconclusive")
+
+
+def count_verdicts(results_dir: os.PathLike, keys=None) -> dict:
+    """Verdicts of the comparison items' CSVs counted by their first word.
+
+    ``keys`` defaults to the comparison chapter's items (fig1 ... fig9, table1); rows
+    without a verdict are not counted. Returns ``{"agrees": n, "disagrees": n,
+    "inconclusive": n}``."""
+    import pandas as pd
+
+    counts = dict.fromkeys(VERDICT_WORDS, 0)
+    for key in keys or [item["key"] for item in COMPARISONS]:
+        path = Path(results_dir) / f"{key}.csv"
+        if not path.is_file():
+            continue
+        df = pd.read_csv(path)
+        if "verdict" not in df:
+            continue
+        for v in df["verdict"].dropna().astype(str):
+            word = v.split()[0] if v.split() else ""
+            if word in counts:
+                counts[word] += 1
+    return counts
+
+
+def _ci(row, est, lo, hi, fmt="{:.2f}") -> str:
+    text = fmt.format(row[est])
+    if lo in row and hi in row and row[lo] == row[lo] and row[hi] == row[hi]:   # not NaN
+        text += f" [{fmt.format(row[lo])}, {fmt.format(row[hi])}]"
+    return text
+
+
+def headline_markdown(profile: dict, results_dir: os.PathLike, figures_dir: os.PathLike,
+                      image_dir: os.PathLike) -> str:
+    """The landing page's opening: headline results with 68 % intervals, verdict counts
+    and one key figure, all read from ``results/*.csv`` of the profile at build time.
+
+    Items whose CSV is missing are named as missing; nothing is invented.
+    """
+    import pandas as pd
+
+    results_dir, figures_dir, image_dir = Path(results_dir), Path(figures_dir), Path(image_dir)
+    name = profile["name"]
+    L, A = profile.get("labels", {}), profile.get("analysis", {})
+    T_soft = float(L.get("softness_temperature", 0.45))
+    T_test = float(L.get("test_temperature", 0.47))
+    T_low = float(A.get("kramers_T_max_low", 0.8))
+    items, missing = [], []
+
+    def read(key):
+        path = results_dir / f"{key}.csv"
+        if path.is_file():
+            return pd.read_csv(path)
+        missing.append(f"`{key}.csv`")
+        return None
+
+    peaks = read("fig1_peaks")
+    if peaks is not None:
+        cv = peaks[peaks["panel"] == "fluidity CV"]
+        if len(cv):
+            top = cv.loc[cv["best_accuracy"].idxmax()]
+            above = "accuracy_lo" in cv and bool((cv["accuracy_lo"] > 0.5).all())
+            head = ("Structure predicts extreme motion in the hot liquid." if above
+                    else "Classifying extreme motion in the hot liquid.")
+            items.append(
+                f"**{head}** Linear classifiers trained at "
+                f"T = {cv['T'].min():g}-{cv['T'].max():g} tell the most from the least mobile particles "
+                f"with cross-validated accuracies {cv['best_accuracy'].min():.2f}-{cv['best_accuracy'].max():.2f} "
+                f"(chance 0.5); best {_ci(top, 'best_accuracy', 'accuracy_lo', 'accuracy_hi')} at T = {top['T']:g}.")
+    t1 = read("table1_data")
+    if t1 is not None and "best_accuracy" in t1:
+        fl = t1[~np.isclose(t1["T"], T_soft)]
+        own = t1[np.isclose(t1["T"], T_soft)]
+        if len(fl):
+            top = fl.loc[fl["best_accuracy"].idxmax()]
+            above = "best_accuracy_lo" in fl and bool((fl["best_accuracy_lo"] > 0.5).all())
+            head = "They transfer to the supercooled liquid." if above else "Transfer to the supercooled liquid."
+            text = (f"**{head}** On rearranging vs quiet particles at "
+                    f"T = {T_test:g}, the fluid-trained classifiers reach {fl['best_accuracy'].min():.2f}-"
+                    f"{fl['best_accuracy'].max():.2f} once their bias is re-set; best "
+                    f"{_ci(top, 'best_accuracy', 'best_accuracy_lo', 'best_accuracy_hi')} (trained at T = {top['T']:g})")
+            if len(own):
+                text += (f", against {_ci(own.iloc[0], 'best_accuracy', 'best_accuracy_lo', 'best_accuracy_hi')} "
+                         f"for softness trained at T = {T_soft:g}")
+            text += (f". Their normals overlap the softness normal by "
+                     f"{fl['similarity'].min():.2f}-{fl['similarity'].max():.2f} (cosine).")
+            items.append(text)
+    fits = read("kramers_fits")
+    if fits is not None and {"fit", "Delta_E", "x"} <= set(fits.columns):
+        low = fits[fits["fit"].astype(str).str.startswith("T <")].dropna(subset=["Delta_E"])
+        falls = []
+        for Tt, f in low.groupby("T_train"):
+            if len(f) >= 3:
+                slope = np.polyfit(f["x"], f["Delta_E"], 1)[0]
+                falls.append((Tt, slope))
+        if falls:
+            n_down = sum(sl < 0 for _, sl in falls)
+            slopes = [sl for _, sl in falls]
+            head = ("Their outputs encode energy barriers." if n_down == len(falls)
+                    else "Energy barriers from the Kramers fits.")
+            items.append(
+                f"**{head}** Fitting the Kramers form to $P_R$ below "
+                f"T = {T_low:g}, the barrier $\\Delta E$ falls as the classifier output $x_\\alpha$ grows for "
+                f"{n_down} of {len(falls)} classifiers (slopes {min(slopes):.2f} to {max(slopes):.2f} per unit "
+                f"of $x_\\alpha$).")
+    on = read("onsets")
+    if on is not None and {"T_onset", "fit"} <= set(on.columns):
+        for label in (f"T < {T_low:g}", "all T"):
+            sub = on[on["fit"].astype(str) == label].dropna(subset=["T_onset"])
+            if len(sub):
+                vals = "; ".join(f"{r['T_train']:g}: {_ci(r, 'T_onset', 'T_onset_lo', 'T_onset_hi')}"
+                                 for _, r in sub.iterrows())
+                items.append(f"**Onset temperature** where each classifier's Kramers lines meet "
+                             f"(fits over {label}; by training T): {vals}. The paper puts it near 0.87.")
+                break
+    counts = count_verdicts(results_dir)
+    lines = [f"Results of the **`{name}`** profile, read from its results files when this book was built:", ""]
+    lines += [f"{k + 1}. {text}" for k, text in enumerate(items)]
+    if not items:
+        lines.append("*No results found: run the workflow for this profile first.*")
+    lines.append("")
+    total = sum(counts.values())
+    if total:
+        lines.append(f"Of the paper's claims checked in {{doc}}`/book/paper_vs_ours`: **{counts['agrees']} agree**, "
+                     f"**{counts['disagrees']} disagree**, **{counts['inconclusive']} inconclusive** "
+                     f"({total} verdicts).")
+        lines.append("")
+    if name == "tiny":
+        lines += ["```{note}", "`tiny` is a smoke test: these numbers show that the pipeline runs, not the "
+                  "physics. Build the `demo` or `paper` profile for results.", "```", ""]
+    if missing:
+        lines += [f"Not computed for this profile: {', '.join(missing)}.", ""]
+    key_fig = figures_dir / "fig2.png"
+    if key_fig.is_file():
+        image_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(key_fig, image_dir / "headline_fig2.png")
+        lines += [f"```{{figure}} /book/generated/{image_dir.name}/headline_fig2.png", ":name: fig-headline",
+                  ":width: 85%", "",
+                  f"The key result: classifiers trained in the hot liquid, applied unchanged (bias re-set) to "
+                  f"the supercooled test set at T = {T_test:g}; accuracy against the bias shift from each "
+                  f"optimum, 68 % bootstrap bands ({name} profile).", "```", ""]
+    return "\n".join(lines) + "\n"
+
+
 def costs_markdown(notebooks) -> str:
     """Table of papermill run times of executed notebooks (dicts keyed by file name)."""
     lines = ["| notebook | run time | executed (UTC) |", "|---|---|---|"]
@@ -609,6 +869,27 @@ def external_mathjax(html_dir: os.PathLike) -> list[str]:
     return bad
 
 
+def local_path_leaks(html_dir: os.PathLike, paths) -> list[str]:
+    """``page: what`` for every HTML page that shows one of ``paths`` (absolute local
+    folders, e.g. the data and source roots) or a ``PosixPath(``/``WindowsPath(`` repr."""
+    needles = sorted({str(Path(p).resolve()) for p in paths} | {str(Path(p)) for p in paths}, key=len, reverse=True)
+    needles = [n for n in needles if len(n) > 1]
+    found = []
+    for page in sorted(Path(html_dir).rglob("*.html")):
+        if page.relative_to(html_dir).parts[0] == "_static":
+            continue
+        text = page.read_text(errors="replace")
+        rel = page.relative_to(html_dir).as_posix()
+        for needle in needles:
+            if needle in text:
+                found.append(f"{rel}: {needle}")
+                break
+        for rep in ("PosixPath(", "WindowsPath("):
+            if rep in text:
+                found.append(f"{rel}: {rep}")
+    return found
+
+
 def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | None = None,
           strict: bool = True, log=print) -> Path:
     """Build the book for ``profile``; return the path of ``_build/html/index.html``."""
@@ -631,9 +912,13 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     if gen.exists():
         shutil.rmtree(gen)
     gen.mkdir(parents=True)
-    copy_notebooks(nb_dir, gen, expected_notebooks(prof["temperatures"]), name, code_version())
+    titles = simulation_titles(prof)
+    copy_notebooks(nb_dir, gen, expected_notebooks(prof["temperatures"]), name, code_version(), titles=titles)
     log(f"copied {len(expected_notebooks(prof['temperatures']))} executed notebooks into {gen}")
     names = expected_notebooks(prof["temperatures"])
+    (gen / "headline.md").write_text(headline_markdown(prof, pdir / "results", pdir / "figures", gen / "headline"))
+    (gen / "simulation_overview.md").write_text(
+        simulation_overview_markdown(pdir / "results", prof["temperatures"], gen / "overview", titles))
     (gen / "costs.md").write_text(costs_markdown({n: json.loads((nb_dir / n).read_text()) for n in names}))
     write_data_flow_figure(gen / "data_flow.png")
     (gen / "paper_vs_ours_body.md").write_text(
@@ -648,6 +933,10 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     bad = external_mathjax(html)
     if bad:
         raise BookBuildError(f"pages load MathJax from outside the book: {bad[:5]}")
+    leaks = local_path_leaks(html, [pdir, root, paths.data_root()])
+    if leaks and strict:
+        raise BookBuildError("pages show local paths or Path objects (fix the notebook outputs):\n  "
+                             + "\n  ".join(leaks[:20]))
     index = html / "index.html"
     log(f"book built in {time.time() - t0:.0f} s: {index}")
     log(f"open it with:  python -m http.server -d {html} 8000   then browse http://127.0.0.1:8000/")

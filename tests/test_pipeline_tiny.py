@@ -66,6 +66,31 @@ def test_book_builds_strictly_from_tiny_notebooks(tiny_data, tmp_path):
     pages = list((dest / "_build" / "html" / "book" / "generated").glob("*.html"))
     assert len(pages) == 12
 
+    # What a reader sees, in a real browser: no local path or Path repr on any page, no
+    # page scrolls sideways, numbers in the prose are glued from the data, pages titled
+    # by temperature, the landing page opens with results.
+    from bookbrowse import check_book
+    from browser_cdp import install_chromium
+
+    chromium, why = install_chromium()
+    if chromium is None:
+        pytest.skip(f"headless Chromium unavailable: {why}")
+    reports = check_book(index.parent, chromium, forbidden=[dest, tiny_data.parent, ROOT],
+                         artifacts=ROOT / "artifacts",
+                         screenshots={"book/intro.html": "tiny-landing.png", "book/simulation.html": "tiny-simulation.png",
+                                      "book/generated/05_transfer_learning.html": "tiny-05.png"})
+    for stem in ("01_simulation_T0.450", "02_features", "03_labels", "04_fluid_classification", "05_transfer_learning"):
+        assert reports[f"book/generated/{stem}.html"]["pasted"] >= 2, stem
+    labels = reports["book/generated/03_labels.html"]["main_text"]
+    p_l = pd.read_csv(tiny_data / "results" / "labels_sets.csv")["p_l"].iloc[0]
+    assert f"{p_l:.4f}" in labels                                    # the glued value is the computed one
+    assert reports["book/generated/01_simulation_T0.450.html"]["title"].startswith("1.1. T = 0.45: supercooled, 140 τ")
+    landing = reports["book/intro.html"]["main_text"]
+    t1 = pd.read_csv(tiny_data / "results" / "table1_data.csv")
+    top = t1[t1["T"] > 0.5].sort_values("best_accuracy").iloc[-1]
+    assert f"{top['best_accuracy']:.2f} [{top['best_accuracy_lo']:.2f}, {top['best_accuracy_hi']:.2f}]" in landing
+    assert "agree" in landing and any("headline_fig2.png" in i["src"] for i in reports["book/intro.html"]["images"])
+
 
 def test_best_biases_match_the_bootstrapped_transfer_scan(tiny_data, monkeypatch):
     """Table I's cheap b_best path and the transfer scan find the same optimum."""

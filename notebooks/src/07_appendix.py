@@ -18,13 +18,15 @@
 profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
 overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
 
 from glasshelpers import analysis, figures, verdicts
 from glasshelpers.profiles import load_profile
 from glasshelpers.results import save_figure, write_result
+from glasshelpers.tables import use_reading_tables
 
+use_reading_tables()
 P = load_profile(profile, overrides)   # overrides are validated with the profile
 A = P["analysis"]
 print(f"T = {A['appendix_temperature']}, tail fractions {A['appendix_fractions']}, "
