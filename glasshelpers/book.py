@@ -763,7 +763,12 @@ def headline_markdown(profile: dict, results_dir: os.PathLike, figures_dir: os.P
             items.append(text)
     fits = read("kramers_fits")
     if fits is not None and {"fit", "Delta_E", "x"} <= set(fits.columns):
-        low = fits[fits["fit"].astype(str).str.startswith("T <")].dropna(subset=["Delta_E"])
+        labels_ = fits["fit"].astype(str)
+        default = labels_.str.endswith("(data)")       # the range the data chose (notebook 06)
+        chosen = default if default.any() else labels_.str.startswith("T <")
+        range_text = (labels_[chosen].iloc[0].replace(" (data)", ", the range the data select")
+                      if chosen.any() else f"T < {T_low:g}")
+        low = fits[chosen].dropna(subset=["Delta_E"])
         falls = []
         for Tt, f in low.groupby("T_train"):
             if len(f) >= 3:
@@ -775,13 +780,14 @@ def headline_markdown(profile: dict, results_dir: os.PathLike, figures_dir: os.P
             head = ("Their outputs encode energy barriers." if n_down == len(falls)
                     else "Energy barriers from the Kramers fits.")
             items.append(
-                f"**{head}** Fitting the Kramers form to $P_R$ below "
-                f"T = {T_low:g}, the barrier $\\Delta E$ falls as the classifier output $x_\\alpha$ grows for "
+                f"**{head}** Fitting the Kramers form to $P_R$ over "
+                f"{range_text}, the barrier $\\Delta E$ falls as the classifier output $x_\\alpha$ grows for "
                 f"{n_down} of {len(falls)} classifiers (slopes {min(slopes):.2f} to {max(slopes):.2f} per unit "
                 f"of $x_\\alpha$).")
     on = read("onsets")
     if on is not None and {"T_onset", "fit"} <= set(on.columns):
-        for label in (f"T < {T_low:g}", "all T"):
+        data_labels = sorted({f for f in on["fit"].astype(str) if f.endswith("(data)")})
+        for label in (*data_labels, f"T < {T_low:g}", "all T"):
             sub = on[on["fit"].astype(str) == label].dropna(subset=["T_onset"])
             if len(sub):
                 vals = "; ".join(f"{r['T_train']:g}: {_ci(r, 'T_onset', 'T_onset_lo', 'T_onset_hi')}"
