@@ -464,54 +464,75 @@ def ensure_mathjax(static_dir: os.PathLike, cache: os.PathLike | None = None) ->
 # "Paper vs. this reproduction": body generated from results CSVs
 # --------------------------------------------------------------------------------------
 
-# The paper's claims, in our words. `smallest` names the smallest profile expected to
-# reproduce the item; results from smaller ones are labelled as smoke tests.
+# The paper's claims, in our words, and the stage page (under book/generated/) that draws each.
 COMPARISONS = [
     dict(key="fig1", title="Figure 1: fluid-phase classifiers at their training temperatures",
          claim="Linear SVMs trained on the two p_hop tails at T = 1.0 to 2.0 classify their own "
                "training sets well (five-fold CV), best near zero bias shift; the T = 0.45 softness "
                "classifier also separates those sets but only after a large bias shift.",
-         smallest="demo"),
+         page="04_fluid_classification"),
     dict(key="fig2", title="Figure 2: transfer to the supercooled test set",
          claim="The same fluid-phase classifiers keep substantial accuracy on the T = 0.47 "
                "rearranging/non-rearranging test set once their bias is re-optimised; the van Hove "
                "self part at dt = 10 changes from Gaussian (hot) to hop-dominated (cold).",
-         smallest="demo"),
+         page="05_transfer_learning"),
     dict(key="fig3", title="Figure 3: rearrangement probability by fluidity and by softness",
          claim="Binning particles by F^2.0 (or by S), ln P_R is close to linear in 1/T at low T for "
                "every bin (Kramers form), with bin-dependent slopes.",
-         smallest="paper"),
+         page="06_kramers"),
     dict(key="fig4", title="Figure 4: collapse of barriers across classifiers",
          claim="Delta_E and Sigma as functions of the rescaled distance x_alpha nearly coincide for "
                "all training temperatures and for softness.",
-         smallest="paper"),
+         page="06_kramers"),
     dict(key="fig5", title="Figure 5: fluidity distributions across test temperatures",
          claim="For classifiers trained at 1.2 and 2.0 the fluidity distribution at each temperature "
                "is close to Gaussian and its mean moves monotonically with T.",
-         smallest="demo"),
+         page="04_fluid_classification"),
     dict(key="fig6", title="Figure 6: dependence on C and on the tail fraction",
          claim="At T = 1.2 the accuracy depends only weakly on the misclassification penalty C and on "
                "the tail fraction used to define extreme events.",
-         smallest="demo"),
+         page="07_appendix"),
     dict(key="fig7", title="Figure 7: bias scans for three tail fractions",
          claim="At T = 1.2 and C = 0.01 the accuracy-vs-bias curves for three tail fractions are "
                "similar; more extreme tails are slightly easier.",
-         smallest="demo"),
+         page="07_appendix"),
     dict(key="fig8", title="Figure 8: control with immobile vs random particles",
          claim="A classifier of low-tail particles against random particles (trained at 1.2, tested "
-               "at 0.47) is clearly worse than the two-tail fluidity classifier.",
-         smallest="demo"),
+               "at 0.47) is clearly worse than the two-tail fluidity classifier; labels from the "
+               "cumulative displacement instead of p_hop give the same transfer (text).",
+         page="07_appendix"),
     dict(key="fig9", title="Figure 9: Kramers fits by x_alpha for every classifier",
-         claim="P_R against 1/T in bins of x_alpha follows the Kramers form for every classifier.",
-         smallest="paper"),
+         claim="P_R against 1/T in bins of x_alpha follows the Kramers form for every classifier, and "
+               "the lines of every classifier meet at one onset temperature (near the literature value).",
+         page="06_kramers"),
     dict(key="table1", title="Table I: per-classifier numbers",
          claim="Training bias b, fluidity/softness spread sigma_T, transfer-optimal bias b_best and "
                "the overlap of each classifier's normal with the softness normal.",
-         smallest="paper"),
+         page="05_transfer_learning"),
 ]
 
+#: The three verdicts (glasshelpers.verdicts) and the sphinx-design badge colour of each.
+VERDICT_BADGES = {"agrees": "bdg-success", "disagrees": "bdg-danger", "inconclusive": "bdg-warning"}
 
-_PROFILE_ORDER = {"tiny": 0, "demo": 1, "paper": 2}
+
+def verdict_counts(words) -> dict:
+    """Counts of agrees / disagrees / inconclusive among verdict strings (a note in
+    parentheses after the word is allowed); anything else counts as ``other``."""
+    out = {k: 0 for k in VERDICT_BADGES}
+    out["other"] = 0
+    for w in words:
+        w = str(w).strip()
+        key = next((k for k in VERDICT_BADGES if w == k or w.startswith(k + " ")), "other")
+        out[key] += 1
+    return out
+
+
+def badges_markdown(counts: dict) -> str:
+    """Coloured badges ``{bdg-success}`3 agrees```... for non-zero counts."""
+    parts = [f"{{{VERDICT_BADGES[k]}}}`{counts[k]} {k}`" for k in VERDICT_BADGES if counts.get(k)]
+    if counts.get("other"):
+        parts.append(f"{{bdg-secondary}}`{counts['other']} other`")
+    return " ".join(parts) if parts else "{bdg-secondary}`no verdict`"
 
 
 def _md_cell(value) -> str:
@@ -537,47 +558,54 @@ def _csv_table(path: Path, max_rows: int = 25) -> tuple[str, list[str]]:
 
 def paper_vs_ours_markdown(profile: str, results_dir: os.PathLike, figures_dir: os.PathLike,
                            image_dir: os.PathLike | None = None) -> str:
-    """Body of the comparison chapter; copies found figures into ``image_dir``."""
+    """Body of the comparison chapter; copies found figures into ``image_dir``.
+
+    Every verdict in the results CSVs was computed from our intervals (agrees /
+    disagrees / inconclusive, :mod:`glasshelpers.verdicts`); the summary counts them,
+    overall and per item, with coloured badges, and each item links to the stage page
+    that draws it. Nothing here depends on the profile's name."""
     results_dir, figures_dir = Path(results_dir), Path(figures_dir)
-    rank = _PROFILE_ORDER.get(profile, 1)
-    summary = ["| item | this profile | verdict |", "|---|---|---|"]
+    summary = ["| item | drawn in | verdicts |", "|---|---|---|"]
+    total = {k: 0 for k in (*VERDICT_BADGES, "other")}
     sections = []
     for item in COMPARISONS:
         key = item["key"]
         csv_path = results_dir / f"{key}.csv"
         fig_path = figures_dir / f"{key}.png"
-        too_small = rank < _PROFILE_ORDER[item["smallest"]]
+        page = f"{{doc}}`/book/generated/{item['page']}`"
         parts = [f"({key}-compare)=", f"## {item['title']}", "",
-                 f"**The paper's claim (our paraphrase):** {item['claim']}", ""]
+                 f"**The paper's claim (our paraphrase):** {item['claim']}", "",
+                 f"Computed and drawn in {page}.", ""]
         if key == "table1":
             parts += ["**The paper's values:**", "",
                       "| T | b | sigma_T | b_best | w_S . w_alpha |", "|---|---|---|---|---|"]
             parts += ["| " + " | ".join(f"{v:g}" for v in row) + " |" for row in PAPER_TABLE1]
             parts.append("")
-        if too_small:
-            parts += [f"```{{note}}\nThe `{profile}` profile is too small to reproduce this item; "
-                      f"run the `{item['smallest']}` profile for a real comparison. Numbers below "
-                      "(if any) only show that the pipeline runs.\n```", ""]
         if image_dir is not None and fig_path.is_file():
             Path(image_dir).mkdir(parents=True, exist_ok=True)
             shutil.copy2(fig_path, Path(image_dir) / fig_path.name)
             parts += [f"```{{figure}} /book/generated/{Path(image_dir).name}/{fig_path.name}", f":name: {key}-ours",
                       ":width: 90%", "", f"Ours ({profile} profile).", "```", ""]
         if csv_path.is_file():
-            table, verdicts = _csv_table(csv_path)
-            parts += [f"**Our numbers** (`results/{key}.csv`, {profile} profile):", "", table, ""]
-            verdict = "; ".join(verdicts) if verdicts else "no verdict column"
+            table, words = _csv_table(csv_path)
+            c = verdict_counts(words)
+            parts += [f"**Verdicts:** {badges_markdown(c)}", "",
+                      f"**Our numbers** (`results/{key}.csv`, {profile} profile):", "", table, ""]
+            cell = badges_markdown(c)
+            for k in total:
+                total[k] += c[k]
         else:
             parts += [f"**Missing:** no `results/{key}.csv` for the `{profile}` profile yet, so there "
                       "is nothing of ours to compare with this item.", ""]
-            verdict = "missing"
-        if too_small and verdict != "missing":
-            verdict += f" (smoke test only; needs `{item['smallest']}`)"
-        summary.append(f"| {{ref}}`{key} <{key}-compare>` | {'result found' if csv_path.is_file() else 'missing'} "
-                       f"| {_md_cell(verdict)} |")
+            cell = "{bdg-secondary}`missing`"
+        summary.append(f"| {{ref}}`{key} <{key}-compare>` | {page} | {cell} |")
         sections.append("\n".join(parts))
     head = [f"Profile: **`{profile}`**. Results are read from `data/{profile}/results/`.", "",
-            *summary, ""]
+            "Each verdict is computed from our 95 % block-bootstrap intervals: *agrees* (the paper's value "
+            "or claim is consistent with our interval), *disagrees* (our interval excludes it), "
+            "*inconclusive* (our interval is too wide to tell). The rule and resolution are stated in "
+            "each claim.", "",
+            f"**All items:** {badges_markdown(total)}", "", *summary, ""]
     return "\n".join(head) + "\n" + "\n\n".join(sections) + "\n"
 
 
@@ -735,7 +763,12 @@ def headline_markdown(profile: dict, results_dir: os.PathLike, figures_dir: os.P
             items.append(text)
     fits = read("kramers_fits")
     if fits is not None and {"fit", "Delta_E", "x"} <= set(fits.columns):
-        low = fits[fits["fit"].astype(str).str.startswith("T <")].dropna(subset=["Delta_E"])
+        labels_ = fits["fit"].astype(str)
+        default = labels_.str.endswith("(data)")       # the range the data chose (notebook 06)
+        chosen = default if default.any() else labels_.str.startswith("T <")
+        range_text = (labels_[chosen].iloc[0].replace(" (data)", ", the range the data select")
+                      if chosen.any() else f"T < {T_low:g}")
+        low = fits[chosen].dropna(subset=["Delta_E"])
         falls = []
         for Tt, f in low.groupby("T_train"):
             if len(f) >= 3:
@@ -747,13 +780,14 @@ def headline_markdown(profile: dict, results_dir: os.PathLike, figures_dir: os.P
             head = ("Their outputs encode energy barriers." if n_down == len(falls)
                     else "Energy barriers from the Kramers fits.")
             items.append(
-                f"**{head}** Fitting the Kramers form to $P_R$ below "
-                f"T = {T_low:g}, the barrier $\\Delta E$ falls as the classifier output $x_\\alpha$ grows for "
+                f"**{head}** Fitting the Kramers form to $P_R$ over "
+                f"{range_text}, the barrier $\\Delta E$ falls as the classifier output $x_\\alpha$ grows for "
                 f"{n_down} of {len(falls)} classifiers (slopes {min(slopes):.2f} to {max(slopes):.2f} per unit "
                 f"of $x_\\alpha$).")
     on = read("onsets")
     if on is not None and {"T_onset", "fit"} <= set(on.columns):
-        for label in (f"T < {T_low:g}", "all T"):
+        data_labels = sorted({f for f in on["fit"].astype(str) if f.endswith("(data)")})
+        for label in (*data_labels, f"T < {T_low:g}", "all T"):
             sub = on[on["fit"].astype(str) == label].dropna(subset=["T_onset"])
             if len(sub):
                 vals = "; ".join(f"{r['T_train']:g}: {_ci(r, 'T_onset', 'T_onset_lo', 'T_onset_hi')}"
@@ -862,9 +896,55 @@ def local_path_leaks(html_dir: os.PathLike, paths) -> list[str]:
     return found
 
 
+def stage_sources(src_root: os.PathLike, dest: os.PathLike) -> Path:
+    """Copy the book's sources (``_config.yml``, ``_toc.yml``, ``book/`` without generated
+    files) into ``dest``, a private build root, replacing what was there."""
+    src_root, dest = Path(src_root), Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for item in ("_config.yml", "_toc.yml"):
+        shutil.copy2(src_root / item, dest / item)
+    shutil.copytree(src_root / "book", dest / "book",
+                    ignore=shutil.ignore_patterns("generated", "_build", "mathjax", ".ipynb_checkpoints"))
+    return dest
+
+
+def publish_html(built: os.PathLike, build_dir: os.PathLike, profile_name: str) -> Path:
+    """Move a finished ``html`` folder to ``<build_dir>/<profile>/html`` and point the
+    ``<build_dir>/html`` link at it; each step is a rename, so a reader never sees a
+    half-copied book and two profiles' builds never write the same folder."""
+    build_dir = Path(build_dir)
+    final = build_dir / profile_name / "html"
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = final.with_name("html.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        os.replace(final, old)
+    shutil.move(os.fspath(built), os.fspath(final))
+    shutil.rmtree(old, ignore_errors=True)
+    link = build_dir / "html"
+    if link.is_dir() and not link.is_symlink():
+        shutil.rmtree(link)           # a real folder left by an older version
+    tmp = build_dir / f".html.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(Path(profile_name) / "html")
+    os.replace(tmp, link)
+    return final
+
+
 def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | None = None,
-          strict: bool = True, log=print) -> Path:
-    """Build the book for ``profile``; return the path of ``_build/html/index.html``."""
+          strict: bool = True, log=print, stage: bool | None = None) -> Path:
+    """Build the book for ``profile``; return the path of its ``index.html``.
+
+    With the default ``root`` (this checkout) the sources are staged into the profile's
+    data folder (``paths.book_stage``) and built there, and the HTML lands in
+    ``_build/<profile>/html`` with ``_build/html`` linking to the latest build: two
+    profiles can build at the same time. With another ``root`` the book is built in
+    place under ``<root>/_build/html``.
+    """
     from . import paths
     from .profiles import load_profile
     from .provenance import code_version
@@ -873,6 +953,11 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     prof = load_profile(profile)
     name = prof["name"]
     root = Path(root)
+    stage = (root.resolve() == Path(REPO_ROOT).resolve()) if stage is None else stage
+    publish_to = None
+    if stage:
+        publish_to = root / "_build"
+        root = stage_sources(root, Path(data_dir) / ".book" if data_dir else paths.book_stage(prof))
     pdir = Path(data_dir) if data_dir else paths.profile_root(prof)
     nb_dir = pdir / "notebooks"
     missing = missing_notebooks(nb_dir, prof["temperatures"])
@@ -909,6 +994,8 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     if leaks and strict:
         raise BookBuildError("pages show local paths or Path objects (fix the notebook outputs):\n  "
                              + "\n  ".join(leaks[:20]))
+    if publish_to is not None:
+        html = publish_html(html, publish_to, name)
     index = html / "index.html"
     log(f"book built in {time.time() - t0:.0f} s: {index}")
     log(f"open it with:  python -m http.server -d {html} 8000   then browse http://127.0.0.1:8000/")

@@ -232,8 +232,23 @@ def test_paper_vs_ours_states_missing(tmp_path):
     (tmp_path / "results" / "fig2.csv").write_text("quantity,verdict\nbest accuracy,agrees\n")
     md = book.paper_vs_ours_markdown("demo", tmp_path / "results", tmp_path / "figures")
     assert "no `results/fig1.csv`" in md and "agrees" in md
-    assert "too small" in md                                   # fig3 needs the paper profile
+    assert "too small" not in md and "smoke test" not in md    # no verdicts by profile name
     assert "0.5571" in md                                      # the paper's Table I
+
+
+def test_paper_vs_ours_counts_verdicts_with_badges_and_links(tmp_path):
+    res = tmp_path / "results"
+    res.mkdir()
+    (res / "fig3.csv").write_text("claim,verdict\na,agrees\nb,disagrees\nc,inconclusive\nd,agrees\n")
+    (res / "fig8.csv").write_text("claim,verdict\ne,inconclusive\nf,agrees (note)\n")
+    md = book.paper_vs_ours_markdown("tiny", res, tmp_path / "figures")
+    assert "**All items:** {bdg-success}`3 agrees` {bdg-danger}`1 disagrees` {bdg-warning}`2 inconclusive`" in md
+    row = next(line for line in md.splitlines() if line.startswith("| {ref}`fig3"))
+    assert "{doc}`/book/generated/06_kramers`" in row and "{bdg-success}`2 agrees`" in row
+    assert "{bdg-secondary}`missing`" in md                    # e.g. fig1
+    assert "Computed and drawn in {doc}`/book/generated/07_appendix`" in md
+    assert book.verdict_counts(["agrees", "agreesX", "disagrees (x)", ""]) == \
+        {"agrees": 1, "disagrees": 1, "inconclusive": 0, "other": 2}
 
 
 def test_simulation_pages_get_their_temperature_as_title():

@@ -103,3 +103,44 @@ def test_best_biases_match_the_bootstrapped_transfer_scan(tiny_data, monkeypatch
     assert np.allclose(cheap["b_best"], full["b_best"])
     assert np.allclose(cheap["best_accuracy"], full["best_accuracy"])
     assert (cheap["best_accuracy"] > 0.5).all()
+
+
+def test_two_profiles_build_their_books_at_once(tiny_data, tmp_path):
+    """Staged builds: each profile builds in its own data folder and publishes to
+    _build/<profile>/html, so two books build at the same time from one checkout."""
+    import threading
+
+    import yaml
+
+    from glasshelpers.book import build
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for item in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / item, repo / item)
+    shutil.copytree(ROOT / "book", repo / "book", ignore=shutil.ignore_patterns("generated", "_build", "mathjax"))
+    other = tmp_path / "tinycopy.yaml"
+    prof = yaml.safe_load((ROOT / "glasshelpers/profiles/tiny.yaml").read_text())
+    other.write_text(yaml.safe_dump({**prof, "name": "tinycopy"}))
+    data_b = tmp_path / "tinycopy"
+    shutil.copytree(tiny_data, data_b, ignore=shutil.ignore_patterns(".book", ".workflow"))
+    out, errors = {}, []
+
+    def one(profile, data):
+        try:
+            out[profile] = build(profile, root=repo, data_dir=data, stage=True, log=lambda *a: None)
+        except Exception as exc:   # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=a) for a in (("tiny", tiny_data), (str(other), data_b))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert out["tiny"] == repo / "_build" / "tiny" / "html" / "index.html"
+    assert out[str(other)] == repo / "_build" / "tinycopy" / "html" / "index.html"
+    for index in out.values():
+        assert len(list((index.parent / "book" / "generated").glob("*.html"))) == 12
+    link = repo / "_build" / "html"
+    assert link.is_symlink() and (link / "index.html").is_file()
+    assert not (repo / "book" / "generated").exists()          # the checkout's sources untouched

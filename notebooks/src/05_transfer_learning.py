@@ -69,9 +69,8 @@ glue("softness_own", f"{own['best_accuracy']:.2f} [{own['best_accuracy_lo']:.2f}
 # ## Table I
 
 # %%
-t1 = analysis.table_one(P, clfs, best)
-t1 = t1.merge(best[["T", "best_accuracy_lo", "best_accuracy_hi"]], on="T")
-side = figures.table1(t1[["T", "b", "sigma_T", "b_best", "similarity"]])
+t1 = analysis.table_one_with_intervals(P, clfs, best)   # block-bootstrap intervals on every column
+side = figures.table1(t1)
 side
 
 # %% tags=["hide-input"]
@@ -95,10 +94,9 @@ glue("sigma_T_max", float(fl_t1["sigma_T"].max()), display=False)
 # ## Verdicts
 
 # %%
-v = verdicts.transfer(t1, soft_T)
-_ = write_result(P, "fig2", v[~v["claim"].str.contains("similar")])
-sim = v[v["claim"].str.contains("similar")]
-fl_T = t1["T"][t1["T"] != soft_T].round(6)
-side["verdict"] = side["T"].round(6).map(dict(zip(fl_T, sim["verdict"]))).fillna("")
-_ = write_result(P, "table1", side)
-v
+fig2_v = verdicts.split_transfer(verdicts.transfer(t1, soft_T))[0]
+table1_v = verdicts.table_one(t1, soft_T)
+_ = write_result(P, "fig2", fig2_v)
+_ = write_result(P, "table1", table1_v)
+_ = write_result(P, "table1_side", side)
+pd.concat([fig2_v, table1_v], ignore_index=True)
