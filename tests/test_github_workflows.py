@@ -97,4 +97,4 @@ def test_build_caches_are_keyed_by_profile_and_code():
     run = " ".join(s.get("run", "") for s in steps)
     assert 'make book PROFILE="${PROFILE}"' in run
     pages = [s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
-    assert pages and pages[0]["with"]["path"] == "_build/html" and pages[0]["if"] == "inputs.pages"
+    assert pages and pages[0]["with"]["path"] == "_build/${{ inputs.profile }}/html" and pages[0]["if"] == "inputs.pages"
