@@ -27,9 +27,10 @@ test: venv
 	  $(BIN)/python -m pip install -q -c constraints.txt "$(HOOMD_WHEEL)"; fi
 	$(BIN)/python -m pytest -ra
 
-# Snakemake drives papermill over every stage and temperature; reruns resume.
+# Snakemake drives papermill over every stage and temperature; reruns resume, a stale
+# lock left by a killed run is cleared, each profile has its own lock.
 workflow: venv
-	$(BIN)/snakemake -s workflow/Snakefile --config profile=$(PROFILE) -j $(JOBS) --rerun-incomplete
+	$(BIN)/python -m glasshelpers.workflow --profile $(PROFILE) -j $(JOBS)
 
 html: venv
 	$(BIN)/python -m glasshelpers.book build --profile $(PROFILE)

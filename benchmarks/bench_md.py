@@ -101,16 +101,16 @@ def hoomd_available():
 
 
 def profile_stats(name):
-    from glasshelpers.profiles import data_root
+    from glasshelpers.paths import data_root
     sim = data_root() / name / "sim"
     if not sim.exists():
         return None
     wall = 0.0
-    for meta in sim.glob("*/meta.json"):
+    for meta in sim.glob("*/*/meta.json"):
         wall += json.loads(meta.read_text()).get("wall_time_s", 0.0)
     size = sum(f.stat().st_size for f in sim.rglob("*") if f.is_file())
     return {"profile": name, "sum_of_run_wall_times_s": round(wall, 1), "disk_MB": round(size / 1e6, 1),
-            "runs": len(list(sim.glob("*/meta.json")))}
+            "runs": len(list(sim.glob("*/*/meta.json")))}
 
 
 def main():

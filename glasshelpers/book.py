@@ -562,14 +562,15 @@ def external_mathjax(html_dir: os.PathLike) -> list[str]:
 def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | None = None,
           strict: bool = True, log=print) -> Path:
     """Build the book for ``profile``; return the path of ``_build/html/index.html``."""
-    from .profiles import data_root, load_profile
+    from . import paths
+    from .profiles import load_profile
     from .provenance import code_version
 
     t0 = time.time()
     prof = load_profile(profile)
     name = prof["name"]
     root = Path(root)
-    pdir = Path(data_dir) if data_dir else data_root() / name
+    pdir = Path(data_dir) if data_dir else paths.profile_root(prof)
     nb_dir = pdir / "notebooks"
     missing = missing_notebooks(nb_dir, prof["temperatures"])
     if missing:

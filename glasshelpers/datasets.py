@@ -17,10 +17,11 @@ extremely diffusive), ``particle``, ``frame`` (structure frame) and is cached in
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from . import dynamics, labels
 from .cache import cached
-from .profiles import profile_dir, temperature_tag
+from . import paths
 from .provenance import params_hash
 from .stagedata import STRUCTURE_LAG, _traj_params, labelled_features, load_phop, load_trajectory
 
@@ -29,14 +30,45 @@ RULES = ("softness", "fluidity", "control", "displacement")
 
 def softness_p_l(profile: dict) -> float:
     """The quiet threshold p_l: the profile's number, or (``auto``) the smallest value on
-    the ``p_l_grid_step`` grid that fills the softness training set at T_softness."""
+    the ``p_l_grid_step`` grid that fills both sets labelled with it, the softness
+    training set at T_softness and the test set at T_test, each with
+    ``p_l_margin`` times the quiet pieces it draws (1 = just fills; SPEC.md section 4)."""
     lab = profile["labels"]
     if lab["p_l"] != "auto":
         return float(lab["p_l"])
-    T = lab["softness_temperature"]
-    ph = load_phop(profile, T)
-    return float(labels.choose_p_l(ph["phop"], ph["types"], int(lab["softness_per_class"]),
-                                   quiet_time=int(lab["quiet_time"]), grid_step=float(lab["p_l_grid_step"])))
+    margin = float(lab.get("p_l_margin", 1.0))
+    sets = []
+    for T, n in ((lab["softness_temperature"], lab["softness_per_class"]),
+                 (lab["test_temperature"], lab["test_per_class"])):
+        ph = load_phop(profile, T)
+        sets.append((ph["phop"], ph["types"], int(np.ceil(margin * int(n)))))
+    return float(labels.choose_p_l_joint(sets, quiet_time=int(lab["quiet_time"]),
+                                         grid_step=float(lab["p_l_grid_step"])))
+
+
+def label_headroom(profile: dict, p_l: float | None = None) -> pd.DataFrame:
+    """Candidates per class against the samples drawn, for every labelled set of a profile.
+
+    Returns a DataFrame with ``set, T, drawn, class1, class0, margin`` where margin =
+    min(class1, class0) / drawn (>= 1 fills; the ``tiny`` profile is sized for >= 2).
+    """
+    lab, A = profile["labels"], profile["analysis"]
+    p_l = softness_p_l(profile) if p_l is None else p_l
+    common = {"p_c": float(lab["p_c"]), "quiet_time": int(lab["quiet_time"]), "lag": STRUCTURE_LAG}
+    plan = [("softness", lab["softness_temperature"], "softness", lab["softness_per_class"], None),
+            ("test", lab["test_temperature"], "softness", lab["test_per_class"], None)]
+    plan += [("fluidity", T, "fluidity", lab["fluidity_per_class"], lab["fluidity_q"])
+             for T in lab["fluidity_temperatures"]]
+    for q in A.get("appendix_fractions", []):
+        plan.append((f"appendix q={q:g}", A["appendix_temperature"], "fluidity", A["appendix_per_class"], q))
+        plan.append((f"control q={q:g}", A["appendix_temperature"], "control", A["appendix_per_class"], q))
+    rows = []
+    for name, T, rule, n, q in plan:
+        ph = load_phop(profile, T)
+        c = labels.candidate_counts(ph["phop"], ph["types"], rule, p_l=p_l, q=q, **common)
+        rows.append({"set": name, "T": float(T), "drawn": int(n), "class1": c[1], "class0": c[0],
+                     "margin": min(c[1], c[0]) / int(n)})
+    return pd.DataFrame(rows)
 
 
 def labelled_set(profile: dict, T: float, rule: str, n_per_class: int, *, p_l: float | None = None,
@@ -60,7 +92,7 @@ def labelled_set(profile: dict, T: float, rule: str, n_per_class: int, *, p_l: f
         if q is None:
             raise ValueError(f"the {rule} rule needs the tail fraction q")
         params.update(q=float(q))
-    path = profile_dir(profile) / "labels" / f"{rule}_{temperature_tag(T)}_{params_hash(params)[:10]}.npz"
+    path = paths.labels_file(profile, rule, T, params_hash(params)[:10])
 
     def compute():
         ph = load_phop(profile, T)

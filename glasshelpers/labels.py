@@ -286,27 +286,70 @@ def choose_p_l(phop, types, n_per_class: int, *, quiet_time: int = QUIET_TIME,
     LabelError
         If even p_max gives fewer than n_per_class pieces (the count is reported).
     """
-    n = _check_n(n_per_class)
+    return choose_p_l_joint([(phop, types, n_per_class)], quiet_time=quiet_time, grid_step=grid_step,
+                            p_max=p_max)
+
+
+def choose_p_l_joint(sets, *, quiet_time: int = QUIET_TIME, grid_step: float = 0.0025,
+                     p_max: float = P_C) -> float:
+    """Smallest p_l on the grid that gives every set its quiet pieces.
+
+    Parameters
+    ----------
+    sets : list of (phop, types, n_needed)
+        One entry per trajectory that the same p_l must label (e.g. the softness
+        training set at T = 0.45 and the test set at T = 0.47), with the number of quiet
+        pieces it needs (possibly a multiple of the samples drawn, for headroom).
+    quiet_time, grid_step, p_max :
+        As in :func:`choose_p_l`.
+    """
     if not grid_step > 0:
         raise ValueError(f"grid_step must be positive, got {grid_step!r}")
-    p, a_idx = _prepare(phop, types)
+    prepared = []
+    for phop, types, n in sets:
+        p, a_idx = _prepare(phop, types)
+        prepared.append((p, a_idx, _check_n(n)))
     kmax = int(np.floor(p_max / grid_step + 1e-9))
     value = lambda k: round(k * grid_step, 10)
-    count = lambda k: len(_quiet_pieces(p, a_idx, value(k), quiet_time)[0])
-    if kmax < 1 or count(kmax) < n:
-        found = count(kmax) if kmax >= 1 else 0
+    counts = lambda k: [len(_quiet_pieces(p, a, value(k), quiet_time)[0]) for p, a, _ in prepared]
+    enough = lambda k: all(c >= n for c, (_, _, n) in zip(counts(k), prepared))
+    if kmax < 1 or not enough(kmax):
+        found = counts(kmax) if kmax >= 1 else [0] * len(prepared)
+        need = [n for _, _, n in prepared]
         raise LabelError(
-            f"no p_l <= {p_max:g} gives {n} quiet pieces of {quiet_time} frames: "
-            f"p_l = {value(kmax):g} gives {found}. Use a longer trajectory or fewer samples.",
-            counts={0: found}, requested=n)
-    lo, hi = 0, kmax             # count(lo) < n (k = 0: p_l = 0 finds nothing), count(hi) >= n
+            f"no p_l <= {p_max:g} gives {' and '.join(map(str, need))} quiet pieces of {quiet_time} frames: "
+            f"p_l = {value(kmax):g} gives {' and '.join(map(str, found))}. "
+            "Use a longer trajectory or fewer samples.",
+            counts={0: min(found)}, requested=max(need))
+    lo, hi = 0, kmax             # not enough(lo) (k = 0: p_l = 0 finds nothing), enough(hi)
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if count(mid) >= n:
+        if enough(mid):
             hi = mid
         else:
             lo = mid
     return value(hi)
+
+
+def candidate_counts(phop, types, rule: str, *, p_l: float | None = None, p_c: float = P_C,
+                     quiet_time: int = QUIET_TIME, q: float | None = None,
+                     lag: int = STRUCTURE_LAG) -> dict:
+    """Candidates per class that a labelling rule could draw from: ``{1: n1, 0: n0}``.
+
+    ``rule`` is ``softness`` (needs p_l), ``fluidity`` or ``control`` (need q). The
+    headroom of a labelled set is min(n1, n0) / n_per_class.
+    """
+    p, a_idx = _prepare(phop, types)
+    if rule == "softness":
+        t1, _ = _event_candidates(p, a_idx, lambda v: v > p_c, lag)
+        return {1: len(t1), 0: len(_quiet_pieces(p, a_idx, p_l, quiet_time)[0])}
+    lo, hi = _tail_thresholds(p, a_idx, q)
+    upper = hi if rule == "fluidity" else lo
+    if rule not in ("fluidity", "control"):
+        raise ValueError(f"unknown rule {rule!r}")
+    t1, _ = _event_candidates(p, a_idx, lambda v: v > upper, lag)
+    t0, _ = _event_candidates(p, a_idx, lambda v: v < lo, lag)
+    return {1: len(t1), 0: len(t0)}
 
 
 def tail_thresholds(phop, types=None, q: float = 0.00033):

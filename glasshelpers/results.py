@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .profiles import profile_dir
+from . import paths
 from .provenance import atomic_path, code_version
 
 
 def results_dir(profile):
-    return profile_dir(profile) / "results"
+    return paths.results_dir(profile)
 
 
 def write_result(profile, key: str, df: pd.DataFrame):
     """Write ``results/<key>.csv`` atomically (with a code-version column) and return its path."""
     df = df.copy()
     df["code_version"] = code_version()
-    path = results_dir(profile) / f"{key}.csv"
+    path = paths.result_file(profile, key)
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, float_format="%.6g")
     return path
@@ -25,7 +25,7 @@ def write_result(profile, key: str, df: pd.DataFrame):
 
 def save_figure(profile, key: str, fig):
     """Save a figure as ``figures/<key>.png`` (used by the comparison chapter)."""
-    path = profile_dir(profile) / "figures" / f"{key}.png"
+    path = paths.figure_file(profile, key)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
     return path

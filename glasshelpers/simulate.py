@@ -1,16 +1,25 @@
-"""The simulation protocol of SPEC.md section 1, resumable and engine-agnostic.
+"""The simulation protocol of SPEC.md section 1, resumable, deterministic and engine-agnostic.
 
 1. ``run_seed``: random start -> soft-then-LJ minimisation -> ``seed_time`` at T = 0.45.
 2. ``run_temperature``: the seed's final configuration -> fresh velocities at T ->
    ``equil_time`` of NVT -> production, one frame per tau, ``production_time + 1``
    frames (t = 0, 1, ..., production_time).
 
-Each run lives in ``data/<profile>/sim/<seed|T0.450>/``. While it runs, everything is in
-``work/`` (partial GSD, checkpoints, partial log); finished products (``traj.gsd`` or
-``seed.gsd``, ``thermo.csv``) are renamed into place and ``meta.json`` (parameters, their
-hash, code version, timings) is written last: its presence means "done". A killed run
-restarts from its last checkpoint; a finished run is not redone; a folder made with other
-parameters raises StaleDataError instead of being reused or overwritten.
+Each run lives in ``glasshelpers.paths.seed_dir`` / ``temperature_dir`` (one folder per
+replica and temperature). While it runs, everything is in ``work/`` (partial GSD,
+checkpoints, partial log); finished products (``traj.gsd`` or ``seed.gsd``,
+``thermo.csv``) are renamed into place and ``meta.json`` (parameters, their hash, code
+version, timings) is written last: its presence means "done". A finished run is not
+redone; a folder made with other parameters raises StaleDataError instead of being reused
+or overwritten.
+
+Determinism. A run is a chain of segments of ``checkpoint_every`` tau. Every segment
+starts from the previous segment's checkpoint *read back from disk* (the engine's exact
+restart format), in an uninterrupted run as in a resumed one, so a run that was killed
+and resumed any number of times performs the same floating-point operations as one that
+never stopped: the trajectory depends only on the profile, its seed, the temperature and
+the replica. Frames written after the last checkpoint are dropped on resume, and the
+finished GSD file is rewritten once in a canonical layout, so the bytes match too.
 """
 
 from __future__ import annotations
@@ -27,12 +36,13 @@ from tqdm import tqdm
 
 from .engines import check_engine, get_engine
 from .model import KASystem, random_configuration
-from .profiles import (check_temperature, load_profile, production_time, profile_dir,
-                       steps_per_tau, temperature_tag)
+from . import paths
+from .profiles import (ProfileError, check_temperature, engine_threads, load_profile, production_time,
+                       steps_per_tau)
 from .provenance import (StaleDataError, check_meta, code_version, params_hash, read_json,
                          write_json)
-from .trajectory import (make_frame, n_frames, read_configuration, read_thermo, truncate_gsd,
-                         write_configuration, write_thermo)
+from .trajectory import (canonical_copy, make_frame, n_frames, read_configuration, read_thermo,
+                         truncate_gsd, write_configuration, write_thermo)
 
 
 class MissingDataError(FileNotFoundError):
@@ -45,44 +55,47 @@ class _Interrupted(Exception):
 
 # ----------------------------------------------------------------------------- params
 def _engine_params(profile):
-    return {k: profile["engine"][k] for k in ("name", "dt", "tau_thermostat")}
+    return {**{k: profile["engine"][k] for k in ("name", "dt", "tau_thermostat")},
+            "threads": engine_threads(profile)}
 
 
-def seed_params(profile: dict) -> dict:
-    """Everything that determines the seed configuration."""
+def seed_params(profile: dict, replica: int = 0) -> dict:
+    """Everything that determines a replica's seed configuration."""
     p = profile["protocol"]
     return {"stage": "seed", "model": dict(profile["model"]), "engine": _engine_params(profile),
             "seed_temperature": float(p["seed_temperature"]), "seed_time": int(p["seed_time"]),
-            "seed": int(profile["seed"])}
+            "checkpoint_every": int(p["checkpoint_every"]), "seed": int(profile["seed"]),
+            "replica": int(replica)}
 
 
-def temperature_params(profile: dict, temperature: float) -> dict:
-    """Everything that determines the trajectory at ``temperature``."""
+def temperature_params(profile: dict, temperature: float, replica: int = 0) -> dict:
+    """Everything that determines a replica's trajectory at ``temperature``."""
     T = check_temperature(temperature)
     p = profile["protocol"]
-    return {"stage": "production", "seed_run": params_hash(seed_params(profile)),
+    return {"stage": "production", "seed_run": params_hash(seed_params(profile, replica)),
             "model": dict(profile["model"]), "engine": _engine_params(profile),
             "temperature": round(T, 6), "equil_time": int(p["equil_time"]),
-            "production_time": production_time(profile, T), "seed": int(profile["seed"])}
+            "production_time": production_time(profile, T), "checkpoint_every": int(p["checkpoint_every"]),
+            "seed": int(profile["seed"]), "replica": int(replica)}
 
 
-def seed_dir(profile: dict) -> Path:
-    return profile_dir(profile) / "sim" / "seed"
+def seed_dir(profile: dict, replica: int = 0) -> Path:
+    return paths.seed_dir(profile, replica)
 
 
-def temperature_dir(profile: dict, temperature: float) -> Path:
-    return profile_dir(profile) / "sim" / temperature_tag(temperature)
+def temperature_dir(profile: dict, temperature: float, replica: int = 0) -> Path:
+    return paths.temperature_dir(profile, temperature, replica)
 
 
-def trajectory_path(profile: dict, temperature: float) -> Path:
+def trajectory_path(profile: dict, temperature: float, replica: int = 0) -> Path:
     """The finished trajectory at ``temperature``; MissingDataError if not made yet."""
-    d = temperature_dir(profile, temperature)
-    check_meta(d / "meta.json", temperature_params(profile, temperature), "trajectory")
+    d = temperature_dir(profile, temperature, replica)
+    check_meta(d / "meta.json", temperature_params(profile, temperature, replica), "trajectory")
     path = d / "traj.gsd"
     if not (d / "meta.json").exists() or not path.exists():
         raise MissingDataError(
-            f"no finished trajectory for profile {profile['name']!r} at T = {temperature}: "
-            f"run the simulation stage first (make workflow PROFILE={profile['name']})")
+            f"no finished trajectory for profile {profile['name']!r} at T = {temperature} "
+            f"(replica {replica}): run the simulation stage first (make workflow PROFILE={profile['name']})")
     return path
 
 
@@ -90,22 +103,51 @@ def _derived_seed(base: int, *keys) -> int:
     return int(np.random.SeedSequence([int(base)] + [int(k) for k in keys]).generate_state(1)[0] % 2**31)
 
 
-def default_threads() -> int:
-    return int(os.environ.get("GLASSBOOK_THREADS", os.cpu_count() or 1))
+def _replica_seed(profile: dict, replica: int, *keys) -> int:
+    """Random seed of a start or a velocity draw; replica 0 keeps the profile's own stream."""
+    extra = () if int(replica) == 0 else (1_000_000 + int(replica),)
+    return _derived_seed(profile["seed"], *keys, *extra)
+
+
+def _check_replica(profile: dict, replica: int) -> int:
+    n = int(profile.get("replicas", 1))
+    if not (isinstance(replica, (int, np.integer)) and 0 <= replica < n):
+        raise ProfileError(f"replica {replica!r} is out of range: profile {profile['name']!r} has "
+                           f"replicas = {n} (indices 0..{n - 1})")
+    return int(replica)
+
+
+def _threads(profile: dict, threads: int | None) -> int:
+    """The engine's thread count: the profile's. A different explicit value is refused,
+    since it would silently make a different trajectory (see engine_threads)."""
+    want = engine_threads(profile)
+    if threads is not None and int(threads) != want:
+        raise ProfileError(f"threads = {threads} differs from the profile's engine.threads = {want}; "
+                           "the thread count is part of the profile because it changes the trajectory's "
+                           "bits: set engine.threads in the profile instead")
+    return want
 
 
 # -------------------------------------------------------------------------- run folder
 class _RunDir:
-    """A run folder: ``meta.json`` when done, ``work/`` while in progress."""
+    """A run folder: ``meta.json`` when done, ``work/`` while in progress.
 
-    def __init__(self, path: Path, params: dict, what: str):
+    ``reload`` = (temperature, tau): after every checkpoint the engine is re-created from
+    the file just written, so that the next segment starts from disk whether or not the
+    run was interrupted.
+    """
+
+    def __init__(self, path: Path, params: dict, what: str, reload: tuple[float, float]):
         self.path = Path(path)
         self.work = self.path / "work"
         self.params = params
         self.what = what
+        self.reload = reload
 
     def done(self) -> bool:
-        return check_meta(self.path / "meta.json", self.params, self.what)
+        if check_meta(self.path / "meta.json", self.params, self.what):
+            return True
+        return self._complete_finish()
 
     def prepare(self) -> dict | None:
         """Create ``work/`` or validate the one there; return the last checkpoint or None."""
@@ -122,7 +164,9 @@ class _RunDir:
         ck = self.work / "checkpoint.json"
         return read_json(ck) if ck.exists() else None
 
-    def save_checkpoint(self, engine, frames: int, thermo_rows: list, gsd_file=None):
+    def save_checkpoint(self, engine, frames: int, thermo_rows: list, gsd_file=None, reload: bool = True):
+        """Write the engine's restart file, the thermo rows and ``checkpoint.json`` (each
+        atomically, the JSON last), then continue from the file just written."""
         if gsd_file is not None:
             gsd_file.flush()
         step = engine.step
@@ -137,19 +181,42 @@ class _RunDir:
         for old in self.work.glob("checkpoint-*.restart"):
             if old.name != restart.name:
                 old.unlink()
+        if reload:
+            engine.load_checkpoint(restart, *self.reload)
+
+    def load(self, engine, ck: dict):
+        engine.load_checkpoint(self.work / ck["restart"], *self.reload)
 
     def resume_thermo(self, ck: dict) -> list:
         rows = read_thermo(self.work / "thermo.partial.csv")
         return rows[: ck["thermo_rows"]]
 
     def finish(self, products: dict, extra_meta: dict):
-        """Move finished products into place and write meta.json last."""
-        for src, dst in products.items():
-            os.replace(src, self.path / dst)
+        """Move finished products into place and write meta.json last.
+
+        ``work/finish.json`` (written first) lists the renames, so a run killed half-way
+        through them completes them on the next call instead of starting over."""
         meta = {"params": self.params, "params_hash": params_hash(self.params),
                 "code_version": code_version(), **extra_meta}
-        write_json(self.path / "meta.json", meta)
+        write_json(self.work / "finish.json",
+                   {"products": {Path(src).name: dst for src, dst in products.items()}, "meta": meta})
+        self._complete_finish()
+
+    def _complete_finish(self) -> bool:
+        plan = self.work / "finish.json"
+        if not plan.exists():
+            return False
+        todo = read_json(plan)
+        if todo["meta"].get("params_hash") != params_hash(self.params):
+            return False   # prepare() reports the parameter clash
+        for src, dst in todo["products"].items():
+            if (self.work / src).exists():
+                os.replace(self.work / src, self.path / dst)
+            elif not (self.path / dst).exists():
+                raise StaleDataError(f"{self.what}: {src} vanished while finishing; delete {self.path}")
+        write_json(self.path / "meta.json", todo["meta"])
         shutil.rmtree(self.work, ignore_errors=True)
+        return True
 
 
 def _progress(total, initial, desc, enabled):
@@ -177,32 +244,36 @@ def _run_logged(engine, rd, phase, until_step, spt, ck_every, rows, bar, time_ze
 
 
 # -------------------------------------------------------------------------------- seed
-def run_seed(profile: dict, threads: int | None = None, progress: bool = True) -> Path:
-    """Make (or reuse) the seed configuration: random start, minimisation, ``seed_time`` at T_seed.
+def run_seed(profile: dict, threads: int | None = None, progress: bool = True, replica: int = 0) -> Path:
+    """Make (or reuse) a replica's seed configuration: random start, minimisation,
+    ``seed_time`` at T_seed.
 
     Returns the folder holding ``seed.gsd`` (final positions, images and velocities).
     """
-    params = seed_params(profile)
-    rd = _RunDir(seed_dir(profile), params, "seed run")
+    replica = _check_replica(profile, replica)
+    params = seed_params(profile, replica)
+    prot = profile["protocol"]
+    T, tau = float(prot["seed_temperature"]), float(profile["engine"]["tau_thermostat"])
+    rd = _RunDir(seed_dir(profile, replica), params, f"seed run (replica {replica})", (T, tau))
     if rd.done():
         return rd.path
+    threads = _threads(profile, threads)
     check_engine(params["engine"]["name"])
     ck = rd.prepare()
     spt = steps_per_tau(profile)
-    prot = profile["protocol"]
-    T, tau = float(prot["seed_temperature"]), float(profile["engine"]["tau_thermostat"])
     system = KASystem(profile["model"]["n_particles"], profile["model"]["density"])
     wall = time.perf_counter()
-    with get_engine(params["engine"]["name"], profile["engine"]["dt"], threads or default_threads()) as eng:
+    with get_engine(params["engine"]["name"], profile["engine"]["dt"], threads) as eng:
         if ck is None:
-            x, types, L = random_configuration(system, _derived_seed(profile["seed"], 0))
+            x, types, L = random_configuration(system, _replica_seed(profile, replica, 0))
             eng.load(x, types, L)
             eng.minimize()
-            eng.thermalize(T, _derived_seed(profile["seed"], 1))
+            eng.thermalize(T, _replica_seed(profile, replica, 1))
             eng.set_nvt(T, tau)
             rows = [{"phase": "minimised", "step": 0, "time": 0.0, **eng.thermo()}]
+            rd.save_checkpoint(eng, 0, rows)
         else:
-            eng.load_checkpoint(rd.work / ck["restart"], T, tau)
+            rd.load(eng, ck)
             rows = rd.resume_thermo(ck)
         total = int(prot["seed_time"]) * spt
         with _progress(prot["seed_time"], eng.step / spt, f"seed T={T:g}", progress) as bar:
@@ -216,42 +287,48 @@ def run_seed(profile: dict, threads: int | None = None, progress: bool = True) -
 
 # ------------------------------------------------------------------------ temperature
 def run_temperature(profile: dict, temperature: float, threads: int | None = None,
-                    progress: bool = True, _interrupt_at_step: int | None = None) -> Path:
-    """Equilibrate from the seed and record the production trajectory at ``temperature``.
+                    progress: bool = True, replica: int = 0, _interrupt_at_step: int | None = None) -> Path:
+    """Equilibrate from the replica's seed and record the production trajectory at ``temperature``.
 
     Returns the folder holding ``traj.gsd``, ``thermo.csv`` and ``meta.json``.
     """
     T = check_temperature(temperature)
-    params = temperature_params(profile, T)
-    rd = _RunDir(temperature_dir(profile, T), params, f"trajectory at T = {T}")
+    replica = _check_replica(profile, replica)
+    params = temperature_params(profile, T, replica)
+    tau = float(profile["engine"]["tau_thermostat"])
+    rd = _RunDir(temperature_dir(profile, T, replica), params, f"trajectory at T = {T} (replica {replica})",
+                 (T, tau))
     if rd.done():
         return rd.path
+    threads = _threads(profile, threads)
     check_engine(params["engine"]["name"])
-    sdir = seed_dir(profile)
-    if not check_meta(sdir / "meta.json", seed_params(profile), "seed run"):
-        raise MissingDataError(f"the seed configuration of profile {profile['name']!r} is missing "
-                               f"({sdir}): run run_seed first (the workflow does)")
+    sdir = seed_dir(profile, replica)
+    if not check_meta(sdir / "meta.json", seed_params(profile, replica), "seed run"):
+        raise MissingDataError(f"the seed configuration of profile {profile['name']!r} (replica {replica}) "
+                               f"is missing ({sdir}): run run_seed first (the workflow does)")
     ck = rd.prepare()
     spt = steps_per_tau(profile)
-    tau = float(profile["engine"]["tau_thermostat"])
     ck_every = int(profile["protocol"]["checkpoint_every"])
     equil = params["equil_time"] * spt
     n_total = params["production_time"] + 1
     part = rd.work / "traj.gsd.part"
     wall = time.perf_counter()
-    with get_engine(params["engine"]["name"], profile["engine"]["dt"], threads or default_threads()) as eng:
+    with get_engine(params["engine"]["name"], profile["engine"]["dt"], threads) as eng:
         if ck is None:
             cfg = read_configuration(sdir / "seed.gsd")
             eng.load(cfg["positions"], cfg["types"], cfg["box_length"])
-            eng.thermalize(T, _derived_seed(profile["seed"], 2, round(T * 1e6)))
+            eng.thermalize(T, _replica_seed(profile, replica, 2, round(T * 1e6)))
             eng.set_nvt(T, tau)
-            rows, frames = [{"phase": "start", "step": 0, "time": -params["equil_time"], **eng.thermo()}], 0
+            rows, frames = [{"phase": "start", "step": 0, "time": float(-params["equil_time"]), **eng.thermo()}], 0
             if part.exists():
                 part.unlink()
+            rd.save_checkpoint(eng, 0, rows)
         else:
-            eng.load_checkpoint(rd.work / ck["restart"], T, tau)
+            rd.load(eng, ck)
             rows, frames = rd.resume_thermo(ck), ck["frames"]
-            if part.exists() and n_frames(part) != frames:
+            if frames == 0 and part.exists():
+                part.unlink()
+            elif part.exists() and n_frames(part) != frames:
                 truncate_gsd(part, frames)
         total_tau = params["equil_time"] + params["production_time"]
         with _progress(total_tau, eng.step / spt, f"T={T:g}", progress) as bar:
@@ -273,11 +350,12 @@ def run_temperature(profile: dict, temperature: float, threads: int | None = Non
                     bar.set_postfix(steps_per_s=f"{(eng.step - s0) / max(time.perf_counter() - t0, 1e-9):.0f}",
                                     refresh=False)
                     if (frames - 1) % ck_every == 0 or frames == n_total:
-                        rd.save_checkpoint(eng, frames, rows, traj)
+                        rd.save_checkpoint(eng, frames, rows, traj, reload=frames < n_total)
                     if _interrupt_at_step is not None and eng.step >= _interrupt_at_step:
                         raise _Interrupted("production")
+    canonical_copy(part, rd.work / "traj.gsd")
     write_thermo(rd.work / "thermo.csv", rows)
-    rd.finish({part: "traj.gsd", rd.work / "thermo.csv": "thermo.csv"},
+    rd.finish({rd.work / "traj.gsd": "traj.gsd", rd.work / "thermo.csv": "thermo.csv"},
               {"wall_time_s": time.perf_counter() - wall, "n_frames": n_total,
                "frame_interval_tau": 1.0})
     return rd.path
@@ -291,17 +369,19 @@ def main(argv=None):
     ap.add_argument("--profile", default="demo")
     ap.add_argument("--temperature", type=float)
     ap.add_argument("--engine", help="override the profile's engine (lammps or hoomd)")
-    ap.add_argument("--threads", type=int)
+    ap.add_argument("--replica", type=int, default=0, help="replica index (0 .. replicas-1)")
+    ap.add_argument("--threads", type=int, help="must equal the profile's engine.threads (kept for scripts)")
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
     overrides = {"engine": {"name": args.engine}} if args.engine else None
     profile = load_profile(args.profile, overrides)
     if args.what == "seed":
-        out = run_seed(profile, args.threads, not args.no_progress)
+        out = run_seed(profile, args.threads, not args.no_progress, replica=args.replica)
     else:
         if args.temperature is None:
             ap.error("--temperature is required")
-        out = run_temperature(profile, args.temperature, args.threads, not args.no_progress)
+        out = run_temperature(profile, args.temperature, args.threads, not args.no_progress,
+                              replica=args.replica)
     print(out)
 
 

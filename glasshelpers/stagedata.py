@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from . import dynamics, features
 from .cache import cached
-from .profiles import profile_dir, temperature_tag
+from . import paths
 from .provenance import params_hash, read_json
 from .simulate import temperature_params, trajectory_path
 from .trajectory import read_unwrapped
@@ -31,22 +31,22 @@ STRUCTURE_LAG = 2
 HALF_WINDOW = 5
 
 
-def _traj_params(profile, T):
-    return {"trajectory": params_hash(temperature_params(profile, T))}
+def _traj_params(profile, T, replica=0):
+    return {"trajectory": params_hash(temperature_params(profile, T, replica))}
 
 
-def load_trajectory(profile, T, **kwargs):
+def load_trajectory(profile, T, replica: int = 0, **kwargs):
     """Unwrapped positions of the finished trajectory at T (see trajectory.read_unwrapped)."""
-    return read_unwrapped(trajectory_path(profile, T), **kwargs)
+    return read_unwrapped(trajectory_path(profile, T, replica), **kwargs)
 
 
-def load_phop(profile: dict, T: float, progress: bool = False) -> dict:
+def load_phop(profile: dict, T: float, progress: bool = False, replica: int = 0) -> dict:
     """p_hop (n_frames, N) float32 (NaN where the window does not fit) and types (N,)."""
-    params = {**_traj_params(profile, T), "half_window": HALF_WINDOW, "product": "phop"}
-    path = profile_dir(profile) / "phop" / f"{temperature_tag(T)}.npz"
+    params = {**_traj_params(profile, T, replica), "half_window": HALF_WINDOW, "product": "phop"}
+    path = paths.phop_file(profile, T, replica)
 
     def compute():
-        traj = load_trajectory(profile, T)
+        traj = load_trajectory(profile, T, replica)
         ph = dynamics.phop(traj["positions"], half_window=HALF_WINDOW)
         return {"phop": ph.astype(np.float32), "types": traj["types"]}
 
@@ -60,7 +60,7 @@ def bank_frames(n_frames: int, stride: int) -> np.ndarray:
     return np.arange(first, last + 1, int(stride))
 
 
-def load_bank(profile: dict, T: float, progress: bool = True) -> dict:
+def load_bank(profile: dict, T: float, progress: bool = True, replica: int = 0) -> dict:
     """Feature bank at T.
 
     Returns
@@ -70,13 +70,13 @@ def load_bank(profile: dict, T: float, progress: bool = True) -> dict:
     n_A) float32 = p_hop at frame + 2.
     """
     stride = int(profile["features"]["bank_stride"])
-    params = {**_traj_params(profile, T), "stride": stride, "lag": STRUCTURE_LAG, "product": "bank"}
-    path = profile_dir(profile) / "features" / f"{temperature_tag(T)}.npz"
+    params = {**_traj_params(profile, T, replica), "stride": stride, "lag": STRUCTURE_LAG, "product": "bank"}
+    path = paths.bank_file(profile, T, replica)
 
     def compute():
-        ph = load_phop(profile, T)["phop"]
+        ph = load_phop(profile, T, replica=replica)["phop"]
         frames = bank_frames(len(ph), stride)
-        traj = load_trajectory(profile, T)
+        traj = load_trajectory(profile, T, replica)
         types = traj["types"]
         a = np.flatnonzero(types == 0)
         out = np.empty((len(frames), len(a), features.N_FEATURES), dtype=np.float32)
@@ -88,14 +88,14 @@ def load_bank(profile: dict, T: float, progress: bool = True) -> dict:
     return cached(path, params, compute)
 
 
-def labelled_features(profile: dict, T: float, particles, frames, traj=None) -> np.ndarray:
+def labelled_features(profile: dict, T: float, particles, frames, traj=None, replica: int = 0) -> np.ndarray:
     """Features (n, 100) of the (particle, structure-frame) pairs, in the given order."""
     particles = np.asarray(particles, dtype=np.int64)
     frames = np.asarray(frames, dtype=np.int64)
     if particles.shape != frames.shape:
         raise ValueError("particles and frames must have the same shape")
     if traj is None:
-        traj = load_trajectory(profile, T)
+        traj = load_trajectory(profile, T, replica)
     out = np.empty((len(particles), features.N_FEATURES))
     for f in np.unique(frames):
         sel = np.flatnonzero(frames == f)
@@ -109,5 +109,5 @@ def mean_features(bank: dict) -> np.ndarray:
     return bank["features"].reshape(-1, bank["features"].shape[-1]).mean(axis=0, dtype=np.float64)
 
 
-def simulation_meta(profile, T) -> dict:
-    return read_json(trajectory_path(profile, T).parent / "meta.json")
+def simulation_meta(profile, T, replica: int = 0) -> dict:
+    return read_json(trajectory_path(profile, T, replica).parent / "meta.json")

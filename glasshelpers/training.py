@@ -10,7 +10,8 @@ from __future__ import annotations
 from .cache import cached
 from .classify import HyperplaneClassifier, train_classifier
 from .datasets import fluidity_training_set, softness_p_l, softness_training_set
-from .profiles import profile_dir, temperature_tag
+from . import paths
+from .paths import temperature_tag
 from .provenance import params_hash
 
 
@@ -19,7 +20,7 @@ def fit_cached(profile: dict, name: str, dataset: dict, dataset_params: dict, C:
     """Train (or load) a classifier on ``dataset`` (a dict with X, y)."""
     C = float(profile["classifiers"]["C"] if C is None else C)
     params = {**dataset_params, "C": C, "solver": solver, "seed": int(profile["seed"])}
-    path = profile_dir(profile) / "models" / f"{name}_{params_hash(params)[:10]}.npz"
+    path = paths.model_file(profile, name, params_hash(params)[:10])
     d = cached(path, params, lambda: train_classifier(dataset["X"], dataset["y"], C=C, seed=int(profile["seed"]),
                                                       solver=solver, meta={"name": name, **dataset_params}).to_dict())
     return HyperplaneClassifier.from_dict(d)

@@ -111,6 +111,19 @@ def truncate_gsd(path, keep: int) -> None:
     os.replace(tmp, path)
 
 
+def canonical_copy(src, dst) -> None:
+    """Rewrite a GSD file frame by frame into ``dst`` (through a temporary name).
+
+    A trajectory that was truncated and appended to while resuming has another byte
+    layout than one written in one go; the copy has the same bytes either way."""
+    dst = Path(dst)
+    tmp = dst.with_name(dst.name + ".copy")
+    with gsd.hoomd.open(os.fspath(src), mode="r") as fin, gsd.hoomd.open(os.fspath(tmp), mode="w") as fout:
+        for frame in fin:
+            fout.append(frame)
+    os.replace(tmp, dst)
+
+
 def write_thermo(path, rows) -> None:
     """Write thermodynamic rows (dicts with THERMO_FIELDS) as CSV."""
     with open(path, "w", newline="") as fh:

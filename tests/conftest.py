@@ -1,4 +1,7 @@
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -55,3 +58,28 @@ def hoomd_available():
 requires_hoomd = pytest.mark.skipif(
     os.environ.get("CI") != "true" and not hoomd_available(),
     reason="HOOMD-blue not importable (conda-forge, or make test HOOMD_WHEEL=path; CI requires it)")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_workflow(data_root, profile="tiny", jobs=2, extra=(), **kwargs):
+    """Run ``python -m glasshelpers.workflow`` (what `make workflow` runs) into ``data_root``."""
+    env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
+    cmd = [sys.executable, "-m", "glasshelpers.workflow", "--profile", str(profile), "-j", str(jobs),
+           "--", "--quiet", *extra]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, **kwargs)
+
+
+def workflow_failure(proc, profile_root) -> str:
+    logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in (Path(profile_root) / "logs").glob("*.log"))
+    return f"workflow failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}\n{logs}"
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory):
+    """The whole tiny workflow, uninterrupted, in a private data root (run once per session)."""
+    root = tmp_path_factory.mktemp("tinydata")
+    proc = run_workflow(root)
+    if proc.returncode != 0:
+        pytest.fail(workflow_failure(proc, root / "tiny"))
+    return root / "tiny"

@@ -19,19 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [requires_lammps, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tinydata")
-    env = {**os.environ, "GLASSBOOK_DATA": str(root), "GLASSBOOK_THREADS": "1"}
-    snakemake = Path(sys.executable).parent / "snakemake"
-    proc = subprocess.run([str(snakemake), "-s", "workflow/Snakefile", "--config", "profile=tiny", "-j", "2",
-                           "--nolock", "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in (root / "tiny" / "logs").glob("*.log"))
-        pytest.fail(f"workflow failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}\n{logs}")
-    return root / "tiny"
-
-
 def test_every_notebook_ran_without_error(tiny_data):
     from glasshelpers.book import error_outputs, expected_notebooks
     from glasshelpers.profiles import load_profile

@@ -3,10 +3,7 @@ simulation notebooks through HOOMD-blue, then stages 02-07 run on its trajectori
 the book builds strictly from them. Runs wherever HOOMD-blue is importable (CI)."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -15,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import requires_hoomd
+from conftest import requires_hoomd, run_workflow, workflow_failure
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [requires_hoomd, pytest.mark.slow]
@@ -23,45 +20,46 @@ pytestmark = [requires_hoomd, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def hoomd_tiny(tmp_path_factory):
-    """A copy of the tiny profile with engine hoomd (its own name, so its own data folder)."""
+    """A copy of the tiny profile with engine hoomd (its own name, so its own data folder),
+    run by ``python -m glasshelpers.workflow`` (what `make workflow` / `make book` run)."""
     from glasshelpers.profiles import load_profile
     tmp = tmp_path_factory.mktemp("tinyhoomd")
     prof = load_profile("tiny", {"name": "tiny_hoomd", "engine": {"name": "hoomd"}})
     path = tmp / "tiny_hoomd.yaml"
     path.write_text(yaml.safe_dump(prof, sort_keys=False))
     root = tmp / "data"
-    env = {**os.environ, "GLASSBOOK_DATA": str(root), "GLASSBOOK_THREADS": "1",
-           "GLASSBOOK_HOOMD_DEVICE": "cpu"}
-    snakemake = Path(sys.executable).parent / "snakemake"
-    proc = subprocess.run([str(snakemake), "-s", "workflow/Snakefile", "--config", f"profile={path}", "-j", "2",
-                           "--nolock", "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = run_workflow(root, profile=path)
     if proc.returncode != 0:
-        logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in (root / "tiny_hoomd" / "logs").glob("*.log"))
-        pytest.fail(f"workflow failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}\n{logs}")
-    return path, root / "tiny_hoomd"
+        pytest.fail(workflow_failure(proc, root / "tiny_hoomd"))
+    return path, root
 
 
-def test_simulations_ran_in_hoomd(hoomd_tiny):
+def test_simulations_ran_in_hoomd(hoomd_tiny, monkeypatch):
+    from glasshelpers import paths
+    from glasshelpers.profiles import load_profile
     from glasshelpers.trajectory import read_steps, read_thermo
-    path, data = hoomd_tiny
-    seed = data / "sim" / "seed"
+    path, root = hoomd_tiny
+    monkeypatch.setenv("GLASSBOOK_DATA", str(root))
+    P = load_profile(path)
+    seed = paths.seed_dir(P)
     assert json.loads((seed / "meta.json").read_text())["params"]["engine"]["name"] == "hoomd"
     rows = read_thermo(seed / "thermo.csv")
     assert [r["step"] for r in rows if r["phase"] == "seed"] == [200 * k for k in range(1, 11)]  # 10 tau of MD
     for T, n in ((0.45, 141), (0.47, 141), (0.6, 41), (1.0, 41), (1.2, 41), (2.0, 41)):
-        d = data / "sim" / f"T{T:.3f}"
+        d = paths.temperature_dir(P, T)
         assert json.loads((d / "meta.json").read_text())["params"]["engine"]["name"] == "hoomd"
         steps = read_steps(d / "traj.gsd")
         assert (steps == 5 * 200 + 200 * np.arange(n)).all()           # after 5 tau of equilibration
         th = [r for r in read_thermo(d / "thermo.csv") if r["phase"] == "production"]
-        assert all(pd.notna(r["pressure"]) for r in th)
+        assert all(np.isfinite(r["pressure"]) for r in th)
         assert sum(r["temperature"] for r in th) / len(th) == pytest.approx(T, rel=0.05)
 
 
 def test_stages_02_to_07_produce_results(hoomd_tiny):
     from glasshelpers.book import error_outputs, expected_notebooks
     from glasshelpers.profiles import load_profile
-    path, data = hoomd_tiny
+    path, root = hoomd_tiny
+    data = root / "tiny_hoomd"
     names = expected_notebooks(load_profile(path)["temperatures"])
     assert len(names) == 12
     for name in names:
@@ -83,7 +81,8 @@ def test_stages_02_to_07_produce_results(hoomd_tiny):
 @pytest.mark.book
 def test_book_builds_from_the_hoomd_run(hoomd_tiny, tmp_path):
     from glasshelpers.book import build
-    path, data = hoomd_tiny
+    path, root = hoomd_tiny
+    data = root / "tiny_hoomd"
     dest = tmp_path / "repo"
     dest.mkdir()
     for item in ("_config.yml", "_toc.yml"):

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from ..model import KASystem
+from ..paths import data_root, profile_root as profile_dir, temperature_tag  # noqa: F401 (re-exported)
 
 PROFILE_DIR = Path(__file__).resolve().parent
 REQUIRED = {
@@ -59,6 +60,11 @@ def load_profile(name_or_path: str | os.PathLike, overrides: dict | None = None)
         profile = yaml.safe_load(fh)
     if overrides:
         profile = _merge(profile, overrides)
+    profile.setdefault("replicas", 1)
+    if isinstance(profile.get("engine"), dict):
+        profile["engine"].setdefault("threads", 1)
+    if isinstance(profile.get("labels"), dict):
+        profile["labels"].setdefault("p_l_margin", 1.0)
     validate_profile(profile)
     return profile
 
@@ -98,6 +104,9 @@ def validate_profile(profile: dict) -> None:
     for key in ("seed_time", "equil_time", "production_time", "checkpoint_every"):
         if not (isinstance(prot[key], (int, float)) and prot[key] >= 0 and float(prot[key]).is_integer()):
             raise ProfileError(f"protocol.{key} must be a whole number of tau >= 0, got {prot[key]!r}")
+    for key, value in (("replicas", profile["replicas"]), ("engine.threads", eng["threads"])):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ProfileError(f"{key} must be a whole number >= 1, got {value!r}")
     if prot["checkpoint_every"] < 1:
         raise ProfileError("protocol.checkpoint_every must be at least 1 tau")
 
@@ -124,19 +133,13 @@ def production_time(profile: dict, T: float) -> int:
     return int(by_t.get(round(float(T), 6), profile["protocol"]["production_time"]))
 
 
-def temperature_tag(T: float) -> str:
-    """Folder name for a temperature, e.g. ``T0.450``."""
-    return f"T{float(T):.3f}"
+def replicas(profile: dict) -> list[int]:
+    """Replica indices of a profile: ``range(profile['replicas'])``."""
+    return list(range(int(profile.get("replicas", 1))))
 
 
-def data_root() -> Path:
-    """Root of generated data: $GLASSBOOK_DATA, else ``data/`` at the repository root."""
-    env = os.environ.get("GLASSBOOK_DATA")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "data"
-
-
-def profile_dir(profile: dict) -> Path:
-    """``data/<profile name>``."""
-    return data_root() / profile["name"]
+def engine_threads(profile: dict) -> int:
+    """CPU threads of the MD engine. Part of the profile, not a run-time choice: LAMMPS'
+    OpenMP styles sum forces in a thread-dependent order, so another thread count gives
+    another (equally valid) trajectory."""
+    return int(profile["engine"].get("threads", 1))

@@ -16,7 +16,6 @@
 # parameters
 profile = "demo"
 temperature = 0.45
-threads = None
 
 # %%
 import matplotlib.pyplot as plt
@@ -45,8 +44,8 @@ print(f"T = {temperature}: equilibration {P['protocol']['equil_time']} tau, "
 # last checkpoint, and one made with other parameters stops the notebook with an error.
 
 # %%
-simulate.run_seed(P, threads=threads)
-out = simulate.run_temperature(P, temperature, threads=threads)
+simulate.run_seed(P)
+out = simulate.run_temperature(P, temperature)
 meta = read_json(out / "meta.json")
 print(out)
 print(f"wall time {meta['wall_time_s']:.0f} s, {meta['n_frames']} frames, code {meta['code_version']}")

@@ -1,0 +1,114 @@
+"""Where every product lives: the one map from (profile, replica, temperature, product) to a path.
+
+No other module builds a data path. The layout under the data root
+(``$GLASSBOOK_DATA``, else ``data/`` in the checkout)::
+
+    <root>/<profile>/
+        sim/r<k>/seed/{seed.gsd, thermo.csv, meta.json}       replica k's seed configuration
+        sim/r<k>/T0.450/{traj.gsd, thermo.csv, meta.json}     replica k's trajectory at T
+        sim/r<k>/T0.450/work/                                 a run in progress (checkpoints)
+        phop/r<k>/T0.450.npz                                  p_hop of every particle and frame
+        features/r<k>/T0.450.npz                              the feature bank
+        labels/<rule>_T0.450_<key>.npz                        labelled sets
+        models/<name>_<key>.npz                               trained classifiers
+        results/<key>.csv, figures/<key>.png                  what the book shows
+        notebooks/*.ipynb, logs/*.log                         executed notebooks and their logs
+        .workflow/                                            Snakemake's working directory (its lock)
+
+Replicas are independent seed configurations of the same profile (profile key
+``replicas``, default 1); replica 0 is the one the per-temperature book pages show.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def data_root() -> Path:
+    """Root of generated data: ``$GLASSBOOK_DATA``, else ``data/`` at the repository root."""
+    env = os.environ.get("GLASSBOOK_DATA")
+    return Path(env) if env else REPO_ROOT / "data"
+
+
+def temperature_tag(T: float) -> str:
+    """Folder or file stem for a temperature, e.g. ``T0.450``."""
+    return f"T{float(T):.3f}"
+
+
+def replica_tag(replica: int) -> str:
+    """Folder name of a replica, e.g. ``r0``."""
+    replica = int(replica)
+    if replica < 0:
+        raise ValueError(f"replica must be >= 0, got {replica}")
+    return f"r{replica}"
+
+
+def profile_root(profile: dict) -> Path:
+    """``<root>/<profile name>``: everything a profile makes."""
+    return data_root() / profile["name"]
+
+
+def sim_dir(profile: dict, replica: int = 0) -> Path:
+    return profile_root(profile) / "sim" / replica_tag(replica)
+
+
+def seed_dir(profile: dict, replica: int = 0) -> Path:
+    """The seed run of a replica (``seed.gsd``, ``thermo.csv``, ``meta.json``)."""
+    return sim_dir(profile, replica) / "seed"
+
+
+def temperature_dir(profile: dict, T: float, replica: int = 0) -> Path:
+    """The run at T of a replica (``traj.gsd``, ``thermo.csv``, ``meta.json``)."""
+    return sim_dir(profile, replica) / temperature_tag(T)
+
+
+def phop_file(profile: dict, T: float, replica: int = 0) -> Path:
+    return profile_root(profile) / "phop" / replica_tag(replica) / f"{temperature_tag(T)}.npz"
+
+
+def bank_file(profile: dict, T: float, replica: int = 0) -> Path:
+    return profile_root(profile) / "features" / replica_tag(replica) / f"{temperature_tag(T)}.npz"
+
+
+def labels_file(profile: dict, rule: str, T: float, key: str) -> Path:
+    """A labelled set; ``key`` is the (shortened) hash of everything that made it."""
+    return profile_root(profile) / "labels" / f"{rule}_{temperature_tag(T)}_{key}.npz"
+
+
+def model_file(profile: dict, name: str, key: str) -> Path:
+    """A trained classifier; ``key`` is the (shortened) hash of its training parameters."""
+    return profile_root(profile) / "models" / f"{name}_{key}.npz"
+
+
+def results_dir(profile: dict) -> Path:
+    return profile_root(profile) / "results"
+
+
+def result_file(profile: dict, key: str) -> Path:
+    return results_dir(profile) / f"{key}.csv"
+
+
+def figures_dir(profile: dict) -> Path:
+    return profile_root(profile) / "figures"
+
+
+def figure_file(profile: dict, key: str) -> Path:
+    return figures_dir(profile) / f"{key}.png"
+
+
+def notebooks_dir(profile: dict) -> Path:
+    """Executed notebooks, the book's sources."""
+    return profile_root(profile) / "notebooks"
+
+
+def logs_dir(profile: dict) -> Path:
+    return profile_root(profile) / "logs"
+
+
+def workflow_dir(profile: dict) -> Path:
+    """Snakemake's working directory for this profile: its ``.snakemake/`` (lock,
+    metadata) lives here, so that two profiles can run at once in one checkout."""
+    return profile_root(profile) / ".workflow"
