@@ -148,6 +148,7 @@ def test_checkpoint_reload_is_bit_for_bit_and_does_not_leak(states, tmp_path):
         h.run(300)
         dof = h.thermostat_dof()
         assert dof != (0.0, 0.0)
+        th_run = h.thermo()                # virial requested on the run's last step only
         h.save_checkpoint(ck)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.part"]   # no temporary left
         h.run(200)
@@ -157,6 +158,9 @@ def test_checkpoint_reload_is_bit_for_bit_and_does_not_leak(states, tmp_path):
             h.load_checkpoint(ck, 1.0, 0.5)
             sims.append(weakref.ref(h.sim))
             assert h.step == 300 and h.thermostat_dof() == dof
+            th_load = h.thermo()           # computed afresh from the loaded state
+            assert th_load["pressure"] == pytest.approx(th_run["pressure"], rel=1e-9)
+            assert th_load["pe"] == pytest.approx(th_run["pe"], rel=1e-12)
             h.run(200)
             runs.append((h.state(), h.thermostat_dof(), h.thermo()))
         assert sum(s() is not None for s in sims) == 1      # earlier simulations were released
