@@ -130,6 +130,7 @@ def test_nvt_energy_and_temperature_agree_with_lammps_and_literature(states, T, 
                 samples.append(eng.thermo())
         res[name] = {k: np.mean([s[k] for s in samples]) for k in ("pe", "temperature", "pressure")}
     h, lmp = res["hoomd"], res["lammps"]
+    print(f"T = {T}: HOOMD-blue {h}, LAMMPS {lmp}")   # shown with pytest -rP
     assert abs(h["pe"] - lmp["pe"]) < (0.03 if T == 1.0 else 0.02)
     assert abs(h["temperature"] / lmp["temperature"] - 1) < 0.01
     assert abs(h["pressure"] / lmp["pressure"] - 1) < 0.03
