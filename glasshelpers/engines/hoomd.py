@@ -157,13 +157,10 @@ class HoomdEngine(Engine):
 
     def _release(self):
         """Drop the current simulation and everything attached to it."""
-        if self.sim is not None:
-            try:
-                self.sim.operations.integrator = None
-                self.sim.operations.computes.clear()
-                self.sim.operations.writers.clear()
-            except Exception:  # a half-built simulation: nothing attached to detach
-                pass
+        if self.sim is not None:       # only ever set to a fully built simulation
+            self.sim.operations.integrator = None
+            self.sim.operations.computes.clear()
+            self.sim.operations.writers.clear()
         self.sim = self.thermo_compute = self._mttk = self._pressure = None
         self._nvt = None
         gc.collect()
