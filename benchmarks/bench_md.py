@@ -141,7 +141,9 @@ def main():
         hm = np.median(res["hoomd"])
         print(f"  HOOMD-blue {_h.version.version} ({'GPU' if _h.version.gpu_enabled else 'CPU'} build, same loop + GSD): "
               f"{hm:8.0f} steps/s  {hm / 200:6.2f} tau/s   runs {np.round(res['hoomd'])}")
-        print(f"  ratio HOOMD-blue/LAMMPS (same loop) = {hm / o:.3f}")
+        paired = np.array(res["hoomd"]) / np.array(res["ours"])
+        print(f"  ratio HOOMD-blue/LAMMPS (same loop) = {hm / o:.3f}  "
+              f"(per repeat {np.round(paired, 3)}, median {np.median(paired):.3f})")
     else:
         print("  HOOMD-blue: not importable here (or --no-hoomd), not measured")
     for name in args.profile_stats:
