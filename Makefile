@@ -10,7 +10,7 @@ BIN      = $(VENV)/bin
 # users get HOOMD-blue from conda-forge, see environment.yml). Empty: HOOMD tests skip locally.
 HOOMD_WHEEL ?=
 
-.PHONY: venv test book workflow html bench lock clean-book
+.PHONY: venv test test-soak book workflow html bench lock clean-book
 
 venv: $(VENV)/.installed
 
@@ -26,6 +26,10 @@ test: venv
 	  echo "installing HOOMD-blue from $(HOOMD_WHEEL)"; \
 	  $(BIN)/python -m pip install -q -c constraints.txt "$(HOOMD_WHEEL)"; fi
 	$(BIN)/python -m pytest -ra
+
+# The kill soak alone (also part of `make test`); GLASSBOOK_SOAK_SEED picks other kill times.
+test-soak: venv
+	$(BIN)/python -m pytest -ra tests/test_interruptions.py
 
 # Snakemake drives papermill over every stage and temperature; reruns resume, a stale
 # lock left by a killed run is cleared, each profile has its own lock.

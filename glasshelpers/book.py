@@ -153,11 +153,25 @@ def _cli_value(key: str, value) -> str:
     return "-y " + shlex.quote(f"{key}: {json.dumps(value)}")
 
 
+def _cell_text(value) -> str:
+    """A value for a Markdown table cell: inline code, pipes escaped."""
+    return _code(value).replace("|", "\\|")
+
+
+def rerun_command(source_name: str, params: dict) -> str:
+    """The papermill command that re-runs a notebook with its recorded parameters;
+    overrides (a mapping of dotted profile keys) are passed with ``-y``."""
+    args = " ".join(_cli_value(k, v) for k, v in params.items() if not (k == "overrides" and not v))
+    return f"papermill notebooks/{source_name} out.ipynb {args}".rstrip()
+
+
 def provenance_markdown(nb: dict, profile: str, code_version: str, source_name: str | None = None) -> str:
-    """Markdown of the provenance box: profile, parameters, code version, run time."""
+    """Markdown of the provenance box: profile, parameters, overrides, code version, run time."""
     meta = nb.get("metadata", {})
     pm = meta.get("papermill", {}) or {}
     params = papermill_parameters(nb)
+    overrides = params.get("overrides") or {}
+    plain = {k: v for k, v in params.items() if k != "overrides"}
     recorded = (meta.get("glassbook") or {}).get("code_version")
     version = f"`{recorded}`" if recorded else f"`{code_version}` (the book build's; the run did not record its own)"
     lines = [":::{admonition} How this page was made", ":class: note", ""]
@@ -166,16 +180,24 @@ def provenance_markdown(nb: dict, profile: str, code_version: str, source_name: 
         when = f" · executed {pm['end_time'][:19].replace('T', ' ')} UTC"
         if pm.get("duration") is not None:
             when += f" in {float(pm['duration']):.0f} s"
-    lines.append(f"Profile **`{profile}`** · code version {version}{when}.")
+    changed = ""
+    if overrides:
+        n = len(overrides)
+        changed = f" with {n} value{'s' if n > 1 else ''} changed from its file (overrides below)"
+    lines.append(f"Profile **`{profile}`**{changed} · code version {version}{when}.")
     lines.append("")
-    if params:
+    if plain:
         lines += ["| parameter | value |", "|---|---|"]
-        lines += [f"| `{k}` | {_code(v)} |" for k, v in params.items()]
+        lines += [f"| `{k}` | {_cell_text(v)} |" for k, v in plain.items()]
         lines.append("")
+    if overrides:
+        lines += ["| profile key (override) | value |", "|---|---|"]
+        lines += [f"| `{k}` | {_cell_text(v)} |" for k, v in overrides.items()]
+        lines.append("")
+    if params:
         if source_name:
-            cli = " ".join(_cli_value(k, v) for k, v in params.items())
             lines.append(f"Papermill injected these values (its cell is hidden below). "
-                         f"To re-run: `papermill notebooks/{source_name} out.ipynb {cli}`; "
+                         f"To re-run: `{rerun_command(source_name, params)}`; "
                          "see {doc}`/book/rerun`.")
     else:
         lines.append("No papermill parameters recorded: the notebook's defaults were used.")
@@ -615,6 +637,8 @@ def stamp_code_version(path: os.PathLike, version: str | None = None) -> None:
 
 
 def main(argv=None) -> int:
+    from .cli import add_debug_flag, run
+
     parser = argparse.ArgumentParser(prog="python -m glasshelpers.book", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build the HTML book from the executed notebooks of a profile")
@@ -622,21 +646,22 @@ def main(argv=None) -> int:
     b.add_argument("--data-dir", default=None, help="profile data folder (default $GLASSBOOK_DATA or data/<profile>)")
     b.add_argument("--root", default=str(REPO_ROOT), help="book source root holding _config.yml")
     b.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
-    sub.add_parser("mathjax", help="fetch MathJax into book/_static/mathjax only")
+    mj = sub.add_parser("mathjax", help="fetch MathJax into book/_static/mathjax only")
     st = sub.add_parser("stamp", help="record the code version in an executed notebook's metadata")
     st.add_argument("notebook")
+    for sp in (b, st, mj):
+        add_debug_flag(sp)
     args = parser.parse_args(argv)
-    try:
+
+    def body():
         if args.command == "stamp":
             stamp_code_version(args.notebook)
         elif args.command == "mathjax":
             print(ensure_mathjax(REPO_ROOT / "book" / "_static"))
         else:
             build(args.profile, root=args.root, data_dir=args.data_dir, strict=not args.no_strict)
-    except BookBuildError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+
+    return run(body, args.debug)
 
 
 if __name__ == "__main__":

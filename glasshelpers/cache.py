@@ -27,7 +27,7 @@ from .provenance import StaleDataError, atomic_path, code_version, params_hash
 META_KEY = "__meta__"
 
 
-def save_arrays(path, arrays: dict, params: dict, *, compress: bool = False) -> Path:
+def save_arrays(path, arrays: dict, params: dict, *, compress: bool = False, record: dict | None = None) -> Path:
     """Write arrays and their parameters atomically to ``path`` (an .npz file).
 
     Parameters
@@ -40,6 +40,10 @@ def save_arrays(path, arrays: dict, params: dict, *, compress: bool = False) -> 
         JSON-serialisable parameters that determine the arrays.
     compress : bool
         Use zip deflate (smaller, slower; rarely worth it for float features).
+    record : dict, optional
+        Stored in the metadata but not hashed, e.g. the profile's overrides
+        (:func:`glasshelpers.provenance.profile_record`): it documents how the product
+        was made without invalidating it for values it does not depend on.
 
     Returns
     -------
@@ -60,6 +64,7 @@ def save_arrays(path, arrays: dict, params: dict, *, compress: bool = False) -> 
         "params_hash": params_hash(params),
         "code_version": code_version(),
         "arrays": sorted(clean),
+        "record": record or {},
         "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     clean[META_KEY] = np.array(json.dumps(meta, sort_keys=True, default=float))
@@ -130,7 +135,7 @@ def load_arrays(path, params: dict, *, missing_ok: bool = False):
         return {name: z[name] for name in z.files if name != META_KEY}
 
 
-def cached(path, params: dict, compute_fn, *, on_stale: str = "recompute"):
+def cached(path, params: dict, compute_fn, *, on_stale: str = "recompute", record: dict | None = None):
     """Load ``path`` if it matches ``params``, else compute, store and return.
 
     Parameters
@@ -143,6 +148,8 @@ def cached(path, params: dict, compute_fn, *, on_stale: str = "recompute"):
     on_stale : {"recompute", "raise"}
         What to do with a file made with other parameters: overwrite it with a fresh
         result (default) or raise StaleDataError.
+    record : dict, optional
+        Stored with a freshly computed result, not hashed (see :func:`save_arrays`).
 
     Returns
     -------
@@ -159,5 +166,5 @@ def cached(path, params: dict, compute_fn, *, on_stale: str = "recompute"):
     if got is not None:
         return got
     arrays = compute_fn()
-    save_arrays(path, arrays, params)
+    save_arrays(path, arrays, params, record=record)
     return {k: np.asarray(v) for k, v in arrays.items()}

@@ -22,7 +22,7 @@ import pandas as pd
 from . import dynamics, labels
 from .cache import cached
 from . import paths
-from .provenance import params_hash
+from .provenance import params_hash, profile_record
 from .stagedata import STRUCTURE_LAG, _traj_params, labelled_features, load_phop, load_trajectory
 
 RULES = ("softness", "fluidity", "control", "displacement")
@@ -112,7 +112,7 @@ def labelled_set(profile: dict, T: float, rule: str, n_per_class: int, *, p_l: f
         X = labelled_features(profile, T, s.particle, s.frame, traj=traj)
         return {"X": X, "y": np.asarray(s.label, dtype=np.int8), "particle": s.particle, "frame": s.frame}
 
-    return cached(path, params, compute)
+    return cached(path, params, compute, record=profile_record(profile))
 
 
 def softness_training_set(profile: dict, p_l: float) -> dict:

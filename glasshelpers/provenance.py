@@ -27,6 +27,12 @@ def params_hash(params: dict) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
+def profile_record(profile: dict) -> dict:
+    """What a product records about the profile beyond its parameters (not hashed): the
+    profile name and the overrides applied on top of its file (dotted key -> value)."""
+    return {"profile": profile.get("name"), "overrides": dict(profile.get("overrides") or {})}
+
+
 def code_version() -> str:
     """Package version plus the git commit when run from a checkout (``+dirty`` if modified)."""
     root = Path(__file__).resolve().parents[1]

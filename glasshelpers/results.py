@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from . import paths
@@ -14,9 +16,14 @@ def results_dir(profile):
 
 
 def write_result(profile, key: str, df: pd.DataFrame):
-    """Write ``results/<key>.csv`` atomically (with a code-version column) and return its path."""
+    """Write ``results/<key>.csv`` atomically (with a code-version column) and return its path.
+
+    A profile loaded with overrides adds an ``overrides`` column (JSON, dotted key -> value),
+    so a table made with other values than the profile file's says so."""
     df = df.copy()
     df["code_version"] = code_version()
+    if profile.get("overrides"):
+        df["overrides"] = json.dumps(profile["overrides"], sort_keys=True)
     path = paths.result_file(profile, key)
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, float_format="%.6g")
@@ -27,7 +34,10 @@ def save_figure(profile, key: str, fig):
     """Save a figure as ``figures/<key>.png`` (used by the comparison chapter)."""
     path = paths.figure_file(profile, key)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
+        meta = {"Software": f"glassbook {code_version()}"}
+        if profile.get("overrides"):
+            meta["Comment"] = "overrides " + json.dumps(profile["overrides"], sort_keys=True)
+        fig.savefig(tmp, dpi=110, format="png", metadata=meta)
     return path
 
 

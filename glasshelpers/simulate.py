@@ -36,67 +36,17 @@ from tqdm import tqdm
 
 from .engines import check_engine, get_engine
 from .model import KASystem, random_configuration
-from . import paths
-from .profiles import (ProfileError, check_temperature, engine_threads, load_profile, production_time,
-                       steps_per_tau)
-from .provenance import (StaleDataError, check_meta, code_version, params_hash, read_json,
-                         write_json)
+from .runs import (MissingDataError, seed_dir, seed_params, temperature_dir,  # noqa: F401 (re-exported)
+                   temperature_params, trajectory_path)
+from .profiles import ProfileError, check_temperature, engine_threads, load_profile, steps_per_tau
+from .provenance import (StaleDataError, check_meta, code_version, params_hash, profile_record,
+                         read_json, write_json)
 from .trajectory import (canonical_copy, make_frame, n_frames, read_configuration, read_thermo,
                          truncate_gsd, write_configuration, write_thermo)
 
 
-class MissingDataError(FileNotFoundError):
-    """A product a stage needs has not been made yet."""
-
-
 class _Interrupted(Exception):
     """Raised by the test hook that simulates a killed run."""
-
-
-# ----------------------------------------------------------------------------- params
-def _engine_params(profile):
-    return {**{k: profile["engine"][k] for k in ("name", "dt", "tau_thermostat")},
-            "threads": engine_threads(profile)}
-
-
-def seed_params(profile: dict, replica: int = 0) -> dict:
-    """Everything that determines a replica's seed configuration."""
-    p = profile["protocol"]
-    return {"stage": "seed", "model": dict(profile["model"]), "engine": _engine_params(profile),
-            "seed_temperature": float(p["seed_temperature"]), "seed_time": int(p["seed_time"]),
-            "checkpoint_every": int(p["checkpoint_every"]), "seed": int(profile["seed"]),
-            "replica": int(replica)}
-
-
-def temperature_params(profile: dict, temperature: float, replica: int = 0) -> dict:
-    """Everything that determines a replica's trajectory at ``temperature``."""
-    T = check_temperature(temperature)
-    p = profile["protocol"]
-    return {"stage": "production", "seed_run": params_hash(seed_params(profile, replica)),
-            "model": dict(profile["model"]), "engine": _engine_params(profile),
-            "temperature": round(T, 6), "equil_time": int(p["equil_time"]),
-            "production_time": production_time(profile, T), "checkpoint_every": int(p["checkpoint_every"]),
-            "seed": int(profile["seed"]), "replica": int(replica)}
-
-
-def seed_dir(profile: dict, replica: int = 0) -> Path:
-    return paths.seed_dir(profile, replica)
-
-
-def temperature_dir(profile: dict, temperature: float, replica: int = 0) -> Path:
-    return paths.temperature_dir(profile, temperature, replica)
-
-
-def trajectory_path(profile: dict, temperature: float, replica: int = 0) -> Path:
-    """The finished trajectory at ``temperature``; MissingDataError if not made yet."""
-    d = temperature_dir(profile, temperature, replica)
-    check_meta(d / "meta.json", temperature_params(profile, temperature, replica), "trajectory")
-    path = d / "traj.gsd"
-    if not (d / "meta.json").exists() or not path.exists():
-        raise MissingDataError(
-            f"no finished trajectory for profile {profile['name']!r} at T = {temperature} "
-            f"(replica {replica}): run the simulation stage first (make workflow PROFILE={profile['name']})")
-    return path
 
 
 def _derived_seed(base: int, *keys) -> int:
@@ -281,7 +231,8 @@ def run_seed(profile: dict, threads: int | None = None, progress: bool = True, r
         write_configuration(rd.work / "seed.gsd", eng.state())
     write_thermo(rd.work / "thermo.csv", rows)
     rd.finish({rd.work / "seed.gsd": "seed.gsd", rd.work / "thermo.csv": "thermo.csv"},
-              {"wall_time_s": time.perf_counter() - wall, "n_particles": system.n_particles})
+              {"wall_time_s": time.perf_counter() - wall, "n_particles": system.n_particles,
+               **profile_record(profile)})
     return rd.path
 
 
@@ -357,33 +308,40 @@ def run_temperature(profile: dict, temperature: float, threads: int | None = Non
     write_thermo(rd.work / "thermo.csv", rows)
     rd.finish({rd.work / "traj.gsd": "traj.gsd", rd.work / "thermo.csv": "thermo.csv"},
               {"wall_time_s": time.perf_counter() - wall, "n_frames": n_total,
-               "frame_interval_tau": 1.0})
+               "frame_interval_tau": 1.0, **profile_record(profile)})
     return rd.path
 
 
 # -------------------------------------------------------------------------------- CLI
-def main(argv=None):
+def main(argv=None) -> int:
+    from .cli import add_debug_flag, run
+
     ap = argparse.ArgumentParser(prog="python -m glasshelpers.simulate",
                                  description="Run the seed or one temperature of a profile.")
     ap.add_argument("what", choices=["seed", "temperature"])
-    ap.add_argument("--profile", default="demo")
+    ap.add_argument("--profile", default="demo", help="tiny, demo, paper or a YAML path (default demo)")
     ap.add_argument("--temperature", type=float)
     ap.add_argument("--engine", help="override the profile's engine (lammps or hoomd)")
     ap.add_argument("--replica", type=int, default=0, help="replica index (0 .. replicas-1)")
     ap.add_argument("--threads", type=int, help="must equal the profile's engine.threads (kept for scripts)")
     ap.add_argument("--no-progress", action="store_true")
+    add_debug_flag(ap)
     args = ap.parse_args(argv)
-    overrides = {"engine": {"name": args.engine}} if args.engine else None
-    profile = load_profile(args.profile, overrides)
-    if args.what == "seed":
-        out = run_seed(profile, args.threads, not args.no_progress, replica=args.replica)
-    else:
-        if args.temperature is None:
-            ap.error("--temperature is required")
-        out = run_temperature(profile, args.temperature, args.threads, not args.no_progress,
-                              replica=args.replica)
-    print(out)
+    if args.what == "temperature" and args.temperature is None:
+        ap.error("--temperature is required")
+
+    def body():
+        overrides = {"engine.name": args.engine} if args.engine else None
+        profile = load_profile(args.profile, overrides)     # validated before any MD
+        if args.what == "seed":
+            out = run_seed(profile, args.threads, not args.no_progress, replica=args.replica)
+        else:
+            out = run_temperature(profile, args.temperature, args.threads, not args.no_progress,
+                                  replica=args.replica)
+        print(out)
+
+    return run(body, args.debug)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -22,8 +22,8 @@ from tqdm import tqdm
 from . import dynamics, features
 from .cache import cached
 from . import paths
-from .provenance import params_hash, read_json
-from .simulate import temperature_params, trajectory_path
+from .provenance import params_hash, profile_record, read_json
+from .runs import temperature_params, trajectory_path
 from .trajectory import read_unwrapped
 
 #: structure is taken this many frames (tau) before the p_hop it is paired with
@@ -50,7 +50,7 @@ def load_phop(profile: dict, T: float, progress: bool = False, replica: int = 0)
         ph = dynamics.phop(traj["positions"], half_window=HALF_WINDOW)
         return {"phop": ph.astype(np.float32), "types": traj["types"]}
 
-    return cached(path, params, compute)
+    return cached(path, params, compute, record=profile_record(profile))
 
 
 def bank_frames(n_frames: int, stride: int) -> np.ndarray:
@@ -85,7 +85,7 @@ def load_bank(profile: dict, T: float, progress: bool = True, replica: int = 0) 
         return {"features": out, "frames": frames, "particles": a,
                 "phop_later": ph[frames + STRUCTURE_LAG][:, a].astype(np.float32)}
 
-    return cached(path, params, compute)
+    return cached(path, params, compute, record=profile_record(profile))
 
 
 def labelled_features(profile: dict, T: float, particles, frames, traj=None, replica: int = 0) -> np.ndarray:

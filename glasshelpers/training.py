@@ -12,7 +12,7 @@ from .classify import HyperplaneClassifier, train_classifier
 from .datasets import fluidity_training_set, softness_p_l, softness_training_set
 from . import paths
 from .paths import temperature_tag
-from .provenance import params_hash
+from .provenance import params_hash, profile_record
 
 
 def fit_cached(profile: dict, name: str, dataset: dict, dataset_params: dict, C: float | None = None,
@@ -22,7 +22,8 @@ def fit_cached(profile: dict, name: str, dataset: dict, dataset_params: dict, C:
     params = {**dataset_params, "C": C, "solver": solver, "seed": int(profile["seed"])}
     path = paths.model_file(profile, name, params_hash(params)[:10])
     d = cached(path, params, lambda: train_classifier(dataset["X"], dataset["y"], C=C, seed=int(profile["seed"]),
-                                                      solver=solver, meta={"name": name, **dataset_params}).to_dict())
+                                                      solver=solver, meta={"name": name, **dataset_params}).to_dict(),
+               record=profile_record(profile))
     return HyperplaneClassifier.from_dict(d)
 
 

@@ -24,13 +24,16 @@ import sys
 from pathlib import Path
 
 from . import paths
-from .profiles import ProfileError, load_profile
+from .cli import add_debug_flag, run as cli_run
+from .profiles import load_profile
 
 SNAKEFILE = paths.REPO_ROOT / "workflow" / "Snakefile"
 
 
 class WorkflowBusy(RuntimeError):
     """Another live run of the same profile holds its working directory."""
+
+    exit_status = 3
 
 
 def _profile_arg(name_or_path: str) -> str:
@@ -122,15 +125,10 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", default="demo", help="profile name or YAML path")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="cores Snakemake may use")
     ap.add_argument("extra", nargs="*", help="extra Snakemake arguments (after --)")
+    add_debug_flag(ap)
     args = ap.parse_args(argv)
-    try:
-        return run(args.profile, args.jobs, args.extra)
-    except ProfileError as exc:
-        print(f"glassbook: {exc}", file=sys.stderr)
-        return 2
-    except WorkflowBusy as exc:
-        print(f"glassbook: {exc}", file=sys.stderr)
-        return 3
+    # a bad profile is one line and status 2 here, before Snakemake parses the Snakefile
+    return cli_run(lambda: run(args.profile, args.jobs, args.extra), args.debug)
 
 
 if __name__ == "__main__":

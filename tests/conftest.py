@@ -19,7 +19,8 @@ def data_root(tmp_path, monkeypatch):
 
 @pytest.fixture
 def small_profile():
-    """A very small simulation profile (N = 500) for protocol tests."""
+    """A very small simulation profile (N = 500) for protocol tests (MD only: its box is
+    below the 5.9 sigma feature reach, which ``features.allow_small_box`` permits)."""
     from glasshelpers.profiles import load_profile
     return load_profile("tiny", {
         "name": "unit",
@@ -27,6 +28,11 @@ def small_profile():
         "protocol": {"seed_time": 2, "equil_time": 2, "production_time": 12,
                      "production_time_by_T": {}, "checkpoint_every": 4},
         "temperatures": [0.8, 1.0],
+        "features": {"allow_small_box": True},
+        # every temperature a stage would use must be simulated: point them at 0.8 / 1.0
+        "labels": {"softness_temperature": 0.8, "test_temperature": 1.0, "fluidity_temperatures": [1.0],
+                   "quiet_time": 2},
+        "analysis": {"fig1_temperatures": [1.0], "fig5_training": [1.0], "appendix_temperature": 1.0},
     })
 
 

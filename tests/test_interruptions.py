@@ -44,14 +44,29 @@ def _killpg(proc):
     proc.wait()
 
 
-def _group_alive(pgid) -> bool:
+def _group_members(pgid) -> list[int]:
+    """Live (non-zombie) processes of a process group."""
+    out = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if os.getpgid(int(entry.name)) == pgid:
-                    return True
-            except (ProcessLookupError, PermissionError):
+                stat = (entry / "stat").read_text()
+                fields = stat[stat.rindex(")") + 2:].split()
+                if fields[0] != "Z" and int(fields[2]) == pgid:
+                    out.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
                 continue
+    return out
+
+
+def _group_alive(pgid, wait_s=15.0) -> bool:
+    """True if a process of the group is still alive after ``wait_s`` (SIGKILL is delivered
+    asynchronously: give the kernel a moment)."""
+    deadline = time.time() + wait_s
+    while _group_members(pgid):
+        if time.time() > deadline:
+            return True
+        time.sleep(0.1)
     return False
 
 

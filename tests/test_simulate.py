@@ -71,7 +71,8 @@ def test_resume_after_interruption_is_continuous(seeded, interrupt_at):
     assert tsteps == sorted(set(tsteps))                    # no duplicate or missing rows
     assert len([r for r in thermo if r["phase"] == "production"]) == 13
     # identical to an uninterrupted run up to the last checkpoint
-    ref_profile = load_profile("tiny", {**{k: p[k] for k in ("model", "protocol")}, "name": "unit_ref"})
+    ref_profile = load_profile("tiny", {**{k: p[k] for k in ("model", "protocol", "features")},
+                                         "name": "unit_ref"})
     simulate.run_seed(ref_profile, threads=1, progress=False)
     ref = simulate.run_temperature(ref_profile, 0.8, threads=1, progress=False)
     # Deterministic segments: the interrupted run is the same computation as the
@@ -86,7 +87,7 @@ def test_finished_run_is_reused_and_changed_params_refused(seeded):
     mtime = (out / "meta.json").stat().st_mtime_ns
     assert simulate.run_temperature(p, 1.0, threads=1, progress=False) == out
     assert (out / "meta.json").stat().st_mtime_ns == mtime
-    changed = load_profile("tiny", {**{k: p[k] for k in ("model", "name")},
+    changed = load_profile("tiny", {**{k: p[k] for k in ("model", "name", "features")},
                                     "protocol": {**p["protocol"], "production_time": 20}})
     with pytest.raises(StaleDataError, match="other parameters"):
         simulate.run_temperature(changed, 1.0, threads=1, progress=False)
@@ -116,7 +117,7 @@ def test_missing_engine_is_reported_before_work(data_root, small_profile, monkey
         return real_import(name, globals, locals, fromlist, level)
 
     monkeypatch.setattr(builtins, "__import__", no_hoomd)
-    p = load_profile("tiny", {**{k: small_profile[k] for k in ("model", "protocol", "name")},
+    p = load_profile("tiny", {**{k: small_profile[k] for k in ("model", "protocol", "name", "features")},
                               "engine": {"name": "hoomd"}})
     from glasshelpers.engines import EngineUnavailable
     with pytest.raises(EngineUnavailable, match="conda-forge"):
@@ -225,7 +226,8 @@ def test_thread_count_belongs_to_the_profile(data_root, small_profile):
 
 def test_replicas_are_independent_and_keyed_in_the_layout(data_root, small_profile):
     from glasshelpers import paths
-    p = load_profile("tiny", {**{k: small_profile[k] for k in ("model", "protocol", "temperatures")},
+    p = load_profile("tiny", {**{k: small_profile[k] for k in ("model", "protocol", "temperatures", "features",
+                                                                "labels", "analysis")},
                               "name": "reps", "replicas": 2})
     with pytest.raises(ProfileError, match="out of range"):
         simulate.run_seed(p, progress=False, replica=2)

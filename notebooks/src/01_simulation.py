@@ -14,8 +14,9 @@
 
 # %%
 # parameters
-profile = "demo"
-temperature = 0.45
+profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
+temperature: float = 0.45  # temperature to simulate (epsilon/k_B), one of the profile's temperatures
+overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
 # %%
 import matplotlib.pyplot as plt
@@ -29,7 +30,7 @@ from glasshelpers.trajectory import read_configuration, read_thermo, read_unwrap
 from glasshelpers.model import KASystem
 from glasshelpers.provenance import read_json
 
-P = load_profile(profile)
+P = load_profile(profile, overrides)   # overrides are validated with the profile
 system = KASystem(P["model"]["n_particles"], P["model"]["density"])
 print(f"N = {system.n_particles} ({system.n_a} A + {system.n_b} B), box L = {system.box_length:.4f}, "
       f"engine {P['engine']['name']}, dt = {P['engine']['dt']}")

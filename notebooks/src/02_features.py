@@ -20,7 +20,8 @@
 
 # %%
 # parameters
-profile = "demo"
+profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
+overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
 # %%
 import numpy as np
@@ -31,7 +32,7 @@ from glasshelpers.profiles import load_profile
 from glasshelpers.results import write_result
 from glasshelpers.simfigures import mean_features_figure
 
-P = load_profile(profile)
+P = load_profile(profile, overrides)   # overrides are validated with the profile
 print(f"profile {P['name']}: bank stride {P['features']['bank_stride']} frames, "
       f"{len(P['temperatures'])} temperatures")
 

@@ -25,7 +25,8 @@
 
 # %%
 # parameters
-profile = "demo"
+profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
+overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
 # %%
 import numpy as np
@@ -36,7 +37,7 @@ from glasshelpers.profiles import load_profile
 from glasshelpers.results import write_result
 from glasshelpers.simfigures import phop_distribution_figure, phop_traces_figure, van_hove_figure
 
-P = load_profile(profile)
+P = load_profile(profile, overrides)   # overrides are validated with the profile
 L = P["labels"]
 p_l = datasets.softness_p_l(P)
 print(f"p_l = {p_l:.4f} (from the data: smallest grid value giving {L['softness_per_class']} quiet "

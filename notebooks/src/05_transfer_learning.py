@@ -17,7 +17,8 @@
 
 # %%
 # parameters
-profile = "demo"
+profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
+overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
 # %%
 import pandas as pd
@@ -27,7 +28,7 @@ from glasshelpers.profiles import load_profile
 from glasshelpers.results import save_figure, write_result
 from glasshelpers.training import all_classifiers
 
-P = load_profile(profile)
+P = load_profile(profile, overrides)   # overrides are validated with the profile
 clfs = all_classifiers(P)
 soft_T = float(P["labels"]["softness_temperature"])
 

@@ -15,7 +15,8 @@
 
 # %%
 # parameters
-profile = "demo"
+profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
+overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
 # %%
 import pandas as pd
@@ -24,7 +25,7 @@ from glasshelpers import analysis, figures, verdicts
 from glasshelpers.profiles import load_profile
 from glasshelpers.results import save_figure, write_result
 
-P = load_profile(profile)
+P = load_profile(profile, overrides)   # overrides are validated with the profile
 A = P["analysis"]
 print(f"T = {A['appendix_temperature']}, tail fractions {A['appendix_fractions']}, "
       f"{A['appendix_per_class']} samples per class, C in {A['appendix_C']}")

@@ -1,0 +1,72 @@
+"""Shared error handling of the command-line entry points.
+
+Every CLI (``python -m glasshelpers.simulate``, ``.book``, ``.workflow``) runs its work
+through :func:`run`: an error a person can fix prints one line on stderr (``error: ...``)
+and sets the exit status; ``--debug`` (added by :func:`add_debug_flag`) shows the full
+traceback instead.
+
+Exit status: 0 success; 2 bad input (profile, override or argument: fix the command or
+the YAML); an exception class may set its own ``exit_status`` (the workflow's "another
+run holds the lock" is 3); 1 any other failure (stale or missing data, a failed build, a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable
+
+#: exceptions that mean "the input is wrong" (exit status 2, like argparse's usage errors)
+INPUT_ERRORS: tuple[type[BaseException], ...] = ()
+
+
+def _input_errors() -> tuple[type[BaseException], ...]:
+    from .profiles import ProfileError
+    return (ProfileError, *INPUT_ERRORS)
+
+
+def add_debug_flag(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add ``--debug`` (show the traceback of an error) to a parser."""
+    parser.add_argument("--debug", action="store_true", help="on error, show the full Python traceback")
+    return parser
+
+
+def one_line(exc: BaseException) -> str:
+    """``error: <message>``. Input errors (ProfileError) are one line; other errors keep
+    their own text (a failed book build appends the builder's log tail) and are named by
+    their exception type."""
+    from .profiles import ProfileError
+    text = str(exc).strip()
+    if isinstance(exc, ProfileError):
+        return "error: " + " ".join(text.split())
+    return f"error: {type(exc).__name__}: {text}" if text else f"error: {type(exc).__name__}"
+
+
+def exit_code(exc: BaseException) -> int:
+    """2 for bad input, an exception's own ``exit_status`` attribute if it has one, else 1."""
+    if isinstance(exc, _input_errors()):
+        return 2
+    return int(getattr(exc, "exit_status", 1))
+
+
+def run(body: Callable[[], int | None], debug: bool = False, stream=None) -> int:
+    """Call ``body()`` and return its exit status (None counts as 0).
+
+    On an exception: with ``debug`` re-raise it (full traceback); otherwise print
+    :func:`one_line` to ``stream`` (stderr) and return :func:`exit_code`. KeyboardInterrupt
+    gives status 130 and one line.
+    """
+    stream = sys.stderr if stream is None else stream
+    try:
+        return int(body() or 0)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("error: interrupted", file=stream)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the whole point: one line instead of a traceback
+        if debug:
+            raise
+        hint = " (run again with --debug for the traceback)" if exit_code(exc) == 1 else ""
+        print(one_line(exc) + hint, file=stream)
+        return exit_code(exc)

@@ -1,0 +1,299 @@
+"""Profiles are validated at load (glasshelpers.profiles.schema), before any MD runs, and
+every CLI reports a bad one in one line with exit status 2.
+
+``BAD_INPUTS`` is the README's bad-input table: each case is a profile file derived from
+``tiny.yaml`` (or raw text), the expected fragments of its message, and the message
+itself is checked to name the file and the key. ``python tests/test_profiles.py`` prints
+the table; ``test_readme_table_is_current`` keeps the README in step with it.
+"""
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from glasshelpers import simulate
+from glasshelpers.profiles import PROFILE_DIR, ProfileError, load_profile
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = yaml.safe_load((PROFILE_DIR / "tiny.yaml").read_text())
+
+
+def _set(key, value):
+    def change(d):
+        *parents, leaf = key.split(".")
+        for p in parents:
+            d = d[p]
+        d[leaf] = value
+    return change
+
+
+def _drop(key):
+    def change(d):
+        *parents, leaf = key.split(".")
+        for p in parents:
+            d = d[p]
+        del d[leaf]
+    return change
+
+
+def _rename(key, new):
+    def change(d):
+        *parents, leaf = key.split(".")
+        for p in parents:
+            d = d[p]
+        d[new] = d.pop(leaf)
+    return change
+
+
+TINY_TEXT = (PROFILE_DIR / "tiny.yaml").read_text()
+
+# (case, change to tiny.yaml: a function on its dict or the file's text, fragments of the message)
+BAD_INPUTS = [
+    ("box too small for the 5.9 sigma feature reach (N = 1000)", _set("model.n_particles", 1000),
+     ["model.n_particles", "below the 5.9 sigma reach", "N >= 1975"]),
+    ("density not a number", _set("model.density", "abc"),
+     ["model.density = 'abc'", "valid number"]),
+    ("malformed YAML (unclosed bracket)", TINY_TEXT.replace("temperatures: [0.45,", "temperatures: [0.45,,"),
+     ["my.yaml:", "malformed YAML"]),
+    ("key given twice", TINY_TEXT.replace("  density: 1.2\n", "  density: 1.2\n  density: 1.3\n"),
+     ["my.yaml:", "'density' appears twice"]),
+    ("typo in a key (fluidty_q)", _rename("labels.fluidity_q", "fluidty_q"),
+     ["labels.fluidty_q: unknown key; did you mean 'fluidity_q'?", "labels.fluidity_q: required key is missing"]),
+    ("unknown section", _set("plotting", {"dpi": 100}), ["plotting: unknown key"]),
+    ("missing section", _drop("labels"), ["labels: required section is missing"]),
+    ("empty file", "", ["this file is empty"]),
+    ("not a mapping", "- 1\n- 2\n", ["must be a YAML mapping", "list"]),
+    ("negative time", _set("protocol.production_time", -40),
+     ["protocol.production_time = -40", "greater than or equal to 1"]),
+    ("fractional time", _set("protocol.seed_time", 10.5),
+     ["protocol.seed_time = 10.5", "valid integer"]),
+    ("dt does not divide 1 tau", _set("engine.dt", 0.003),
+     ["engine.dt = 0.003", "whole steps"]),
+    ("unknown engine", _set("engine.name", "gromacs"),
+     ["engine.name = 'gromacs'", "'lammps' or 'hoomd'"]),
+    ("N not splittable 80:20 (N = 7)", _set("model.n_particles", 7),
+     ["model.n_particles", "cannot be split"]),
+    ("negative temperature", _set("temperatures", [0.45, 0.47, -0.6, 1.0, 1.2, 2.0]),
+     ["temperatures[2] = -0.6", "greater than 0"]),
+    ("temperature listed twice", _set("temperatures", [0.45, 0.47, 0.6, 1.0, 1.2, 2.0, 0.6]),
+     ["temperatures:", "repeated: 0.600"]),
+    ("fluidity temperature not simulated", _set("labels.fluidity_temperatures", [1.0, 1.5]),
+     ["labels.fluidity_temperatures", "[1.5] not simulated"]),
+    ("softness temperature not simulated", _set("labels.softness_temperature", 0.46),
+     ["labels.softness_temperature", "0.46 is not simulated"]),
+    ("run too short for the quiet time", _set("protocol.production_time_by_T", {0.45: 100, 0.47: 140}),
+     ["labels.softness_temperature", "too short", "production_time >= 129"]),
+    ("C <= 0", _set("classifiers.C", 0), ["classifiers.C = 0", "greater than 0"]),
+    ("one cross-validation fold", _set("classifiers.cv_folds", 1),
+     ["classifiers.cv_folds = 1", "greater than or equal to 2"]),
+    ("p_c out of range", _set("labels.p_c", 1.5), ["labels.p_c = 1.5", "less than 1"]),
+    ("p_l above p_c", _set("labels.p_l", 0.3), ["labels.p_l", "must be below p_c"]),
+    ("p_l neither a number nor auto", _set("labels.p_l", "low"),
+     ["labels.p_l = 'low'", "'auto' or a valid number"]),
+    ("tail fraction q out of range", _set("labels.fluidity_q", 0.6),
+     ["labels.fluidity_q = 0.6", "less than 0.5"]),
+    ("bins decreasing", _set("analysis.x_bins", [2.5, -2.5, 0.5]),
+     ["analysis.x_bins", "must increase"]),
+    ("boolean where a number belongs", _set("seed", True), ["seed = True", "boolean"]),
+    ("replicas < 1", _set("replicas", 0), ["replicas = 0", "greater than or equal to 1"]),
+]
+
+
+def _write_case(tmp_path, change) -> Path:
+    path = tmp_path / "my.yaml"
+    if isinstance(change, str):
+        path.write_text(change)
+    else:
+        d = copy.deepcopy(TINY)
+        change(d)
+        path.write_text(yaml.safe_dump(d, sort_keys=False))
+    return path
+
+
+def case_message(change, tmp_path) -> str:
+    """The message of a case's ProfileError, for a file named my.yaml in the working dir."""
+    path = _write_case(tmp_path, change)
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        load_profile("my.yaml")
+    except ProfileError as exc:
+        return str(exc)
+    finally:
+        os.chdir(old)
+    raise AssertionError("no ProfileError")
+
+
+def _nothing_written(root: Path) -> bool:
+    return not root.exists() or not any(root.rglob("*"))
+
+
+@pytest.mark.parametrize("case,change,fragments", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_profile_is_one_line_exit_2_nothing_written(case, change, fragments, data_root, tmp_path,
+                                                        capsys, monkeypatch):
+    path = _write_case(tmp_path, change)
+    with pytest.raises(ProfileError):        # checked first: a case that loaded would run MD
+        load_profile(path)
+    monkeypatch.chdir(tmp_path)
+    rc = simulate.main(["seed", "--profile", "my.yaml", "--threads", "1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: my.yaml"), err
+    for frag in fragments:
+        assert frag in lines[0], (frag, lines[0])
+    assert "Traceback" not in err
+    assert _nothing_written(data_root), list(data_root.rglob("*"))
+
+
+def test_shipped_profiles_load_with_defaults(tmp_path):
+    for name in ("tiny", "demo", "paper"):
+        p = load_profile(name)
+        assert p["name"] == name and p["replicas"] == 1 and p["overrides"] == {}
+        assert p["features"]["allow_small_box"] is False
+        assert isinstance(p["analysis"]["bias_shifts"], list)
+    # defaults fill keys a file leaves out
+    p = load_profile(_write_case(tmp_path, lambda d: (_drop("engine.tau_thermostat")(d), _drop("labels.quiet_time")(d))))
+    assert p["engine"]["tau_thermostat"] == 0.5 and p["labels"]["quiet_time"] == 120
+
+
+def test_validated_profile_keeps_simulation_hashes():
+    """Validation must not change what products are keyed by: the params of a validated
+    profile equal those computed from the raw YAML (existing data stay valid)."""
+    raw = copy.deepcopy(TINY)
+    p = load_profile("tiny")
+    assert simulate.seed_params(p) == simulate.seed_params(raw)
+    for T in raw["temperatures"]:
+        assert simulate.temperature_params(p, T) == simulate.temperature_params(raw, T)
+
+
+def test_dumped_profile_round_trips(tmp_path):
+    p = load_profile("tiny", {"classifiers.C": 0.1, "name": "mine"})
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(p))
+    q = load_profile(path)
+    assert q == p
+    # the record is kept, not applied again: an edit after dumping wins
+    p2 = dict(p, classifiers={"C": 0.5, "cv_folds": 5})
+    path.write_text(yaml.safe_dump(p2))
+    assert load_profile(path)["classifiers"]["C"] == 0.5
+
+
+# ----------------------------------------------------------------------------- overrides
+def test_dotted_overrides_merge_and_are_recorded():
+    p = load_profile("tiny", {"classifiers.C": 0.1, "labels.fluidity_q": 0.002})
+    base = load_profile("tiny")
+    assert p["classifiers"] == {**base["classifiers"], "C": 0.1}
+    assert p["labels"] == {**base["labels"], "fluidity_q": 0.002}
+    assert p["overrides"] == {"classifiers.C": 0.1, "labels.fluidity_q": 0.002}
+    assert {k: v for k, v in p.items() if k not in ("classifiers", "labels", "overrides")} == \
+        {k: v for k, v in base.items() if k not in ("classifiers", "labels", "overrides")}
+    # the nested form used by older code is the same thing
+    assert load_profile("tiny", {"classifiers": {"C": 0.1}})["overrides"] == {"classifiers.C": 0.1}
+
+
+@pytest.mark.parametrize("overrides,fragments", [
+    ({"classifiers.c": 0.1}, ["classifiers.c (override): unknown key; did you mean 'C'?"]),
+    ({"labels.fluidty_q": 0.1}, ["labels.fluidty_q (override): unknown key; did you mean 'fluidity_q'?"]),
+    ({"classifiers.C": -1}, ["classifiers.C (override) = -1", "greater than 0"]),
+    ({"labels.fluidity_temperatures": [1.0, 1.1]}, ["labels.fluidity_temperatures (override)", "[1.1] not simulated"]),
+    ({"model.n_particles": 1000}, ["model.n_particles (override)", "N >= 1975"]),
+    ({"classifiers..C": 1}, ["override key 'classifiers..C'", "dotted profile key"]),
+    ({"classifiers.C.x": 1}, ["classifiers.C (override) = {'x': 1}", "valid number"]),
+])
+def test_bad_override_is_a_clear_error(overrides, fragments):
+    with pytest.raises(ProfileError) as info:
+        load_profile("tiny", overrides)
+    msg = str(info.value)
+    assert "\n" not in msg and "tiny.yaml" in msg
+    for frag in fragments:
+        assert frag in msg, (frag, msg)
+
+
+def test_overrides_must_be_a_mapping():
+    with pytest.raises(ProfileError, match="mapping of dotted profile keys"):
+        load_profile("tiny", ["classifiers.C", 0.1])
+
+
+# --------------------------------------------------------------------------------- CLIs
+def test_cli_subprocess_one_line_and_debug_traceback(tmp_path, data_root):
+    path = _write_case(tmp_path, BAD_INPUTS[0][1])
+    cmd = [sys.executable, "-m", "glasshelpers.simulate", "seed", "--profile", str(path), "--no-progress"]
+    env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "model.n_particles" in proc.stderr and "Traceback" not in proc.stderr
+    dbg = subprocess.run(cmd + ["--debug"], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert dbg.returncode != 0 and "Traceback" in dbg.stderr and "ProfileError" in dbg.stderr
+    assert _nothing_written(data_root)
+
+
+def test_book_cli_bad_profile(tmp_path, capsys, data_root):
+    from glasshelpers import book
+    rc = book.main(["build", "--profile", "tinny"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1
+    assert "unknown profile 'tinny' (did you mean 'tiny'?)" in err
+    path = _write_case(tmp_path, _set("model.density", "abc"))
+    rc = book.main(["build", "--profile", str(path)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "model.density = 'abc'" in err and str(path) in err
+    with pytest.raises(ProfileError):
+        book.main(["build", "--profile", str(path), "--debug"])
+    assert _nothing_written(data_root)
+
+
+@pytest.mark.parametrize("cli", ["simulate", "book", "workflow"])
+def test_every_cli_reports_a_bad_profile_in_one_line(cli, tmp_path, data_root, capsys):
+    import importlib
+    mod = importlib.import_module(f"glasshelpers.{cli}")
+    path = _write_case(tmp_path, _rename("labels.fluidity_q", "fluidty_q"))
+    argv = {"simulate": ["seed", "--profile", str(path)], "book": ["build", "--profile", str(path)],
+            "workflow": ["--profile", str(path)]}[cli]
+    rc = mod.main(argv)
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: {path}: ") and "did you mean 'fluidity_q'?" in err
+    assert _nothing_written(data_root)
+
+
+def test_cli_other_errors_exit_1_without_traceback(capsys):
+    from glasshelpers import cli
+
+    def boom():
+        raise RuntimeError("disk full")
+    assert cli.run(boom) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: RuntimeError: disk full") and "--debug" in err
+    with pytest.raises(RuntimeError):
+        cli.run(boom, debug=True)
+    assert cli.run(lambda: None) == 0
+
+
+# ------------------------------------------------------------------------------ README
+def bad_input_table(tmp_path) -> str:
+    rows = ["| bad input | message (`python -m glasshelpers.simulate seed --profile my.yaml`, exit status 2) |",
+            "|---|---|"]
+    for case, change, _ in BAD_INPUTS:
+        msg = "error: " + case_message(change, tmp_path).replace("|", "\\|")
+        rows.append(f"| {case} | `{msg}` |")
+    return "\n".join(rows)
+
+
+def test_readme_table_is_current(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    table = bad_input_table(tmp_path)
+    missing = [row for row in table.splitlines() if row not in readme]
+    assert not missing, "README bad-input table is stale; regenerate with python tests/test_profiles.py:\n" + \
+        "\n".join(missing)
+
+
+if __name__ == "__main__":
+    import tempfile
+    print(bad_input_table(Path(tempfile.mkdtemp())))
