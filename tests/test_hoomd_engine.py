@@ -207,10 +207,11 @@ def test_bad_checkpoint_and_device_choice_are_refused(tmp_path, monkeypatch):
 
 # ----------------------------------------------------------------- the protocol
 def _hoomd_profile(small_profile, **protocol):
-    from glasshelpers.profiles import load_profile
-    return load_profile("tiny", {**{k: small_profile[k] for k in ("model", "temperatures")},
-                                 "name": "unit_hoomd", "engine": {"name": "hoomd"},
-                                 "protocol": {**small_profile["protocol"], **protocol}})
+    """The N = 500 protocol-test profile with engine hoomd (a validated copy)."""
+    from glasshelpers.profiles import validate_profile
+    prof = {**small_profile, "name": "unit_hoomd", "engine": {**small_profile["engine"], "name": "hoomd"},
+            "protocol": {**small_profile["protocol"], **protocol}}
+    return validate_profile(prof)
 
 
 def test_seed_runs_seed_time_of_md_after_minimisation(data_root, small_profile):
