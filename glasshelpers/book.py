@@ -47,6 +47,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from .figures import PAPER_TABLE1
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -261,6 +263,50 @@ def prepare_notebook(nb: dict, profile: str, code_version: str, source_name: str
     return add_provenance_cell(hide_parameter_cells(nb), profile, code_version, source_name)
 
 
+def temperature_regime(T: float) -> str:
+    """A reader's word for where T lies for the Kob-Andersen mixture (onset near 0.8-1.0)."""
+    T = float(T)
+    if T < 0.8:
+        return "supercooled"
+    if T < 1.0:
+        return "near the onset"
+    return "normal liquid"
+
+
+def simulation_page_title(T: float, production_tau: float) -> str:
+    """Title of a per-temperature simulation page, e.g. ``T = 0.45: supercooled, 600 τ``."""
+    return f"T = {float(T):g}: {temperature_regime(T)}, {float(production_tau):g} τ"
+
+
+def retitle(nb: dict, title: str) -> dict:
+    """Return a copy whose page title (the first level-1 heading of the first markdown
+    cell) is ``title``; the old title becomes the first line under it, in italics.
+    Raises BookBuildError if the notebook has no such heading."""
+    out = copy.deepcopy(nb)
+    for cell in out.get("cells", []):
+        if cell.get("cell_type") != "markdown" or PROVENANCE_TAG in _tags(cell):
+            continue
+        src = cell.get("source", "")
+        src = "".join(src) if isinstance(src, list) else src
+        lines = src.split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith("# "):
+                old = line[2:].strip()
+                lines[i:i + 1] = [f"# {title}", "", f"*{old}*"]
+                cell["source"] = "\n".join(lines)
+                return out
+        break
+    raise BookBuildError(f"cannot retitle a notebook without a '# ' heading in its first markdown cell ({title!r})")
+
+
+def simulation_titles(profile: dict) -> dict:
+    """Executed simulation notebook name -> page title, for every temperature of ``profile``."""
+    from .profiles import production_time, temperature_tag
+
+    return {f"{PER_TEMPERATURE_STEM}_{temperature_tag(T)}.ipynb": simulation_page_title(T, production_time(profile, T))
+            for T in profile["temperatures"]}
+
+
 def source_notebook_name(executed_name: str) -> str:
     """``01_simulation_T0.450.ipynb`` -> ``01_simulation.ipynb`` (others unchanged)."""
     if executed_name.startswith(PER_TEMPERATURE_STEM + "_T"):
@@ -272,8 +318,11 @@ def source_notebook_name(executed_name: str) -> str:
 # Steps with side effects
 # --------------------------------------------------------------------------------------
 
-def copy_notebooks(nb_dir: os.PathLike, dest: os.PathLike, names, profile: str, code_version: str) -> list[Path]:
-    """Prepare and write each executed notebook into ``dest``; fail listing every bad one."""
+def copy_notebooks(nb_dir: os.PathLike, dest: os.PathLike, names, profile: str, code_version: str,
+                   titles: dict | None = None) -> list[Path]:
+    """Prepare and write each executed notebook into ``dest``; fail listing every bad one.
+
+    ``titles`` maps a file name to the page title it should get (``retitle``)."""
     nb_dir, dest = Path(nb_dir), Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     written, failures = [], []
@@ -282,6 +331,8 @@ def copy_notebooks(nb_dir: os.PathLike, dest: os.PathLike, names, profile: str, 
             nb = json.load(fh)
         try:
             nb = prepare_notebook(nb, profile, code_version, source_notebook_name(name))
+            if titles and name in titles:
+                nb = retitle(nb, titles[name])
         except BookBuildError as err:
             failures.append(f"{nb_dir / name}: {err}")
             continue
@@ -413,54 +464,75 @@ def ensure_mathjax(static_dir: os.PathLike, cache: os.PathLike | None = None) ->
 # "Paper vs. this reproduction": body generated from results CSVs
 # --------------------------------------------------------------------------------------
 
-# The paper's claims, in our words. `smallest` names the smallest profile expected to
-# reproduce the item; results from smaller ones are labelled as smoke tests.
+# The paper's claims, in our words, and the stage page (under book/generated/) that draws each.
 COMPARISONS = [
     dict(key="fig1", title="Figure 1: fluid-phase classifiers at their training temperatures",
          claim="Linear SVMs trained on the two p_hop tails at T = 1.0 to 2.0 classify their own "
                "training sets well (five-fold CV), best near zero bias shift; the T = 0.45 softness "
                "classifier also separates those sets but only after a large bias shift.",
-         smallest="demo"),
+         page="04_fluid_classification"),
     dict(key="fig2", title="Figure 2: transfer to the supercooled test set",
          claim="The same fluid-phase classifiers keep substantial accuracy on the T = 0.47 "
                "rearranging/non-rearranging test set once their bias is re-optimised; the van Hove "
                "self part at dt = 10 changes from Gaussian (hot) to hop-dominated (cold).",
-         smallest="demo"),
+         page="05_transfer_learning"),
     dict(key="fig3", title="Figure 3: rearrangement probability by fluidity and by softness",
          claim="Binning particles by F^2.0 (or by S), ln P_R is close to linear in 1/T at low T for "
                "every bin (Kramers form), with bin-dependent slopes.",
-         smallest="paper"),
+         page="06_kramers"),
     dict(key="fig4", title="Figure 4: collapse of barriers across classifiers",
          claim="Delta_E and Sigma as functions of the rescaled distance x_alpha nearly coincide for "
                "all training temperatures and for softness.",
-         smallest="paper"),
+         page="06_kramers"),
     dict(key="fig5", title="Figure 5: fluidity distributions across test temperatures",
          claim="For classifiers trained at 1.2 and 2.0 the fluidity distribution at each temperature "
                "is close to Gaussian and its mean moves monotonically with T.",
-         smallest="demo"),
+         page="04_fluid_classification"),
     dict(key="fig6", title="Figure 6: dependence on C and on the tail fraction",
          claim="At T = 1.2 the accuracy depends only weakly on the misclassification penalty C and on "
                "the tail fraction used to define extreme events.",
-         smallest="demo"),
+         page="07_appendix"),
     dict(key="fig7", title="Figure 7: bias scans for three tail fractions",
          claim="At T = 1.2 and C = 0.01 the accuracy-vs-bias curves for three tail fractions are "
                "similar; more extreme tails are slightly easier.",
-         smallest="demo"),
+         page="07_appendix"),
     dict(key="fig8", title="Figure 8: control with immobile vs random particles",
          claim="A classifier of low-tail particles against random particles (trained at 1.2, tested "
-               "at 0.47) is clearly worse than the two-tail fluidity classifier.",
-         smallest="demo"),
+               "at 0.47) is clearly worse than the two-tail fluidity classifier; labels from the "
+               "cumulative displacement instead of p_hop give the same transfer (text).",
+         page="07_appendix"),
     dict(key="fig9", title="Figure 9: Kramers fits by x_alpha for every classifier",
-         claim="P_R against 1/T in bins of x_alpha follows the Kramers form for every classifier.",
-         smallest="paper"),
+         claim="P_R against 1/T in bins of x_alpha follows the Kramers form for every classifier, and "
+               "the lines of every classifier meet at one onset temperature (near the literature value).",
+         page="06_kramers"),
     dict(key="table1", title="Table I: per-classifier numbers",
          claim="Training bias b, fluidity/softness spread sigma_T, transfer-optimal bias b_best and "
                "the overlap of each classifier's normal with the softness normal.",
-         smallest="paper"),
+         page="05_transfer_learning"),
 ]
 
+#: The three verdicts (glasshelpers.verdicts) and the sphinx-design badge colour of each.
+VERDICT_BADGES = {"agrees": "bdg-success", "disagrees": "bdg-danger", "inconclusive": "bdg-warning"}
 
-_PROFILE_ORDER = {"tiny": 0, "demo": 1, "paper": 2}
+
+def verdict_counts(words) -> dict:
+    """Counts of agrees / disagrees / inconclusive among verdict strings (a note in
+    parentheses after the word is allowed); anything else counts as ``other``."""
+    out = {k: 0 for k in VERDICT_BADGES}
+    out["other"] = 0
+    for w in words:
+        w = str(w).strip()
+        key = next((k for k in VERDICT_BADGES if w == k or w.startswith(k + " ")), "other")
+        out[key] += 1
+    return out
+
+
+def badges_markdown(counts: dict) -> str:
+    """Coloured badges ``{bdg-success}`3 agrees```... for non-zero counts."""
+    parts = [f"{{{VERDICT_BADGES[k]}}}`{counts[k]} {k}`" for k in VERDICT_BADGES if counts.get(k)]
+    if counts.get("other"):
+        parts.append(f"{{bdg-secondary}}`{counts['other']} other`")
+    return " ".join(parts) if parts else "{bdg-secondary}`no verdict`"
 
 
 def _md_cell(value) -> str:
@@ -486,48 +558,264 @@ def _csv_table(path: Path, max_rows: int = 25) -> tuple[str, list[str]]:
 
 def paper_vs_ours_markdown(profile: str, results_dir: os.PathLike, figures_dir: os.PathLike,
                            image_dir: os.PathLike | None = None) -> str:
-    """Body of the comparison chapter; copies found figures into ``image_dir``."""
+    """Body of the comparison chapter; copies found figures into ``image_dir``.
+
+    Every verdict in the results CSVs was computed from our intervals (agrees /
+    disagrees / inconclusive, :mod:`glasshelpers.verdicts`); the summary counts them,
+    overall and per item, with coloured badges, and each item links to the stage page
+    that draws it. Nothing here depends on the profile's name."""
     results_dir, figures_dir = Path(results_dir), Path(figures_dir)
-    rank = _PROFILE_ORDER.get(profile, 1)
-    summary = ["| item | this profile | verdict |", "|---|---|---|"]
+    summary = ["| item | drawn in | verdicts |", "|---|---|---|"]
+    total = {k: 0 for k in (*VERDICT_BADGES, "other")}
     sections = []
     for item in COMPARISONS:
         key = item["key"]
         csv_path = results_dir / f"{key}.csv"
         fig_path = figures_dir / f"{key}.png"
-        too_small = rank < _PROFILE_ORDER[item["smallest"]]
+        page = f"{{doc}}`/book/generated/{item['page']}`"
         parts = [f"({key}-compare)=", f"## {item['title']}", "",
-                 f"**The paper's claim (our paraphrase):** {item['claim']}", ""]
+                 f"**The paper's claim (our paraphrase):** {item['claim']}", "",
+                 f"Computed and drawn in {page}.", ""]
         if key == "table1":
             parts += ["**The paper's values:**", "",
                       "| T | b | sigma_T | b_best | w_S . w_alpha |", "|---|---|---|---|---|"]
             parts += ["| " + " | ".join(f"{v:g}" for v in row) + " |" for row in PAPER_TABLE1]
             parts.append("")
-        if too_small:
-            parts += [f"```{{note}}\nThe `{profile}` profile is too small to reproduce this item; "
-                      f"run the `{item['smallest']}` profile for a real comparison. Numbers below "
-                      "(if any) only show that the pipeline runs.\n```", ""]
         if image_dir is not None and fig_path.is_file():
             Path(image_dir).mkdir(parents=True, exist_ok=True)
             shutil.copy2(fig_path, Path(image_dir) / fig_path.name)
             parts += [f"```{{figure}} /book/generated/{Path(image_dir).name}/{fig_path.name}", f":name: {key}-ours",
                       ":width: 90%", "", f"Ours ({profile} profile).", "```", ""]
         if csv_path.is_file():
-            table, verdicts = _csv_table(csv_path)
-            parts += [f"**Our numbers** (`results/{key}.csv`, {profile} profile):", "", table, ""]
-            verdict = "; ".join(verdicts) if verdicts else "no verdict column"
+            table, words = _csv_table(csv_path)
+            c = verdict_counts(words)
+            parts += [f"**Verdicts:** {badges_markdown(c)}", "",
+                      f"**Our numbers** (`results/{key}.csv`, {profile} profile):", "", table, ""]
+            cell = badges_markdown(c)
+            for k in total:
+                total[k] += c[k]
         else:
             parts += [f"**Missing:** no `results/{key}.csv` for the `{profile}` profile yet, so there "
                       "is nothing of ours to compare with this item.", ""]
-            verdict = "missing"
-        if too_small and verdict != "missing":
-            verdict += f" (smoke test only; needs `{item['smallest']}`)"
-        summary.append(f"| {{ref}}`{key} <{key}-compare>` | {'result found' if csv_path.is_file() else 'missing'} "
-                       f"| {_md_cell(verdict)} |")
+            cell = "{bdg-secondary}`missing`"
+        summary.append(f"| {{ref}}`{key} <{key}-compare>` | {page} | {cell} |")
         sections.append("\n".join(parts))
     head = [f"Profile: **`{profile}`**. Results are read from `data/{profile}/results/`.", "",
-            *summary, ""]
+            "Each verdict is computed from our 95 % block-bootstrap intervals: *agrees* (the paper's value "
+            "or claim is consistent with our interval), *disagrees* (our interval excludes it), "
+            "*inconclusive* (our interval is too wide to tell). The rule and resolution are stated in "
+            "each claim.", "",
+            f"**All items:** {badges_markdown(total)}", "", *summary, ""]
     return "\n".join(head) + "\n" + "\n\n".join(sections) + "\n"
+
+
+def simulation_overview_markdown(results_dir: os.PathLike, temperatures, image_dir: os.PathLike,
+                                 titles: dict | None = None) -> str:
+    """The simulation chapter's overview: one table across temperatures and one figure.
+
+    Reads ``results/sim_<tag>_summary.csv`` (T, U_per_N, pressure, T_kin,
+    production_time, wall_time_s) and ``results/sim_<tag>_curves.csv`` (curve g_AA or
+    msd_A, x, y) written by the simulation notebook; draws the overlay of g_AA(r) and the
+    MSD into ``image_dir/sim_overview.png``. Temperatures without a summary are listed as
+    missing rather than dropped silently.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from .profiles import temperature_tag
+    from .simfigures import temperature_overview_figure
+    from .tables import format_value
+
+    results_dir, image_dir = Path(results_dir), Path(image_dir)
+    rows, missing, rdfs, msds = [], [], {}, {}
+    for T in sorted(float(t) for t in temperatures):
+        tag = temperature_tag(T)
+        summary, curves = results_dir / f"sim_{tag}_summary.csv", results_dir / f"sim_{tag}_curves.csv"
+        page = f"{PER_TEMPERATURE_STEM}_{tag}"
+        if not summary.is_file():
+            missing.append(f"{T:g}")
+            continue
+        r = pd.read_csv(summary).iloc[0]
+        text = (titles or {}).get(page + ".ipynb", f"T = {T:g}")
+        rows.append(f"| {T:g} | {format_value(r['U_per_N'])} | {format_value(r['pressure'])} "
+                    f"| {format_value(r['T_kin'])} | {format_value(r['production_time'])} "
+                    f"| {_duration(float(r['wall_time_s']))} | {{doc}}`{_md_cell(text)} </book/generated/{page}>` |")
+        if curves.is_file():
+            c = pd.read_csv(curves)
+            g, m = c[c["curve"] == "g_AA"], c[c["curve"] == "msd_A"]
+            if len(g):
+                rdfs[T] = (g["x"].to_numpy(), g["y"].to_numpy())
+            if len(m):
+                msds[T] = (m["x"].to_numpy(), m["y"].to_numpy())
+    parts = []
+    if rows:
+        parts += ["| T | U/N | pressure | T_kin | production (τ) | wall time | page |",
+                  "|---|---|---|---|---|---|---|", *rows, ""]
+        parts += ["Averages over each production run: potential energy per particle $U/N$ "
+                  "($\\epsilon$), pressure ($\\epsilon/\\sigma_{AA}^3$) and kinetic temperature; "
+                  "wall time of the run on the machine that made it.", ""]
+    if missing:
+        parts += [f"**Missing:** no simulation summary for T = {', '.join(missing)} "
+                  "(`results/sim_<T>_summary.csv`); re-run those simulation notebooks.", ""]
+    if rdfs or msds:
+        image_dir.mkdir(parents=True, exist_ok=True)
+        fig = temperature_overview_figure(rdfs, msds)
+        fig.savefig(image_dir / "sim_overview.png", dpi=110)
+        plt.close(fig)
+        parts += [f"```{{figure}} /book/generated/{image_dir.name}/sim_overview.png", ":name: fig-sim-overview",
+                  ":width: 100%", "",
+                  "Every temperature at once: the A-A pair correlation of the last frame (left) and the "
+                  "mean-squared displacement of A particles (right), blue for the coldest run, red for "
+                  "the hottest.", "```", ""]
+    return "\n".join(parts) + "\n"
+
+
+VERDICT_WORDS = ("agrees", "disagrees", "inconclusive")
+
+
+def count_verdicts(results_dir: os.PathLike, keys=None) -> dict:
+    """Verdicts of the comparison items' CSVs counted by their first word.
+
+    ``keys`` defaults to the comparison chapter's items (fig1 ... fig9, table1); rows
+    without a verdict are not counted. Returns ``{"agrees": n, "disagrees": n,
+    "inconclusive": n}``."""
+    import pandas as pd
+
+    counts = dict.fromkeys(VERDICT_WORDS, 0)
+    for key in keys or [item["key"] for item in COMPARISONS]:
+        path = Path(results_dir) / f"{key}.csv"
+        if not path.is_file():
+            continue
+        df = pd.read_csv(path)
+        if "verdict" not in df:
+            continue
+        for v in df["verdict"].dropna().astype(str):
+            word = v.split()[0] if v.split() else ""
+            if word in counts:
+                counts[word] += 1
+    return counts
+
+
+def _ci(row, est, lo, hi, fmt="{:.2f}") -> str:
+    text = fmt.format(row[est])
+    if lo in row and hi in row and row[lo] == row[lo] and row[hi] == row[hi]:   # not NaN
+        text += f" [{fmt.format(row[lo])}, {fmt.format(row[hi])}]"
+    return text
+
+
+def headline_markdown(profile: dict, results_dir: os.PathLike, figures_dir: os.PathLike,
+                      image_dir: os.PathLike) -> str:
+    """The landing page's opening: headline results with 68 % intervals, verdict counts
+    and one key figure, all read from ``results/*.csv`` of the profile at build time.
+
+    Items whose CSV is missing are named as missing; nothing is invented.
+    """
+    import pandas as pd
+
+    results_dir, figures_dir, image_dir = Path(results_dir), Path(figures_dir), Path(image_dir)
+    name = profile["name"]
+    L, A = profile.get("labels", {}), profile.get("analysis", {})
+    T_soft = float(L.get("softness_temperature", 0.45))
+    T_test = float(L.get("test_temperature", 0.47))
+    T_low = float(A.get("kramers_T_max_low", 0.8))
+    items, missing = [], []
+
+    def read(key):
+        path = results_dir / f"{key}.csv"
+        if path.is_file():
+            return pd.read_csv(path)
+        missing.append(f"`{key}.csv`")
+        return None
+
+    peaks = read("fig1_peaks")
+    if peaks is not None:
+        cv = peaks[peaks["panel"] == "fluidity CV"]
+        if len(cv):
+            top = cv.loc[cv["best_accuracy"].idxmax()]
+            above = "accuracy_lo" in cv and bool((cv["accuracy_lo"] > 0.5).all())
+            head = ("Structure predicts extreme motion in the hot liquid." if above
+                    else "Classifying extreme motion in the hot liquid.")
+            items.append(
+                f"**{head}** Linear classifiers trained at "
+                f"T = {cv['T'].min():g}-{cv['T'].max():g} tell the most from the least mobile particles "
+                f"with cross-validated accuracies {cv['best_accuracy'].min():.2f}-{cv['best_accuracy'].max():.2f} "
+                f"(chance 0.5); best {_ci(top, 'best_accuracy', 'accuracy_lo', 'accuracy_hi')} at T = {top['T']:g}.")
+    t1 = read("table1_data")
+    if t1 is not None and "best_accuracy" in t1:
+        fl = t1[~np.isclose(t1["T"], T_soft)]
+        own = t1[np.isclose(t1["T"], T_soft)]
+        if len(fl):
+            top = fl.loc[fl["best_accuracy"].idxmax()]
+            above = "best_accuracy_lo" in fl and bool((fl["best_accuracy_lo"] > 0.5).all())
+            head = "They transfer to the supercooled liquid." if above else "Transfer to the supercooled liquid."
+            text = (f"**{head}** On rearranging vs quiet particles at "
+                    f"T = {T_test:g}, the fluid-trained classifiers reach {fl['best_accuracy'].min():.2f}-"
+                    f"{fl['best_accuracy'].max():.2f} once their bias is re-set; best "
+                    f"{_ci(top, 'best_accuracy', 'best_accuracy_lo', 'best_accuracy_hi')} (trained at T = {top['T']:g})")
+            if len(own):
+                text += (f", against {_ci(own.iloc[0], 'best_accuracy', 'best_accuracy_lo', 'best_accuracy_hi')} "
+                         f"for softness trained at T = {T_soft:g}")
+            text += (f". Their normals overlap the softness normal by "
+                     f"{fl['similarity'].min():.2f}-{fl['similarity'].max():.2f} (cosine).")
+            items.append(text)
+    fits = read("kramers_fits")
+    if fits is not None and {"fit", "Delta_E", "x"} <= set(fits.columns):
+        low = fits[fits["fit"].astype(str).str.startswith("T <")].dropna(subset=["Delta_E"])
+        falls = []
+        for Tt, f in low.groupby("T_train"):
+            if len(f) >= 3:
+                slope = np.polyfit(f["x"], f["Delta_E"], 1)[0]
+                falls.append((Tt, slope))
+        if falls:
+            n_down = sum(sl < 0 for _, sl in falls)
+            slopes = [sl for _, sl in falls]
+            head = ("Their outputs encode energy barriers." if n_down == len(falls)
+                    else "Energy barriers from the Kramers fits.")
+            items.append(
+                f"**{head}** Fitting the Kramers form to $P_R$ below "
+                f"T = {T_low:g}, the barrier $\\Delta E$ falls as the classifier output $x_\\alpha$ grows for "
+                f"{n_down} of {len(falls)} classifiers (slopes {min(slopes):.2f} to {max(slopes):.2f} per unit "
+                f"of $x_\\alpha$).")
+    on = read("onsets")
+    if on is not None and {"T_onset", "fit"} <= set(on.columns):
+        for label in (f"T < {T_low:g}", "all T"):
+            sub = on[on["fit"].astype(str) == label].dropna(subset=["T_onset"])
+            if len(sub):
+                vals = "; ".join(f"{r['T_train']:g}: {_ci(r, 'T_onset', 'T_onset_lo', 'T_onset_hi')}"
+                                 for _, r in sub.iterrows())
+                items.append(f"**Onset temperature** where each classifier's Kramers lines meet "
+                             f"(fits over {label}; by training T): {vals}. The paper puts it near 0.87.")
+                break
+    counts = count_verdicts(results_dir)
+    lines = [f"Results of the **`{name}`** profile, read from its results files when this book was built:", ""]
+    lines += [f"{k + 1}. {text}" for k, text in enumerate(items)]
+    if not items:
+        lines.append("*No results found: run the workflow for this profile first.*")
+    lines.append("")
+    total = sum(counts.values())
+    if total:
+        lines.append(f"Of the paper's claims checked in {{doc}}`/book/paper_vs_ours`: **{counts['agrees']} agree**, "
+                     f"**{counts['disagrees']} disagree**, **{counts['inconclusive']} inconclusive** "
+                     f"({total} verdicts).")
+        lines.append("")
+    if name == "tiny":
+        lines += ["```{note}", "`tiny` is a smoke test: these numbers show that the pipeline runs, not the "
+                  "physics. Build the `demo` or `paper` profile for results.", "```", ""]
+    if missing:
+        lines += [f"Not computed for this profile: {', '.join(missing)}.", ""]
+    key_fig = figures_dir / "fig2.png"
+    if key_fig.is_file():
+        image_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(key_fig, image_dir / "headline_fig2.png")
+        lines += [f"```{{figure}} /book/generated/{image_dir.name}/headline_fig2.png", ":name: fig-headline",
+                  ":width: 85%", "",
+                  f"The key result: classifiers trained in the hot liquid, applied unchanged (bias re-set) to "
+                  f"the supercooled test set at T = {T_test:g}; accuracy against the bias shift from each "
+                  f"optimum, 68 % bootstrap bands ({name} profile).", "```", ""]
+    return "\n".join(lines) + "\n"
 
 
 def costs_markdown(notebooks) -> str:
@@ -581,9 +869,76 @@ def external_mathjax(html_dir: os.PathLike) -> list[str]:
     return bad
 
 
+def local_path_leaks(html_dir: os.PathLike, paths) -> list[str]:
+    """``page: what`` for every HTML page that shows one of ``paths`` (absolute local
+    folders, e.g. the data and source roots) or a ``PosixPath(``/``WindowsPath(`` repr."""
+    needles = sorted({str(Path(p).resolve()) for p in paths} | {str(Path(p)) for p in paths}, key=len, reverse=True)
+    needles = [n for n in needles if len(n) > 1]
+    found = []
+    for page in sorted(Path(html_dir).rglob("*.html")):
+        if page.relative_to(html_dir).parts[0] == "_static":
+            continue
+        text = page.read_text(errors="replace")
+        rel = page.relative_to(html_dir).as_posix()
+        for needle in needles:
+            if needle in text:
+                found.append(f"{rel}: {needle}")
+                break
+        for rep in ("PosixPath(", "WindowsPath("):
+            if rep in text:
+                found.append(f"{rel}: {rep}")
+    return found
+
+
+def stage_sources(src_root: os.PathLike, dest: os.PathLike) -> Path:
+    """Copy the book's sources (``_config.yml``, ``_toc.yml``, ``book/`` without generated
+    files) into ``dest``, a private build root, replacing what was there."""
+    src_root, dest = Path(src_root), Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for item in ("_config.yml", "_toc.yml"):
+        shutil.copy2(src_root / item, dest / item)
+    shutil.copytree(src_root / "book", dest / "book",
+                    ignore=shutil.ignore_patterns("generated", "_build", "mathjax", ".ipynb_checkpoints"))
+    return dest
+
+
+def publish_html(built: os.PathLike, build_dir: os.PathLike, profile_name: str) -> Path:
+    """Move a finished ``html`` folder to ``<build_dir>/<profile>/html`` and point the
+    ``<build_dir>/html`` link at it; each step is a rename, so a reader never sees a
+    half-copied book and two profiles' builds never write the same folder."""
+    build_dir = Path(build_dir)
+    final = build_dir / profile_name / "html"
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = final.with_name("html.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        os.replace(final, old)
+    shutil.move(os.fspath(built), os.fspath(final))
+    shutil.rmtree(old, ignore_errors=True)
+    link = build_dir / "html"
+    if link.is_dir() and not link.is_symlink():
+        shutil.rmtree(link)           # a real folder left by an older version
+    tmp = build_dir / f".html.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(Path(profile_name) / "html")
+    os.replace(tmp, link)
+    return final
+
+
 def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | None = None,
-          strict: bool = True, log=print) -> Path:
-    """Build the book for ``profile``; return the path of ``_build/html/index.html``."""
+          strict: bool = True, log=print, stage: bool | None = None) -> Path:
+    """Build the book for ``profile``; return the path of its ``index.html``.
+
+    With the default ``root`` (this checkout) the sources are staged into the profile's
+    data folder (``paths.book_stage``) and built there, and the HTML lands in
+    ``_build/<profile>/html`` with ``_build/html`` linking to the latest build: two
+    profiles can build at the same time. With another ``root`` the book is built in
+    place under ``<root>/_build/html``.
+    """
     from . import paths
     from .profiles import load_profile
     from .provenance import code_version
@@ -592,6 +947,11 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     prof = load_profile(profile)
     name = prof["name"]
     root = Path(root)
+    stage = (root.resolve() == Path(REPO_ROOT).resolve()) if stage is None else stage
+    publish_to = None
+    if stage:
+        publish_to = root / "_build"
+        root = stage_sources(root, Path(data_dir) / ".book" if data_dir else paths.book_stage(prof))
     pdir = Path(data_dir) if data_dir else paths.profile_root(prof)
     nb_dir = pdir / "notebooks"
     missing = missing_notebooks(nb_dir, prof["temperatures"])
@@ -603,9 +963,13 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     if gen.exists():
         shutil.rmtree(gen)
     gen.mkdir(parents=True)
-    copy_notebooks(nb_dir, gen, expected_notebooks(prof["temperatures"]), name, code_version())
+    titles = simulation_titles(prof)
+    copy_notebooks(nb_dir, gen, expected_notebooks(prof["temperatures"]), name, code_version(), titles=titles)
     log(f"copied {len(expected_notebooks(prof['temperatures']))} executed notebooks into {gen}")
     names = expected_notebooks(prof["temperatures"])
+    (gen / "headline.md").write_text(headline_markdown(prof, pdir / "results", pdir / "figures", gen / "headline"))
+    (gen / "simulation_overview.md").write_text(
+        simulation_overview_markdown(pdir / "results", prof["temperatures"], gen / "overview", titles))
     (gen / "costs.md").write_text(costs_markdown({n: json.loads((nb_dir / n).read_text()) for n in names}))
     write_data_flow_figure(gen / "data_flow.png")
     (gen / "paper_vs_ours_body.md").write_text(
@@ -620,6 +984,12 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     bad = external_mathjax(html)
     if bad:
         raise BookBuildError(f"pages load MathJax from outside the book: {bad[:5]}")
+    leaks = local_path_leaks(html, [pdir, root, paths.data_root()])
+    if leaks and strict:
+        raise BookBuildError("pages show local paths or Path objects (fix the notebook outputs):\n  "
+                             + "\n  ".join(leaks[:20]))
+    if publish_to is not None:
+        html = publish_html(html, publish_to, name)
     index = html / "index.html"
     log(f"book built in {time.time() - t0:.0f} s: {index}")
     log(f"open it with:  python -m http.server -d {html} 8000   then browse http://127.0.0.1:8000/")

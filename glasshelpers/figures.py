@@ -273,9 +273,26 @@ def fig3_kramers(pr, fits=None, ax=None, title=None, yscale: str = "ln", onset=N
             f = fits[fits["bin"] == b]
             if len(f) and np.isfinite(f["Delta_E"].iloc[0]):
                 lnP = float(f["Sigma"].iloc[0]) - float(f["Delta_E"].iloc[0]) * u_line + np.log(u_line)
-                ax.plot(u_line, lnP if yscale == "ln" else np.exp(lnP), color=c, ls=":", lw=1.2)
+                yl = lnP if yscale == "ln" else np.exp(lnP)
+                T_max = float(f["T_max"].iloc[0]) if "T_max" in f else np.nan
+                if np.isfinite(T_max):
+                    # solid over the fitted range (T < T_max), dotted extrapolation beyond it
+                    inside = u_line >= 1.0 / T_max
+                    ax.plot(u_line[inside], yl[inside], color=c, ls="-", lw=1.2)
+                    ax.plot(u_line[~inside | (np.arange(u_line.size) == np.argmax(inside))],
+                            yl[~inside | (np.arange(u_line.size) == np.argmax(inside))], color=c, ls=":", lw=1.0)
+                else:
+                    ax.plot(u_line, yl, color=c, ls=":", lw=1.2)
     if onset is not None and np.isfinite(onset):
         ax.axvline(1.0 / onset, color="0.4", lw=0.8, ls="--")
+    Pd = pr["P_R"].to_numpy(float)
+    Pd = Pd[np.isfinite(Pd) & (Pd > 0)]
+    if fits is not None and Pd.size:
+        # keep the data in view: extrapolated lines may run far outside it
+        if yscale == "ln":
+            ax.set_ylim(np.log(Pd.min()) - 1.0, max(0.3, np.log(Pd.max()) + 0.5))
+        else:
+            ax.set_ylim(Pd.min() / 3, min(3.0, Pd.max() * 2))
     if yscale == "log":
         ax.set_yscale("log")
         ax.set_ylabel(r"$P_R$")
@@ -315,7 +332,10 @@ def fig9_kramers_all(pr, fits, axes=None, ncols: int = 3, onsets=None):
         Columns ``T_train`` (classifier's training temperature; 0.45 = softness)
         plus the columns of :func:`fig3_kramers`'s ``pr``.
     fits : DataFrame
-        Columns ``T_train`` plus those of :func:`fig3_kramers`'s ``fits``.
+        Columns ``T_train`` plus those of :func:`fig3_kramers`'s ``fits``. With a ``fit``
+        column naming several variants (first = default) the main panels draw the
+        default and a bottom row shows, per variant, the normalised residuals of all
+        classifiers with that variant's pooled chi2/dof (needs ``P_R_err``, ``chi2``, ``dof``).
     axes : sequence of Axes, optional (one per classifier)
     ncols : int
     onsets : dict T_train -> T_onset, optional
@@ -327,11 +347,98 @@ def fig9_kramers_all(pr, fits, axes=None, ncols: int = 3, onsets=None):
     _require(pr, ["T_train", "T", "bin", "P_R"], "pr")
     _require(fits, ["T_train", "bin", "Sigma", "Delta_E"], "fits")
     classifiers = sorted(pr["T_train"].unique())
-    fig, axes = _fig_axes(axes, len(classifiers), ncols=min(ncols, len(classifiers)))
+    variants = list(dict.fromkeys(fits["fit"])) if "fit" in fits else [None]
+    main = fits if variants == [None] else fits[fits["fit"] == variants[0]]
+    if variants != [None] and axes is None:
+        import matplotlib.pyplot as plt
+
+        nc = max(min(ncols, len(classifiers)), len(variants))
+        nr = -(-len(classifiers) // nc)
+        fig = plt.figure(figsize=(4.2 * nc, 3.4 * nr + 2.8))
+        gs = fig.add_gridspec(nr + 1, nc, height_ratios=[1] * nr + [0.8])
+        axes = [fig.add_subplot(gs[i // nc, i % nc]) for i in range(len(classifiers))]
+        res_axes = [fig.add_subplot(gs[nr, j]) for j in range(len(variants))]
+    else:
+        fig, axes = _fig_axes(axes, len(classifiers), ncols=min(ncols, len(classifiers)))
+        res_axes = []
     for a, Ttr in zip(axes, classifiers):
         title = "softness S" if abs(Ttr - SOFTNESS_T) < 1e-9 else rf"$\mathcal{{F}}^{{{_tfmt(Ttr)}}}$"
-        fig3_kramers(pr[pr["T_train"] == Ttr], fits[fits["T_train"] == Ttr], ax=a, title=title, yscale="log",
+        fig3_kramers(pr[pr["T_train"] == Ttr], main[main["T_train"] == Ttr], ax=a, title=title, yscale="log",
                      onset=None if onsets is None else onsets.get(Ttr), legend=a is axes[0])
+    if res_axes:
+        from .kramers import kramers_residuals
+
+        for a, v in zip(res_axes, variants):
+            f = fits[fits["fit"] == v]
+            red, dof = _variant_chi2(f)
+            _residual_panel(a, kramers_residuals(pr, f), title=f"all classifiers, fit {v}: chi2/dof = {red:.2f}")
+        fig.tight_layout()
+    return fig
+
+
+def _variant_chi2(fits):
+    ok = fits["dof"] > 0
+    chi2, dof = float(fits.loc[ok, "chi2"].sum()), int(fits.loc[ok, "dof"].sum())
+    return chi2 / dof if dof else np.nan, dof
+
+
+def _residual_panel(ax, res, title=None):
+    """Normalised residuals (pulls) vs 1/T; open symbols outside the fit range."""
+    bins = list(pd_unique_sorted(res["bin"])) if len(res) else []
+    for b, c in zip(bins, _bin_colors(len(bins))):
+        d = res[res["bin"] == b]
+        inn = d["in_range"].to_numpy(bool)
+        u = 1.0 / d["T"].to_numpy(float)
+        ax.plot(u[inn], d["pull"].to_numpy(float)[inn], "o", color=c, ms=3)
+        ax.plot(u[~inn], d["pull"].to_numpy(float)[~inn], "o", mfc="none", color=c, ms=3)
+    for y in (-2, 0, 2):
+        ax.axhline(y, color="0.6", lw=0.6, ls="-" if y == 0 else ":")
+    ax.set_yscale("symlog", linthresh=3, linscale=1.5)
+    top = max(3.0, float(np.nanmax(np.abs(res["pull"]))) if len(res) else 3.0)
+    ticks = [t for t in (-1000, -100, -10, -2, 0, 2, 10, 100, 1000) if abs(t) <= 1.5 * top]
+    ax.set_yticks(ticks)
+    ax.set_yticklabels([f"{t:g}" for t in ticks], fontsize=7)
+    ax.yaxis.set_minor_locator(__import__("matplotlib").ticker.NullLocator())
+    ax.set_xlabel(r"$1/T$")
+    ax.set_ylabel("(data - fit) / error", fontsize=7)
+    if title:
+        ax.set_title(title, fontsize=8)
+
+
+def fig3_fit_variants(pr_a, fits_a, pr_b, fits_b, titles=(r"$\mathcal{F}^{2.0}$", "S"), onsets=None):
+    """Fig. 3 with the three fit ranges side by side and residual panels.
+
+    Parameters
+    ----------
+    pr_a, pr_b : P_R tables of the two classifiers (as :func:`fig3_kramers`).
+    fits_a, fits_b : their fits with a ``fit`` column naming the variant (first = the
+        default, e.g. the data-driven range), and ``chi2``, ``dof``, ``T_max``.
+    titles : names of the two classifiers.
+    onsets : optional dict variant -> (onset_a, onset_b) to mark.
+
+    Returns
+    -------
+    Figure with 4 rows (classifier a: fits, residuals; classifier b: fits, residuals) and
+    one column per fit variant; each fit panel's title gives the variant and its pooled chi2/dof.
+    """
+    import matplotlib.pyplot as plt
+
+    for f in (fits_a, fits_b):
+        _require(f, ["fit", "bin", "Sigma", "Delta_E", "chi2", "dof"], "fits")
+    variants = list(dict.fromkeys(fits_a["fit"]))
+    fig, axes = plt.subplots(4, len(variants), figsize=(4.0 * len(variants), 10.5),
+                             gridspec_kw={"height_ratios": [1, 0.45, 1, 0.45]}, squeeze=False)
+    for r0, (pr, fits, name) in enumerate(((pr_a, fits_a, titles[0]), (pr_b, fits_b, titles[1]))):
+        for j, v in enumerate(variants):
+            f = fits[fits["fit"] == v]
+            red, dof = _variant_chi2(f)
+            on = None if onsets is None else onsets.get(v, (None, None))[r0]
+            tag = " (default)" if j == 0 else ""
+            fig3_kramers(pr, f, ax=axes[2 * r0, j], title=f"{name}: fit {v}{tag}\nchi2/dof = {red:.2f} ({dof} dof)",
+                         onset=on, legend=j == 0)
+            from .kramers import kramers_residuals
+            _residual_panel(axes[2 * r0 + 1, j], kramers_residuals(pr, f))
+    fig.tight_layout()
     return fig
 
 
@@ -344,7 +451,8 @@ def fig4_barrier_collapse(fits, ax=None, inset_bounds=(0.58, 0.55, 0.38, 0.4)):
     ----------
     fits : DataFrame
         Columns ``T_train`` (0.45 = softness), ``x`` (x_alpha bin coordinate),
-        ``Delta_E``, ``Sigma``; optional ``Delta_E_err``, ``Sigma_err``.
+        ``Delta_E``, ``Sigma``; optional ``Delta_E_lo/hi`` (interval, preferred) or
+        ``Delta_E_err``, same for Sigma; optional ``fit`` (variant; the first one is drawn).
     ax : Axes, optional
 
     Returns
@@ -352,6 +460,8 @@ def fig4_barrier_collapse(fits, ax=None, inset_bounds=(0.58, 0.55, 0.38, 0.4)):
     Figure
     """
     _require(fits, ["T_train", "x", "Delta_E", "Sigma"], "fits")
+    if "fit" in fits and fits["fit"].nunique() > 1:
+        fits = fits[fits["fit"] == fits["fit"].iloc[0]]      # the default (first) variant
     d = fits[np.isfinite(fits["Delta_E"])].rename(columns={"T_train": "T"})
     fig, ax = _fig_ax(ax)
     _by_temperature(ax, d, "x", "Delta_E", label_fn=lambda T: "S" if abs(T - SOFTNESS_T) < 1e-9
@@ -572,7 +682,8 @@ def table1(ours, convention: str = "paper"):
         Columns ``T``, ``b`` (trained bias), ``sigma_T`` (sigma_alpha at the training
         T), ``b_best`` (bias maximising T = 0.47 test accuracy), ``similarity``
         (w_hat_S . w_hat_alpha in the common scaling), all in this package's
-        convention alpha = w_hat . F_std + b.
+        convention alpha = w_hat . F_std + b. Optional interval columns ``<col>_lo/_hi``
+        (and ``_lo95/_hi95``) are carried along, sign-flipped with their column.
     convention : {"paper", "spec"}
         ``"paper"`` (default) reports our b and b_best with the sign flipped, i.e. in
         the paper's written convention alpha = w . F - b, so that the columns compare
@@ -596,10 +707,14 @@ def table1(ours, convention: str = "paper"):
     missing = [c for c in TABLE1_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"ours is missing columns {missing}")
-    df = df[list(TABLE1_COLUMNS)].astype(float)
+    extra = [f"{c}_{e}" for c in TABLE1_COLUMNS[1:] for e in ("lo", "hi", "lo95", "hi95") if f"{c}_{e}" in df.columns]
+    df = df[list(TABLE1_COLUMNS) + extra].astype(float)
     if convention == "paper":
-        df["b"] = -df["b"]
-        df["b_best"] = -df["b_best"]
+        for c in ("b", "b_best"):
+            df[c] = -df[c]
+            for lo, hi in (("lo", "hi"), ("lo95", "hi95")):
+                if f"{c}_{lo}" in df and f"{c}_{hi}" in df:   # negation swaps the bounds
+                    df[f"{c}_{lo}"], df[f"{c}_{hi}"] = -df[f"{c}_{hi}"], -df[f"{c}_{lo}"]
     paper = paper_table1().rename(columns={c: f"{c}_paper" for c in TABLE1_COLUMNS if c != "T"})
     df["_key"] = df["T"].round(6)
     paper["_key"] = paper["T"].round(6)
@@ -613,7 +728,7 @@ def table1(ours, convention: str = "paper"):
 
 __all__ = [
     "PAPER_TABLE1", "training_cmap", "temperature_color",
-    "fig1_cv_accuracy", "fig2_transfer", "fig3_kramers", "fig3_kramers_pair", "fig4_barrier_collapse",
+    "fig1_cv_accuracy", "fig2_transfer", "fig3_kramers", "fig3_kramers_pair", "fig3_fit_variants", "fig4_barrier_collapse",
     "fig5_fluidity_distributions", "fig6_accuracy_vs_C", "fig7_accuracy_vs_bias_fractions",
     "fig8_control", "fig9_kramers_all", "data_flow_diagram", "paper_table1", "table1",
 ]

@@ -20,6 +20,21 @@ with closed form u* = sum_k w_k a_k c_k / sum_k w_k c_k^2, a_k = Sigma_k - Sigma
 c_k = Delta_E_k - Delta_E_bar_w. Because ln P_R = ln(T P_R) + ln u differs from
 ln(T P_R) by a term common to all bins, S(u) and hence u* are the same in the
 (1/T, ln P_R) and (1/T, ln(T P_R)) planes: the two descriptions agree exactly.
+
+Fit range (SPEC section 6: decided by the data). Above the onset P_R saturates near 1,
+and a weighted fit over all temperatures is then dominated by saturated points. The
+upper end of the range is chosen by a goodness-of-fit scan (:func:`fit_range_scan`,
+:func:`choose_fit_range`): for every candidate upper temperature T_up (a measured
+temperature, with at least ``min_temperatures`` temperatures at or below it) all
+bins are fitted over T <= T_up with their given errors taken as absolute; the pooled
+chi2 over bins (and classifiers) has a p-value under the chi2 distribution with the
+pooled degrees of freedom. The fit range is T <= T_up* with T_up* the *largest* T_up
+whose p-value is at least ``p_min`` (default 0.01), i.e. the widest range in which
+the straight lines are consistent with the data's errors. If no range passes, the
+errors' variances are scaled by the smallest reduced chi2 of the scan and the widest
+range passing at that noise level is used (flagged). The errors must be honest for this
+to work (block-bootstrap errors of P_R, :mod:`glasshelpers.stats`): with binomial
+errors that ignore correlated samples every chi2 is inflated.
 """
 
 from __future__ import annotations
@@ -502,7 +517,229 @@ def onset_temperature(fits, *, weights="inverse_variance", uncertainty: str = "p
                             method=uncertainty, samples_u=samples)
 
 
+# ----------------------------------------------------------------------------- fit range
+
+def _inclusive(T_up: float) -> float:
+    """T_max for :func:`fit_kramers` (which keeps T < T_max) that keeps T <= T_up."""
+    return float(T_up) * (1 + 1e-9) + 1e-12
+
+
+def fit_range_scan(T, P_R, P_R_err, *, T_uppers=None, min_temperatures: int = 3, T_min: float | None = None):
+    """Goodness of weighted per-bin Kramers fits over T <= T_up, for each candidate T_up.
+
+    Parameters
+    ----------
+    T : (n_T,) temperatures.
+    P_R, P_R_err : (n_T, n_bins) rearrangement probabilities and their standard errors
+        (NaN for unusable cells; cells with zero error are skipped as in :func:`fit_kramers`).
+    T_uppers : candidate upper temperatures; default every measured temperature with at
+        least ``min_temperatures`` temperatures at or below it (a fit then has >= 1 dof).
+    min_temperatures : fewest usable temperatures per bin for that bin to count.
+    T_min : optional lower bound of every range.
+
+    Returns
+    -------
+    DataFrame, one row per T_up: ``T_up, n_T, n_bins, chi2, dof, red_chi2, p_value``
+    (chi2 and dof summed over the fitted bins; errors taken as absolute).
+    """
+    import pandas as pd
+    from scipy.stats import chi2 as chi2_dist
+
+    T = np.asarray(T, dtype=float)
+    uniq = np.unique(T if T_min is None else T[T >= T_min])
+    if T_uppers is None:
+        T_uppers = uniq[min_temperatures - 1:]
+    rows = []
+    for T_up in np.sort(np.asarray(T_uppers, dtype=float)):
+        n_T = int(np.sum(uniq <= T_up * (1 + 1e-9)))
+        try:
+            f = fit_kramers(T, P_R, P_R_err, T_min=T_min, T_max=_inclusive(T_up), nan_policy="omit",
+                            absolute_sigma=True, min_temperatures=min_temperatures)
+        except ValueError:
+            continue
+        ok = np.isfinite(f.chi2) & (f.dof > 0)
+        chi2, dof = float(f.chi2[ok].sum()), int(f.dof[ok].sum())
+        rows.append(dict(T_up=float(T_up), n_T=n_T, n_bins=int(ok.sum()), chi2=chi2, dof=dof,
+                         red_chi2=chi2 / dof if dof else np.nan,
+                         p_value=float(chi2_dist.sf(chi2, dof)) if dof else np.nan))
+    return pd.DataFrame(rows, columns=["T_up", "n_T", "n_bins", "chi2", "dof", "red_chi2", "p_value"])
+
+
+def pool_scans(scans) -> "pandas.DataFrame":
+    """Sum chi2 and dof of several :func:`fit_range_scan` tables (e.g. one per
+    classifier) per T_up, keeping only T_up present in all of them; recompute p-values."""
+    import pandas as pd
+    from scipy.stats import chi2 as chi2_dist
+
+    scans = [s for s in scans if len(s)]
+    if not scans:
+        raise ValueError("no scans to pool")
+    d = pd.concat(scans, ignore_index=True)
+    common = d.groupby("T_up").size()
+    common = common[common == len(scans)].index
+    g = d[d["T_up"].isin(common)].groupby("T_up").agg(n_T=("n_T", "max"), n_bins=("n_bins", "sum"),
+                                                       chi2=("chi2", "sum"), dof=("dof", "sum")).reset_index()
+    g["red_chi2"] = g["chi2"] / g["dof"].where(g["dof"] > 0)
+    g["p_value"] = [float(chi2_dist.sf(c, k)) if k > 0 else np.nan for c, k in zip(g["chi2"], g["dof"])]
+    return g
+
+
+@dataclass(frozen=True)
+class FitRange:
+    """Chosen fit range T <= T_up (see :func:`choose_fit_range`).
+
+    T_up : upper temperature (inclusive). T_max : the same bound for ``fit_kramers(T_max=...)``
+    (exclusive, just above T_up). p_value, red_chi2 : goodness of the fits in that range
+    (p_value with the errors scaled by ``error_scale``).
+    passes : whether a range passed with the errors as given (error_scale = 1).
+    error_scale : factor on the variances (1, or the smallest reduced chi2 of the scan
+        when no range passed with the errors as given).
+    p_min : the threshold. criterion : one-line statement of the rule.
+    """
+
+    T_up: float
+    T_max: float
+    p_value: float
+    red_chi2: float
+    passes: bool
+    p_min: float
+    criterion: str
+    error_scale: float = 1.0
+
+
+def choose_fit_range(scan, p_min: float = 0.01) -> FitRange:
+    """The widest range whose fits are consistent with the errors.
+
+    Parameters
+    ----------
+    scan : DataFrame from :func:`fit_range_scan` or :func:`pool_scans`.
+    p_min : smallest acceptable chi2 p-value.
+
+    Returns
+    -------
+    FitRange: the largest T_up with ``p_value >= p_min``. If none passes, the errors are
+    too small for every range (scatter beyond the estimated errors, e.g. from effects the
+    bootstrap does not see); their variance is then scaled by the smallest reduced chi2 of
+    the scan, s2 (the extra scatter measured where the lines fit best), the p-values are
+    recomputed with chi2 / s2, and the largest T_up passing at that noise level is used
+    (``passes=False``, ``error_scale=s2``): the widest range no worse than the best one.
+    """
+    from scipy.stats import chi2 as chi2_dist
+
+    if not 0 < p_min < 1:
+        raise ValueError("p_min must be in (0, 1)")
+    s = scan.dropna(subset=["p_value"])
+    if s.empty:
+        raise ValueError("the scan has no fitted range")
+    base = f"largest T_up whose weighted per-bin fits over T <= T_up have a pooled chi2 p-value >= {p_min:g}"
+    ok = s[s["p_value"] >= p_min]
+    if not ok.empty:
+        row = ok.loc[ok["T_up"].idxmax()]
+        return FitRange(T_up=float(row["T_up"]), T_max=_inclusive(row["T_up"]), p_value=float(row["p_value"]),
+                        red_chi2=float(row["red_chi2"]), passes=True, p_min=float(p_min), criterion=base)
+    s2 = float(s["red_chi2"].min())
+    p_scaled = np.array([chi2_dist.sf(c / s2, k) for c, k in zip(s["chi2"], s["dof"])])
+    ok = s[p_scaled >= p_min]
+    row = ok.loc[ok["T_up"].idxmax()] if not ok.empty else s.loc[s["red_chi2"].idxmin()]
+    p_row = float(chi2_dist.sf(row["chi2"] / s2, row["dof"]))
+    crit = (base + f" (none passes with the errors as given: variances scaled by the smallest reduced chi2, "
+            f"{s2:.2f}, i.e. the widest range no worse than the best-fitting one)")
+    return FitRange(T_up=float(row["T_up"]), T_max=_inclusive(row["T_up"]), p_value=p_row,
+                    red_chi2=float(row["red_chi2"]), passes=False, p_min=float(p_min), criterion=crit,
+                    error_scale=s2)
+
+
+def kramers_residuals(pr, fits):
+    """Residuals of the data from fitted Kramers lines, in the ln P_R plane.
+
+    Parameters
+    ----------
+    pr : DataFrame with ``T, bin, P_R`` and ``P_R_err`` (plus ``T_train`` to match fits per classifier).
+    fits : DataFrame with ``bin, Sigma, Delta_E`` (plus ``T_train``; optional ``T_max``).
+
+    Returns
+    -------
+    DataFrame: the rows of ``pr`` with finite P_R > 0 and a fitted line, plus ``ln_fit``
+    (Sigma - Delta_E/T - ln T), ``resid`` (ln P_R - ln_fit), ``pull`` (resid / (P_R_err / P_R))
+    and ``in_range`` (T inside the fit's range).
+    """
+    keys = ["T_train", "bin"] if "T_train" in pr and "T_train" in fits else ["bin"]
+    cols = keys + ["Sigma", "Delta_E"] + (["T_max"] if "T_max" in fits else [])
+    d = pr.merge(fits[cols], on=keys, how="inner")
+    d = d[np.isfinite(d["P_R"]) & (d["P_R"] > 0) & np.isfinite(d["Delta_E"])].copy()
+    T = d["T"].to_numpy(float)
+    d["ln_fit"] = d["Sigma"] - d["Delta_E"] / T - np.log(T)
+    d["resid"] = np.log(d["P_R"].to_numpy(float)) - d["ln_fit"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d["pull"] = d["resid"] / (d["P_R_err"] / d["P_R"]) if "P_R_err" in d else np.nan
+    d["in_range"] = True if "T_max" not in d else (~np.isfinite(d["T_max"]) | (d["T"] < d["T_max"]))
+    return d.drop(columns=["Sigma", "Delta_E"])
+
+
+# ----------------------------------------------------------------------------- batched fits
+
+def fit_lines_batch(T, P_R, P_R_err, *, T_min: float | None = None, T_max: float | None = None,
+                    min_temperatures: int = 3):
+    """Weighted fits of ln(T P_R) = Sigma - Delta_E / T for many replicates at once.
+
+    The same rules as :func:`fit_kramers` (P_R = 0, NaN or zero-error cells skipped;
+    ``T_min <= T < T_max``; bins with fewer than ``min_temperatures`` usable points NaN),
+    vectorised over leading axes for bootstrap replicates.
+
+    Parameters
+    ----------
+    T : (n_T,) distinct temperatures.
+    P_R : (..., n_T, n_bins).
+    P_R_err : broadcastable to P_R (e.g. (n_T, n_bins) fixed errors).
+
+    Returns
+    -------
+    Sigma, Delta_E : arrays (..., n_bins).
+    """
+    T = np.asarray(T, dtype=float)
+    P = np.asarray(P_R, dtype=float)
+    E = np.broadcast_to(np.asarray(P_R_err, dtype=float), P.shape)
+    sel = np.ones(T.size, bool)
+    if T_min is not None:
+        sel &= T >= T_min
+    if T_max is not None:
+        sel &= T < T_max
+    with np.errstate(divide="ignore", invalid="ignore"):
+        use = sel[:, None] & np.isfinite(P) & (P > 0) & np.isfinite(E) & (E > 0)
+        w = np.where(use, (P / E) ** 2, 0.0)
+        y = np.where(use, np.log(T[:, None] * np.where(use, P, 1.0)), 0.0)
+    u = (1.0 / T)[:, None]
+    Sw, Su, Suu = w.sum(-2), (w * u).sum(-2), (w * u * u).sum(-2)
+    Sy, Suy = (w * y).sum(-2), (w * u * y).sum(-2)
+    det = Sw * Suu - Su ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (Sw * Suy - Su * Sy) / det
+        icept = (Sy - slope * Su) / Sw
+    bad = use.sum(-2) < min_temperatures
+    return np.where(bad, np.nan, icept), np.where(bad, np.nan, -slope)
+
+
+def onset_u_batch(Sigma, Delta_E, weights):
+    """u* = 1/T_onset of many replicates of one classifier's lines, with fixed weights.
+
+    Sigma, Delta_E : (n_rep, n_bins) (NaN bins get zero weight); weights : (n_bins,).
+    Returns (n_rep,) u* (NaN where fewer than two lines are finite)."""
+    S = np.asarray(Sigma, dtype=float)
+    dE = np.asarray(Delta_E, dtype=float)
+    w = np.broadcast_to(np.asarray(weights, dtype=float), S.shape)
+    ok = np.isfinite(S) & np.isfinite(dE) & (w > 0)
+    w = np.where(ok, w, 0.0)
+    S, dE = np.where(ok, S, 0.0), np.where(ok, dE, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wn = w / w.sum(-1, keepdims=True)
+        a = S - (wn * S).sum(-1, keepdims=True)
+        c = dE - (wn * dE).sum(-1, keepdims=True)
+        u = (wn * a * c).sum(-1) / (wn * c * c).sum(-1)
+    return np.where(ok.sum(-1) >= 2, u, np.nan)
+
+
 __all__ = [
+    "kramers_residuals", "fit_range_scan", "pool_scans", "FitRange", "choose_fit_range", "fit_lines_batch", "onset_u_batch",
     "P_C", "RearrangementProbability", "rearrangement_probability", "rearrangement_table",
     "KramersFit", "fit_kramers", "fit_kramers_frame", "OnsetTemperature", "onset_temperature",
 ]

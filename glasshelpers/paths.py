@@ -14,6 +14,7 @@ No other module builds a data path. The layout under the data root
         results/<key>.csv, figures/<key>.png                  what the book shows
         notebooks/*.ipynb, logs/*.log                         executed notebooks and their logs
         .workflow/                                            Snakemake's working directory (its lock)
+        .book/                                                the book's sources, staged for this profile's build
 
 Replicas are independent seed configurations of the same profile (profile key
 ``replicas``, default 1); replica 0 is the one the per-temperature book pages show.
@@ -106,6 +107,11 @@ def notebooks_dir(profile: dict) -> Path:
 
 def logs_dir(profile: dict) -> Path:
     return profile_root(profile) / "logs"
+
+
+def book_stage(profile: dict) -> Path:
+    """Private copy of the book's sources where this profile's book is built."""
+    return profile_root(profile) / ".book"
 
 
 def workflow_dir(profile: dict) -> Path:

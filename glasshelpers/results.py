@@ -31,14 +31,17 @@ def write_result(profile, key: str, df: pd.DataFrame):
 
 
 def save_figure(profile, key: str, fig):
-    """Save a figure as ``figures/<key>.png`` (used by the comparison chapter)."""
+    """Save a figure as ``figures/<key>.png`` (used by the comparison chapter).
+
+    Returns None on purpose: a notebook cell ending with this call must not print the
+    builder's absolute data path on a published page."""
     path = paths.figure_file(profile, key)
     with atomic_path(path) as tmp:
         meta = {"Software": f"glassbook {code_version()}"}
         if profile.get("overrides"):
             meta["Comment"] = "overrides " + json.dumps(profile["overrides"], sort_keys=True)
         fig.savefig(tmp, dpi=110, format="png", metadata=meta)
-    return path
+    return None
 
 
 def verdict(claim: str, paper: str, ours: str, holds: bool | None, note: str = "") -> dict:

@@ -157,3 +157,39 @@ def van_hove_figure(df, ax=None):
     ax.set_ylabel(r"$P(|\Delta r|)$ [$\sigma_{AA}^{-1}$]")
     ax.legend(title="T", fontsize="x-small", ncol=2)
     return fig
+
+
+def temperature_overview_figure(rdfs: dict, msds: dict, axes=None):
+    """g_AA(r) and the A-particle mean-squared displacement of every temperature, overlaid.
+
+    Parameters
+    ----------
+    rdfs : dict T -> (r, g_AA), r in sigma_AA
+    msds : dict T -> (lag, msd), lag in tau, msd in sigma_AA^2
+    axes : pair of matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), constrained_layout=True)
+    else:
+        fig = axes[0].figure
+    colors = _tcolors(set(rdfs) | set(msds))
+    for T in sorted(rdfs):
+        r, g = rdfs[T]
+        axes[0].plot(r, g, color=colors[T], lw=1, label=f"{T:g}")
+    for T in sorted(msds):
+        lag, m = msds[T]
+        axes[1].loglog(lag, m, color=colors[T], lw=1, marker=".", ms=3, label=f"{T:g}")
+    axes[0].axhline(1, color="0.7", lw=0.5)
+    axes[0].set_xlabel(r"$r$ [$\sigma_{AA}$]")
+    axes[0].set_ylabel(r"$g_{AA}(r)$")
+    axes[1].set_xlabel(r"lag [$\tau$]")
+    axes[1].set_ylabel(r"MSD of A [$\sigma_{AA}^2$]")
+    if msds:
+        axes[1].legend(title="T", fontsize="x-small", ncol=2)
+    elif rdfs:
+        axes[0].legend(title="T", fontsize="x-small", ncol=2)
+    return fig

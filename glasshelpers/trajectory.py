@@ -140,3 +140,25 @@ def read_thermo(path) -> list[dict]:
         for k in ("time", "pe", "temperature", "pressure"):
             r[k] = float(r[k])
     return rows
+
+
+def production_averages(rows) -> dict:
+    """Averages over the production phase of a thermodynamic log (``read_thermo`` rows).
+
+    Returns a dict with ``pe`` (U/N, epsilon), ``pe_first_half`` and ``pe_second_half``
+    (drift check), ``temperature`` (kinetic T, epsilon/k_B), ``pressure``
+    (epsilon/sigma^3) and ``n`` (rows averaged); raises ValueError without production rows.
+    """
+    prod = [r for r in rows if r["phase"] == "production"]
+    if not prod:
+        raise ValueError("the thermodynamic log has no production rows")
+    pe = np.array([r["pe"] for r in prod], dtype=float)
+    half = len(pe) // 2
+    return {
+        "pe": float(pe.mean()),
+        "pe_first_half": float(pe[:half].mean()) if half else float(pe.mean()),
+        "pe_second_half": float(pe[half:].mean()),
+        "temperature": float(np.mean([r["temperature"] for r in prod])),
+        "pressure": float(np.mean([r["pressure"] for r in prod])),
+        "n": len(prod),
+    }

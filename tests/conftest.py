@@ -83,7 +83,13 @@ def workflow_failure(proc, profile_root) -> str:
 
 @pytest.fixture(scope="session")
 def tiny_data(tmp_path_factory):
-    """The whole tiny workflow, uninterrupted, in a private data root (run once per session)."""
+    """The whole tiny workflow, uninterrupted, in a private data root (run once per session).
+
+    For quick iteration on later stages only, ``GLASSBOOK_TEST_TINY_DATA=<data root>``
+    reuses a finished tiny run there instead."""
+    reuse = os.environ.get("GLASSBOOK_TEST_TINY_DATA")
+    if reuse:
+        return Path(reuse) / "tiny"
     root = tmp_path_factory.mktemp("tinydata")
     proc = run_workflow(root)
     if proc.returncode != 0:

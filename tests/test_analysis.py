@@ -67,14 +67,64 @@ def test_peak_summary_finds_peak_and_zero_shift():
 
 
 def test_transfer_verdicts():
-    t1 = pd.DataFrame({"T": [0.45, 1.0, 2.0], "b": 0.0, "sigma_T": 1.0, "b_best": [0.1, -0.2, -0.6],
-                       "similarity": [1.0, 0.8, 0.3], "best_accuracy": [0.8, 0.7, 0.52],
-                       "best_accuracy_lo": [0.78, 0.68, 0.49], "best_accuracy_hi": [0.82, 0.72, 0.55]})
-    v = verdicts.transfer(t1)
+    t1 = pd.DataFrame({"T": [0.45, 1.0, 2.0, 1.2], "b": 0.0, "sigma_T": [1.1188, 0.7, 1.3, 0.7028],
+                       "b_best": [0.1, -0.2, -0.6, 0.4644],
+                       "similarity": [1.0, 0.8, 0.3, 0.6], "best_accuracy": [0.8, 0.7, 0.52, 0.40],
+                       "best_accuracy_lo": [0.78, 0.68, 0.49, 0.38], "best_accuracy_hi": [0.82, 0.72, 0.55, 0.42],
+                       "sigma_T_lo": [1.10, 0.69, 1.25, 0.60], "sigma_T_hi": [1.14, 0.71, 1.35, 0.80],
+                       "similarity_lo": [1, 0.75, 0.25, 0.4], "similarity_hi": [1, 0.85, 0.35, 0.8]})
+    v = verdicts.transfer(t1, compare_table=True)
+    assert not verdicts.transfer(t1)["claim"].str.contains("Table I").any()
+    assert verdicts.table_one(t1)["claim"].str.contains("Table I|similar").all()
     chance = v[v["claim"].str.contains("chance")]["verdict"].tolist()
-    assert chance == ["agrees", "disagrees"]
+    # 0.7 [0.68, 0.72] -> 95 % [0.66, 0.74]: above; 0.52 [0.49, 0.55]: straddles; 0.40 [0.38, 0.42]: below
+    assert chance == ["agrees", "inconclusive", "disagrees"]
     sim = v[v["claim"].str.contains("similar")]["verdict"].tolist()
-    assert sim == ["agrees", "disagrees"]
+    assert sim == ["agrees", "disagrees", "inconclusive"]
+    sig = v[v["claim"].str.contains("sigma_T")].set_index("paper")["verdict"]
+    assert sig["1.1188"] == "agrees"          # 1.12 [1.081, 1.159] contains 1.1188, half-width 0.04
+    assert sig["0.7653"] == "disagrees"       # 0.7 [0.68, 0.72] excludes 0.7653
+    assert sig["0.6286"] == "disagrees"
+    assert sig["0.7028"] == "inconclusive"    # contains it, but half-width 0.2 > resolution 0.1
+    bb = v[v["claim"].str.contains("b_best \\(paper")].set_index("paper")["verdict"]
+    assert (bb == "inconclusive").all()       # no b_best interval given
+
+
+def test_judges():
+    assert verdicts.judge_value(0.9, 1.0, 0.87, 0.87) is False
+    assert verdicts.judge_value(0.8, 1.0, 0.87, 0.87, resolution=0.15) is True
+    assert verdicts.judge_value(0.5, 1.5, 0.87, 0.87, resolution=0.1) is None
+    assert verdicts.judge_value(0.5, 0.6, 0.8, 1.2, resolution=0.01) is False    # excluded even if narrow
+    assert verdicts.judge_bound(0.51, 0.6, 0.5) is True
+    assert verdicts.judge_bound(0.4, 0.6, 0.5) is None
+    assert verdicts.judge_bound(-0.2, -0.1, 0.0, above=False) is True
+    assert verdicts.judge_consistency(0.01, [0.05]) is False
+    assert verdicts.judge_consistency(0.5, [0.05], 0.1) is True
+    assert verdicts.judge_consistency(0.5, [0.5], 0.1) is None
+    lo, hi = verdicts.widen95(1.0, 0.9, 1.2)
+    assert lo == pytest.approx(1 - 0.196) and hi == pytest.approx(1 + 0.392)
+    assert verdicts.counts(["agrees", "agrees (x)", "inconclusive", "disagrees"]) == \
+        {"agrees": 2, "disagrees": 1, "inconclusive": 1}
+
+
+def test_control_verdicts_use_the_paired_interval():
+    f6 = pd.DataFrame({"q": [0.005, 0.01], "C": 0.01, "accuracy": [0.80, 0.81], "accuracy_lo": [0.79, 0.80],
+                       "accuracy_hi": [0.81, 0.82]})
+    base = dict(best_accuracy_lo=np.nan, best_accuracy_hi=np.nan, similarity_to_fluidity=0.9)
+    summ = pd.DataFrame([
+        dict(classifier="fluidity (both tails of p_hop)", best_accuracy=0.813, **{**base, "best_accuracy_lo": 0.80,
+                                                                                   "best_accuracy_hi": 0.826}),
+        dict(classifier="immobile vs random", best_accuracy=0.70, diff_vs_fluidity=-0.113, diff_lo95=-0.15,
+             diff_hi95=-0.08, **{**base, "best_accuracy_lo": 0.69, "best_accuracy_hi": 0.71}),
+        dict(classifier="both tails of displacement", best_accuracy=0.783, diff_vs_fluidity=-0.03,
+             diff_lo95=-0.05, diff_hi95=-0.01, **{**base, "best_accuracy_lo": 0.77, "best_accuracy_hi": 0.796})])
+    v = verdicts.appendix(f6, summ).set_index("paper")["verdict"]
+    assert v["weak dependence (Figs. 6, 7)"] == "agrees"
+    assert v["lower (Fig. 8)"] == "agrees"
+    # fluidity minus displacement: 0.03 [0.01, 0.05] overlaps +-0.02, half-width 0.02 <= 0.05: agrees
+    assert v["qualitatively identical (text)"] == "agrees"
+    summ.loc[2, ["diff_lo95", "diff_hi95"]] = [-0.08, -0.05]
+    assert verdicts.appendix(f6, summ).set_index("paper")["verdict"]["qualitatively identical (text)"] == "disagrees"
 
 
 def test_bias_grid_and_bins_from_profile():
@@ -86,14 +136,162 @@ def test_bias_grid_and_bins_from_profile():
     assert np.allclose(e, np.arange(-2.5, 2.51, 0.5))
 
 
-def test_kramers_verdicts_on_synthetic_arrhenius_data():
-    pr, _ = synthetic_pr()
-    fits, low = analysis.kramers_fits(pr), analysis.kramers_fits(pr, T_max=0.8)
-    v = verdicts.kramers(fits, analysis.onsets(fits), low, analysis.onsets(low))
-    form = v[v["claim"].str.contains("Kramers form")]
-    assert list(form["verdict"]) == ["agrees", "agrees"]           # exact Arrhenius data: chi2/dof ~ 1
-    onset = v[v["claim"].str.contains("onset")]
-    assert len(onset) == 2 and all(w == "agrees" for w in onset["verdict"])  # T0 = 0.9 lies in 0.8-1.2
-    falls = v[v["claim"].str.contains("falls")]
-    assert len(falls) == 4  # two classifiers x two fit ranges
-    assert (falls["verdict"] == "agrees").all()
+# ------------------------------------------------- block bootstrap + data-driven fit range
+
+from glasshelpers import kramers as kr  # noqa: E402
+
+SAT_TEMPS = [0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2]
+
+
+def synthetic_samples(seed=0, n_particles=1000, n_bank=60, stride=5, T_s=0.8, hold=3, replica=0,
+                      classifiers=(0.45, 2.0), pairs=False):
+    """Feature-bank-like samples: x_alpha per (particle, group of `hold` bank frames), the
+    rearrangement flag drawn once per group (perfectly correlated inside it), with
+    P_R = exp(Sigma - dE/T)/T, dE = 2 - 0.5 x, lines meeting at 1/T0, saturated at 0.95 above T_s.
+    Two classifiers see the same x (a second one slightly perturbed)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for T in SAT_TEMPS:
+        n_groups = n_bank // hold
+        xg = rng.uniform(-2, 2, size=(n_groups, n_particles))
+        dE = 2.0 - 0.5 * xg
+        P = np.exp(-2.0 + dE / T0 - dE / T) / T if T <= T_s else np.full_like(xg, 0.95)
+        fg = rng.random(xg.shape) < P
+        if pairs:                       # neighbours: particle 2k+1 copies particle 2k
+            xg[:, 1::2], fg[:, 1::2] = xg[:, 0::2], fg[:, 0::2]
+        x = np.repeat(xg, hold, axis=0)
+        flags = np.repeat(fg, hold, axis=0)
+        frames = 3 + stride * np.arange(n_bank)
+        xs = {Tt: (x + (0.0 if k == 0 else 0.01 * rng.standard_normal(x.shape))).ravel()
+              for k, Tt in enumerate(classifiers)}
+        out.append({"T": T, "replica": replica, "particle": np.tile(np.arange(n_particles), n_bank),
+                    "frame": np.repeat(frames, n_particles), "rearranged": flags.ravel(), "x": xs})
+    return out
+
+
+@pytest.fixture(scope="module")
+def sat_analysis():
+    smp = synthetic_samples()
+    return analysis.kramers_analysis(smp, np.linspace(-2, 2, 5), min_bin_count=30, n_boot=120, seed=1,
+                                     frame_spacing=5)
+
+
+def test_analysis_chooses_the_unsaturated_range(sat_analysis):
+    r = sat_analysis
+    assert r["fit_range"].T_up == pytest.approx(0.8) and r["fit_range"].passes
+    assert r["block_tau"] == 15
+    d = r["fits"][r["fits"]["fit"].str.contains("data")]
+    truth = 2.0 - 0.5 * np.linspace(-1.5, 1.5, 4)
+    for _, f in d.groupby("T_train"):
+        f = f.sort_values("bin")
+        np.testing.assert_allclose(f["Delta_E"], truth, atol=0.35)
+        assert ((f["Delta_E_lo95"] <= truth + 0.05) & (truth - 0.05 <= f["Delta_E_hi95"])).all()
+    # the all-T fit is pulled by the saturated points and fits badly
+    allT = r["fits"][r["fits"]["fit"] == "all T"]
+    assert np.nanmedian(allT["chi2"] / allT["dof"]) > 10 * np.nanmedian(d["chi2"] / d["dof"])
+
+
+def test_onsets_have_intervals_and_agree_between_identical_classifiers(sat_analysis):
+    on = sat_analysis["onsets"]
+    d = on[on["fit"].str.contains("data")]
+    assert len(d) == 2
+    assert ((d["T_low95"] <= T0) & (T0 <= d["T_high95"])).all()
+    assert (d["T_low"] < d["T_onset"]).all() and (d["T_onset"] < d["T_high"]).all()
+    c = sat_analysis["onset_consistency"]
+    c = c[c["fit"].str.contains("data")].iloc[0]
+    assert c["p_value"] > 0.05 and c["dof"] == 1
+    assert c["T_mean_low95"] <= T0 <= c["T_mean_high95"]
+    sl = sat_analysis["slopes"]
+    assert (sl.loc[sl["fit"].str.contains("data"), "slope_hi95"] < 0).all()     # barriers fall with x
+    assert sat_analysis["collapse"].set_index("fit").filter(like="data", axis=0)["p_value"].iloc[0] > 0.01
+
+
+def test_block_errors_are_wider_than_binomial_by_the_correlation(sat_analysis):
+    # flags are identical over groups of 3 bank frames = one 15-tau block: the variance of
+    # P_R is 3x the binomial one, standard errors sqrt(3) = 1.73 x
+    w = sat_analysis["widths"].set_index(["quantity", "scheme"])["median_ratio"]
+    assert w["P_R (standard error)", "particle x time blocks"] == pytest.approx(np.sqrt(3), rel=0.15)
+    assert w["Delta_E (68 % interval)", "particle x time blocks"] == pytest.approx(np.sqrt(3), rel=0.3)
+    # particles are independent here: whole-system time blocks see the same sqrt(3)
+    assert w["P_R (standard error)", "whole-system time blocks"] == pytest.approx(np.sqrt(3), rel=0.3)
+    pr = sat_analysis["pr"].dropna(subset=["P_R"])
+    assert (pr["n"] >= 30).all()
+
+
+def test_uncorrelated_samples_give_block_errors_equal_to_binomial():
+    smp = synthetic_samples(seed=2, hold=1, n_particles=600)
+    r = analysis.kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=120, seed=3, frame_spacing=5)
+    w = r["widths"].set_index(["quantity", "scheme"])["median_ratio"]
+    assert w["P_R (standard error)", "particle x time blocks"] == pytest.approx(1.0, abs=0.12)
+
+
+def test_two_identical_replicas_pool_to_the_same_estimates_with_zero_spread():
+    one = synthetic_samples(seed=4, n_particles=400)
+    two = one + synthetic_samples(seed=4, n_particles=400, replica=1)
+    edges = np.linspace(-2, 2, 5)
+    r1 = analysis.kramers_analysis(one, edges, n_boot=40, seed=1, frame_spacing=5, compare_iid=False)
+    r2 = analysis.kramers_analysis(two, edges, n_boot=40, seed=1, frame_spacing=5, compare_iid=False)
+    np.testing.assert_allclose(r2["pr"]["P_R"], r1["pr"]["P_R"])
+    np.testing.assert_array_equal(r2["pr"]["n"], 2 * r1["pr"]["n"])
+    sp = analysis.replica_spread(two, edges, r1["fit_range"])
+    sp1 = analysis.replica_spread(one, edges, r1["fit_range"])
+    np.testing.assert_allclose(sp["T_onset"], sp1["T_onset"])
+    np.testing.assert_array_equal(sp["T_onset_replica_sd"], 0.0)
+    assert (sp["n_replicas"] == 2).all()
+
+
+def test_kramers_verdicts_from_intervals(sat_analysis):
+    v = verdicts.kramers(sat_analysis).set_index("claim")["verdict"]
+    form = v[v.index.str.contains("Kramers form")]
+    assert list(form) == ["agrees"]
+    fits_ok = v[v.index.str.contains("consistent with the errors")]
+    assert fits_ok[fits_ok.index.str.contains("data")].iloc[0] == "agrees"
+    assert fits_ok[fits_ok.index.str.contains("all T")].iloc[0] == "disagrees"
+    falls = v[v.index.str.contains("falls") & v.index.str.contains("data")]
+    assert len(falls) == 2 and (falls == "agrees").all()
+    one = v[v.index.str.contains("one onset")]
+    assert one[one.index.str.contains("data")].iloc[0] == "agrees"
+    lit = v[v.index.str.contains("literature")]
+    assert list(lit) == ["agrees"]          # T0 = 0.9 with half-width < 0.1 lies in 0.8-1.2
+
+
+def test_paired_accuracy_difference():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 200)
+    a = np.where(y == 1, 1.0, -1.0) * np.where(rng.random(400) < 0.8, 1, -1)   # 80 % correct
+    same = analysis.paired_accuracy_difference(a, a.copy(), y, n_boot=50)
+    assert same.estimate == 0 and same.low == 0 and same.high == 0       # paired: no spread at all
+    b = a.copy()
+    b[:40] = -b[:40]                                                       # flip 40 class-0 decisions
+    d = analysis.paired_accuracy_difference(b, a, y, clusters=np.arange(400) // 4, n_boot=300, seed=1)
+    flipped_correct = np.sum((a[:40] > 0) == (y[:40] == 1))
+    assert d.estimate == pytest.approx((40 - 2 * flipped_correct) / 400)
+    assert d.low < d.estimate < d.high
+
+
+def test_split_transfer_verdicts():
+    t1 = pd.DataFrame({"T": [0.45, 1.0, 1.2], "b": 0.0, "sigma_T": [1.12, 0.7, 0.7], "b_best": [0.1, -0.2, -0.4],
+                       "similarity": [1.0, 0.8, 0.8], "best_accuracy": [0.8, 0.7, 0.7]})
+    fig2, tab = verdicts.split_transfer(verdicts.transfer(t1, compare_table=True))
+    assert fig2["claim"].str.contains("chance|varies").all() and len(fig2) == 3
+    assert tab["claim"].str.contains("Table I|similar").all() and len(tab) == 2 + 3 * 2
+
+
+def test_similarity_verdict_is_inconclusive_when_the_bootstrap_bias_dominates():
+    t1 = pd.DataFrame({"T": [0.45, 1.0, 1.2], "b": 0.0, "sigma_T": 1.0, "b_best": 0.0, "best_accuracy": 0.7,
+                       "similarity": [1.0, 0.8, 0.8], "similarity_lo95": [1, 0.7, 0.7],
+                       "similarity_hi95": [1, 0.9, 0.9], "similarity_bias": [0, -0.01, -0.3]})
+    sim = verdicts.transfer(t1)
+    sim = sim[sim["claim"].str.contains("similar")]["verdict"].tolist()
+    assert sim == ["agrees", "inconclusive"]
+
+
+def test_whole_system_time_blocks_catch_correlated_neighbours():
+    # pairs of particles share x and flags (perfectly correlated neighbours), frames are
+    # independent: particle x time blocks see no correlation (ratio 1), whole-system time
+    # blocks see the pairs (variance x 2, ratio sqrt 2)
+    smp = synthetic_samples(seed=5, n_particles=300, n_bank=300, hold=1, pairs=True)
+    r = analysis.kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=150, seed=2, frame_spacing=5)
+    w = r["widths"].set_index(["quantity", "scheme"])["median_ratio"]
+    assert w["P_R (standard error)", "particle x time blocks"] == pytest.approx(1.0, abs=0.15)
+    assert w["P_R (standard error)", "whole-system time blocks"] == pytest.approx(np.sqrt(2), rel=0.15)

@@ -14,9 +14,11 @@ import io
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from glasshelpers import book
+from glasshelpers import book, tables
 from glasshelpers.profiles import load_profile
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,6 +66,20 @@ def fake_executed_notebook(title: str, params: dict, png: str | None = None, err
                       "source": "1/0",
                       "outputs": [{"output_type": "error", "ename": "ZeroDivisionError",
                                    "evalue": "division by zero", "traceback": []}]})
+    # a glued number, the prose that uses it, and a wide table rendered for reading
+    wide = tables.reading_table(pd.DataFrame({f"quantity_{k}_with_a_long_name": [k / 7, k * 1234.5]
+                                              for k in range(16)})).to_html()
+    cells += [
+        {"cell_type": "code", "id": "glue", "execution_count": 5, "metadata": {}, "source": 'glue("acc", 0.8123)',
+         "outputs": [{"output_type": "display_data",
+                      "metadata": {"scrapbook": {"name": "acc", "mime_prefix": "application/papermill.record/"}},
+                      "data": {"application/papermill.record/text/plain": "0.8123"}}]},
+        {"cell_type": "markdown", "id": "prose", "metadata": {},
+         "source": "The accuracy is {glue:text}`acc:.2f` on this page."},
+        {"cell_type": "code", "id": "table", "execution_count": 6, "metadata": {}, "source": "wide",
+         "outputs": [{"output_type": "execute_result", "execution_count": 6, "metadata": {},
+                      "data": {"text/html": wide, "text/plain": "<table>"}}]},
+    ]
     for c in cells:
         if c["cell_type"] == "code":
             c["metadata"]["papermill"] = {"status": "completed", "duration": 0.1}
@@ -99,7 +115,37 @@ def write_fake_profile_data(root: Path, profile: str = "tiny") -> Path:
     results = root / profile / "results"
     results.mkdir()
     (results / "fig1.csv").write_text("claim,paper,ours,verdict\npeak CV accuracy,~0.8,0.79,agrees\n")
+    write_fake_results(results, prof)
+    figures = root / profile / "figures"
+    figures.mkdir()
+    (figures / "fig2.png").write_bytes(base64.b64decode(png))
     return root / profile
+
+
+def write_fake_results(results: Path, prof: dict) -> None:
+    """Results CSVs shaped like the workflow's, for the landing page and the simulation overview."""
+    from glasshelpers.profiles import production_time, temperature_tag
+
+    r = np.linspace(0.5, 3.0, 40)
+    for T in prof["temperatures"]:
+        tag = temperature_tag(T)
+        pd.DataFrame([{"T": T, "U_per_N": -7.0 + T, "pressure": 1.0 + 5 * T, "T_kin": T * 1.001,
+                       "equil_time": 5, "production_time": production_time(prof, T), "n_frames": 41,
+                       "wall_time_s": 30.0}]).to_csv(results / f"sim_{tag}_summary.csv", index=False)
+        pd.concat([pd.DataFrame({"curve": "g_AA", "x": r, "y": 1 + np.exp(-r) * np.cos(6 * r) / T}),
+                   pd.DataFrame({"curve": "msd_A", "x": [1, 10, 40], "y": [0.05 * T, 0.3 * T, 2 * T]})]
+                  ).to_csv(results / f"sim_{tag}_curves.csv", index=False)
+    pd.DataFrame({"T": [1.0, 1.2, 2.0, 1.0], "best_shift": [0, 0.4, 0.6, -2], "best_accuracy": [0.64, 0.60, 0.54, 0.58],
+                  "accuracy_lo": [0.62, 0.58, 0.52, 0.56], "accuracy_hi": [0.66, 0.61, 0.56, 0.60],
+                  "panel": ["fluidity CV"] * 3 + ["softness inset"]}).to_csv(results / "fig1_peaks.csv", index=False)
+    pd.DataFrame({"T": [0.45, 1.0, 1.2, 2.0], "similarity": [1.0, 0.49, 0.36, 0.42],
+                  "best_accuracy": [0.72, 0.74, 0.71, 0.75], "best_accuracy_lo": [0.68, 0.69, 0.67, 0.69],
+                  "best_accuracy_hi": [0.75, 0.78, 0.76, 0.79]}).to_csv(results / "table1_data.csv", index=False)
+    pd.DataFrame({"T_train": [0.45, 2.0], "T_onset": [0.97, 1.05], "T_onset_lo": [0.9, 1.0],
+                  "T_onset_hi": [1.1, 1.2], "fit": ["T < 0.8"] * 2}).to_csv(results / "onsets.csv", index=False)
+    x = np.arange(-2.25, 2.5, 0.5)
+    pd.concat([pd.DataFrame({"T_train": Tt, "x": x, "Delta_E": 3.0 - 0.4 * x, "fit": "T < 0.8"}) for Tt in (0.45, 2.0)]
+              ).to_csv(results / "kramers_fits.csv", index=False)
 
 
 # --------------------------------------------------------------------------------------
@@ -186,8 +232,80 @@ def test_paper_vs_ours_states_missing(tmp_path):
     (tmp_path / "results" / "fig2.csv").write_text("quantity,verdict\nbest accuracy,agrees\n")
     md = book.paper_vs_ours_markdown("demo", tmp_path / "results", tmp_path / "figures")
     assert "no `results/fig1.csv`" in md and "agrees" in md
-    assert "too small" in md                                   # fig3 needs the paper profile
+    assert "too small" not in md and "smoke test" not in md    # no verdicts by profile name
     assert "0.5571" in md                                      # the paper's Table I
+
+
+def test_paper_vs_ours_counts_verdicts_with_badges_and_links(tmp_path):
+    res = tmp_path / "results"
+    res.mkdir()
+    (res / "fig3.csv").write_text("claim,verdict\na,agrees\nb,disagrees\nc,inconclusive\nd,agrees\n")
+    (res / "fig8.csv").write_text("claim,verdict\ne,inconclusive\nf,agrees (note)\n")
+    md = book.paper_vs_ours_markdown("tiny", res, tmp_path / "figures")
+    assert "**All items:** {bdg-success}`3 agrees` {bdg-danger}`1 disagrees` {bdg-warning}`2 inconclusive`" in md
+    row = next(line for line in md.splitlines() if line.startswith("| {ref}`fig3"))
+    assert "{doc}`/book/generated/06_kramers`" in row and "{bdg-success}`2 agrees`" in row
+    assert "{bdg-secondary}`missing`" in md                    # e.g. fig1
+    assert "Computed and drawn in {doc}`/book/generated/07_appendix`" in md
+    assert book.verdict_counts(["agrees", "agreesX", "disagrees (x)", ""]) == \
+        {"agrees": 1, "disagrees": 1, "inconclusive": 0, "other": 2}
+
+
+def test_simulation_pages_get_their_temperature_as_title():
+    assert book.simulation_page_title(0.45, 600) == "T = 0.45: supercooled, 600 τ"
+    assert book.simulation_page_title(0.9, 300) == "T = 0.9: near the onset, 300 τ"
+    assert book.simulation_page_title(2.0, 40) == "T = 2: normal liquid, 40 τ"
+    titles = book.simulation_titles(load_profile("tiny"))
+    assert titles["01_simulation_T0.470.ipynb"] == "T = 0.47: supercooled, 140 τ"
+    assert len(set(titles.values())) == len(titles) == 6          # one distinct title per page
+    nb = fake_executed_notebook("Stage 1: trajectories", {"profile": "tiny"}, png="AAAA")
+    out = book.retitle(book.add_provenance_cell(nb, "tiny", "v"), "T = 0.6: supercooled, 40 τ")
+    first = out["cells"][0]["source"]
+    assert first.startswith("# T = 0.6: supercooled, 40 τ\n\n*Stage 1: trajectories*")
+    assert "$$" in first and nb["cells"][0]["source"].startswith("# Stage 1")   # rest kept, input untouched
+    nb["cells"][0]["source"] = "no heading"
+    with pytest.raises(book.BookBuildError, match="heading"):
+        book.retitle(nb, "x")
+
+
+def test_headline_and_verdict_counts_come_from_the_results(tmp_path):
+    prof = load_profile("tiny")
+    res = tmp_path / "results"
+    res.mkdir()
+    write_fake_results(res, prof)
+    (res / "fig2.csv").write_text("claim,verdict\na,agrees\nb,agrees (note)\nc,disagrees\nd,\n")
+    (res / "fig4.csv").write_text("claim,verdict\ne,inconclusive\n")
+    assert book.count_verdicts(res) == {"agrees": 2, "disagrees": 1, "inconclusive": 1}
+    md = book.headline_markdown(prof, res, tmp_path / "figures", tmp_path / "img")
+    assert "0.54-0.64" in md and "0.64 [0.62, 0.66] at T = 1" in md          # CV accuracies, best with interval
+    assert "0.71-0.75" in md and "0.75 [0.69, 0.79] (trained at T = 2)" in md and "0.72 [0.68, 0.75]" in md
+    assert "2 of 2 classifiers" in md and "-0.40 to -0.40" in md              # Delta_E slope from the fits
+    assert "**They transfer to the supercooled liquid.**" in md and "**Their outputs encode energy barriers.**" in md
+    t1 = pd.read_csv(res / "table1_data.csv")
+    t1.loc[t1["T"] == 2.0, "best_accuracy_lo"] = 0.49                         # one interval reaches chance
+    t1.to_csv(res / "table1_data.csv", index=False)
+    md = book.headline_markdown(prof, res, tmp_path / "figures", tmp_path / "img")
+    assert "**Transfer to the supercooled liquid.**" in md and "They transfer" not in md
+    assert "2: 1.05 [1.00, 1.20]" in md                                      # onset with its interval
+    assert "**2 agree**, **1 disagree**, **1 inconclusive**" in md
+    assert "smoke test" in md and "figure" not in md                          # no fig2.png given
+    empty = book.headline_markdown(prof, tmp_path / "none", tmp_path / "none", tmp_path / "img")
+    assert "No results found" in empty and "`table1_data.csv`" in empty
+
+
+def test_simulation_overview_table_and_figure(tmp_path):
+    prof = load_profile("tiny")
+    res = tmp_path / "results"
+    res.mkdir()
+    write_fake_results(res, prof)
+    (res / "sim_T0.600_summary.csv").unlink()
+    md = book.simulation_overview_markdown(res, prof["temperatures"], tmp_path / "overview",
+                                           book.simulation_titles(prof))
+    rows = [ln for ln in md.splitlines() if ln.startswith("| 0.") or ln.startswith("| 1") or ln.startswith("| 2")]
+    assert len(rows) == 5 and rows[0].startswith("| 0.45 | -6.55 | 3.25 | 0.450 | 140 | 30 s |")
+    assert "{doc}`T = 0.45: supercooled, 140 τ </book/generated/01_simulation_T0.450>`" in rows[0]
+    assert "no simulation summary for T = 0.6" in md
+    assert (tmp_path / "overview" / "sim_overview.png").stat().st_size > 5000
 
 
 def test_missing_notebooks_error_names_them(tmp_path, monkeypatch):
@@ -211,7 +329,7 @@ def _copy_sources(dest: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
-    """(source root, html dir) of a strict build of fake tiny-profile notebooks."""
+    """(source root, html dir, data root) of a strict build of fake tiny-profile notebooks."""
     import os
 
     data = tmp_path_factory.mktemp("data")
@@ -226,12 +344,12 @@ def built_book(tmp_path_factory):
             os.environ.pop("GLASSBOOK_DATA")
         else:
             os.environ["GLASSBOOK_DATA"] = old
-    return src, index.parent
+    return src, index.parent, data
 
 
 @pytest.mark.book
 def test_strict_build_succeeds(built_book):
-    src, html = built_book
+    src, html, data = built_book
     pages = {p.relative_to(html).as_posix() for p in html.rglob("*.html")}
     for must in ("index.html", "book/intro.html", "book/rerun.html", "book/paper_vs_ours.html",
                  "book/generated/01_simulation_T0.450.html", "book/generated/07_appendix.html"):
@@ -248,7 +366,7 @@ def test_strict_build_succeeds(built_book):
 
 @pytest.mark.book
 def test_warning_fails_build(built_book, tmp_path):
-    src, _ = built_book
+    src, _, _ = built_book
     work = tmp_path / "src"
     shutil.copytree(src, work, ignore=shutil.ignore_patterns("_build"))
     page = work / "book" / "rerun.md"
@@ -276,36 +394,6 @@ def test_failed_notebook_fails_build(tmp_path, monkeypatch):
 
 ARTIFACTS = REPO / "artifacts"
 
-_PAGE_REPORT_JS = r"""
-(async () => {
-  const sleep = ms => new Promise(r => setTimeout(r, ms));
-  // Images: make lazy ones load, then wait for each to finish (or fail).
-  const imgs = Array.from(document.images);
-  imgs.forEach(i => { i.loading = 'eager'; });
-  await Promise.race([
-    Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; }))),
-    sleep(10000)]);
-  // MathJax: wait for its start-up typesetting.
-  let mathjax = null;
-  const hasMathJax = Array.from(document.scripts).some(s => /mathjax/i.test(s.src));
-  for (let k = 0; hasMathJax && k < 100 && !(window.MathJax && MathJax.startup && MathJax.startup.promise); k++) await sleep(100);
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;
-    mathjax = MathJax.version;
-  }
-  return {
-    url: location.href,
-    mathjax: mathjax,
-    math: document.querySelectorAll('span.math, div.math').length,
-    typeset: document.querySelectorAll('mjx-container').length,
-    merror: document.querySelectorAll('mjx-merror').length,
-    images: imgs.map(i => ({src: i.currentSrc || i.src, w: i.naturalWidth, ok: i.complete && i.naturalWidth > 0})),
-    links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
-    ids: Array.from(document.querySelectorAll('[id], a[name]')).map(e => e.id || e.getAttribute('name')),
-  };
-})()
-"""
-
 
 @pytest.fixture(scope="session")
 def chromium():
@@ -317,113 +405,52 @@ def chromium():
     return path
 
 
-@pytest.fixture
-def served(built_book):
-    """Base URL of the built book on a loopback HTTP server with a random port."""
-    import functools
-    import http.server
-    import threading
+@pytest.mark.book
+def test_browser_visits_every_page(built_book, chromium):
+    from bookbrowse import check_book
 
-    html = built_book[1]
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", html
-    finally:
-        server.shutdown()
-        server.server_close()
+    src, html, data = built_book
+    reports = check_book(html, chromium, forbidden=[src, data, REPO], artifacts=ARTIFACTS)
+    assert sum(len(r["images"]) for r in reports.values()) >= 13   # data-flow figure + one per notebook
+    assert reports["book/intro.html"]["typeset"] >= 3
+    assert reports["book/generated/02_features.html"]["typeset"] >= 2
+    # glued numbers are pasted into the prose of every notebook page
+    for page, r in reports.items():
+        if page.startswith("book/generated/0"):
+            assert "The accuracy is 0.81 on this page." in r["text"], page
+    # per-temperature titles in the sidebar; the landing page opens with results
+    landing = reports["book/intro.html"]["text"]
+    nav = reports["book/intro.html"]["html"]
+    assert "T = 0.45: supercooled, 140 τ" in nav and "T = 2: normal liquid, 40 τ" in nav
+    assert "0.75 [0.69, 0.79]" in landing and "1 agree" in landing
+    assert "The answer, in numbers" in landing
+    sim = reports["book/simulation.html"]
+    assert "T = 0.47: supercooled" in sim["text"] and any("sim_overview.png" in i["src"] for i in sim["images"])
+    assert "Copyright" not in landing and "2024" not in landing
+    assert (ARTIFACTS / "book-landing.png").stat().st_size > 10_000
+    assert (ARTIFACTS / "book-figure-page.png").stat().st_size > 10_000
 
 
 @pytest.mark.book
-def test_browser_visits_every_page(served, chromium):
-    from urllib.parse import unquote, urldefrag, urlsplit
+def test_browser_catches_local_paths_and_sideways_scroll(built_book, chromium, tmp_path):
+    """The checks fail on a page that shows a local path, a Path repr, or is too wide."""
+    from bookbrowse import check_book
 
-    from browser_cdp import Browser, CDPError
-
-    base, html = served
-    pages = sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")
-                   if not p.relative_to(html).as_posix().startswith("_static/"))
-    reports, network_problems, outside = {}, [], set()
-    ARTIFACTS.mkdir(exist_ok=True)
-    browser = Browser(chromium)
-    try:
-        for page in pages:
-            browser.goto(base + page)
-            if page == "index.html":            # Jupyter Book's root page redirects to the landing page
-                for _ in range(100):
-                    try:                            # evaluating during the navigation may fail
-                        if browser.evaluate("location.pathname", timeout=5).endswith("book/intro.html"):
-                            break
-                    except CDPError:
-                        pass
-                    browser.drain(0.1)
-                else:
-                    pytest.fail("index.html does not lead to the landing page book/intro.html")
-                browser.wait_event("Page.loadEventFired")
-            reports[page] = report = browser.evaluate(_PAGE_REPORT_JS, timeout=60)
-            browser.drain(0.1)
-            requests = {}
-            for ev in browser.events:
-                p = ev.get("params", {})
-                if ev["method"] == "Network.requestWillBeSent":
-                    url = p["request"]["url"]
-                    requests[p["requestId"]] = url
-                    if not url.startswith((base, "data:", "blob:", "about:")):
-                        outside.add(url)
-                elif (ev["method"] == "Network.responseReceived" and p["response"]["status"] >= 400
-                      and not p["response"]["url"].endswith("/favicon.ico")):   # asked by the browser, not the page
-                    network_problems.append(f"{page}: HTTP {p['response']['status']} {p['response']['url']}")
-                elif ev["method"] == "Network.loadingFailed" and not p.get("canceled"):
-                    network_problems.append(f"{page}: {p.get('errorText')} {requests.get(p['requestId'], '?')}")
-            if page == "book/intro.html":
-                browser.screenshot(str(ARTIFACTS / "book-landing.png"))
-            if page == "book/generated/01_simulation_T0.450.html":
-                browser.screenshot(str(ARTIFACTS / "book-figure-page.png"))
-    finally:
-        browser.close()
-
-    assert not outside, f"pages fetched resources from outside the book: {sorted(outside)[:10]}"
-    assert not network_problems, network_problems[:10]
-
-    # every image loaded
-    broken = [(page, img["src"]) for page, r in reports.items() for img in r["images"] if not img["ok"]]
-    assert not broken, broken[:10]
-    assert sum(len(r["images"]) for r in reports.values()) >= 13   # data-flow figure + one per notebook
-
-    # MathJax (ours, not a CDN's) typeset every equation, without errors
-    for page, r in reports.items():
-        if r["math"]:
-            assert r["mathjax"] == book.MATHJAX_VERSION, (page, r["mathjax"])
-            assert r["typeset"] >= r["math"], (page, r["math"], r["typeset"])
-            assert r["merror"] == 0, page
-    assert reports["book/intro.html"]["typeset"] >= 3
-    assert reports["book/generated/02_features.html"]["typeset"] >= 2
-
-    # no broken internal links (targets exist; #fragments exist on the target page)
-    ids = {urlsplit(r["url"]).path: set(r["ids"]) for r in reports.values()}
-    dead = []
-    for page, r in reports.items():
-        for link in r["links"]:
-            if not link.startswith(base):
-                continue
-            target, frag = urldefrag(link)
-            path = urlsplit(target).path
-            file = html / unquote(path.lstrip("/"))
-            if file.is_dir():
-                file = file / "index.html"
-            if not file.is_file():
-                dead.append(f"{page} -> {link}")
-            elif frag and path in ids and unquote(frag) not in ids[path]:
-                dead.append(f"{page} -> {link} (no #{frag})")
-    assert not dead, dead[:10]
-    assert (ARTIFACTS / "book-landing.png").stat().st_size > 10_000
-    assert (ARTIFACTS / "book-figure-page.png").stat().st_size > 10_000
+    src, html, data = built_book
+    bad = tmp_path / "html"
+    shutil.copytree(html, bad)
+    page = bad / "book" / "rerun.html"
+    text = page.read_text()
+    marker = '<section id="set-up">'
+    assert marker in text
+    page.write_text(text.replace(marker, marker + f"<pre style='white-space: pre'>PosixPath('{src}/data')</pre>"
+                                 + "<div style='width: 3000px'>wide</div>", 1))
+    with pytest.raises(AssertionError) as err:
+        check_book(bad, chromium, forbidden=[src])
+    msg = str(err.value)
+    assert "book/rerun.html: shows the local path" in msg and "book/rerun.html: shows a PosixPath( repr" in msg
+    assert "book/rerun.html: scrolls sideways" in msg
+    assert book.local_path_leaks(bad, [src]) == [f"book/rerun.html: {src}", "book/rerun.html: PosixPath("]
 
 
 def test_stamp_records_code_version(tmp_path):

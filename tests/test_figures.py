@@ -189,3 +189,51 @@ def test_temperature_labels_as_in_paper():
                               pd.concat([fit_frame().assign(T_train=t) for t in (0.45, 1.0, 2.0)]))
     titles = [a.get_title() for a in fig.axes if a.get_visible()]
     assert titles == ["softness S", r"$\mathcal{F}^{1.0}$", r"$\mathcal{F}^{2.0}$"]
+
+
+def _variants(n_bins=4):
+    f = fit_frame(n_bins).assign(chi2=1.0, dof=2)
+    bad = f.assign(Delta_E=f["Delta_E"] * 0.5, chi2=50.0)
+    return pd.concat([f.assign(fit="T <= 0.8 (data)", T_max=0.8 + 1e-9), bad.assign(fit="all T", T_max=np.nan),
+                      f.assign(fit="T < 0.8", T_max=0.8)])
+
+
+def test_fig3_three_fit_variants_with_residuals():
+    fits = _variants()
+    fig = gf.fig3_fit_variants(pr_frame(), fits, pr_frame(), fits)
+    assert len(fig.axes) == 12                                  # 4 rows x 3 variants
+    titles = [a.get_title() for a in fig.axes if a.get_title()]
+    assert any("(default)" in t and "chi2/dof = 0.50" in t for t in titles)
+    assert any("all T" in t and "chi2/dof = 25.00" in t for t in titles)
+    # exact Kramers data: pulls of the default fit vanish; the wrong all-T lines give large pulls
+    res_default = fig.axes[3].lines[0].get_ydata()
+    np.testing.assert_allclose(res_default, 0, atol=1e-9)
+    res_all = np.concatenate([l.get_ydata() for l in fig.axes[4].lines if l.get_marker() == "o"])
+    assert np.max(np.abs(res_all)) > 2
+    # the default's lines are solid inside the fitted range
+    assert any(l.get_linestyle() == "-" for l in fig.axes[0].lines)
+
+
+def test_fig9_with_variants_adds_a_residual_row():
+    pr = pd.concat([pr_frame().assign(T_train=t) for t in [0.45] + TRAIN])
+    fits = pd.concat([_variants().assign(T_train=t) for t in [0.45] + TRAIN])
+    fig = gf.fig9_kramers_all(pr, fits, ncols=3)
+    assert len(fig.axes) == 6 + 3
+    assert "chi2/dof" in fig.axes[-1].get_title()
+    assert all(a.get_yscale() == "log" for a in fig.axes[:6])
+
+
+def test_kramers_residuals_mark_the_fit_range():
+    from glasshelpers.kramers import kramers_residuals
+    r = kramers_residuals(pr_frame(), _variants().query("fit == 'T < 0.8'"))
+    assert set(r.loc[r["in_range"], "T"]) == {0.45, 0.5, 0.6}
+    np.testing.assert_allclose(r["pull"], 0, atol=1e-9)
+
+
+def test_table1_carries_intervals_with_the_sign_flip():
+    ours = pd.DataFrame(dict(T=[1.0], b=[0.005], sigma_T=[0.77], b_best=[0.25], similarity=[0.8],
+                             b_best_lo=[0.2], b_best_hi=[0.3], sigma_T_lo=[0.7], sigma_T_hi=[0.8]))
+    row = gf.table1(ours).set_index("T").loc[1.0]
+    assert row["b_best"] == pytest.approx(-0.25)
+    assert row["b_best_lo"] == pytest.approx(-0.3) and row["b_best_hi"] == pytest.approx(-0.2)
+    assert row["sigma_T_lo"] == pytest.approx(0.7)

@@ -228,3 +228,84 @@ def test_table_and_frame_fit_roundtrip():
     assert np.all(np.abs(df["Delta_E"][ok] - dE[ok]) < 3 * df["Delta_E_err"][ok] + 1e-9)
     on = onset_temperature(df, uncertainty="none")
     assert on.T_onset == pytest.approx(T0, abs=0.08)
+
+
+# ----------------------------------------------------------------------------- fit range
+
+from glasshelpers.kramers import (choose_fit_range, fit_lines_batch, fit_range_scan, onset_u_batch,  # noqa: E402
+                                  pool_scans)
+
+
+def saturated_sample(seed, T_s=0.8, P_sat=0.95, n=20000):
+    """Kramers data up to T_s, saturated (P_R = P_sat in every bin) above: binomial draws."""
+    rng = np.random.default_rng(seed)
+    P = exact_P()
+    P[TEMPS > T_s] = P_sat
+    k = rng.binomial(n, P)
+    Ph = k / n
+    return Ph, np.sqrt(Ph * (1 - Ph) / n)
+
+
+@pytest.mark.parametrize("T_s", [0.6, 0.8, 1.2])
+def test_fit_range_criterion_recovers_the_saturation_temperature(T_s):
+    P, err = saturated_sample(11, T_s=T_s)
+    scan = fit_range_scan(TEMPS, P, err)
+    r = choose_fit_range(scan, p_min=0.01)
+    assert r.passes and r.T_up == pytest.approx(T_s)
+    # every range that reaches into the saturated points fails badly
+    assert (scan.loc[scan["T_up"] > T_s, "p_value"] < 1e-10).all()
+    # inside the range the fits are consistent with the errors
+    assert scan.loc[scan["T_up"] == T_s, "red_chi2"].iloc[0] < 2
+    # and the fit over the chosen range recovers the barriers
+    f = fit_kramers(TEMPS, P, err, T_max=r.T_max)
+    np.testing.assert_allclose(f.Delta_E, truth()[1], atol=5 * np.nanmax(f.Delta_E_err))
+
+
+def test_fit_range_on_pure_kramers_data_is_everything_and_flags_failure():
+    P, err = sampled(5)
+    r = choose_fit_range(fit_range_scan(TEMPS, P, err))
+    assert r.passes and r.T_up == pytest.approx(TEMPS.max())
+    # errors ten times too small everywhere: no range passes as given; scaled by the
+    # smallest reduced chi2 (~100), the whole range is as good as the best: flagged
+    bad = choose_fit_range(fit_range_scan(TEMPS, P, err / 10))
+    assert not bad.passes and "none passes" in bad.criterion
+    assert bad.error_scale == pytest.approx(100, rel=0.5)
+    assert bad.T_up == pytest.approx(TEMPS.max())
+
+
+@pytest.mark.parametrize("T_s", [0.6, 0.8])
+def test_fit_range_with_underestimated_errors_still_finds_the_saturation(T_s):
+    # errors 1.5x too small (extra scatter the error model misses): no range passes as
+    # given, but the scaled criterion still stops where saturation begins
+    P, err = saturated_sample(12, T_s=T_s)
+    r = choose_fit_range(fit_range_scan(TEMPS, P, err / 1.5))
+    assert not r.passes and r.T_up == pytest.approx(T_s)
+    assert r.error_scale == pytest.approx(2.25, rel=0.5)
+
+
+def test_pooled_scans_add_chi2_and_dof():
+    P, err = saturated_sample(3)
+    a = fit_range_scan(TEMPS, P[:, :4], err[:, :4])
+    b = fit_range_scan(TEMPS, P[:, 4:], err[:, 4:])
+    both = fit_range_scan(TEMPS, P, err)
+    pooled = pool_scans([a, b])
+    np.testing.assert_allclose(pooled["chi2"], both["chi2"])
+    np.testing.assert_array_equal(pooled["dof"], both["dof"])
+    np.testing.assert_allclose(pooled["p_value"], both["p_value"], rtol=1e-9, atol=1e-300)
+    with pytest.raises(ValueError):
+        choose_fit_range(pooled, p_min=0)
+
+
+def test_batched_fits_equal_single_fits():
+    P, err = saturated_sample(7)
+    f = fit_kramers(TEMPS, P, err, T_max=1.0)
+    S, dE = fit_lines_batch(TEMPS, np.stack([P, P]), err, T_max=1.0)
+    np.testing.assert_allclose(S[0], f.Sigma, rtol=1e-9)
+    np.testing.assert_allclose(dE[1], f.Delta_E, rtol=1e-9)
+    # the onset of the batched lines with equal weights equals onset_temperature's
+    o = onset_temperature(f, weights=None, uncertainty="none")
+    u = onset_u_batch(S, dE, np.ones(S.shape[1]))
+    assert u[0] == pytest.approx(o.u_onset, rel=1e-9)
+    # too few points: NaN, as fit_kramers
+    S3, _ = fit_lines_batch(TEMPS, P, err, T_max=0.5)
+    assert np.isnan(S3).all()

@@ -66,6 +66,31 @@ def test_book_builds_strictly_from_tiny_notebooks(tiny_data, tmp_path):
     pages = list((dest / "_build" / "html" / "book" / "generated").glob("*.html"))
     assert len(pages) == 12
 
+    # What a reader sees, in a real browser: no local path or Path repr on any page, no
+    # page scrolls sideways, numbers in the prose are glued from the data, pages titled
+    # by temperature, the landing page opens with results.
+    from bookbrowse import check_book
+    from browser_cdp import install_chromium
+
+    chromium, why = install_chromium()
+    if chromium is None:
+        pytest.skip(f"headless Chromium unavailable: {why}")
+    reports = check_book(index.parent, chromium, forbidden=[dest, tiny_data.parent, ROOT],
+                         artifacts=ROOT / "artifacts",
+                         screenshots={"book/intro.html": "tiny-landing.png", "book/simulation.html": "tiny-simulation.png",
+                                      "book/generated/05_transfer_learning.html": "tiny-05.png"})
+    for stem in ("01_simulation_T0.450", "02_features", "03_labels", "04_fluid_classification", "05_transfer_learning"):
+        assert reports[f"book/generated/{stem}.html"]["pasted"] >= 2, stem
+    labels = reports["book/generated/03_labels.html"]["main_text"]
+    p_l = pd.read_csv(tiny_data / "results" / "labels_sets.csv")["p_l"].iloc[0]
+    assert f"{p_l:.4f}" in labels                                    # the glued value is the computed one
+    assert reports["book/generated/01_simulation_T0.450.html"]["title"].startswith("1.1. T = 0.45: supercooled, 140 τ")
+    landing = reports["book/intro.html"]["main_text"]
+    t1 = pd.read_csv(tiny_data / "results" / "table1_data.csv")
+    top = t1[t1["T"] > 0.5].sort_values("best_accuracy").iloc[-1]
+    assert f"{top['best_accuracy']:.2f} [{top['best_accuracy_lo']:.2f}, {top['best_accuracy_hi']:.2f}]" in landing
+    assert "agree" in landing and any("headline_fig2.png" in i["src"] for i in reports["book/intro.html"]["images"])
+
 
 def test_best_biases_match_the_bootstrapped_transfer_scan(tiny_data, monkeypatch):
     """Table I's cheap b_best path and the transfer scan find the same optimum."""
@@ -78,3 +103,44 @@ def test_best_biases_match_the_bootstrapped_transfer_scan(tiny_data, monkeypatch
     assert np.allclose(cheap["b_best"], full["b_best"])
     assert np.allclose(cheap["best_accuracy"], full["best_accuracy"])
     assert (cheap["best_accuracy"] > 0.5).all()
+
+
+def test_two_profiles_build_their_books_at_once(tiny_data, tmp_path):
+    """Staged builds: each profile builds in its own data folder and publishes to
+    _build/<profile>/html, so two books build at the same time from one checkout."""
+    import threading
+
+    import yaml
+
+    from glasshelpers.book import build
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for item in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / item, repo / item)
+    shutil.copytree(ROOT / "book", repo / "book", ignore=shutil.ignore_patterns("generated", "_build", "mathjax"))
+    other = tmp_path / "tinycopy.yaml"
+    prof = yaml.safe_load((ROOT / "glasshelpers/profiles/tiny.yaml").read_text())
+    other.write_text(yaml.safe_dump({**prof, "name": "tinycopy"}))
+    data_b = tmp_path / "tinycopy"
+    shutil.copytree(tiny_data, data_b, ignore=shutil.ignore_patterns(".book", ".workflow"))
+    out, errors = {}, []
+
+    def one(profile, data):
+        try:
+            out[profile] = build(profile, root=repo, data_dir=data, stage=True, log=lambda *a: None)
+        except Exception as exc:   # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=a) for a in (("tiny", tiny_data), (str(other), data_b))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert out["tiny"] == repo / "_build" / "tiny" / "html" / "index.html"
+    assert out[str(other)] == repo / "_build" / "tinycopy" / "html" / "index.html"
+    for index in out.values():
+        assert len(list((index.parent / "book" / "generated").glob("*.html"))) == 12
+    link = repo / "_build" / "html"
+    assert link.is_symlink() and (link / "index.html").is_file()
+    assert not (repo / "book" / "generated").exists()          # the checkout's sources untouched

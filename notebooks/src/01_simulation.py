@@ -18,19 +18,26 @@ profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
 temperature: float = 0.45  # temperature to simulate (epsilon/k_B), one of the profile's temperatures
 overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from myst_nb import glue
 
 from glasshelpers import simulate
-from glasshelpers.profiles import load_profile, production_time
+from glasshelpers.dynamics import log_lags, mean_squared_displacement
+from glasshelpers.model import KASystem
+from glasshelpers.profiles import load_profile, production_time, temperature_tag
+from glasshelpers.provenance import read_json
+from glasshelpers.results import write_result
 from glasshelpers.simfigures import rdf_figure, thermo_figure
 from glasshelpers.structure import partial_rdf
-from glasshelpers.trajectory import read_configuration, read_thermo, read_unwrapped
-from glasshelpers.model import KASystem
-from glasshelpers.provenance import read_json
+from glasshelpers.tables import use_reading_tables
+from glasshelpers.trajectory import production_averages, read_configuration, read_thermo, read_unwrapped
 
+use_reading_tables()
 P = load_profile(profile, overrides)   # overrides are validated with the profile
+tag = temperature_tag(temperature)
 system = KASystem(P["model"]["n_particles"], P["model"]["density"])
 print(f"N = {system.n_particles} ({system.n_a} A + {system.n_b} B), box L = {system.box_length:.4f}, "
       f"engine {P['engine']['name']}, dt = {P['engine']['dt']}")
@@ -48,8 +55,8 @@ print(f"T = {temperature}: equilibration {P['protocol']['equil_time']} tau, "
 simulate.run_seed(P)
 out = simulate.run_temperature(P, temperature)
 meta = read_json(out / "meta.json")
-print(out)
-print(f"wall time {meta['wall_time_s']:.0f} s, {meta['n_frames']} frames, code {meta['code_version']}")
+print(f"trajectory at T = {temperature}: {meta['n_frames']} frames, wall time {meta['wall_time_s']:.0f} s, "
+      f"code {meta['code_version']}")
 
 # %% [markdown]
 # ## Thermodynamics
@@ -60,12 +67,20 @@ print(f"wall time {meta['wall_time_s']:.0f} s, {meta['n_frames']} frames, code {
 # %%
 thermo = read_thermo(out / "thermo.csv")
 fig = thermo_figure(thermo, target_temperature=temperature)
-prod = [r for r in thermo if r["phase"] == "production"]
-pe = np.array([r["pe"] for r in prod])
-tk = np.array([r["temperature"] for r in prod])
-half = len(pe) // 2
-print(f"production: <U/N> = {pe.mean():.4f} (first half {pe[:half].mean():.4f}, second half {pe[half:].mean():.4f}), "
-      f"<T_kin> = {tk.mean():.4f} (target {temperature}, deviation {100 * (tk.mean() / temperature - 1):+.2f} %)")
+avg = production_averages(thermo)
+deviation = 100 * (avg["temperature"] / temperature - 1)
+glue("U_per_N", avg["pe"], display=False)
+glue("pressure", avg["pressure"], display=False)
+glue("T_kin_deviation", deviation, display=False)
+
+# %% [markdown]
+# Over the production run $\langle U/N\rangle =$ {glue:text}`U_per_N:.3f` and the pressure
+# averages {glue:text}`pressure:.2f`; the mean kinetic temperature is off the target by
+# {glue:text}`T_kin_deviation:+.2f` %. A drift of $U/N$ between the two halves of the run
+# (below) would mean the liquid was still ageing.
+
+# %% tags=["hide-input"]
+print(f"<U/N>: first half {avg['pe_first_half']:.4f}, second half {avg['pe_second_half']:.4f}")
 
 # %% [markdown]
 # ## Structure of the last frame
@@ -83,15 +98,33 @@ fig = rdf_figure(r, g)
 # ## How far particles move
 #
 # The mean-squared displacement of A particles over the production run, from the
-# unwrapped positions (positions plus image flags) stored in the trajectory.
+# unwrapped positions (positions plus image flags) stored in the trajectory, averaged
+# over every time origin. Frames are $1\,\tau$ apart, past the ballistic regime; in the
+# supercooled liquid the curve flattens where particles are caged, and at long lags it
+# turns diffusive (slope 1).
 
 # %%
 traj = read_unwrapped(out / "traj.gsd")
-x = traj["positions"][:, traj["types"] == 0]
-lags = np.unique(np.round(np.geomspace(1, len(x) - 1, 20)).astype(int))
-msd = [np.mean(np.sum((x[lag:] - x[:-lag]) ** 2, axis=-1)) for lag in lags]
+lags = log_lags(len(traj["positions"]))
+msd = mean_squared_displacement(traj["positions"][:, traj["types"] == 0], lags)
 fig, ax = plt.subplots(figsize=(5, 3.5), constrained_layout=True)
 ax.loglog(lags, msd, "o-")
 ax.set_xlabel(r"lag [$\tau$]")
 ax.set_ylabel(r"MSD of A [$\sigma_{AA}^2$]")
-print(f"MSD at lag {lags[-1]} tau: {msd[-1]:.3f}")
+glue("msd_last", float(msd[-1]), display=False)
+glue("msd_lag", int(lags[-1]), display=False)
+
+# %% [markdown]
+# After {glue:text}`msd_lag` $\tau$ an A particle has moved {glue:text}`msd_last:.3g`
+# $\sigma_{AA}^2$ on average (mean-squared).
+
+# %% tags=["hide-input"]
+# Saved for the chapter's overview page (one table and one figure across temperatures).
+summary = pd.DataFrame([{"T": temperature, "U_per_N": avg["pe"], "pressure": avg["pressure"],
+                         "T_kin": avg["temperature"], "equil_time": P["protocol"]["equil_time"],
+                         "production_time": production_time(P, temperature),
+                         "n_frames": meta["n_frames"], "wall_time_s": meta["wall_time_s"]}])
+curves = pd.concat([pd.DataFrame({"curve": "g_AA", "x": r, "y": g["AA"]}),
+                    pd.DataFrame({"curve": "msd_A", "x": lags, "y": msd})])
+_ = write_result(P, f"sim_{tag}_summary", summary)
+_ = write_result(P, f"sim_{tag}_curves", curves)

@@ -23,15 +23,18 @@
 profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
 overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
+from myst_nb import glue
 
 from glasshelpers import features, stagedata
 from glasshelpers.profiles import load_profile
 from glasshelpers.results import write_result
 from glasshelpers.simfigures import mean_features_figure
+from glasshelpers.tables import use_reading_tables
 
+use_reading_tables()
 P = load_profile(profile, overrides)   # overrides are validated with the profile
 print(f"profile {P['name']}: bank stride {P['features']['bank_stride']} frames, "
       f"{len(P['temperatures'])} temperatures")
@@ -49,14 +52,18 @@ for T in P["temperatures"]:
                  "mean_coordination_A": means[T][:50].sum() * 0.1 / (np.sqrt(2 * np.pi) * 0.2),
                  "rearranging_fraction": float(np.mean(bank["phop_later"] > P["labels"]["p_c"]))})
 summary = pd.DataFrame(rows)
-write_result(P, "features_bank", summary)
-summary.round(4)
+_ = write_result(P, "features_bank", summary)
+glue("bank_samples", f"{int(summary['samples'].sum()):,}", display=False)
+glue("bank_temperatures", len(summary), display=False)
+summary
 
 # %% [markdown]
-# `mean_coordination_A` integrates $\langle G_A(r)\rangle$ over all shells, i.e. the
+# The bank holds {glue:text}`bank_samples` (particle, frame) samples over
+# {glue:text}`bank_temperatures` temperatures. The neighbour count integrates
+# $\langle G_A(r)\rangle$ over all shells, i.e. the
 # average number of A neighbours within the 5.9 reach (each Gaussian integrates to
 # $\sqrt{2\pi}\,\delta$); it is a sanity check on the density, not a physical
-# coordination number. `rearranging_fraction` is the share of bank samples whose
+# coordination number. The rearranging fraction is the share of bank samples whose
 # $p_\mathrm{hop}$ two $\tau$ later exceeds $p_c = 0.2$: rare in the supercooled
 # liquid, common in the hot fluid.
 #
@@ -69,6 +76,8 @@ summary.round(4)
 
 # %%
 r = features.R_GRID
-means_df = pd.DataFrame([{"T": T, "feature": k, "mean": v} for T, m in means.items() for k, v in enumerate(m)])
-write_result(P, "features_mean", means_df)
 fig = mean_features_figure(r, means)
+
+# %% tags=["hide-input"]
+means_df = pd.DataFrame([{"T": T, "feature": k, "mean": v} for T, m in means.items() for k, v in enumerate(m)])
+_ = write_result(P, "features_mean", means_df)

@@ -20,29 +20,35 @@
 # **About $p_l$.** The paper quotes $p_l = 0.0085$, a value that belongs to inherent-state
 # (quenched) $p_\mathrm{hop}$. On thermal configurations almost every particle vibrates
 # above it, so the $120\,\tau$ rule would find nothing. We therefore choose $p_l$ from the
-# data: the smallest value on a $0.0025$ grid that fills the softness training set. The
-# value used is printed below.
+# data: the smallest value on a $0.0025$ grid that fills the softness training set. For
+# this run that is $p_l =$ {glue:text}`p_l:.4f`, and the fluidity tails are the extreme
+# $q =$ {glue:text}`fluidity_q:.3g` of $p_\mathrm{hop}$ values on each side (paper: 0.00033).
 
 # %%
 # parameters
 profile: str = "demo"  # profile: tiny, demo, paper or the path of a YAML file
 overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
+from myst_nb import glue
 
 from glasshelpers import analysis, datasets, labels, stagedata
 from glasshelpers.profiles import load_profile
 from glasshelpers.results import write_result
 from glasshelpers.simfigures import phop_distribution_figure, phop_traces_figure, van_hove_figure
+from glasshelpers.tables import use_reading_tables
 
+use_reading_tables()
 P = load_profile(profile, overrides)   # overrides are validated with the profile
 L = P["labels"]
 p_l = datasets.softness_p_l(P)
 print(f"p_l = {p_l:.4f} (from the data: smallest grid value giving {L['softness_per_class']} quiet "
       f"{L['quiet_time']}-tau stretches at T = {L['softness_temperature']}); paper: 0.0085 (inherent states)")
 print(f"fluidity tail fraction q = {L['fluidity_q']} (paper: 0.00033)")
+glue("p_l", p_l, display=False)
+glue("fluidity_q", L["fluidity_q"], display=False)
 
 # %% [markdown]
 # ## $p_\mathrm{hop}$ at every temperature
@@ -56,10 +62,10 @@ for T in P["temperatures"]:
     rows.append({"T": T, **labels.label_summary(ph["phop"], ph["types"], p_c=L["p_c"], p_l=p_l,
                                                 quiet_time=L["quiet_time"], q=L["fluidity_q"])})
 report = pd.DataFrame(rows)
-write_result(P, "labels_summary", report)
+_ = write_result(P, "labels_summary", report)
 cols = ["T", "n_frames", "phop_q0.5", "phop_q0.99", "frac_above_p_c", "n_rearranging"]
 cols += [c for c in report.columns if c.startswith("n_quiet") or c in ("n_low_tail", "n_high_tail")]
-report[[c for c in cols if c in report.columns]].round(4)
+report[[c for c in cols if c in report.columns]]
 
 # %%
 fig = phop_distribution_figure(phops, {"$p_l$": p_l, "$p_c$": L["p_c"]})
@@ -83,7 +89,11 @@ fig = phop_traces_figure(ph["phop"], {"largest hop": int(a_idx[np.argmax(peak)])
 #
 # Every set is balanced, drawn with a fixed seed, and stored with its features. If a
 # trajectory cannot fill a set the stage stops with the number of candidates found;
-# sets are never padded or silently shrunk.
+# sets are never padded or silently shrunk. Here the softness sets hold
+# {glue:text}`softness_per_class` rearranging and as many quiet samples at
+# $T =$ {glue:text}`T_soft:g` (training) and {glue:text}`test_per_class` of each at
+# $T =$ {glue:text}`T_test:g` (test); each fluidity set holds {glue:text}`fluidity_per_class`
+# per tail.
 
 # %%
 sets = [("softness (train)", T0, datasets.softness_training_set(P, p_l)),
@@ -92,7 +102,12 @@ sets += [("fluidity", T, datasets.fluidity_training_set(P, T)) for T in L["fluid
 counts = pd.DataFrame([{"set": name, "T": T, "class 1": int((s["y"] == 1).sum()), "class 0": int((s["y"] == 0).sum()),
                         "distinct particles": len(np.unique(s["particle"])), "distinct frames": len(np.unique(s["frame"]))}
                        for name, T, s in sets])
-write_result(P, "labels_sets", counts.assign(p_l=p_l, q=L["fluidity_q"]))
+_ = write_result(P, "labels_sets", counts.assign(p_l=p_l, q=L["fluidity_q"]))
+glue("softness_per_class", int(counts["class 1"].iloc[0]), display=False)
+glue("test_per_class", int(counts["class 1"].iloc[1]), display=False)
+glue("fluidity_per_class", int(counts["class 1"].iloc[2]), display=False)
+glue("T_soft", float(T0), display=False)
+glue("T_test", float(L["test_temperature"]), display=False)
 counts
 
 # %% [markdown]
@@ -105,5 +120,5 @@ counts
 
 # %%
 vh = analysis.van_hove(P)
-write_result(P, "van_hove", vh)
+_ = write_result(P, "van_hove", vh)
 fig = van_hove_figure(vh)
