@@ -6,6 +6,9 @@ VENV    ?= .venv
 PROFILE ?= demo
 JOBS    ?= 2
 BIN      = $(VENV)/bin
+# Optional: a HOOMD-blue wheel to install before the tests (CI passes ../shared/wheels/hoomd-*.whl;
+# users get HOOMD-blue from conda-forge, see environment.yml). Empty: HOOMD tests skip locally.
+HOOMD_WHEEL ?=
 
 .PHONY: venv test test-soak test-cluster book workflow html bench lock clean-book lab
 
@@ -19,6 +22,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 test: venv
+	@if [ -n "$(HOOMD_WHEEL)" ]; then \
+	  echo "installing HOOMD-blue from $(HOOMD_WHEEL)"; \
+	  $(BIN)/python -m pip install -q -c constraints.txt "$(HOOMD_WHEEL)"; fi
 	$(BIN)/python -m pytest -ra
 
 # The kill soak alone (also part of `make test`); GLASSBOOK_SOAK_SEED picks other kill times.
@@ -51,4 +57,4 @@ bench: venv
 	$(BIN)/python benchmarks/bench_md.py
 
 lock: venv
-	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt
+	$(BIN)/python -m pip freeze --exclude-editable --exclude hoomd > constraints.txt

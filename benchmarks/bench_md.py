@@ -1,11 +1,14 @@
-"""MD throughput: our interface (production loop with GSD writing) vs a bare LAMMPS input.
+"""MD throughput: our interface (production loop with GSD writing) vs a bare LAMMPS input,
+and the HOOMD-blue backend through the same loop when HOOMD-blue is importable.
 
-Both run the same N = 4096 Kob-Andersen system at T = 1.0 from the same equilibrated
-configuration, with the same thread count, interleaved A/B/A/B to share machine noise.
-Reports steps/s, tau/s and the overhead ratio; optionally the wall time and disk use of
-a profile's simulation stage from its finished runs' meta.json.
+All run the same N = 4096 Kob-Andersen system at T = 1.0 from the same equilibrated
+configuration, with the same thread count (HOOMD-blue CPU builds without TBB use one
+thread whatever is asked), interleaved A/B/C/A/B/C to share machine noise. Reports
+steps/s, tau/s, our overhead against bare LAMMPS and HOOMD-blue's speed as a ratio to
+LAMMPS's through our loop; optionally the wall time and disk use of a profile's
+simulation stage from its finished runs' meta.json.
 
-    python benchmarks/bench_md.py [--tau 20] [--repeats 2] [--threads 2] [--profile-stats demo]
+    python benchmarks/bench_md.py [--n 2000] [--tau 20] [--repeats 2] [--threads 1] [--no-hoomd]
 """
 
 from __future__ import annotations
@@ -67,14 +70,16 @@ def bare_lammps(st, tau, threads, workdir):
     return tau * 200 / dt
 
 
-def ours(st, tau, threads, workdir):
+def ours(st, tau, threads, workdir, engine="lammps"):
     """Our production loop: 1-tau runs, state read-back, thermo, GSD append per frame."""
     import gsd.hoomd
-    eng = LammpsEngine(threads=threads)
+
+    from glasshelpers.engines import get_engine
+    eng = get_engine(engine, dt=0.005, threads=threads)
     eng.load(st.positions, st.types, st.box_length, velocities=st.velocities)
     eng.set_nvt(1.0, 0.5)
     eng.run(0)
-    path = os.path.join(workdir, "ours.gsd")
+    path = os.path.join(workdir, f"ours-{engine}.gsd")
     t0 = time.perf_counter()
     with gsd.hoomd.open(path, "w") as traj:
         for k in range(tau):
@@ -84,6 +89,15 @@ def ours(st, tau, threads, workdir):
     dt = time.perf_counter() - t0
     eng.close()
     return tau * 200 / dt
+
+
+def hoomd_available():
+    try:
+        from glasshelpers.engines.hoomd import import_hoomd
+        import_hoomd()
+        return True
+    except Exception:
+        return False
 
 
 def profile_stats(name):
@@ -106,18 +120,32 @@ def main():
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--profile-stats", nargs="*", default=["tiny", "demo", "paper"])
+    ap.add_argument("--no-hoomd", action="store_true", help="skip HOOMD-blue even if importable")
     args = ap.parse_args()
+    hoomd = not args.no_hoomd and hoomd_available()
     st = prepare(args.n, args.threads)
-    res = {"bare": [], "ours": []}
+    res = {"bare": [], "ours": [], "hoomd": []}
     with tempfile.TemporaryDirectory() as wd:
         for _ in range(args.repeats):
             res["bare"].append(bare_lammps(st, args.tau, args.threads, wd))
             res["ours"].append(ours(st, args.tau, args.threads, wd))
+            if hoomd:
+                res["hoomd"].append(ours(st, args.tau, args.threads, wd, engine="hoomd"))
     b, o = np.median(res["bare"]), np.median(res["ours"])
     print(f"N = {args.n}, T = 1.0, {args.threads} thread(s), {args.tau} tau per run, {args.repeats} repeats (median)")
     print(f"  bare LAMMPS input (dump every tau): {b:8.0f} steps/s  {b / 200:6.2f} tau/s   runs {np.round(res['bare'])}")
     print(f"  glasshelpers production loop + GSD: {o:8.0f} steps/s  {o / 200:6.2f} tau/s   runs {np.round(res['ours'])}")
     print(f"  ratio ours/bare = {o / b:.3f}  (overhead {100 * (1 - o / b):+.1f} %)")
+    if hoomd:
+        import hoomd as _h
+        hm = np.median(res["hoomd"])
+        print(f"  HOOMD-blue {_h.version.version} ({'GPU' if _h.version.gpu_enabled else 'CPU'} build, same loop + GSD): "
+              f"{hm:8.0f} steps/s  {hm / 200:6.2f} tau/s   runs {np.round(res['hoomd'])}")
+        paired = np.array(res["hoomd"]) / np.array(res["ours"])
+        print(f"  ratio HOOMD-blue/LAMMPS (same loop) = {hm / o:.3f}  "
+              f"(per repeat {np.round(paired, 3)}, median {np.median(paired):.3f})")
+    else:
+        print("  HOOMD-blue: not importable here (or --no-hoomd), not measured")
     for name in args.profile_stats:
         s = profile_stats(name)
         if s:
