@@ -9,6 +9,9 @@ BIN      = $(VENV)/bin
 # Optional: a HOOMD-blue wheel to install before the tests (CI passes ../shared/wheels/hoomd-*.whl;
 # users get HOOMD-blue from conda-forge, see environment.yml). Empty: HOOMD tests skip locally.
 HOOMD_WHEEL ?=
+# Optional: also run the real one-node SLURM test after the suite (CI sets it; it starts
+# daemons as root and links /etc/slurm/slurm.conf while it runs, so it is opt-in).
+TEST_CLUSTER ?=
 
 .PHONY: venv test test-soak test-cluster book workflow html bench lock clean-book lab
 
@@ -26,6 +29,7 @@ test: venv
 	  echo "installing HOOMD-blue from $(HOOMD_WHEEL)"; \
 	  $(BIN)/python -m pip install -q -c constraints.txt "$(HOOMD_WHEEL)"; fi
 	$(BIN)/python -m pytest -ra
+	@if [ -n "$(TEST_CLUSTER)" ]; then $(MAKE) --no-print-directory test-cluster; fi
 
 # The kill soak alone (also part of `make test`); GLASSBOOK_SOAK_SEED picks other kill times.
 test-soak: venv

@@ -333,6 +333,7 @@ def main(argv=None) -> int:
     elif not ok:
         log(f"kept {scratch} for inspection")
     log("PASSED" if ok else "FAILED")
+    print(f"cluster: {int(ok)} passed, {int(not ok)} failed", flush=True)
     return 0 if ok else 1
 
 
