@@ -289,6 +289,31 @@ class OneNodeSlurm:
         self.procs_stopped = {n: p.pid for n, p in self.procs.items()}
         self.procs = {}
         self._unlink_system_conf()
+        self.orphans_killed = self._kill_lost_job_processes()
+
+    def _kill_lost_job_processes(self) -> list[str]:
+        """Kill job processes that outlived their cancelled job step.
+
+        proctrack/linuxproc (what this sandbox allows; real sites use proctrack/cgroup)
+        finds a step's processes through their parent links, so a process that was
+        being spawned, or re-parented to init, when ``scancel`` hit escapes it: seen
+        here once as the cancelled job's inner ``snakemake --target-jobs`` left
+        orphaned and idle. Such processes carry ``SLURM_CONF`` of this cluster in their
+        environment; they are killed here, by PID, and reported."""
+        killed = []
+        for line in self.leftovers():
+            pid = int(line.split(":", 1)[0])
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(line)
+            except ProcessLookupError:
+                continue
+        t0 = time.monotonic()
+        while killed and self.leftovers() and time.monotonic() - t0 < 10:
+            time.sleep(0.2)
+        for line in killed:
+            self.log(f"killed a job process that proctrack/linuxproc lost track of: {line}")
+        return killed
 
     def leftovers(self) -> list[str]:
         """Processes still running whose command line or environment points into the scratch directory."""
