@@ -309,3 +309,25 @@ def test_batched_fits_equal_single_fits():
     # too few points: NaN, as fit_kramers
     S3, _ = fit_lines_batch(TEMPS, P, err, T_max=0.5)
     assert np.isnan(S3).all()
+
+
+def test_fit_range_needs_four_temperatures_then_calibrates_the_scatter():
+    """The demo scan (results/kramers_fit_range.csv): only T <= 0.5 (three temperatures)
+    passes as given; ranges of four or more show a uniform extra scatter (reduced chi2
+    ~1.3-1.5) up to 0.75 and break at 0.8. With a minimum of four temperatures the errors
+    are scaled by the best such range (1.33) and the widest range passing is T <= 0.75."""
+    import pandas as pd
+    from scipy.stats import chi2 as chi2_dist
+    from glasshelpers.kramers import choose_fit_range
+    rows = [(0.50, 3, 64.407, 57), (0.52, 4, 196.342, 122), (0.55, 5, 298.019, 190), (0.58, 6, 350.962, 258),
+            (0.60, 7, 436.705, 328), (0.65, 8, 579.050, 398), (0.70, 9, 693.293, 468), (0.75, 10, 755.412, 538),
+            (0.80, 11, 1138.25, 608), (0.90, 12, 4162.18, 678)]
+    scan = pd.DataFrame(rows, columns=["T_up", "n_T", "chi2", "dof"])
+    scan["red_chi2"] = scan["chi2"] / scan["dof"]
+    scan["p_value"] = [chi2_dist.sf(c, k) for c, k in zip(scan["chi2"], scan["dof"])]
+    three = choose_fit_range(scan, min_temperatures=3)
+    assert three.T_up == 0.5 and three.passes
+    four = choose_fit_range(scan)
+    assert four.T_up == 0.75 and not four.passes
+    assert four.error_scale == pytest.approx(436.705 / 328)
+    assert "at least 4" in four.criterion
