@@ -26,7 +26,9 @@ import pandas as pd
 #: result columns that legitimately differ between two runs of the same profile
 VOLATILE_COLUMNS = ("code_version", "wall_time_s", "wall_s", "duration_s", "seconds")
 
-_TEMP_PATTERNS = ("*.part", "*.part.ipynb", "*.trunc", "*.copy", "*.gsd.part")
+#: temporary names of atomic writes (``*.part``, dot-files included), executed notebooks,
+#: GSD truncation and canonical copies
+_TEMP_PATTERNS = ("*.part", "*.part.ipynb", "*.trunc", "*.copy")
 
 
 def _sha256(path: Path) -> str:
@@ -90,8 +92,6 @@ def half_written(profile_root) -> list[str]:
         for f in root.rglob(pattern):
             if ".workflow" not in f.parts:
                 problems.append(f"temporary file: {f.relative_to(root)}")
-    for f in root.rglob(".*.part"):
-        problems.append(f"temporary file: {f.relative_to(root)}")
     for run in sorted(root.glob("sim/*/T*")):
         meta, traj = run / "meta.json", run / "traj.gsd"
         if not meta.exists():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import paths
+from .paths import seed_dir, temperature_dir  # noqa: F401 (re-exported for simulate)
 from .profiles import check_temperature, engine_threads, production_time
 from .provenance import check_meta, params_hash
 
@@ -41,14 +41,6 @@ def temperature_params(profile: dict, temperature: float, replica: int = 0) -> d
             "temperature": round(T, 6), "equil_time": int(p["equil_time"]),
             "production_time": production_time(profile, T), "checkpoint_every": int(p["checkpoint_every"]),
             "seed": int(profile["seed"]), "replica": int(replica)}
-
-
-def seed_dir(profile: dict, replica: int = 0) -> Path:
-    return paths.seed_dir(profile, replica)
-
-
-def temperature_dir(profile: dict, temperature: float, replica: int = 0) -> Path:
-    return paths.temperature_dir(profile, temperature, replica)
 
 
 def trajectory_path(profile: dict, temperature: float, replica: int = 0) -> Path:
