@@ -615,6 +615,41 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
                 collapse=pd.DataFrame(coll_rows), widths=pd.DataFrame(width_rows), block_tau=span)
 
 
+def interval_targets(res: dict, delta_e_max: float = 0.3, onset_max: float = 0.1) -> pd.DataFrame:
+    """How wide the barrier intervals are against issue 8's targets, per classifier.
+
+    For the default fit (the data-chosen range) of :func:`kramers_analysis`'s result:
+    the 68 % half-width (hi - lo) / 2 of Delta_E in every populated bin (a finite
+    estimate), its median and largest value, the fraction of bins within
+    ``delta_e_max`` (targets: Delta_E <= 0.3 in every populated bin, onset <= 0.1), and the
+    onset's 68 % half-width. The last row, ``all``, pools the bins of every classifier.
+
+    Returns
+    -------
+    DataFrame: T_train, bins, delta_e_hw_median, delta_e_hw_max, delta_e_within,
+    onset_hw, delta_e_target_met, onset_target_met.
+    """
+    fits, on = res["fits"], res["onsets"]
+    default = fits["fit"].iloc[0]
+    d = fits[(fits["fit"] == default) & np.isfinite(fits["Delta_E"])].copy()
+    d["hw"] = 0.5 * (d["Delta_E_hi"] - d["Delta_E_lo"])
+    o = on[on["fit"] == default].set_index("T_train")
+    rows = []
+    for Tt, g in d.groupby("T_train"):
+        ohw = float(0.5 * (o.loc[Tt, "T_high"] - o.loc[Tt, "T_low"])) if Tt in o.index and "T_high" in o else np.nan
+        rows.append(dict(T_train=Tt, bins=len(g), delta_e_hw_median=float(g["hw"].median()),
+                         delta_e_hw_max=float(g["hw"].max()), delta_e_within=float((g["hw"] <= delta_e_max).mean()),
+                         onset_hw=ohw))
+    t = pd.DataFrame(rows)
+    t = pd.concat([t, pd.DataFrame([dict(T_train="all", bins=len(d), delta_e_hw_median=float(d["hw"].median()),
+                                         delta_e_hw_max=float(d["hw"].max()),
+                                         delta_e_within=float((d["hw"] <= delta_e_max).mean()),
+                                         onset_hw=float(t["onset_hw"].max()))])], ignore_index=True)
+    t["delta_e_target_met"] = t["delta_e_hw_max"] <= delta_e_max
+    t["onset_target_met"] = t["onset_hw"] <= onset_max
+    return t
+
+
 def replica_spread(samples: list, edges, fit_range, *, min_bin_count: int = 30) -> pd.DataFrame:
     """Onset per replica and classifier over the chosen fit range, pooled with
     :func:`stats.pool_replicas` (mean and spread between replicas).

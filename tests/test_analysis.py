@@ -206,6 +206,24 @@ def test_onsets_have_intervals_and_agree_between_identical_classifiers(sat_analy
     assert sat_analysis["collapse"].set_index("fit").filter(like="data", axis=0)["p_value"].iloc[0] > 0.01
 
 
+def test_interval_targets_match_the_fits_and_respond_to_the_thresholds(sat_analysis):
+    t = analysis.interval_targets(sat_analysis).set_index("T_train")
+    d = sat_analysis["fits"][sat_analysis["fits"]["fit"].str.contains("data")]
+    hw = 0.5 * (d["Delta_E_hi"] - d["Delta_E_lo"])
+    assert t.loc["all", "bins"] == len(d) == 8                       # 4 bins x 2 classifiers
+    assert t.loc["all", "delta_e_hw_max"] == pytest.approx(hw.max())
+    on = sat_analysis["onsets"]
+    on = on[on["fit"].str.contains("data")]
+    assert t.loc["all", "onset_hw"] == pytest.approx((0.5 * (on["T_high"] - on["T_low"])).max())
+    assert t["delta_e_within"].between(0, 1).all()
+    # thresholds at the measured extremes flip the verdicts exactly there
+    loose = analysis.interval_targets(sat_analysis, delta_e_max=hw.max(), onset_max=t.loc["all", "onset_hw"])
+    tight = analysis.interval_targets(sat_analysis, delta_e_max=0.99 * hw.min(), onset_max=0.0)
+    assert loose["delta_e_target_met"].all() and loose["onset_target_met"].all()
+    assert not tight["delta_e_target_met"].any() and (tight["delta_e_within"] == 0).all()
+    assert not tight["onset_target_met"].any()
+
+
 def test_block_errors_are_wider_than_binomial_by_the_correlation(sat_analysis):
     # flags are identical over groups of 3 bank frames = one 15-tau block: the variance of
     # P_R is 3x the binomial one, standard errors sqrt(3) = 1.73 x

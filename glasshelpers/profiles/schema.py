@@ -119,6 +119,9 @@ class AnalysisSection(Section):
     appendix_fractions: list[Fraction] = Field(min_length=1, description="tail fractions q of the appendix")
     appendix_per_class: PosInt = Field(description="samples per class in the appendix")
     appendix_C: list[PosFloat] = Field(min_length=1, description="values of C scanned in the appendix")
+    sigma_T_sizes: list[PosInt] = Field([], description="system sizes N at which the appendix re-measures the "
+                                                        "fluidity sigma_T (each runs its own MD at "
+                                                        "appendix_temperature); empty: not measured")
 
     @field_validator("bias_shifts")
     @classmethod
@@ -200,6 +203,15 @@ def cross_field_problems(p: Profile) -> list[tuple[str, str]]:
                         f"N = {p.model.n_particles} at density {p.model.density:g} gives a box of "
                         f"{L:.2f} sigma, whose half ({L / 2:.2f}) is below the {R_CUT} sigma reach of the "
                         f"structure features; expected N >= {n_min} at this density"))
+    for n in p.analysis.sigma_T_sizes:
+        try:
+            L = KASystem(n, p.model.density).box_length
+        except ValueError as exc:
+            out.append(("analysis.sigma_T_sizes", str(exc)))
+            continue
+        if L / 2 < R_CUT and not p.features.allow_small_box:
+            out.append(("analysis.sigma_T_sizes", f"N = {n} gives a box of {L:.2f} sigma, whose half is below "
+                                                  f"the {R_CUT} sigma reach of the structure features"))
     tags = [f"{t:.3f}" for t in temps]
     dup = sorted({t for t in tags if tags.count(t) > 1})
     if dup:
