@@ -323,17 +323,19 @@ def _resampled_counts(groups, classifiers, nb, n_boot, seed, mode: str = "block"
 
     groups : list (one per temperature) of lists of sample dicts (replicas at that T).
     mode : "block" (one particle x one time block), "iid" (every sample on its own) or
-        "time" (one time block of the whole system: also keeps neighbours together).
+        "time" (one time block of the whole system: also keeps neighbours together); or a
+        list with one of these per temperature.
     The same draws of blocks are used for every classifier (joint replicates).
     Returns dict T_train -> (n_b, k_b) arrays of shape (n_boot, n_T, nb)."""
     rng = np.random.default_rng(seed)
     n_T = len(groups)
+    modes = [mode] * n_T if isinstance(mode, str) else list(mode)
     out = {Tt: (np.zeros((n_boot, n_T, nb)), np.zeros((n_boot, n_T, nb))) for Tt in classifiers}
     for i, g in enumerate(groups):
         cl, offset = [], 0
         for smp in g:
             c = {"iid": lambda: np.arange(smp["particle"].size), "block": lambda: smp["_blocks"],
-                 "time": lambda: smp["_tblocks"]}[mode]()
+                 "time": lambda: smp["_tblocks"]}[modes[i]]()
             cl.append(c + offset)
             offset += int(c.max()) + 1 if c.size else 0
         cluster = np.concatenate(cl)
@@ -373,7 +375,8 @@ def _slope(x, y):
 
 def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: int = 200, seed: int = 0,
                      T_max_low: float = 0.8, p_min: float = 0.01, block_tau: float = stats.PHOP_SPAN,
-                     frame_spacing: float = 1.0, compare_iid: bool = True) -> dict:
+                     frame_spacing: float = 1.0, compare_iid: bool = True, min_time_blocks: int | None = 30
+                     ) -> dict:
     """The whole Kramers analysis (Figs. 3, 4, 9, onsets) with a block bootstrap.
 
     Parameters
@@ -388,9 +391,12 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
     block_tau, frame_spacing : a block is one particle over ``block_frames(frame_spacing,
         block_tau) * frame_spacing`` tau (frames in ``samples`` are in tau;
         ``frame_spacing`` is the bank stride).
-    compare_iid : also run the independent-sample bootstrap and a whole-system time-block
-        bootstrap (all particles of a time block together, which also keeps neighbours
-        together), for the width comparison.
+    compare_iid : also run the independent-sample bootstrap and both block schemes on
+        their own, for the width comparison.
+    min_time_blocks : at a temperature with at least this many whole-system time blocks
+        (pooled over replicas), resample whole-system time blocks (all particles of a time
+        block together), which also keeps the correlation between neighbouring particles;
+        elsewhere one particle x one time block. None: particle blocks everywhere.
 
     Method
     ------
@@ -442,11 +448,19 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
             n_pt[Tt][i] = np.bincount(idx[ok], minlength=nb)
             k_pt[Tt][i] = np.bincount(idx[ok], weights=fl[ok].astype(float), minlength=nb)
             xs_pt[Tt][i] = np.bincount(idx[ok], weights=xv[ok], minlength=nb)
-    boot = _resampled_counts(groups, classifiers, nb, int(n_boot), seed, mode="block")
+    n_tblocks = [int(sum(int(s["_tblocks"].max()) + 1 if s["_tblocks"].size else 0 for s in g)) for g in groups]
+    modes = ["time" if min_time_blocks is not None and n >= int(min_time_blocks) else "block" for n in n_tblocks]
+    scheme_table = pd.DataFrame({"T": temps, "time_blocks": n_tblocks,
+                                 "scheme": ["whole-system time blocks" if m == "time" else "particle x time blocks"
+                                            for m in modes]})
+    boot = _resampled_counts(groups, classifiers, nb, int(n_boot), seed, mode=modes)
     boot_iid = _resampled_counts(groups, classifiers, nb, int(n_boot), seed + 1, mode="iid") if compare_iid else None
     boot_time = _resampled_counts(groups, classifiers, nb, int(n_boot), seed + 2, mode="time") if compare_iid else None
+    boot_part = (boot if "time" not in modes else
+                 _resampled_counts(groups, classifiers, nb, int(n_boot), seed + 3, mode="block")) if compare_iid else None
 
     usable, P, err, err_bin, Pb, Pb_iid, Pb_time, err_time = {}, {}, {}, {}, {}, {}, {}, {}
+    Pb_part, err_part = {}, {}
     rows = []
     with np.errstate(divide="ignore", invalid="ignore"):
         for Tt in classifiers:
@@ -462,9 +476,11 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
             if boot_iid is not None:
                 Pb_iid[Tt] = np.where(use[None], boot_iid[Tt][1] / boot_iid[Tt][0], np.nan)
                 Pb_time[Tt] = np.where(use[None], boot_time[Tt][1] / boot_time[Tt][0], np.nan)
+                Pb_part[Tt] = np.where(use[None], boot_part[Tt][1] / boot_part[Tt][0], np.nan)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
                     err_time[Tt] = np.where(use, np.nanstd(Pb_time[Tt], axis=0, ddof=1), np.nan)
+                    err_part[Tt] = np.where(use, np.nanstd(Pb_part[Tt], axis=0, ddof=1), np.nan)
             lo, hi = _q(Pb[Tt], 16), _q(Pb[Tt], 84)
             for i, T in enumerate(temps):
                 for j in range(nb):
@@ -516,6 +532,9 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
                 _, E_t = kramers.fit_lines_batch(T_arr, Pb_time[Tt], err[Tt], T_max=T_max)
                 E_t[:, ~fin] = np.nan
                 df["Delta_E_lo_time"], df["Delta_E_hi_time"] = _q(E_t, 16), _q(E_t, 84)
+                _, E_p = kramers.fit_lines_batch(T_arr, Pb_part[Tt], err[Tt], T_max=T_max)
+                E_p[:, ~fin] = np.nan
+                df["Delta_E_lo_part"], df["Delta_E_hi_part"] = _q(E_p, 16), _q(E_p, 84)
             fit_rows.append(df)
             # slope of the barrier with x
             sl_b = _slope(np.broadcast_to(centers, E_b.shape), E_b)
@@ -589,16 +608,21 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
         d = fits[fits["fit"] == variants[0][0]]
         o = ons[ons["fit"] == variants[0][0]]
         err_t = pd.Series(np.concatenate([err_time[Tt].ravel() for Tt in classifiers]))
+        err_p = pd.Series(np.concatenate([err_part[Tt].ravel() for Tt in classifiers]))
         err_b = pd.Series(np.concatenate([err_bin[Tt].ravel() for Tt in classifiers]))
+        iid_E = d["Delta_E_hi_iid"] - d["Delta_E_lo_iid"]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratios = [
-                ("P_R (standard error)", "particle x time blocks", pr["P_R_err"] / pr["P_R_err_binomial"]),
+                ("P_R (standard error)", "particle x time blocks", err_p / err_b),
                 ("P_R (standard error)", "whole-system time blocks", err_t / err_b),
+                ("P_R (standard error)", "used (scheme per temperature)", pr["P_R_err"] / pr["P_R_err_binomial"]),
                 ("Delta_E (68 % interval)", "particle x time blocks",
-                 (d["Delta_E_hi"] - d["Delta_E_lo"]) / (d["Delta_E_hi_iid"] - d["Delta_E_lo_iid"])),
+                 (d["Delta_E_hi_part"] - d["Delta_E_lo_part"]) / iid_E),
                 ("Delta_E (68 % interval)", "whole-system time blocks",
-                 (d["Delta_E_hi_time"] - d["Delta_E_lo_time"]) / (d["Delta_E_hi_iid"] - d["Delta_E_lo_iid"])),
-                ("onset T (68 % interval)", "particle x time blocks",
+                 (d["Delta_E_hi_time"] - d["Delta_E_lo_time"]) / iid_E),
+                ("Delta_E (68 % interval)", "used (scheme per temperature)",
+                 (d["Delta_E_hi"] - d["Delta_E_lo"]) / iid_E),
+                ("onset T (68 % interval)", "used (scheme per temperature)",
                  (o["T_high"] - o["T_low"]) / (o["T_high_iid"] - o["T_low_iid"]) if "T_low_iid" in o
                  else pd.Series(dtype=float))]
         for q, scheme, r in ratios:
@@ -612,7 +636,8 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
             s.pop(key, None)
     return dict(pr=pr, scan=scan, scan_per_classifier=scan_per, fit_range=fr, fits=fits, onsets=ons,
                 onset_consistency=pd.DataFrame(cons_rows), slopes=pd.DataFrame(slope_rows),
-                collapse=pd.DataFrame(coll_rows), widths=pd.DataFrame(width_rows), block_tau=span)
+                collapse=pd.DataFrame(coll_rows), widths=pd.DataFrame(width_rows), block_tau=span,
+                scheme=scheme_table)
 
 
 def interval_targets(res: dict, delta_e_max: float = 0.3, onset_max: float = 0.1) -> pd.DataFrame:

@@ -313,3 +313,14 @@ def test_whole_system_time_blocks_catch_correlated_neighbours():
     w = r["widths"].set_index(["quantity", "scheme"])["median_ratio"]
     assert w["P_R (standard error)", "particle x time blocks"] == pytest.approx(1.0, abs=0.15)
     assert w["P_R (standard error)", "whole-system time blocks"] == pytest.approx(np.sqrt(2), rel=0.15)
+    # 100 time blocks per temperature (>= 30): the errors used are the whole-system ones,
+    # so the correlated neighbours are in every interval; with the switch off they are not
+    assert (r["scheme"]["time_blocks"] == 100).all()
+    assert (r["scheme"]["scheme"] == "whole-system time blocks").all()
+    assert w["P_R (standard error)", "used (scheme per temperature)"] == pytest.approx(np.sqrt(2), rel=0.15)
+    assert w["Delta_E (68 % interval)", "used (scheme per temperature)"] == pytest.approx(np.sqrt(2), rel=0.3)
+    off = analysis.kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=150, seed=2, frame_spacing=5,
+                                    min_time_blocks=None)
+    w_off = off["widths"].set_index(["quantity", "scheme"])["median_ratio"]
+    assert w_off["P_R (standard error)", "used (scheme per temperature)"] == pytest.approx(1.0, abs=0.15)
+    assert (off["scheme"]["scheme"] == "particle x time blocks").all()

@@ -119,6 +119,8 @@ class AnalysisSection(Section):
     appendix_fractions: list[Fraction] = Field(min_length=1, description="tail fractions q of the appendix")
     appendix_per_class: PosInt = Field(description="samples per class in the appendix")
     appendix_C: list[PosFloat] = Field(min_length=1, description="values of C scanned in the appendix")
+    min_time_blocks: PosInt = Field(30, description="whole-system time blocks a temperature needs before its "
+                                                    "Kramers intervals resample them (else particle x time blocks)")
     sigma_T_sizes: list[PosInt] = Field([], description="system sizes N at which the appendix re-measures the "
                                                         "fluidity sigma_T (each runs its own MD at "
                                                         "appendix_temperature); empty: not measured")

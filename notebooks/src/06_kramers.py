@@ -64,7 +64,7 @@ samples = [s for r in range(n_rep) for s in analysis.rearrangement_samples(P, cl
 res = analysis.kramers_analysis(
     samples, analysis.x_edges(P), min_bin_count=int(A["min_bin_count"]), n_boot=int(A["bootstrap"]),
     seed=int(P["seed"]), T_max_low=float(A["kramers_T_max_low"]), p_min=float(A.get("fit_range_p_min", 0.01)),
-    frame_spacing=float(P["features"]["bank_stride"]))
+    frame_spacing=float(P["features"]["bank_stride"]), min_time_blocks=int(A["min_time_blocks"]))
 pr, fits, on, fr = res["pr"], res["fits"], res["onsets"], res["fit_range"]
 DEFAULT = fits["fit"].iloc[0]
 write_result(P, "kramers_P_R", pr)
@@ -75,7 +75,10 @@ write_result(P, "onset_consistency", res["onset_consistency"])
 write_result(P, "kramers_slopes", res["slopes"])
 write_result(P, "kramers_collapse", res["collapse"])
 write_result(P, "bootstrap_widths_kramers", res["widths"])
-print(f"bootstrap blocks: one particle over {res['block_tau']:g} tau of bank frames; {A['bootstrap']} replicates; "
+write_result(P, "bootstrap_scheme", res["scheme"])
+sys_T = res["scheme"].loc[res["scheme"]["scheme"].str.startswith("whole"), "T"].tolist()
+print(f"bootstrap blocks of {res['block_tau']:g} tau of bank frames: the whole system at T = "
+      f"{', '.join(f'{T:g}' for T in sys_T) or 'none'}, one particle elsewhere; {A['bootstrap']} replicates; "
       f"{n_rep} independent simulation replica(s) pooled")
 pr.groupby("T_train")["n"].sum().rename("samples per classifier").to_frame()
 
@@ -96,12 +99,20 @@ res["scan"].round(4)
 # %% [markdown]
 # ## How much wider are block intervals than independent-sample ones?
 #
-# The same analysis with every (particle, frame) sample resampled on its own (the iid
-# bootstrap, equivalent to binomial errors) gives narrower intervals; the ratio of
-# widths shows how much the correlation between samples matters here. A second check
-# resamples whole-system time blocks (all particles of one time block together), which
-# also keeps neighbouring particles together; it needs many time blocks per temperature
-# (production time / block length, a few dozen at least) to be more than noise.
+# Samples are correlated in two ways: one particle's samples close in time share the
+# frames of their $p_\mathrm{hop}$ windows, and neighbouring particles rearrange together.
+# Resampling one particle over a time block keeps the first; resampling whole-system
+# time blocks (every particle of one time block together) keeps both, but its error
+# estimate is only as good as the number of time blocks. So each temperature uses
+# whole-system time blocks when it has at least `analysis.min_time_blocks` of them
+# (pooled over replicas), and particle blocks otherwise:
+
+# %%
+res["scheme"]
+
+# %% [markdown]
+# The widths of the three schemes against the iid bootstrap (every sample on its own,
+# equivalent to binomial errors), and of the errors actually used:
 
 # %%
 res["widths"].round(3)
