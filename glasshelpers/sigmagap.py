@@ -221,7 +221,7 @@ def factor_table(scans: dict, paper=(0.63, 0.77)) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame: factor, from, to (the column's first and last value), sigma_T_from,
+    DataFrame: factor, from, to (the column's first and last value, as text), sigma_T_from,
     sigma_T_to (replica means), change, noise (the std of a difference of two replica
     means, from the pooled replica spread; NaN with one replica per setting), verdict:
     ``toward the paper`` / ``away from the paper`` when |change| > 2 noise,
@@ -242,6 +242,7 @@ def factor_table(scans: dict, paper=(0.63, 0.77)) -> pd.DataFrame:
         else:
             toward = abs(last["sigma_T"] - mid) < abs(first["sigma_T"] - mid)
             verdict = "toward the paper" if toward else "away from the paper"
-        rows.append({"factor": name, "from": first[col], "to": last[col], "sigma_T_from": float(first["sigma_T"]),
+        rows.append({"factor": name, "from": f"{first[col]:g}", "to": f"{last[col]:g}",
+                     "sigma_T_from": float(first["sigma_T"]),
                      "sigma_T_to": float(last["sigma_T"]), "change": change, "noise": noise, "verdict": verdict})
     return pd.DataFrame(rows)
