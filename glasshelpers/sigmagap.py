@@ -114,7 +114,8 @@ def sigma_T_vs_run_length(profile, T: float | None = None, fractions=(0.25, 0.5,
     ``fluidity_per_class``), so that only the run length changes. sigma_T is always
     measured over the whole run's feature bank, so only the classifier changes.
     Columns: T, N, replica, run_length_tau, q, n_per_class, C, C_times_n, sigma_T, p_l,
-    p_u, candidates (+ b_best, best_accuracy on the T = 0.47 test set).
+    p_u, candidates (+ b_best, best_accuracy on the T = 0.47 test set; b_best in our
+    convention alpha = w_hat . F_std + b, the opposite sign of the paper's Table I).
     """
     lab, A = profile["labels"], profile["analysis"]
     T = float(A["appendix_temperature"] if T is None else T)
