@@ -191,29 +191,23 @@ def cross_field_problems(p: Profile) -> list[tuple[str, str]]:
 
     out = []
     temps = p.temperatures
-    try:
-        system = KASystem(p.model.n_particles, p.model.density)
-    except ValueError as exc:
-        out.append(("model.n_particles", str(exc)))
-        system = None
-    if system is not None and not p.features.allow_small_box:
-        L = system.box_length
-        if L / 2 < R_CUT:
-            n_min = math.ceil(p.model.density * (2 * R_CUT) ** 3)
-            n_min += (-n_min) % 5
-            out.append(("model.n_particles",
-                        f"N = {p.model.n_particles} at density {p.model.density:g} gives a box of "
-                        f"{L:.2f} sigma, whose half ({L / 2:.2f}) is below the {R_CUT} sigma reach of the "
-                        f"structure features; expected N >= {n_min} at this density"))
-    for n in p.analysis.sigma_T_sizes:
+    def box_problem(n):
+        """Why N = n at the profile's density cannot be simulated, or None."""
         try:
             L = KASystem(n, p.model.density).box_length
         except ValueError as exc:
-            out.append(("analysis.sigma_T_sizes", str(exc)))
-            continue
-        if L / 2 < R_CUT and not p.features.allow_small_box:
-            out.append(("analysis.sigma_T_sizes", f"N = {n} gives a box of {L:.2f} sigma, whose half is below "
-                                                  f"the {R_CUT} sigma reach of the structure features"))
+            return str(exc)
+        if L / 2 >= R_CUT or p.features.allow_small_box:
+            return None
+        n_min = math.ceil(p.model.density * (2 * R_CUT) ** 3)
+        n_min += (-n_min) % 5
+        return (f"N = {n} at density {p.model.density:g} gives a box of {L:.2f} sigma, whose half "
+                f"({L / 2:.2f}) is below the {R_CUT} sigma reach of the structure features; expected "
+                f"N >= {n_min} at this density")
+
+    for key, sizes in (("model.n_particles", [p.model.n_particles]),
+                       ("analysis.sigma_T_sizes", p.analysis.sigma_T_sizes)):
+        out += [(key, msg) for msg in map(box_problem, sizes) if msg]
     tags = [f"{t:.3f}" for t in temps]
     dup = sorted({t for t in tags if tags.count(t) > 1})
     if dup:
