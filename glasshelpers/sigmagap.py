@@ -51,9 +51,9 @@ def fluidity_sigma_T(phop, types, features_of, population, *, q: float, n_per_cl
     s = labels.fluidity_labels(phop, types, int(n_per_class), q=float(q), seed=int(seed), lag=lag)
     X = features_of(s.particle, s.frame)
     clf = classify.train_classifier(X, np.asarray(s.label, dtype=np.int8), C=float(C), seed=int(seed))
-    counts = labels.candidate_counts(phop, types, "fluidity", q=float(q), lag=lag)
     return {"sigma_T": float(np.std(clf.decision(population))), "p_l": float(s.info["p_l"]),
-            "p_u": float(s.info["p_u"]), "candidates": int(min(counts[0], counts[1])), "classifier": clf}
+            "p_u": float(s.info["p_u"]), "candidates": int(min(s.info["candidates"].values())),
+            "classifier": clf}
 
 
 def _population(profile, T, replica):
@@ -96,12 +96,18 @@ def _run(profile, T, replica, settings, test=None):
     return rows
 
 
-def _fill(profile, T, q, fraction=1.0, replica=0, margin: float = 0.9) -> int:
-    """Largest n per class (times ``margin``) that the smaller fluidity tail fills."""
-    ph = load_phop(profile, T, replica=replica)
-    c = labels.candidate_counts(_truncate(ph["phop"], fraction), ph["types"], "fluidity", q=float(q),
-                                lag=STRUCTURE_LAG)
-    return int(margin * min(c[0], c[1]))
+def _fill(profile, T, qs, fraction=1.0, margin: float = 0.9) -> dict:
+    """q -> largest n per class (times ``margin``) that the smaller fluidity tail fills in
+    the first ``fraction`` of the run, in every replica (each p_hop read once)."""
+    fills = {float(q): None for q in qs}
+    for r in replicas(profile):
+        ph = load_phop(profile, T, replica=r)
+        phop = _truncate(ph["phop"], fraction)
+        for q in fills:
+            c = labels.candidate_counts(phop, ph["types"], "fluidity", q=q, lag=STRUCTURE_LAG)
+            n = int(margin * min(c[0], c[1]))
+            fills[q] = n if fills[q] is None else min(fills[q], n)
+    return fills
 
 
 def sigma_T_vs_run_length(profile, T: float | None = None, fractions=(0.25, 0.5, 1.0), *,
@@ -123,7 +129,7 @@ def sigma_T_vs_run_length(profile, T: float | None = None, fractions=(0.25, 0.5,
     C = float(profile["classifiers"]["C"] if C is None else C)
     reps = replicas(profile)
     if n_per_class is None:
-        n_per_class = min([int(lab["fluidity_per_class"])] + [_fill(profile, T, q, min(fractions), r) for r in reps])
+        n_per_class = min(int(lab["fluidity_per_class"]), _fill(profile, T, [q], min(fractions))[q])
     if n_per_class < 10:
         raise ValueError(f"the first {min(fractions):g} of the run at T = {T:g} fills only {n_per_class} samples "
                          f"per class at q = {q:g}; use longer fractions or a larger q")
@@ -147,7 +153,7 @@ def sigma_T_vs_q(profile, T: float | None = None, qs=(0.00033, 0.001, 0.005), *,
     A = profile["analysis"]
     T = float(A["appendix_temperature"] if T is None else T)
     reps = replicas(profile)
-    fills = {float(q): min(_fill(profile, T, q, 1.0, r) for r in reps) for q in qs}
+    fills = _fill(profile, T, qs)
     dropped = [q for q, n in fills.items() if n < min_per_class]
     qs = [q for q in fills if q not in dropped]
     if not qs:
