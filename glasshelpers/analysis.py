@@ -454,13 +454,16 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
                                  "scheme": ["whole-system time blocks" if m == "time" else "particle x time blocks"
                                             for m in modes]})
     boot = _resampled_counts(groups, classifiers, nb, int(n_boot), seed, mode=modes)
-    boot_iid = _resampled_counts(groups, classifiers, nb, int(n_boot), seed + 1, mode="iid") if compare_iid else None
-    boot_time = _resampled_counts(groups, classifiers, nb, int(n_boot), seed + 2, mode="time") if compare_iid else None
-    boot_part = (boot if "time" not in modes else
-                 _resampled_counts(groups, classifiers, nb, int(n_boot), seed + 3, mode="block")) if compare_iid else None
+    # the comparison schemes, each on its own: iid, whole-system and particle time blocks
+    alt = {}
+    if compare_iid:
+        alt["iid"] = _resampled_counts(groups, classifiers, nb, int(n_boot), seed + 1, mode="iid")
+        alt["time"] = _resampled_counts(groups, classifiers, nb, int(n_boot), seed + 2, mode="time")
+        alt["part"] = (boot if "time" not in modes else
+                       _resampled_counts(groups, classifiers, nb, int(n_boot), seed + 3, mode="block"))
+    Pb_alt, err_alt = {k: {} for k in alt}, {k: {} for k in alt}
 
-    usable, P, err, err_bin, Pb, Pb_iid, Pb_time, err_time = {}, {}, {}, {}, {}, {}, {}, {}
-    Pb_part, err_part = {}, {}
+    usable, P, err, err_bin, Pb = {}, {}, {}, {}, {}
     rows = []
     with np.errstate(divide="ignore", invalid="ignore"):
         for Tt in classifiers:
@@ -473,14 +476,11 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
                 warnings.simplefilter("ignore", RuntimeWarning)
                 err[Tt] = np.where(use, np.nanstd(Pb[Tt], axis=0, ddof=1), np.nan)
             err_bin[Tt] = np.where(use, stats.binomial_se(k_pt[Tt], n_pt[Tt]), np.nan)
-            if boot_iid is not None:
-                Pb_iid[Tt] = np.where(use[None], boot_iid[Tt][1] / boot_iid[Tt][0], np.nan)
-                Pb_time[Tt] = np.where(use[None], boot_time[Tt][1] / boot_time[Tt][0], np.nan)
-                Pb_part[Tt] = np.where(use[None], boot_part[Tt][1] / boot_part[Tt][0], np.nan)
+            for k, b in alt.items():
+                Pb_alt[k][Tt] = np.where(use[None], b[Tt][1] / b[Tt][0], np.nan)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
-                    err_time[Tt] = np.where(use, np.nanstd(Pb_time[Tt], axis=0, ddof=1), np.nan)
-                    err_part[Tt] = np.where(use, np.nanstd(Pb_part[Tt], axis=0, ddof=1), np.nan)
+                    err_alt[k][Tt] = np.where(use, np.nanstd(Pb_alt[k][Tt], axis=0, ddof=1), np.nan)
             lo, hi = _q(Pb[Tt], 16), _q(Pb[Tt], 84)
             for i, T in enumerate(temps):
                 for j in range(nb):
@@ -506,7 +506,7 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
     variants = [(f"T <= {fr.T_up:g} (data)", fr.T_max), ("all T", None), (f"T < {T_max_low:g}", T_max_low)]
     fit_rows, on_rows, slope_rows, coll_rows, cons_rows, width_rows = [], [], [], [], [], []
     for label, T_max in variants:
-        u_joint, u_iid_joint, E_joint, E_pt = {}, {}, {}, {}
+        u_joint, E_joint, E_pt = {}, {}, {}
         for Tt in classifiers:
             try:
                 f = kramers.fit_kramers(T_arr, P[Tt], err[Tt], T_max=T_max, nan_policy="omit", x=centers)
@@ -525,16 +525,12 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
             for name, arr in (("Delta_E", E_b), ("Sigma", S_b)):
                 df[f"{name}_lo"], df[f"{name}_hi"] = _q(arr, 16), _q(arr, 84)
                 df[f"{name}_lo95"], df[f"{name}_hi95"] = _q(arr, 2.5), _q(arr, 97.5)
-            if boot_iid is not None:
-                _, E_i = kramers.fit_lines_batch(T_arr, Pb_iid[Tt], err[Tt], T_max=T_max)
-                E_i[:, ~fin] = np.nan
-                df["Delta_E_lo_iid"], df["Delta_E_hi_iid"] = _q(E_i, 16), _q(E_i, 84)
-                _, E_t = kramers.fit_lines_batch(T_arr, Pb_time[Tt], err[Tt], T_max=T_max)
-                E_t[:, ~fin] = np.nan
-                df["Delta_E_lo_time"], df["Delta_E_hi_time"] = _q(E_t, 16), _q(E_t, 84)
-                _, E_p = kramers.fit_lines_batch(T_arr, Pb_part[Tt], err[Tt], T_max=T_max)
-                E_p[:, ~fin] = np.nan
-                df["Delta_E_lo_part"], df["Delta_E_hi_part"] = _q(E_p, 16), _q(E_p, 84)
+            lines_alt = {}
+            for k in alt:
+                S_k, E_k = kramers.fit_lines_batch(T_arr, Pb_alt[k][Tt], err[Tt], T_max=T_max)
+                S_k[:, ~fin], E_k[:, ~fin] = np.nan, np.nan
+                lines_alt[k] = (S_k, E_k)
+                df[f"Delta_E_lo_{k}"], df[f"Delta_E_hi_{k}"] = _q(E_k, 16), _q(E_k, 84)
             fit_rows.append(df)
             # slope of the barrier with x
             sl_b = _slope(np.broadcast_to(centers, E_b.shape), E_b)
@@ -559,11 +555,8 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
                            n_valid=int(np.isfinite(u_b).sum()))
                 row["T_err"] = 0.5 * (row["T_high"] - row["T_low"])
                 row["T_onset_lo"], row["T_onset_hi"] = row["T_low"], row["T_high"]   # names used by the book
-                if boot_iid is not None:
-                    S_i, E_i2 = kramers.fit_lines_batch(T_arr, Pb_iid[Tt], err[Tt], T_max=T_max)
-                    S_i[:, ~fin], E_i2[:, ~fin] = np.nan, np.nan
-                    u_i = kramers.onset_u_batch(S_i, E_i2, w)
-                    u_iid_joint[Tt] = u_i
+                if "iid" in lines_alt:
+                    u_i = kramers.onset_u_batch(*lines_alt["iid"], w)
                     row["T_low_iid"], row["T_high_iid"] = inv(_q(u_i, 84)), inv(_q(u_i, 16))
             on_rows.append(row)
         # onset consistency across classifiers (joint replicates, in u)
@@ -607,8 +600,8 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
     if compare_iid:
         d = fits[fits["fit"] == variants[0][0]]
         o = ons[ons["fit"] == variants[0][0]]
-        err_t = pd.Series(np.concatenate([err_time[Tt].ravel() for Tt in classifiers]))
-        err_p = pd.Series(np.concatenate([err_part[Tt].ravel() for Tt in classifiers]))
+        err_t, err_p = (pd.Series(np.concatenate([err_alt[k][Tt].ravel() for Tt in classifiers]))
+                        for k in ("time", "part"))
         err_b = pd.Series(np.concatenate([err_bin[Tt].ravel() for Tt in classifiers]))
         iid_E = d["Delta_E_hi_iid"] - d["Delta_E_lo_iid"]
         with np.errstate(divide="ignore", invalid="ignore"):
