@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pytest
 
 matplotlib.use("Agg")
@@ -64,6 +65,15 @@ requires_hoomd = _requires("hoomd", "HOOMD-blue not importable (conda-forge, or 
                                     "CI requires it)")
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def mean_thermo(eng, n_samples: int, every: int, keys=("pe", "temperature", "pressure")) -> dict:
+    """Run an engine for ``n_samples`` x ``every`` steps and average its thermo samples."""
+    samples = []
+    for _ in range(n_samples):
+        eng.run(every)
+        samples.append(eng.thermo())
+    return {k: float(np.mean([s[k] for s in samples])) for k in keys}
 
 
 def run_workflow(data_root, profile="tiny", jobs=2, extra=(), **kwargs):

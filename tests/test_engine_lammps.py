@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import requires_lammps
+from conftest import mean_thermo, requires_lammps
 from glasshelpers.model import KASystem, potential_energy, random_configuration
 
 pytestmark = requires_lammps
@@ -57,12 +57,8 @@ def test_nvt_temperature_and_energy_band(T, pe_lit):
         if T != 1.0:
             eng.set_nvt(T, 0.5)
             eng.run(24000)
-        samples = []
-        for _ in range(40):
-            eng.run(100)
-            samples.append(eng.thermo())
-    temp = np.mean([s["temperature"] for s in samples])
-    pe = np.mean([s["pe"] for s in samples])
+        th = mean_thermo(eng, 40, 100)
+    temp, pe = th["temperature"], th["pe"]
     assert abs(temp / T - 1) < 0.02
     assert abs(pe - pe_lit) < 0.04
 

@@ -16,7 +16,7 @@ import weakref
 import numpy as np
 import pytest
 
-from conftest import requires_hoomd, requires_lammps
+from conftest import mean_thermo, requires_hoomd, requires_lammps
 from glasshelpers.model import KASystem, potential_energy, random_configuration
 
 pytestmark = [requires_hoomd, requires_lammps]
@@ -124,11 +124,7 @@ def test_nvt_energy_and_temperature_agree_with_lammps_and_literature(states, T, 
             _load(eng, states[T])
             eng.set_nvt(T, 0.5)
             eng.run(500)
-            samples = []
-            for _ in range(40):
-                eng.run(50)
-                samples.append(eng.thermo())
-        res[name] = {k: np.mean([s[k] for s in samples]) for k in ("pe", "temperature", "pressure")}
+            res[name] = mean_thermo(eng, 40, 50)
     h, lmp = res["hoomd"], res["lammps"]
     print(f"T = {T}: HOOMD-blue {h}, LAMMPS {lmp}")   # shown with pytest -rP
     assert abs(h["pe"] - lmp["pe"]) < (0.03 if T == 1.0 else 0.02)
