@@ -4,6 +4,32 @@ A runnable reproduction of T. M. Obadiya and D. M. Sussman, "Using fluid structu
 to encode predictions of glassy dynamics", Phys. Rev. Research 5, 043112 (2023).
 
 All quantities are in reduced Lennard-Jones units (sigma_AA, epsilon_AA, m, tau).
+
+The map, in data-flow order. Each layer imports only its own and lower layers (checked by
+``tests/test_registry.py``); a notebook stage uses the modules named beside it.
+
+0. Declarations: ``registry`` (stages, the paper's items, verdict routing), ``paper``
+   (the paper's published numbers), ``paths`` (where every product lives), ``model``
+   (the KA potential), ``dynamics`` (p_hop, van Hove; the window, span and lag constants),
+   ``structure`` (g(r)), ``display`` (tables for reading).
+1. Kernels on arrays: ``features`` (G_A, G_B; stage 2), ``labels`` (softness / fluidity /
+   control rules; stage 3), ``classify`` (linear SVMs), ``stats`` (bootstraps, block ids,
+   consistency tests), ``relaxation`` (MSD, F_s, tau_alpha, D), ``trajectory`` (GSD I/O),
+   ``engines/`` (LAMMPS, HOOMD-blue), ``provenance``, ``reproducibility``.
+2. Kernels built on those: ``scoring`` (accuracy vs bias, b_best, sigma_alpha, x_alpha,
+   similarity; stages 4, 5, 7), ``rearrangement`` (P_R counts and replicates),
+   ``kramers`` (line fits), ``onset`` (where the lines meet), ``fitrange`` (which
+   temperatures are fitted; stage 6), ``equilibration`` (intervals of tau_alpha and D,
+   ageing tests; stage 1), ``published`` (other authors' numbers for this model),
+   ``cache``, ``results`` (writing products), ``profiles/`` (YAML and its schema), ``cli``.
+3. Products of a profile: ``simulate`` and ``runs`` (stage 1), ``stagedata`` (p_hop and
+   feature bank per T; stage 2), ``datasets`` (labelled sets; stage 3), ``training``
+   (cached classifiers), ``verdicts`` (agrees / disagrees / inconclusive from intervals),
+   ``figures/`` (Figs. 1-9), ``simfigures`` (simulation and feature pages).
+4. ``stages/``: what notebooks 04-07 compute (``fluid``, ``transfer``, ``barriers`` with
+   ``barrier_analysis``, ``appendix``, ``sigma_factors``).
+5. Orchestration: ``workflow`` (Snakemake over the registry's stages), ``book/`` (the
+   HTML book: notebook preparation, generated pages, assets, build and checks).
 """
 
 __version__ = "0.1.0"

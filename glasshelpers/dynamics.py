@@ -10,6 +10,11 @@ import numpy as np
 
 #: Frames per half window of p_hop (W_A = [t-5, t], W_B = [t, t+5]).
 HALF_WINDOW = 5
+#: Frames (tau) that one p_hop value depends on: 2 * HALF_WINDOW + 1 = 11.
+PHOP_SPAN = 2 * HALF_WINDOW + 1
+#: Frames (tau) between a structure and the p_hop value it is paired with (structure is
+#: taken 2 tau before the dynamics it predicts, SPEC.md section 4).
+STRUCTURE_LAG = 2
 #: Default largest per-frame displacement (sigma_AA) accepted as physical when no box is
 #: given; a wrapped trajectory jumps by about one box length (>= 11.8 sigma here).
 MAX_STEP = 5.0
@@ -221,29 +226,10 @@ def van_hove_self(unwrapped_positions, lag: int, types=None, bins=100, *, r_max=
         if t.shape != (n,):
             raise ValueError(f"types must have shape ({n},), got {t.shape}")
         sel = np.flatnonzero(t == 0)
-    n_orig = nf - lag
-
-    def displacements(o0, o1):
-        d = x[o0 + lag:o1 + lag][:, sel].astype(np.float64) - x[o0:o1][:, sel]
-        return np.sqrt(np.einsum("fpk,fpk->fp", d, d)).ravel()
-
-    step = max(1, 2_000_000 // max(1, len(sel)))
-    if np.ndim(bins) == 0:
-        if r_max is None:
-            r_max = 0.0
-            for o0 in range(0, n_orig, step):
-                dr = displacements(o0, min(n_orig, o0 + step))
-                r_max = max(r_max, float(dr.max()) if dr.size else 0.0)
-            r_max = r_max * (1 + 1e-12) or 1.0
-        edges = np.linspace(0.0, float(r_max), int(bins) + 1)
-    else:
-        edges = np.asarray(bins, dtype=np.float64)
-        if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0):
-            raise ValueError("bins must be an int or increasing bin edges")
+    edges = _van_hove_edges(bins, r_max, _displacement_blocks(x, lag, sel))
     counts = np.zeros(len(edges) - 1)
     total = 0
-    for o0 in range(0, n_orig, step):
-        dr = displacements(o0, min(n_orig, o0 + step))
+    for dr in _displacement_blocks(x, lag, sel):
         counts += np.histogram(dr, bins=edges)[0]
         total += dr.size
     centres = 0.5 * (edges[1:] + edges[:-1])
@@ -254,6 +240,33 @@ def van_hove_self(unwrapped_positions, lag: int, types=None, bins=100, *, r_max=
     else:
         density = counts / (total * 4.0 / 3.0 * np.pi * (edges[1:] ** 3 - edges[:-1] ** 3))
     return centres, density
+
+
+def _displacement_blocks(x, lag, sel):
+    """Yield |r_i(t + lag) - r_i(t)| of the particles ``sel``, flattened, for blocks of
+    origins t = 0 .. n_frames - 1 - lag (about 2 million displacements a block)."""
+    n_orig = x.shape[0] - lag
+    step = max(1, 2_000_000 // max(1, len(sel)))
+    for o0 in range(0, n_orig, step):
+        o1 = min(n_orig, o0 + step)
+        d = x[o0 + lag:o1 + lag][:, sel].astype(np.float64) - x[o0:o1][:, sel]
+        yield np.sqrt(np.einsum("fpk,fpk->fp", d, d)).ravel()
+
+
+def _van_hove_edges(bins, r_max, blocks):
+    """Bin edges of :func:`van_hove_self`: ``bins`` equal bins on [0, r_max] (r_max from the
+    largest displacement in ``blocks`` if None), or ``bins`` itself as explicit edges."""
+    if np.ndim(bins) == 0:
+        if r_max is None:
+            r_max = 0.0
+            for dr in blocks:
+                r_max = max(r_max, float(dr.max()) if dr.size else 0.0)
+            r_max = r_max * (1 + 1e-12) or 1.0
+        return np.linspace(0.0, float(r_max), int(bins) + 1)
+    edges = np.asarray(bins, dtype=np.float64)
+    if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0):
+        raise ValueError("bins must be an int or increasing bin edges")
+    return edges
 
 
 def log_lags(n_frames: int, count: int = 20) -> np.ndarray:

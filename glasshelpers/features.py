@@ -60,6 +60,7 @@ _DENSITY = 1.2
 _DEG = 10                                     # polynomial degree in t = x / 0.05
 _NBIN = int(round(R_CUT / R_STEP)) + 1        # m = 0 .. 59
 _S_MIN, _S_MAX = -(_NBIN - 1), N_R - 1        # offsets s = k - m
+_R_QUERY = R_CUT * (1 + 1e-9)                 # the tree's own rounding must not drop a pair at 5.9
 
 
 def _build_weights():
@@ -234,62 +235,79 @@ def radial_features(positions, types, box_length, targets=None, *, chunk_pairs: 
     uniq, inverse = np.unique(tg, return_inverse=True)
     nt = len(uniq)
     wrapped = _wrap(pos, L)
-    rq = R_CUT * (1 + 1e-9)           # the tree's own rounding must not drop a pair at 5.9
     tnb = typ * _NBIN                 # row offset of the neighbour's type block
     expected_half_pairs = 0.5 * n * (n / L ** 3) * 4.0 / 3.0 * np.pi * R_CUT ** 3
-    out = np.empty((nt, N_FEATURES))
 
     # measured crossover (N = 4096): the per-target neighbour search costs ~0.1 ms a target,
     # the whole frame ~0.25 s; the frame path wins above ~60 % of the particles
     if nt >= 0.65 * n and expected_half_pairs <= max_pairs_in_memory:
-        # Whole frame: half pair list i < j, each pair feeds both ends if they are targets.
-        # Relabel particles in tree-leaf order so that the scatter is cache friendly.
-        order = cKDTree(wrapped, boxsize=L, leafsize=16).indices
-        rank = np.empty(n, dtype=np.intp)
-        rank[order] = np.arange(n)
-        w_sorted = wrapped[order]
-        xyz = [np.ascontiguousarray(w_sorted[:, c]) for c in range(3)]
-        tnb_s = tnb[order]
-        # targets in sorted label order: row of sorted particle k
-        row_of = np.full(n, nt * 2 * _NBIN, dtype=np.intp)     # non-targets: discarded block
-        uniq_sorted = np.sort(rank[uniq])
-        row_of[uniq_sorted] = np.arange(nt) * (2 * _NBIN)
-        tree = cKDTree(w_sorted, boxsize=L, leafsize=16)
-        pairs = tree.query_pairs(rq, output_type="ndarray")
-        h = np.zeros(((nt + 1) * 2 * _NBIN, _DEG + 1))
-        for s in range(0, len(pairs), chunk_pairs):
-            blk = pairs[s:s + chunk_pairs]
-            i = blk[:, 0]
-            j = blk[:, 1]
-            _accumulate(h, xyz, L, i, j, row_of[i], row_of[j], tnb_s)
-        del pairs
-        g = (h[:nt * 2 * _NBIN].reshape(nt * 2, _NBIN * (_DEG + 1)) @ _W).reshape(nt, N_FEATURES)
-        # row q of g belongs to sorted particle uniq_sorted[q] = rank[orig]
-        pos_in_g = np.empty(n, dtype=np.intp)
-        pos_in_g[uniq_sorted] = np.arange(nt)
-        out = g[pos_in_g[rank[uniq]]]
+        out = _features_whole_frame(wrapped, L, uniq, tnb, chunk_pairs)
     else:
-        # A few targets, or a very large frame: query neighbourhoods block by block.
-        tree = cKDTree(wrapped, boxsize=L, leafsize=16)
-        xyz = [np.ascontiguousarray(wrapped[:, c]) for c in range(3)]
-        per_target = max(1.0, 2 * expected_half_pairs / n)
-        block = int(max(1, min(nt, 4 * chunk_pairs / per_target)))
-        for b0 in range(0, nt, block):
-            tgb = uniq[b0:b0 + block]
-            nb = len(tgb)
-            sub = cKDTree(wrapped[tgb], boxsize=L, leafsize=16)
-            res = sub.sparse_distance_matrix(tree, rq, output_type="ndarray")
-            qi = res["i"].astype(np.intp)
-            j = res["j"].astype(np.intp)
-            i = tgb[qi]
-            notself = i != j
-            qi, i, j = qi[notself], i[notself], j[notself]
-            h = np.zeros((nb * 2 * _NBIN, _DEG + 1))
-            for s in range(0, len(i), chunk_pairs):
-                sl = slice(s, s + chunk_pairs)
-                _accumulate(h, xyz, L, i[sl], j[sl], qi[sl] * (2 * _NBIN), None, tnb)
-            out[b0:b0 + nb] = (h.reshape(nb * 2, _NBIN * (_DEG + 1)) @ _W).reshape(nb, N_FEATURES)
+        out = _features_by_target_block(wrapped, L, uniq, tnb, chunk_pairs,
+                                        per_target=max(1.0, 2 * expected_half_pairs / n))
     return out[inverse]
+
+
+def _features_whole_frame(wrapped, L, uniq, tnb, chunk_pairs):
+    """Features of the sorted unique targets ``uniq`` from one half pair list of the frame.
+
+    Half pair list i < j, each pair feeds both ends if they are targets. Particles are
+    relabelled in tree-leaf order so that the scatter is cache friendly.
+    """
+    n, nt = len(wrapped), len(uniq)
+    order = cKDTree(wrapped, boxsize=L, leafsize=16).indices
+    rank = np.empty(n, dtype=np.intp)
+    rank[order] = np.arange(n)
+    w_sorted = wrapped[order]
+    xyz = [np.ascontiguousarray(w_sorted[:, c]) for c in range(3)]
+    tnb_s = tnb[order]
+    # targets in sorted label order: row of sorted particle k
+    row_of = np.full(n, nt * 2 * _NBIN, dtype=np.intp)     # non-targets: discarded block
+    uniq_sorted = np.sort(rank[uniq])
+    row_of[uniq_sorted] = np.arange(nt) * (2 * _NBIN)
+    tree = cKDTree(w_sorted, boxsize=L, leafsize=16)
+    pairs = tree.query_pairs(_R_QUERY, output_type="ndarray")
+    h = np.zeros(((nt + 1) * 2 * _NBIN, _DEG + 1))
+    for s in range(0, len(pairs), chunk_pairs):
+        blk = pairs[s:s + chunk_pairs]
+        i = blk[:, 0]
+        j = blk[:, 1]
+        _accumulate(h, xyz, L, i, j, row_of[i], row_of[j], tnb_s)
+    del pairs
+    g = (h[:nt * 2 * _NBIN].reshape(nt * 2, _NBIN * (_DEG + 1)) @ _W).reshape(nt, N_FEATURES)
+    # row q of g belongs to sorted particle uniq_sorted[q] = rank[orig]
+    pos_in_g = np.empty(n, dtype=np.intp)
+    pos_in_g[uniq_sorted] = np.arange(nt)
+    return g[pos_in_g[rank[uniq]]]
+
+
+def _features_by_target_block(wrapped, L, uniq, tnb, chunk_pairs, per_target):
+    """Features of the sorted unique targets ``uniq``, neighbourhoods queried block by block.
+
+    For a few targets, or a frame too large for one pair list; ``per_target`` is the
+    expected number of neighbours of a target (sets the block size).
+    """
+    nt = len(uniq)
+    out = np.empty((nt, N_FEATURES))
+    tree = cKDTree(wrapped, boxsize=L, leafsize=16)
+    xyz = [np.ascontiguousarray(wrapped[:, c]) for c in range(3)]
+    block = int(max(1, min(nt, 4 * chunk_pairs / per_target)))
+    for b0 in range(0, nt, block):
+        tgb = uniq[b0:b0 + block]
+        nb = len(tgb)
+        sub = cKDTree(wrapped[tgb], boxsize=L, leafsize=16)
+        res = sub.sparse_distance_matrix(tree, _R_QUERY, output_type="ndarray")
+        qi = res["i"].astype(np.intp)
+        j = res["j"].astype(np.intp)
+        i = tgb[qi]
+        notself = i != j
+        qi, i, j = qi[notself], i[notself], j[notself]
+        h = np.zeros((nb * 2 * _NBIN, _DEG + 1))
+        for s in range(0, len(i), chunk_pairs):
+            sl = slice(s, s + chunk_pairs)
+            _accumulate(h, xyz, L, i[sl], j[sl], qi[sl] * (2 * _NBIN), None, tnb)
+        out[b0:b0 + nb] = (h.reshape(nb * 2, _NBIN * (_DEG + 1)) @ _W).reshape(nb, N_FEATURES)
+    return out
 
 
 def radial_features_bruteforce(positions, types, box_length, targets=None, *, delta: float = DELTA,

@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Rearrangement threshold p_c on p_hop (sigma_AA^2).
+from .dynamics import STRUCTURE_LAG
+
+#: Default rearrangement threshold p_c on p_hop (sigma_AA^2); stages pass the profile's
+#: ``labels.p_c``.
 P_C = 0.2
-#: Frames between structure and the p_hop value it is paired with.
-STRUCTURE_LAG = 2
 #: Default minimum length of a quiet stretch, in frames (tau).
 QUIET_TIME = 120
 

@@ -1,6 +1,8 @@
 """Where every product lives: the one map from (profile, replica, temperature, product) to a path.
 
-No other module builds a data path. The layout under the data root
+No other module builds a data path; the workflow gets its path patterns here too, by
+passing Snakemake wildcards (``"{rep}"``, ``"{tag}"``, ``"{stage}"``) for replica, temperature
+or stem. The layout under the data root
 (``$GLASSBOOK_DATA``, else ``data/`` in the checkout)::
 
     <root>/<profile>/
@@ -34,13 +36,21 @@ def data_root() -> Path:
     return Path(env) if env else REPO_ROOT / "data"
 
 
+def _wildcard(value) -> bool:
+    """A Snakemake wildcard such as ``"{tag}"``: the workflow asks for path patterns."""
+    return isinstance(value, str) and value.startswith("{") and value.endswith("}")
+
+
 def temperature_tag(T: float) -> str:
-    """Folder or file stem for a temperature, e.g. ``T0.450``."""
-    return f"T{float(T):.3f}"
+    """Folder or file stem for a temperature, e.g. ``T0.450`` (a wildcard ``"{tag}"`` is
+    kept as it is)."""
+    return T if _wildcard(T) else f"T{float(T):.3f}"
 
 
 def replica_tag(replica: int) -> str:
-    """Folder name of a replica, e.g. ``r0``."""
+    """Folder name of a replica, e.g. ``r0`` (a wildcard ``"{rep}"`` gives ``r{rep}``)."""
+    if _wildcard(replica):
+        return f"r{replica}"
     replica = int(replica)
     if replica < 0:
         raise ValueError(f"replica must be >= 0, got {replica}")
@@ -118,3 +128,24 @@ def workflow_dir(profile: dict) -> Path:
     """Snakemake's working directory for this profile: its ``.snakemake/`` (lock,
     metadata) lives here, so that two profiles can run at once in one checkout."""
     return profile_root(profile) / ".workflow"
+
+
+def seed_meta(profile: dict, replica: int = 0) -> Path:
+    """The seed run's ``meta.json``: written last, so its presence marks a finished seed."""
+    return seed_dir(profile, replica) / "meta.json"
+
+
+def temperature_meta(profile: dict, T: float, replica: int = 0) -> Path:
+    """A run's ``meta.json``: written last, so its presence marks a finished run."""
+    return temperature_dir(profile, T, replica) / "meta.json"
+
+
+def executed_notebook(profile: dict, stem: str, T: float | None = None) -> Path:
+    """The executed copy of a stage notebook (``<stem>_T0.450.ipynb`` for a per-temperature stage)."""
+    name = stem if T is None else f"{stem}_{temperature_tag(T)}"
+    return notebooks_dir(profile) / f"{name}.ipynb"
+
+
+def log_file(profile: dict, name: str) -> Path:
+    """The log of one workflow job, ``logs/<name>.log``."""
+    return logs_dir(profile) / f"{name}.log"

@@ -8,6 +8,7 @@ import json
 import pandas as pd
 
 from . import paths
+from .registry import ITEMS_COLUMN
 from .provenance import atomic_path, code_version
 
 
@@ -44,10 +45,14 @@ def save_figure(profile, key: str, fig):
     return None
 
 
-def verdict(claim: str, paper: str, ours: str, holds: bool | None, note: str = "") -> dict:
-    """One row of a verdict table: does our data support the paper's claim?"""
+def verdict(claim: str, paper: str, ours: str, holds: bool | None, note: str = "", items=()) -> dict:
+    """One row of a verdict table: does our data support the paper's claim?
+
+    ``items``: the keys of the paper's items the claim belongs to (``fig1`` ...,
+    ``table1``, :mod:`glasshelpers.registry`), which route it to their results files."""
     word = {True: "agrees", False: "disagrees", None: "inconclusive"}[holds]
-    return {"claim": claim, "paper": paper, "ours": ours, "verdict": word + (f" ({note})" if note else "")}
+    return {"claim": claim, "paper": paper, "ours": ours, "verdict": word + (f" ({note})" if note else ""),
+            ITEMS_COLUMN: tuple(items)}
 
 
 def fmt_ci(est, lo, hi, digits=3) -> str:

@@ -26,9 +26,7 @@ from .provenance import params_hash, profile_record, read_json
 from .runs import temperature_params, trajectory_path
 from .trajectory import read_unwrapped
 
-#: structure is taken this many frames (tau) before the p_hop it is paired with
-STRUCTURE_LAG = 2
-HALF_WINDOW = 5
+from .dynamics import HALF_WINDOW, STRUCTURE_LAG
 
 
 def _traj_params(profile, T, replica=0):

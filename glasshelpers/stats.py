@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .dynamics import PHOP_SPAN
+
 
 @dataclass(frozen=True)
 class BootstrapResult:
@@ -117,6 +119,27 @@ def bootstrap_ci(statistic, *data, n_boot: int = 1000, alpha: float = 0.32, seed
     Replicates where the statistic is not finite (e.g. a fit that fails on a
     degenerate resample) are ignored in the quantiles; ``n_valid`` counts the rest.
     """
+    arrays, n, groups, cgroups = _bootstrap_setup(data, n_boot, alpha, strata, clusters)
+    estimate = np.asarray(statistic(*arrays), dtype=float)
+    rng = np.random.default_rng(seed)
+    samples = np.empty((int(n_boot),) + estimate.shape)
+    for k in range(int(n_boot)):
+        idx = _resample_clusters(rng, cgroups) if cgroups is not None else _resample_indices(rng, n, groups)
+        samples[k] = statistic(*(a[idx] for a in arrays))
+    low, high, std, n_valid = _percentile_interval(samples, estimate.shape, alpha)
+
+    def out(v):
+        v = np.asarray(v, dtype=float)
+        return float(v) if v.ndim == 0 else v
+
+    nv = int(n_valid) if np.ndim(n_valid) == 0 else n_valid
+    return BootstrapResult(estimate=out(estimate), low=out(low), high=out(high), std=out(std),
+                           alpha=float(alpha), n_valid=nv, samples=samples if return_samples else None)
+
+
+def _bootstrap_setup(data, n_boot, alpha, strata, clusters):
+    """Checked inputs of :func:`bootstrap_ci`: (arrays, n, sample indices per stratum or
+    None, cluster members per stratum or None)."""
     if not data:
         raise ValueError("bootstrap_ci needs at least one data array")
     arrays = [np.asarray(d) for d in data]
@@ -142,12 +165,11 @@ def bootstrap_ci(statistic, *data, n_boot: int = 1000, alpha: float = 0.32, seed
         if clusters.shape != (n,):
             raise ValueError("clusters must have one block id per sample")
         cgroups = _cluster_members(clusters, strata)
-    estimate = np.asarray(statistic(*arrays), dtype=float)
-    rng = np.random.default_rng(seed)
-    samples = np.empty((int(n_boot),) + estimate.shape)
-    for k in range(int(n_boot)):
-        idx = _resample_clusters(rng, cgroups) if cgroups is not None else _resample_indices(rng, n, groups)
-        samples[k] = statistic(*(a[idx] for a in arrays))
+    return arrays, n, groups, cgroups
+
+
+def _percentile_interval(samples, shape, alpha):
+    """(low, high, std, n_valid) of the finite replicates (NaN where there are none)."""
     finite = np.isfinite(samples)
     n_valid = finite.sum(axis=0)
     masked = np.where(finite, samples, np.nan)
@@ -156,21 +178,14 @@ def bootstrap_ci(statistic, *data, n_boot: int = 1000, alpha: float = 0.32, seed
             low, high = np.nanquantile(masked, [alpha / 2, 1 - alpha / 2], axis=0)
             std = np.nanstd(masked, axis=0, ddof=1)
         else:
-            low = high = std = np.full(estimate.shape, np.nan)
+            low = high = std = np.full(shape, np.nan)
             ok = n_valid > 0
             if ok.any():
                 lo_, hi_ = np.nanquantile(masked[:, ok], [alpha / 2, 1 - alpha / 2], axis=0)
                 low, high, std = low.copy(), high.copy(), std.copy()
                 low[ok], high[ok] = lo_, hi_
                 std[ok] = np.nanstd(masked[:, ok], axis=0, ddof=1)
-
-    def out(v):
-        v = np.asarray(v, dtype=float)
-        return float(v) if v.ndim == 0 else v
-
-    nv = int(n_valid) if np.ndim(n_valid) == 0 else n_valid
-    return BootstrapResult(estimate=out(estimate), low=out(low), high=out(high), std=out(std),
-                           alpha=float(alpha), n_valid=nv, samples=samples if return_samples else None)
+    return low, high, std, n_valid
 
 
 def binomial_se(k, n):
@@ -180,36 +195,6 @@ def binomial_se(k, n):
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(n > 0, k / n, np.nan)
         return np.where(n > 0, np.sqrt(p * (1 - p) / n), np.nan)
-
-
-def accuracy_ci(alpha_values, y, shifts, *, n_boot: int = 500, alpha: float = 0.32, seed: int = 0,
-                stratified: bool = True, clusters=None) -> BootstrapResult:
-    """Bootstrap interval of accuracy vs bias shift on a labelled test set.
-
-    Test samples are resampled (within each class when ``stratified``, so a balanced
-    test set stays balanced) and :func:`glasshelpers.classify.accuracy_vs_bias` is
-    recomputed at every shift.
-
-    Parameters
-    ----------
-    alpha_values : (n,) classifier outputs on the test set.
-    y : (n,) labels {0, 1}.
-    shifts : (m,) bias shifts.
-    clusters : (n,) block ids, optional
-        Resample whole blocks (:func:`labelled_block_ids` builds them from the samples'
-        particle and frame, per class). Without, samples are resampled independently.
-    """
-    from .classify import accuracy_vs_bias
-
-    y = np.asarray(y)
-    shifts = np.atleast_1d(np.asarray(shifts, dtype=float))
-    return bootstrap_ci(lambda a, yy: accuracy_vs_bias(a, yy, shifts), alpha_values, y,
-                        n_boot=n_boot, alpha=alpha, seed=seed, strata=y if stratified else None,
-                        clusters=clusters)
-
-
-#: Frames that one p_hop value depends on: 2 * HALF_WINDOW + 1 = 11 (tau, frames 1 tau apart).
-PHOP_SPAN = 11
 
 
 def block_resampler(clusters, strata=None, seed: int = 0):
@@ -486,7 +471,7 @@ def pool_counts(df, by, replica_col: str = "replica", n_col: str = "n", k_col: s
     return out.reset_index()
 
 
-__all__ = ["BootstrapResult", "bootstrap_ci", "binomial_se", "accuracy_ci", "PHOP_SPAN", "block_frames",
+__all__ = ["BootstrapResult", "bootstrap_ci", "binomial_se", "block_frames",
            "block_ids", "labelled_block_ids", "block_resampler", "cluster_draws", "ar1_variance_inflation",
            "interval_width_ratio",
            "indicator_autocorrelation", "decorrelation_time",

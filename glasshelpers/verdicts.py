@@ -28,16 +28,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from .figures import PAPER_TABLE1
+from .paper import PAPER_TABLE1, T_ONSET_LITERATURE, T_ONSET_RANGE
+from .registry import ITEMS_COLUMN
 from .results import fmt_ci, verdict
 
 CHANCE = 0.5
 #: z of a two-sided 95 % normal interval: 68 % intervals are widened by 1.96 (their half-width is ~1 sigma).
 Z95 = 1.96
-#: Literature onset temperature of the KA model quoted by the paper (Sec. II: T0 ~ 0.87, "values between
-#: 0.8 and 1.2 are also reasonable"; SPEC section 6) and that range.
-T_ONSET_LITERATURE = 0.87
-T_ONSET_RANGE = (0.8, 1.2)
 #: Resolution needed to say anything about an onset temperature (issue 8 target half-width 0.1).
 ONSET_RESOLUTION = 0.1
 #: p-value below which estimates that should be equal are said to differ.
@@ -105,7 +102,7 @@ def fluid_classification(cv_peaks: pd.DataFrame, inset_peaks: pd.DataFrame, dist
         lo, hi = _ci95(r, "best_accuracy", "accuracy_lo", "accuracy_hi")
         rows.append(verdict(f"fluidity trained at T = {r['T']:g} classifies its extreme events above chance "
                             "(95 % interval above 0.5)", "yes (Fig. 1)",
-                            fmt_ci(r["best_accuracy"], lo, hi), judge_bound(lo, hi, CHANCE)))
+                            fmt_ci(r["best_accuracy"], lo, hi), judge_bound(lo, hi, CHANCE), items=("fig1",)))
         # paper: best near zero shift; ours: peak minus accuracy at db = 0, whose uncertainty we take
         # as the peak's interval; the paper's precision is read as 0.02 in accuracy
         gap = r["best_accuracy"] - r["accuracy_at_zero_shift"]
@@ -114,7 +111,7 @@ def fluid_classification(cv_peaks: pd.DataFrame, inset_peaks: pd.DataFrame, dist
                             "is 0 within 0.02 + our 95 % half-width; resolution 0.05)",
                             "yes (Fig. 1)", f"{r['accuracy_at_zero_shift']:.3f} at db = 0 vs peak "
                             f"{r['best_accuracy']:.3f} at db = {r['best_shift']:+.2f}",
-                            judge_value(gap - hw, gap + hw, -0.02, 0.02, resolution=0.05)))
+                            judge_value(gap - hw, gap + hw, -0.02, 0.02, resolution=0.05), items=("fig1",)))
     merged = inset_peaks.merge(cv_peaks[["T", "best_accuracy"] + [c for c in ("accuracy_lo", "accuracy_hi")
                                                                   if c in cv_peaks]],
                                on="T", suffixes=("_softness", "_fluidity"))
@@ -130,7 +127,8 @@ def fluid_classification(cv_peaks: pd.DataFrame, inset_peaks: pd.DataFrame, dist
         rows.append(verdict(f"T = {r['T']:g}: the softness classifier nearly matches fluidity on these sets "
                             "(accuracy gap below 0.05 at 95 %) with a strongly shifted bias (|db| > 0.25)",
                             "yes (Fig. 1 inset)",
-                            f"gap {d:+.3f} +- {hw:.3f}; softness best at db = {r['best_shift']:+.2f}", holds))
+                            f"gap {d:+.3f} +- {hw:.3f}; softness best at db = {r['best_shift']:+.2f}", holds,
+                            items=("fig1",)))
     for Tt, g in dist.groupby("T_train"):
         m = g.groupby("T")["mean"].first()
         rho = spearmanr(m.index, m.values)[0] if len(m) > 2 else np.nan
@@ -138,7 +136,7 @@ def fluid_classification(cv_peaks: pd.DataFrame, inset_peaks: pd.DataFrame, dist
         # the verdict is on the ordering itself (|rho| > 0.95)
         rows.append(verdict(f"fluidity F^{Tt:g}: mean a monotonic function of the test temperature "
                             "(|Spearman rho| > 0.95)", "yes (Fig. 5)", f"Spearman rho(T, mean) = {rho:+.3f}",
-                            None if not np.isfinite(rho) else bool(abs(rho) > 0.95)))
+                            None if not np.isfinite(rho) else bool(abs(rho) > 0.95), items=("fig5",)))
     return pd.DataFrame(rows)
 
 
@@ -150,7 +148,7 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
 
     ``table1`` columns: T, b_best, sigma_T, similarity, best_accuracy (+ ``_lo/_hi``
     68 % or ``_lo95/_hi95`` interval columns for any of them, e.g. from
-    :func:`glasshelpers.analysis.table_one_intervals`). Table I values are compared with
+    :func:`glasshelpers.stages.transfer.table_one_intervals`). Table I values are compared with
     the paper's (our b_best sign-flipped to its convention) with :func:`judge_value`;
     ``resolution`` is the largest 95 % half-width that can discriminate."""
     paper = {round(row[0], 2): row for row in PAPER_TABLE1}
@@ -162,7 +160,7 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
             lo, hi = _ci95(r, "best_accuracy", "best_accuracy_lo", "best_accuracy_hi")
             rows.append(verdict(f"fluidity trained at T = {r['T']:g} classifies the T = 0.47 test set above "
                                 "chance (95 % interval above 0.5)", "yes (Fig. 2)",
-                                fmt_ci(r["best_accuracy"], lo, hi), judge_bound(lo, hi, CHANCE)))
+                                fmt_ci(r["best_accuracy"], lo, hi), judge_bound(lo, hi, CHANCE), items=("fig2",)))
         if not soft:
             lo, hi = _ci95(r, "similarity", "similarity_lo", "similarity_hi")
             ours = f"{r['similarity']:.3f}" + (f" [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else " (no interval)")
@@ -172,7 +170,8 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
                 holds = None                     # the bootstrap is dominated by its own bias
                 ours += f"; bootstrap bias {bias:+.3f} exceeds the half-width"
             rows.append(verdict(f"T = {r['T']:g}: direction similar to softness (w_S . w_alpha > 0.5 at 95 %, "
-                                "bias-corrected bootstrap)", f"{p[4]:.3f}" if p else "not reported", ours, holds))
+                                "bias-corrected bootstrap)", f"{p[4]:.3f}" if p else "not reported", ours, holds,
+                                items=("table1",)))
         if p is None or not compare_table:
             continue
         for col, k, label in (("sigma_T", 2, "sigma_T"), ("b_best", 3, "b_best (paper's sign)")):
@@ -185,7 +184,8 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
             rows.append(verdict(f"Table I, T = {r['T']:g}: {label} equals the paper's (95 % interval; "
                                 f"resolution {resolution:g})", f"{p[k]:.4f}",
                                 fmt_ci(est, lo, hi) if np.isfinite(lo) else f"{est:.3f} (no interval)",
-                                judge_value(lo, hi, p[k], p[k], resolution) if np.isfinite(lo) else None))
+                                judge_value(lo, hi, p[k], p[k], resolution) if np.isfinite(lo) else None,
+                                items=("table1",)))
     fl = table1[np.abs(table1["T"] - softness_T) > 1e-9]
     if len(fl) > 1:
         i, j = fl["b_best"].idxmax(), fl["b_best"].idxmin()
@@ -197,14 +197,14 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
         rows.append(verdict("the optimal transfer bias b_best varies with the training temperature "
                             "(largest minus smallest > 0 at 95 %)", "-0.24 ... -0.62 (paper's convention)",
                             f"range {d:.3f} +- {hw:.3f}" if np.isfinite(hw) else f"range {d:.3f} (no interval)",
-                            judge_bound(d - hw, d + hw, 0.0) if np.isfinite(hw) else None))
+                            judge_bound(d - hw, d + hw, 0.0) if np.isfinite(hw) else None, items=("fig2",)))
     return pd.DataFrame(rows)
 
 
 def table_one(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float = 0.1) -> pd.DataFrame:
     """Table I verdicts only: similarity > 0.5 and sigma_T, b_best against the paper's
-    values (interval columns from :func:`glasshelpers.analysis.table_one_intervals` and
-    :func:`glasshelpers.analysis.similarity_intervals`)."""
+    values (interval columns from :func:`glasshelpers.stages.transfer.table_one_intervals` and
+    :func:`glasshelpers.stages.transfer.similarity_intervals`)."""
     v = transfer(table1, softness_T, resolution, compare_table=True)
     return split_transfer(v)[1]
 
@@ -212,74 +212,88 @@ def table_one(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float 
 def split_transfer(v: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split :func:`transfer`'s verdicts into those of Fig. 2 (above chance, b_best varies)
     and those of Table I (similarity, sigma_T and b_best against the paper's)."""
-    t1 = v["claim"].str.contains("Table I|similar")
+    t1 = np.array(["table1" in ks for ks in v[ITEMS_COLUMN]], dtype=bool)
     return v[~t1].reset_index(drop=True), v[t1].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------ Figs. 3, 4, 9
-def kramers(res: dict) -> pd.DataFrame:
-    """Verdicts on Figs. 3, 4, 9 and the onset from :func:`glasshelpers.analysis.kramers_analysis`.
+def kramers(res, fig3_classifiers=()) -> pd.DataFrame:
+    """Verdicts on Figs. 3, 4, 9 and the onset from a
+    :class:`glasshelpers.stages.barrier_analysis.KramersResult`.
 
     Per fit variant (data range, all T, T < 0.8): the Kramers form fits (pooled chi2
     p-value >= 0.01), barriers fall with x_alpha per classifier (slope's 95 % interval
     below 0), barriers collapse across classifiers (chi2 with the joint bootstrap
     covariance, p >= 0.05), one onset for all classifiers (same test on the onsets);
-    for the data range also each classifier's onset and the pooled onset against the
-    literature (0.87; 0.8-1.2 accepted)."""
+    for the default variant (the data range) also the pooled onset against the
+    literature (0.87; 0.8-1.2 accepted). ``fig3_classifiers``: the training temperatures
+    Fig. 3 shows, whose slope verdicts also belong to it."""
+    rows = [_kramers_form(res)] + _fit_quality(res.fits)
+    for _, s in res.slopes.iterrows():
+        items = ("fig3", "fig4") if np.isclose(s["T_train"], fig3_classifiers).any() else ("fig4",)
+        rows.append(verdict(f"classifier T = {s['T_train']:g} ({s['fit']}): Delta_E falls as x_alpha grows "
+                            "(slope dDelta_E/dx, 95 % interval below 0)", "yes (Fig. 4)",
+                            fmt_ci(s["slope"], s["slope_lo95"], s["slope_hi95"], 2) + f" over {s['n_bins']} bins",
+                            judge_bound(s["slope_lo95"], s["slope_hi95"], 0.0, above=False)
+                            if s["n_bins"] >= 3 else None, items=items))
+    for _, c in res.collapse.iterrows():
+        hw = res.fits.loc[res.fits["fit"] == c["fit"], ["Delta_E_lo95", "Delta_E_hi95"]].diff(axis=1).iloc[:, 1] / 2
+        rows.append(verdict(f"Delta_E(x_alpha) collapses across classifiers ({c['fit']}; chi2 of each bin's "
+                            "barriers about their mean, joint bootstrap covariance; p >= 0.05, median 95 % "
+                            "half-width <= 0.3)", "almost identical (Fig. 4)",
+                            f"chi2 = {c['chi2']:.1f} for {c['dof']} dof, p = {c['p_value']:.3g}; median half-width "
+                            f"{np.nanmedian(hw):.2f}", judge_consistency(c["p_value"], hw, 0.3), items=("fig4",)))
+    for _, c in res.onset_consistency.iterrows():
+        rows += _onset_claims(c, res.onsets[res.onsets["fit"] == c["fit"]], c["fit"] == res.default.label)
+    return pd.DataFrame(rows)
+
+
+def _kramers_form(res) -> dict:
+    fr = res.fit_range
+    return verdict("the Kramers form describes ln(T P_R) vs 1/T below the onset: a range of at least four "
+                   f"temperatures passes the fit-range criterion ({fr.criterion})", "yes (Figs. 3, 9)",
+                   f"T <= {fr.T_up:g}: chi2/dof = {fr.red_chi2:.2f}"
+                   + (f", p = {fr.p_value:.3g}" if fr.passes else
+                      f"; no range passes with our errors (variances x {fr.error_scale:.2f} needed)"),
+                   bool(fr.passes and res.scan.loc[res.scan["chosen"], "n_T"].iloc[0] >= 4),
+                   items=("fig3", "fig4", "fig9"))
+
+
+def _fit_quality(fits) -> list:
     from scipy.stats import chi2 as chi2_dist
 
-    fr = res["fit_range"]
-    rows = [verdict("the Kramers form describes ln(T P_R) vs 1/T below the onset: a range of at least four "
-                    f"temperatures passes the fit-range criterion ({fr.criterion})", "yes (Figs. 3, 9)",
-                    f"T <= {fr.T_up:g}: chi2/dof = {fr.red_chi2:.2f}"
-                    + (f", p = {fr.p_value:.3g}" if fr.passes else
-                       f"; no range passes with our errors (variances x {fr.error_scale:.2f} needed)"),
-                    bool(fr.passes and res["scan"].loc[res["scan"]["chosen"], "n_T"].iloc[0] >= 4))]
-    fits = res["fits"]
+    rows = []
     for label, f in fits.groupby("fit", sort=False):
         ok = f["dof"] > 0
         chi2, dof = float(f.loc[ok, "chi2"].sum()), int(f.loc[ok, "dof"].sum())
         p = float(chi2_dist.sf(chi2, dof)) if dof else np.nan
         rows.append(verdict(f"fits over {label} are consistent with the errors (pooled chi2 p >= 0.01)",
                             "yes (Figs. 3, 9)", f"chi2/dof = {chi2 / max(dof, 1):.2f} (dof {dof}), p = {p:.3g}",
-                            None if not np.isfinite(p) else bool(p >= 0.01)))
-    for _, s in res["slopes"].iterrows():
-        rows.append(verdict(f"classifier T = {s['T_train']:g} ({s['fit']}): Delta_E falls as x_alpha grows "
-                            "(slope dDelta_E/dx, 95 % interval below 0)", "yes (Fig. 4)",
-                            fmt_ci(s["slope"], s["slope_lo95"], s["slope_hi95"], 2) + f" over {s['n_bins']} bins",
-                            judge_bound(s["slope_lo95"], s["slope_hi95"], 0.0, above=False)
-                            if s["n_bins"] >= 3 else None))
-    on = res["onsets"]
-    for _, c in res["collapse"].iterrows():
-        hw = fits.loc[fits["fit"] == c["fit"], ["Delta_E_lo95", "Delta_E_hi95"]].diff(axis=1).iloc[:, 1] / 2
-        rows.append(verdict(f"Delta_E(x_alpha) collapses across classifiers ({c['fit']}; chi2 of each bin's "
-                            "barriers about their mean, joint bootstrap covariance; p >= 0.05, median 95 % "
-                            "half-width <= 0.3)", "almost identical (Fig. 4)",
-                            f"chi2 = {c['chi2']:.1f} for {c['dof']} dof, p = {c['p_value']:.3g}; median half-width "
-                            f"{np.nanmedian(hw):.2f}", judge_consistency(c["p_value"], hw, 0.3)))
-    for _, c in res["onset_consistency"].iterrows():
-        o = on[on["fit"] == c["fit"]]
-        hw = 0.5 * (o["T_high95"] - o["T_low95"]) if "T_high95" in o else pd.Series(dtype=float)
-        if "p_value" not in c or not np.isfinite(c.get("p_value", np.nan)):
-            rows.append(verdict(f"one onset temperature for all classifiers ({c['fit']})",
-                                "the same across softness and fluidity classifiers (Sec. III)",
-                                str(c.get("note", "too few onsets")), None))
-            continue
-        desc = ", ".join(f"{r.T_train:g}: {r.T_onset:.2f}" for r in o.itertuples() if np.isfinite(r.T_onset))
-        rows.append(verdict(f"one onset temperature for all classifiers ({c['fit']}; chi2 of the onsets about "
-                            f"their mean in 1/T, joint bootstrap covariance; p >= {P_DIFFER:g}, median 95 % "
-                            f"half-width <= {ONSET_RESOLUTION:g})", "the same across softness and fluidity "
-                            "classifiers (Sec. III)", f"{desc}; chi2 = {c['chi2']:.1f} / {int(c['dof'])} dof, "
-                            f"p = {c['p_value']:.3g}", judge_consistency(c["p_value"], hw, ONSET_RESOLUTION)))
-        if str(c["fit"]).endswith("(data)"):
-            lo, hi = c["T_mean_low95"], c["T_mean_high95"]
-            rows.append(verdict(f"the common onset ({c['fit']}) matches the literature value "
-                                f"(T0 ~ {T_ONSET_LITERATURE:g}, {T_ONSET_RANGE[0]:g}-{T_ONSET_RANGE[1]:g} accepted; "
-                                f"resolution {ONSET_RESOLUTION:g})", f"T0 ~ {T_ONSET_LITERATURE:g} (its Refs. 7, 19); 0.8-1.2 "
-                                "reasonable (Refs. 4, 11), Sec. II",
-                                fmt_ci(c["T_mean"], lo, hi, 2),
-                                judge_value(lo, hi, *T_ONSET_RANGE, resolution=ONSET_RESOLUTION)))
-    return pd.DataFrame(rows)
+                            None if not np.isfinite(p) else bool(p >= 0.01), items=("fig3", "fig9")))
+    return rows
+
+
+def _onset_claims(c, o, default: bool) -> list:
+    """The one-onset claim of a fit variant and, for the default variant, the literature value."""
+    hw = 0.5 * (o["T_high95"] - o["T_low95"]) if "T_high95" in o else pd.Series(dtype=float)
+    paper = "the same across softness and fluidity classifiers (Sec. III)"
+    if "p_value" not in c or not np.isfinite(c.get("p_value", np.nan)):
+        return [verdict(f"one onset temperature for all classifiers ({c['fit']})", paper,
+                        str(c.get("note", "too few onsets")), None, items=("fig9",))]
+    desc = ", ".join(f"{r.T_train:g}: {r.T_onset:.2f}" for r in o.itertuples() if np.isfinite(r.T_onset))
+    rows = [verdict(f"one onset temperature for all classifiers ({c['fit']}; chi2 of the onsets about "
+                    f"their mean in 1/T, joint bootstrap covariance; p >= {P_DIFFER:g}, median 95 % "
+                    f"half-width <= {ONSET_RESOLUTION:g})", paper, f"{desc}; chi2 = {c['chi2']:.1f} / "
+                    f"{int(c['dof'])} dof, p = {c['p_value']:.3g}", judge_consistency(c["p_value"], hw, ONSET_RESOLUTION),
+                    items=("fig9",))]
+    if default:
+        lo, hi = c["T_mean_low95"], c["T_mean_high95"]
+        rows.append(verdict(f"the common onset ({c['fit']}) matches the literature value "
+                            f"(T0 ~ {T_ONSET_LITERATURE:g}, {T_ONSET_RANGE[0]:g}-{T_ONSET_RANGE[1]:g} accepted; "
+                            f"resolution {ONSET_RESOLUTION:g})", f"T0 ~ {T_ONSET_LITERATURE:g} (its Refs. 7, 19); 0.8-1.2 "
+                            "reasonable (Refs. 4, 11), Sec. II", fmt_ci(c["T_mean"], lo, hi, 2),
+                            judge_value(lo, hi, *T_ONSET_RANGE, resolution=ONSET_RESOLUTION), items=("fig9",)))
+    return rows
 
 
 # ------------------------------------------------------------------ Figs. 6-8
@@ -287,7 +301,7 @@ def appendix(fig6: pd.DataFrame, control_summary: pd.DataFrame, C: float = 0.01,
              q_tolerance: float = 0.05, same_tolerance: float = 0.02, resolution: float = 0.05) -> pd.DataFrame:
     """Appendix verdicts. ``control_summary`` rows after the first (the fluidity classifier)
     should carry ``diff_vs_fluidity`` and its 95 % interval ``diff_lo95, diff_hi95``
-    (paired bootstrap over the shared test set, :func:`glasshelpers.analysis.control_transfer`);
+    (paired bootstrap over the shared test set, :func:`glasshelpers.stages.appendix.control_transfer`);
     without them the two accuracy intervals are combined as independent."""
     rows = []
     at_c = fig6[np.isclose(fig6["C"], C)]
@@ -299,7 +313,8 @@ def appendix(fig6: pd.DataFrame, control_summary: pd.DataFrame, C: float = 0.01,
         rows.append(verdict(f"accuracy depends only weakly on the tail fraction q (spread over q below "
                             f"{q_tolerance:g} at 95 %, C = {C:g})", "weak dependence (Figs. 6, 7)",
                             f"spread {d:.3f} +- {hw:.3f} over q = " + ", ".join(f"{q:g}" for q in at_c["q"]),
-                            judge_bound(d - hw, d + hw, q_tolerance, above=False) if np.isfinite(hw) else None))
+                            judge_bound(d - hw, d + hw, q_tolerance, above=False) if np.isfinite(hw) else None,
+                            items=("fig6", "fig7")))
     s = control_summary.set_index("classifier")
     fl = s.iloc[0]
     for name, r in s.iloc[1:].iterrows():
@@ -316,22 +331,27 @@ def appendix(fig6: pd.DataFrame, control_summary: pd.DataFrame, C: float = 0.01,
         if "immobile" in name:
             rows.append(verdict("immobile-vs-random is worse than fluidity on the T = 0.47 test set (accuracy "
                                 "difference, paired 95 % interval above 0)", "lower (Fig. 8)", ours,
-                                judge_bound(lo, hi, 0.0)))
+                                judge_bound(lo, hi, 0.0), items=("fig8",)))
         else:
             rows.append(verdict(f"labels from the cumulative displacement give the same transfer (difference 0 "
                                 f"within {same_tolerance:g}, paired 95 % interval; resolution {resolution:g})",
                                 "qualitatively identical (text)",
                                 ours + f"; w . w_fluidity = {r.similarity_to_fluidity:.2f}",
-                                judge_value(lo, hi, -same_tolerance, same_tolerance, resolution)))
+                                judge_value(lo, hi, -same_tolerance, same_tolerance, resolution),
+                                items=("fig8",)))
     return pd.DataFrame(rows)
 
 
+#: The three verdict words, in the order the book shows them.
+VERDICT_WORDS = ("agrees", "disagrees", "inconclusive")
+
+
 def counts(verdict_words) -> dict:
-    """Number of agrees / disagrees / inconclusive among verdict strings."""
-    out = {"agrees": 0, "disagrees": 0, "inconclusive": 0}
-    for v in verdict_words:
-        for k in out:
-            if str(v).startswith(k):
-                out[k] += 1
-                break
+    """Counts of agrees / disagrees / inconclusive among verdict strings (the word alone,
+    or followed by a space and a note, e.g. ``"inconclusive (bias ...)"``); anything
+    else counts as ``other``. The one verdict counter of the package."""
+    out = dict.fromkeys((*VERDICT_WORDS, "other"), 0)
+    for w in verdict_words:
+        w = str(w).strip()
+        out[next((k for k in VERDICT_WORDS if w == k or w.startswith(k + " ")), "other")] += 1
     return out

@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glasshelpers import book, tables
+from glasshelpers import book, display
+from glasshelpers.book import headline, htmlbuild, notebooks, pages
+from glasshelpers.book.errors import BookBuildError
 from glasshelpers.profiles import load_profile
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,7 +69,7 @@ def fake_executed_notebook(title: str, params: dict, png: str | None = None, err
                       "outputs": [{"output_type": "error", "ename": "ZeroDivisionError",
                                    "evalue": "division by zero", "traceback": []}]})
     # a glued number, the prose that uses it, and a wide table rendered for reading
-    wide = tables.reading_table(pd.DataFrame({f"quantity_{k}_with_a_long_name": [k / 7, k * 1234.5]
+    wide = display.reading_table(pd.DataFrame({f"quantity_{k}_with_a_long_name": [k / 7, k * 1234.5]
                                               for k in range(16)})).to_html()
     cells += [
         {"cell_type": "code", "id": "glue", "execution_count": 5, "metadata": {}, "source": 'glue("acc", 0.8123)',
@@ -105,7 +107,7 @@ def write_fake_profile_data(root: Path, profile: str = "tiny") -> Path:
     nb_dir = root / profile / "notebooks"
     nb_dir.mkdir(parents=True)
     png = _png_b64("fake")
-    for name in book.expected_notebooks(prof["temperatures"]):
+    for name in notebooks.expected_notebooks(prof["temperatures"]):
         stem = name.removesuffix(".ipynb")
         params = {"profile": profile}
         if stem.startswith("01_simulation_T"):
@@ -141,11 +143,32 @@ def write_fake_results(results: Path, prof: dict) -> None:
     pd.DataFrame({"T": [0.45, 1.0, 1.2, 2.0], "similarity": [1.0, 0.49, 0.36, 0.42],
                   "best_accuracy": [0.72, 0.74, 0.71, 0.75], "best_accuracy_lo": [0.68, 0.69, 0.67, 0.69],
                   "best_accuracy_hi": [0.75, 0.78, 0.76, 0.79]}).to_csv(results / "table1_data.csv", index=False)
-    pd.DataFrame({"T_train": [0.45, 2.0], "T_onset": [0.97, 1.05], "T_onset_lo": [0.9, 1.0],
-                  "T_onset_hi": [1.1, 1.2], "fit": ["T < 0.8"] * 2}).to_csv(results / "onsets.csv", index=False)
+    write_fake_kramers(results)
+
+
+#: The Kramers stage's fit variants (kramers_variants.csv) and per-variant slopes of the
+#: barrier with x_alpha (kramers_slopes.csv: slope with its 68 and 95 % intervals).
+FAKE_VARIANTS = pd.DataFrame({"fit": ["T <= 0.9 (data)", "all T", "T < 0.8"], "kind": ["data", "all", "paper_check"],
+                              "T_max": [0.95, np.nan, 0.8], "default": [True, False, False]})
+FAKE_SLOPES = {"T <= 0.9 (data)": {0.45: (-0.52, -0.60, -0.44), 2.0: (-0.31, -0.40, -0.22)},
+               "all T": {0.45: (-0.90, -0.95, -0.85), 2.0: (-0.80, -0.85, -0.75)},
+               "T < 0.8": {0.45: (-0.40, -0.47, -0.33), 2.0: (-0.41, -0.49, -0.35)}}
+
+
+def write_fake_kramers(results: Path, variants: pd.DataFrame = FAKE_VARIANTS, slopes: dict = FAKE_SLOPES) -> None:
+    """kramers_variants.csv, kramers_slopes.csv, onsets.csv (for the paper's check and the
+    all-T fit only, not the data range) and kramers_fits.csv, shaped like the Kramers stage's."""
+    variants.to_csv(results / "kramers_variants.csv", index=False)
+    pd.DataFrame([dict(fit=fit, T_train=Tt, slope=s, slope_lo=lo, slope_hi=hi, slope_lo95=2 * lo - s,
+                       slope_hi95=2 * hi - s, n_bins=9)
+                  for fit, per in slopes.items() for Tt, (s, lo, hi) in per.items()]
+                 ).to_csv(results / "kramers_slopes.csv", index=False)
+    pd.DataFrame({"T_train": [0.45, 2.0, 0.45, 2.0], "T_onset": [0.97, 1.05, 1.5, 1.6],
+                  "T_onset_lo": [0.9, 1.0, 1.4, 1.5], "T_onset_hi": [1.1, 1.2, 1.6, 1.7],
+                  "fit": ["T < 0.8"] * 2 + ["all T"] * 2}).to_csv(results / "onsets.csv", index=False)
     x = np.arange(-2.25, 2.5, 0.5)
-    pd.concat([pd.DataFrame({"T_train": Tt, "x": x, "Delta_E": 3.0 - 0.4 * x, "fit": "T < 0.8"}) for Tt in (0.45, 2.0)]
-              ).to_csv(results / "kramers_fits.csv", index=False)
+    pd.concat([pd.DataFrame({"T_train": Tt, "x": x, "Delta_E": 3.0 - 0.4 * x, "fit": fit})
+               for Tt in (0.45, 2.0) for fit in variants["fit"]]).to_csv(results / "kramers_fits.csv", index=False)
 
 
 # --------------------------------------------------------------------------------------
@@ -157,7 +180,7 @@ def test_injected_cell_hidden_by_tag_not_position():
     # move the injected cell to the end: it must still be found
     cells = nb["cells"]
     cells.append(cells.pop(2))
-    out = book.hide_parameter_cells(nb)
+    out = notebooks.hide_parameter_cells(nb)
     injected = [c for c in out["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
     assert len(injected) == 1 and "remove-cell" in injected[0]["metadata"]["tags"]
     defaults = [c for c in out["cells"] if "parameters" in c["metadata"].get("tags", [])]
@@ -172,7 +195,7 @@ def test_injected_cell_hidden_by_tag_not_position():
 def test_no_injected_cell_is_fine():
     nb = fake_executed_notebook("T", {"profile": "tiny"}, png="AAAA")
     del nb["cells"][2]
-    out = book.hide_parameter_cells(nb)
+    out = notebooks.hide_parameter_cells(nb)
     assert all("remove-cell" not in c["metadata"].get("tags", []) for c in out["cells"])
 
 
@@ -180,7 +203,7 @@ def test_provenance_cell_content_and_place():
     params = {"profile": "demo", "temperature": 0.45}
     nb = fake_executed_notebook("Simulation", params, png="AAAA")
     nb["metadata"]["glassbook"] = {"code_version": "0.1.0+gabc1234"}
-    out = book.add_provenance_cell(nb, "demo", "0.1.0+gzzz", "01_simulation.ipynb")
+    out = notebooks.add_provenance_cell(nb, "demo", "0.1.0+gzzz", "01_simulation.ipynb")
     assert out["cells"][0]["id"] == "title"           # the page title stays first
     cell = out["cells"][1]
     assert cell["cell_type"] == "markdown" and "glassbook-provenance" in cell["metadata"]["tags"]
@@ -191,46 +214,46 @@ def test_provenance_cell_content_and_place():
     assert "-p profile demo -p temperature 0.45" in src
     assert "2024-01-01 10:00:12" in src
     # idempotent: a second pass replaces the box instead of adding another
-    again = book.add_provenance_cell(out, "demo", "x", "01_simulation.ipynb")
+    again = notebooks.add_provenance_cell(out, "demo", "x", "01_simulation.ipynb")
     assert sum("glassbook-provenance" in c["metadata"].get("tags", []) for c in again["cells"]) == 1
 
 
 def test_provenance_falls_back_to_build_version_and_top():
     nb = fake_executed_notebook("X", {"profile": "tiny"}, png="AAAA")
     nb["cells"][0]["source"] = "Some text without a heading"
-    src = book.add_provenance_cell(nb, "tiny", "0.1.0+gbuild", None)["cells"][0]["source"]
+    src = notebooks.add_provenance_cell(nb, "tiny", "0.1.0+gbuild", None)["cells"][0]["source"]
     assert "0.1.0+gbuild" in src and "did not record" in src
 
 
 def test_error_outputs_detected():
     ok = fake_executed_notebook("ok", {"profile": "tiny"}, png="AAAA")
-    assert book.error_outputs(ok) == []
+    assert notebooks.error_outputs(ok) == []
     bad = fake_executed_notebook("bad", {"profile": "tiny"}, png="AAAA", error=True)
-    problems = book.error_outputs(bad)
+    problems = notebooks.error_outputs(bad)
     assert any("ZeroDivisionError" in p for p in problems)
-    with pytest.raises(book.BookBuildError, match="ZeroDivisionError"):
-        book.prepare_notebook(bad, "tiny", "v")
+    with pytest.raises(BookBuildError, match="ZeroDivisionError"):
+        notebooks.prepare_notebook(bad, "tiny", "v")
     flagged = copy.deepcopy(ok)
     flagged["metadata"]["papermill"]["exception"] = True
-    assert book.error_outputs(flagged)
+    assert notebooks.error_outputs(flagged)
     pending = copy.deepcopy(ok)
     pending["cells"][3]["metadata"]["papermill"]["status"] = "pending"
-    assert any("pending" in p for p in book.error_outputs(pending))
+    assert any("pending" in p for p in notebooks.error_outputs(pending))
 
 
 def test_expected_and_missing_notebooks(tmp_path):
-    names = book.expected_notebooks([1.0, 0.45])
+    names = notebooks.expected_notebooks([1.0, 0.45])
     assert names[:2] == ["01_simulation_T0.450.ipynb", "01_simulation_T1.000.ipynb"]
     assert "07_appendix.ipynb" in names
     (tmp_path / "02_features.ipynb").write_text("{}")
-    missing = book.missing_notebooks(tmp_path, [0.45])
+    missing = notebooks.missing_notebooks(tmp_path, [0.45])
     assert "02_features.ipynb" not in missing and "01_simulation_T0.450.ipynb" in missing
 
 
 def test_paper_vs_ours_states_missing(tmp_path):
     (tmp_path / "results").mkdir()
     (tmp_path / "results" / "fig2.csv").write_text("quantity,verdict\nbest accuracy,agrees\n")
-    md = book.paper_vs_ours_markdown("demo", tmp_path / "results", tmp_path / "figures")
+    md = pages.paper_vs_ours_markdown("demo", tmp_path / "results", tmp_path / "figures")
     assert "no `results/fig1.csv`" in md and "agrees" in md
     assert "too small" not in md and "smoke test" not in md    # no verdicts by profile name
     assert "0.5571" in md                                      # the paper's Table I
@@ -241,31 +264,44 @@ def test_paper_vs_ours_counts_verdicts_with_badges_and_links(tmp_path):
     res.mkdir()
     (res / "fig3.csv").write_text("claim,verdict\na,agrees\nb,disagrees\nc,inconclusive\nd,agrees\n")
     (res / "fig8.csv").write_text("claim,verdict\ne,inconclusive\nf,agrees (note)\n")
-    md = book.paper_vs_ours_markdown("tiny", res, tmp_path / "figures")
+    md = pages.paper_vs_ours_markdown("tiny", res, tmp_path / "figures")
     assert "**All items:** {bdg-success}`3 agrees` {bdg-danger}`1 disagrees` {bdg-warning}`2 inconclusive`" in md
     row = next(line for line in md.splitlines() if line.startswith("| {ref}`fig3"))
     assert "{doc}`/book/generated/06_kramers`" in row and "{bdg-success}`2 agrees`" in row
     assert "{bdg-secondary}`missing`" in md                    # e.g. fig1
     assert "Computed and drawn in {doc}`/book/generated/07_appendix`" in md
-    assert book.verdict_counts(["agrees", "agreesX", "disagrees (x)", ""]) == \
-        {"agrees": 1, "disagrees": 1, "inconclusive": 0, "other": 2}
+    (res / "fig5.csv").write_text("claim,verdict\ng,agreesX\nh,disagrees (x)\n")   # verdicts.counts' rule
+    md = pages.paper_vs_ours_markdown("tiny", res, tmp_path / "figures")
+    row = next(line for line in md.splitlines() if line.startswith("| {ref}`fig5"))
+    assert "{bdg-danger}`1 disagrees` {bdg-secondary}`1 other`" in row
+
+
+def test_comparison_chapter_follows_the_registry(tmp_path):
+    from glasshelpers import registry
+
+    md = pages.paper_vs_ours_markdown("tiny", tmp_path, tmp_path)
+    rows = [line for line in md.splitlines() if line.startswith("| {ref}`")]
+    assert [r.split("`")[1].split()[0] for r in rows] == [it.key for it in registry.ITEMS]
+    for it in registry.ITEMS:
+        assert f"## {it.title}" in md and it.claim in md
+        assert f"| {{ref}}`{it.key} <{it.key}-compare>` | {{doc}}`/book/generated/{it.stage}` |" in md
 
 
 def test_simulation_pages_get_their_temperature_as_title():
-    assert book.simulation_page_title(0.45, 600) == "T = 0.45: supercooled, 600 τ"
-    assert book.simulation_page_title(0.9, 300) == "T = 0.9: near the onset, 300 τ"
-    assert book.simulation_page_title(2.0, 40) == "T = 2: normal liquid, 40 τ"
-    titles = book.simulation_titles(load_profile("tiny"))
+    assert notebooks.simulation_page_title(0.45, 600) == "T = 0.45: supercooled, 600 τ"
+    assert notebooks.simulation_page_title(0.9, 300) == "T = 0.9: near the onset, 300 τ"
+    assert notebooks.simulation_page_title(2.0, 40) == "T = 2: normal liquid, 40 τ"
+    titles = notebooks.simulation_titles(load_profile("tiny"))
     assert titles["01_simulation_T0.470.ipynb"] == "T = 0.47: supercooled, 140 τ"
     assert len(set(titles.values())) == len(titles) == 6          # one distinct title per page
     nb = fake_executed_notebook("Stage 1: trajectories", {"profile": "tiny"}, png="AAAA")
-    out = book.retitle(book.add_provenance_cell(nb, "tiny", "v"), "T = 0.6: supercooled, 40 τ")
+    out = notebooks.retitle(notebooks.add_provenance_cell(nb, "tiny", "v"), "T = 0.6: supercooled, 40 τ")
     first = out["cells"][0]["source"]
     assert first.startswith("# T = 0.6: supercooled, 40 τ\n\n*Stage 1: trajectories*")
     assert "$$" in first and nb["cells"][0]["source"].startswith("# Stage 1")   # rest kept, input untouched
     nb["cells"][0]["source"] = "no heading"
-    with pytest.raises(book.BookBuildError, match="heading"):
-        book.retitle(nb, "x")
+    with pytest.raises(BookBuildError, match="heading"):
+        notebooks.retitle(nb, "x")
 
 
 def test_headline_and_verdict_counts_come_from_the_results(tmp_path):
@@ -275,22 +311,102 @@ def test_headline_and_verdict_counts_come_from_the_results(tmp_path):
     write_fake_results(res, prof)
     (res / "fig2.csv").write_text("claim,verdict\na,agrees\nb,agrees (note)\nc,disagrees\nd,\n")
     (res / "fig4.csv").write_text("claim,verdict\ne,inconclusive\n")
-    assert book.count_verdicts(res) == {"agrees": 2, "disagrees": 1, "inconclusive": 1}
-    md = book.headline_markdown(prof, res, tmp_path / "figures", tmp_path / "img")
+    assert pages.count_verdicts(res) == {"agrees": 2, "disagrees": 1, "inconclusive": 1, "other": 0}
+    md = headline.headline_markdown(prof, res, tmp_path / "figures", tmp_path / "img")
     assert "0.54-0.64" in md and "0.64 [0.62, 0.66] at T = 1" in md          # CV accuracies, best with interval
     assert "0.71-0.75" in md and "0.75 [0.69, 0.79] (trained at T = 2)" in md and "0.72 [0.68, 0.75]" in md
-    assert "2 of 2 classifiers" in md and "-0.40 to -0.40" in md              # Delta_E slope from the fits
+    assert "over T <= 0.9, the range the data select" in md and "2 of 2 classifiers" in md
+    assert "by training T: 0.45: -0.52 [-0.60, -0.44]; 2: -0.31 [-0.40, -0.22])" in md   # kramers_slopes.csv
+    assert "(fits over T < 0.8; by training T): 0.45: 0.97 [0.90, 1.10]" in md   # no onsets for the default
     assert "**They transfer to the supercooled liquid.**" in md and "**Their outputs encode energy barriers.**" in md
     t1 = pd.read_csv(res / "table1_data.csv")
     t1.loc[t1["T"] == 2.0, "best_accuracy_lo"] = 0.49                         # one interval reaches chance
     t1.to_csv(res / "table1_data.csv", index=False)
-    md = book.headline_markdown(prof, res, tmp_path / "figures", tmp_path / "img")
+    md = headline.headline_markdown(prof, res, tmp_path / "figures", tmp_path / "img")
     assert "**Transfer to the supercooled liquid.**" in md and "They transfer" not in md
     assert "2: 1.05 [1.00, 1.20]" in md                                      # onset with its interval
     assert "**2 agree**, **1 disagree**, **1 inconclusive**" in md
     assert "smoke test" in md and "figure" not in md                          # no fig2.png given
-    empty = book.headline_markdown(prof, tmp_path / "none", tmp_path / "none", tmp_path / "img")
+    empty = headline.headline_markdown(prof, tmp_path / "none", tmp_path / "none", tmp_path / "img")
     assert "No results found" in empty and "`table1_data.csv`" in empty
+
+
+def _headline(tmp_path, variants=FAKE_VARIANTS, slopes=FAKE_SLOPES):
+    prof = load_profile("tiny")
+    res = tmp_path / "results"
+    res.mkdir(exist_ok=True)
+    write_fake_results(res, prof)
+    write_fake_kramers(res, variants, slopes)
+    return res, lambda: headline.headline_markdown(prof, res, tmp_path / "figures", tmp_path / "img")
+
+
+def _barrier_line(md: str) -> str:
+    return next(line for line in md.splitlines() if "Kramers form" in line)
+
+
+def test_headline_slopes_are_the_stored_ones(tmp_path):
+    res, page = _headline(tmp_path)
+    before = page()
+    fits = pd.read_csv(res / "kramers_fits.csv")
+    fits["Delta_E"] = 5.0 + 3.0 * fits["x"] ** 2                          # nothing is refitted from the fits
+    fits.to_csv(res / "kramers_fits.csv", index=False)
+    assert page() == before
+    slopes = pd.read_csv(res / "kramers_slopes.csv")
+    at = (slopes["fit"] == "T <= 0.9 (data)") & (slopes["T_train"] == 2.0)
+    slopes.loc[at, ["slope", "slope_lo", "slope_hi"]] = [0.12, 0.05, 0.20]  # the stored slope changes ...
+    slopes.to_csv(res / "kramers_slopes.csv", index=False)
+    line = _barrier_line(page())                                          # ... and so does the page
+    assert "0.45: -0.52 [-0.60, -0.44]; 2: 0.12 [0.05, 0.20])" in line
+    assert "for 1 of 2 classifiers" in line and "**Energy barriers from the Kramers fits.**" in line
+    slopes.loc[at, "n_bins"] = 2                                          # too few bins: left out
+    slopes.to_csv(res / "kramers_slopes.csv", index=False)
+    line = _barrier_line(page())
+    assert "1 of 1 classifiers" in line and "2: 0.12" not in line
+
+
+def test_headline_default_variant_comes_from_kramers_variants(tmp_path):
+    # the default is the paper's check, listed last; the data range comes first but is not the default
+    variants = FAKE_VARIANTS.assign(default=[False, False, True])
+    _, page = _headline(tmp_path, variants)
+    line = _barrier_line(page())
+    assert "over T < 0.8, the range" not in line and "over T < 0.8, the barrier" in line
+    assert "0.45: -0.40 [-0.47, -0.33]; 2: -0.41 [-0.49, -0.35]" in line and "-0.52" not in line
+    # the default in the middle, with onsets of its own: both items use it
+    variants = FAKE_VARIANTS.iloc[[2, 1, 0]].assign(default=[False, True, False])
+    _, page = _headline(tmp_path, variants)
+    md = page()
+    assert "over all T, the barrier" in _barrier_line(md) and "0.45: -0.90 [-0.95, -0.85]" in md
+    assert "(fits over all T; by training T): 0.45: 1.50 [1.40, 1.60]" in md
+    # the paper's check is found by its kind, not by its label
+    variants = FAKE_VARIANTS.assign(fit=["T <= 0.9 (data)", "all T", "T < 0.8"], kind=["data", "paper_check", "all"])
+    _, page = _headline(tmp_path, variants)
+    assert "(fits over all T; by training T)" in page()
+    # two defaults, or none: the book refuses to guess
+    _, page = _headline(tmp_path, FAKE_VARIANTS.assign(default=[True, False, True]))
+    with pytest.raises(BookBuildError, match="exactly one"):
+        page()
+    _, page = _headline(tmp_path, FAKE_VARIANTS.assign(default=False))
+    with pytest.raises(BookBuildError, match="exactly one"):
+        page()
+
+
+def test_headline_without_kramers_variants_shows_no_barriers(tmp_path):
+    res, page = _headline(tmp_path)
+    (res / "kramers_variants.csv").unlink()
+    md = page()
+    assert "Kramers form" not in md and "Onset temperature" not in md
+    assert "Not computed for this profile: `kramers_variants.csv`." in md
+    assert "They transfer to the supercooled liquid." in md               # the other items stay
+
+
+def test_package_keeps_the_public_names():
+    from glasshelpers.book import assets, cli
+
+    assert book.build is htmlbuild.build and book.main is cli.main and book.BookBuildError is BookBuildError
+    assert book.error_outputs is notebooks.error_outputs and book.expected_notebooks is notebooks.expected_notebooks
+    assert book.provenance_markdown is notebooks.provenance_markdown and book.ensure_mathjax is assets.ensure_mathjax
+    assert book.simulation_titles is notebooks.simulation_titles
+    assert book.stamp_code_version is notebooks.stamp_code_version
 
 
 def test_simulation_overview_table_and_figure(tmp_path):
@@ -299,8 +415,8 @@ def test_simulation_overview_table_and_figure(tmp_path):
     res.mkdir()
     write_fake_results(res, prof)
     (res / "sim_T0.600_summary.csv").unlink()
-    md = book.simulation_overview_markdown(res, prof["temperatures"], tmp_path / "overview",
-                                           book.simulation_titles(prof))
+    md = pages.simulation_overview_markdown(res, prof["temperatures"], tmp_path / "overview",
+                                           notebooks.simulation_titles(prof))
     rows = [ln for ln in md.splitlines() if ln.startswith("| 0.") or ln.startswith("| 1") or ln.startswith("| 2")]
     assert len(rows) == 5 and rows[0].startswith("| 0.45 | -6.55 | 3.25 | 0.450 | 140 | 30 s |")
     assert "{doc}`T = 0.45: supercooled, 140 τ </book/generated/01_simulation_T0.450>`" in rows[0]
@@ -310,8 +426,8 @@ def test_simulation_overview_table_and_figure(tmp_path):
 
 def test_missing_notebooks_error_names_them(tmp_path, monkeypatch):
     monkeypatch.setenv("GLASSBOOK_DATA", str(tmp_path))
-    with pytest.raises(book.BookBuildError, match="01_simulation_T0.450.ipynb"):
-        book.build("tiny", root=tmp_path / "src")
+    with pytest.raises(BookBuildError, match="01_simulation_T0.450.ipynb"):
+        htmlbuild.build("tiny", root=tmp_path / "src")
 
 
 # --------------------------------------------------------------------------------------
@@ -338,7 +454,7 @@ def built_book(tmp_path_factory):
     old = os.environ.get("GLASSBOOK_DATA")
     os.environ["GLASSBOOK_DATA"] = str(data)
     try:
-        index = book.build("tiny", root=src, log=lambda *a: None)
+        index = htmlbuild.build("tiny", root=src, log=lambda *a: None)
     finally:
         if old is None:
             os.environ.pop("GLASSBOOK_DATA")
@@ -359,7 +475,7 @@ def test_strict_build_succeeds(built_book):
     assert "How this page was made" in sim and "# Parameters" not in sim   # injected cell removed
     assert (html / "_static/mathjax/tex-mml-chtml.js").is_file()
     assert "_static/mathjax/tex-mml-chtml.js" in sim and "cdn.jsdelivr" not in sim
-    assert book.external_mathjax(html) == []
+    assert htmlbuild.external_mathjax(html) == []
     vs = (html / "book/paper_vs_ours.html").read_text()
     assert "Missing:" in vs and "agrees" in vs
 
@@ -371,7 +487,7 @@ def test_warning_fails_build(built_book, tmp_path):
     shutil.copytree(src, work, ignore=shutil.ignore_patterns("_build"))
     page = work / "book" / "rerun.md"
     page.write_text(page.read_text() + "\nSee {ref}`no-such-label-anywhere`.\n")
-    proc = book.run_jupyter_book(work, strict=True)
+    proc = htmlbuild.run_jupyter_book(work, strict=True)
     assert proc.returncode != 0
     assert "no-such-label-anywhere" in proc.stdout + proc.stderr
 
@@ -384,8 +500,8 @@ def test_failed_notebook_fails_build(tmp_path, monkeypatch):
     bad = fake_executed_notebook("broken", {"profile": "tiny"}, png="AAAA", error=True)
     (pdir / "notebooks" / "03_labels.ipynb").write_text(json.dumps(bad))
     monkeypatch.setenv("GLASSBOOK_DATA", str(tmp_path / "data"))
-    with pytest.raises(book.BookBuildError, match="03_labels.ipynb.*ZeroDivisionError"):
-        book.build("tiny", root=_copy_sources(tmp_path / "src"), log=lambda *a: None)
+    with pytest.raises(BookBuildError, match="03_labels.ipynb.*ZeroDivisionError"):
+        htmlbuild.build("tiny", root=_copy_sources(tmp_path / "src"), log=lambda *a: None)
 
 
 # --------------------------------------------------------------------------------------
@@ -450,13 +566,13 @@ def test_browser_catches_local_paths_and_sideways_scroll(built_book, chromium, t
     msg = str(err.value)
     assert "book/rerun.html: shows the local path" in msg and "book/rerun.html: shows a PosixPath( repr" in msg
     assert "book/rerun.html: scrolls sideways" in msg
-    assert book.local_path_leaks(bad, [src]) == [f"book/rerun.html: {src}", "book/rerun.html: PosixPath("]
+    assert htmlbuild.local_path_leaks(bad, [src]) == [f"book/rerun.html: {src}", "book/rerun.html: PosixPath("]
 
 
 def test_stamp_records_code_version(tmp_path):
     import json as _json
 
-    from glasshelpers.book import stamp_code_version
+    from glasshelpers.book.notebooks import stamp_code_version
     p = tmp_path / "nb.ipynb"
     p.write_text(_json.dumps({"cells": [], "metadata": {"papermill": {}}, "nbformat": 4, "nbformat_minor": 5}))
     stamp_code_version(p, "9.9.9+gabc")

@@ -1,12 +1,12 @@
-"""Tests of glasshelpers.classify on synthetic Gaussian clouds with known answers."""
+"""Tests of glasshelpers.classify and glasshelpers.scoring on synthetic Gaussian clouds with known answers."""
 
 import numpy as np
 import pytest
 from scipy.stats import norm
 
-from glasshelpers.classify import (
-    HyperplaneClassifier, accuracy_around_best, accuracy_vs_bias, best_bias, check_balance, cv_accuracy_vs_bias,
-    sigma_alpha, similarity, train_classifier, x_alpha,
+from glasshelpers.classify import HyperplaneClassifier, check_balance, train_classifier
+from glasshelpers.scoring import (
+    accuracy_around_best, accuracy_vs_bias, best_bias, cv_accuracy_vs_bias, sigma_alpha, similarity, x_alpha,
 )
 
 D = 20
@@ -289,7 +289,7 @@ def test_accuracy_functions_reject_bad_input(trained):
 
 def test_cv_heldout_decisions_reproduce_fold_accuracies():
     """Pooled held-out decisions give the fold-size-weighted mean of the per-fold accuracies."""
-    from glasshelpers.classify import accuracy_vs_bias, cv_accuracy_vs_bias
+    from glasshelpers.scoring import accuracy_vs_bias, cv_accuracy_vs_bias
     rng = np.random.default_rng(3)
     n, d = 400, 6
     y = np.repeat([0, 1], n // 2)

@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from glasshelpers import figures as gf  # noqa: E402
+from glasshelpers import paper  # noqa: E402
 
 TRAIN = [1.0, 1.2, 1.4, 1.8, 2.0]
 SHIFTS = np.linspace(-1, 1, 11)
@@ -167,7 +168,7 @@ def test_data_flow_diagram():
 def test_table1_side_by_side_and_sign():
     ours = pd.DataFrame(dict(T=[0.45, 1.0, 1.6], b=[-0.01, 0.005, 0.02], sigma_T=[1.1, 0.77, 0.7],
                              b_best=[-0.5, 0.25, 0.4], similarity=[1.0, 0.8, 0.7]))
-    t = gf.table1(ours)
+    t = paper.table1(ours)
     assert list(t["T"]) == [0.45, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0]
     row = t[t["T"] == 1.0].iloc[0]
     assert row["b"] == pytest.approx(-0.005) and row["b_best"] == pytest.approx(-0.25)   # paper sign
@@ -175,13 +176,13 @@ def test_table1_side_by_side_and_sign():
     assert row["b_best_paper"] == -0.2385 and row["similarity_paper"] == 0.8246
     assert np.isnan(t[t["T"] == 1.6]["b_paper"].iloc[0])
     assert np.isnan(t[t["T"] == 1.2]["b"].iloc[0])
-    s = gf.table1(ours, convention="spec")
+    s = paper.table1(ours, convention="spec")
     assert s[s["T"] == 1.0]["b_best"].iloc[0] == pytest.approx(0.25)
     assert "paper" in t.attrs["convention"]
-    p = gf.paper_table1()
+    p = paper.paper_table1()
     assert p.shape == (6, 5) and p["b_best"].iloc[0] == 0.5571 and p["similarity"].iloc[-1] == 0.7198
     with pytest.raises(ValueError, match="missing"):
-        gf.table1(ours.drop(columns="b_best"))
+        paper.table1(ours.drop(columns="b_best"))
 
 
 def test_temperature_labels_as_in_paper():
@@ -200,7 +201,9 @@ def _variants(n_bins=4):
 
 def test_fig3_three_fit_variants_with_residuals():
     fits = _variants()
-    fig = gf.fig3_fit_variants(pr_frame(), fits, pr_frame(), fits)
+    with pytest.raises(ValueError, match="name the default"):
+        gf.fig3_fit_variants(pr_frame(), fits, pr_frame(), fits)
+    fig = gf.fig3_fit_variants(pr_frame(), fits, pr_frame(), fits, default="T <= 0.8 (data)")
     assert len(fig.axes) == 12                                  # 4 rows x 3 variants
     titles = [a.get_title() for a in fig.axes if a.get_title()]
     assert any("(default)" in t and "chi2/dof = 0.50" in t for t in titles)
@@ -217,8 +220,12 @@ def test_fig3_three_fit_variants_with_residuals():
 def test_fig9_with_variants_adds_a_residual_row():
     pr = pd.concat([pr_frame().assign(T_train=t) for t in [0.45] + TRAIN])
     fits = pd.concat([_variants().assign(T_train=t) for t in [0.45] + TRAIN])
-    fig = gf.fig9_kramers_all(pr, fits, ncols=3)
+    with pytest.raises(ValueError, match="name the default"):
+        gf.fig9_kramers_all(pr, fits, ncols=3)
+    fig = gf.fig9_kramers_all(pr, fits, ncols=3, default="T <= 0.8 (data)")
     assert len(fig.axes) == 6 + 3
+    with pytest.raises(ValueError, match="one fit variant"):
+        gf.fig4_barrier_collapse(fits.assign(x=fits["bin"]))
     assert "chi2/dof" in fig.axes[-1].get_title()
     assert all(a.get_yscale() == "log" for a in fig.axes[:6])
 
@@ -233,7 +240,7 @@ def test_kramers_residuals_mark_the_fit_range():
 def test_table1_carries_intervals_with_the_sign_flip():
     ours = pd.DataFrame(dict(T=[1.0], b=[0.005], sigma_T=[0.77], b_best=[0.25], similarity=[0.8],
                              b_best_lo=[0.2], b_best_hi=[0.3], sigma_T_lo=[0.7], sigma_T_hi=[0.8]))
-    row = gf.table1(ours).set_index("T").loc[1.0]
+    row = paper.table1(ours).set_index("T").loc[1.0]
     assert row["b_best"] == pytest.approx(-0.25)
     assert row["b_best_lo"] == pytest.approx(-0.3) and row["b_best_hi"] == pytest.approx(-0.2)
     assert row["sigma_T_lo"] == pytest.approx(0.7)

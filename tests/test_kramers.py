@@ -1,12 +1,14 @@
-"""Tests of glasshelpers.kramers on synthetic Kramers data with known barriers and onset."""
+"""Tests of the Kramers kernels (kramers, onset, fitrange, rearrangement) on synthetic data
+with known barriers and onset."""
 
 import numpy as np
 import pytest
 
-from glasshelpers.kramers import (
-    P_C, fit_kramers, fit_kramers_frame, onset_temperature, rearrangement_probability,
-    rearrangement_table,
-)
+from glasshelpers.fitrange import choose_fit_range, fit_range_scan, pool_scans
+from glasshelpers.kramers import barrier_slope, fit_kramers, fit_kramers_frame, fit_lines_batch
+from glasshelpers.labels import P_C
+from glasshelpers.onset import onset_temperature, onset_u_batch
+from glasshelpers.rearrangement import bin_index, cell_counts, rearrangement_probability, rearrangement_table
 
 TEMPS = np.array([0.45, 0.47, 0.50, 0.52, 0.55, 0.58, 0.60, 0.65, 0.70, 0.75, 0.80, 0.90,
                   1.0, 1.2, 1.4, 1.6, 1.8, 2.0])
@@ -232,8 +234,6 @@ def test_table_and_frame_fit_roundtrip():
 
 # ----------------------------------------------------------------------------- fit range
 
-from glasshelpers.kramers import (choose_fit_range, fit_lines_batch, fit_range_scan, onset_u_batch,  # noqa: E402
-                                  pool_scans)
 
 
 def saturated_sample(seed, T_s=0.8, P_sat=0.95, n=20000):
@@ -318,7 +318,6 @@ def test_fit_range_needs_four_temperatures_then_calibrates_the_scatter():
     are scaled by the best such range (1.33) and the widest range passing is T <= 0.75."""
     import pandas as pd
     from scipy.stats import chi2 as chi2_dist
-    from glasshelpers.kramers import choose_fit_range
     rows = [(0.50, 3, 64.407, 57), (0.52, 4, 196.342, 122), (0.55, 5, 298.019, 190), (0.58, 6, 350.962, 258),
             (0.60, 7, 436.705, 328), (0.65, 8, 579.050, 398), (0.70, 9, 693.293, 468), (0.75, 10, 755.412, 538),
             (0.80, 11, 1138.25, 608), (0.90, 12, 4162.18, 678)]
@@ -331,3 +330,29 @@ def test_fit_range_needs_four_temperatures_then_calibrates_the_scatter():
     assert four.T_up == 0.75 and not four.passes
     assert four.error_scale == pytest.approx(436.705 / 328)
     assert "at least 4" in four.criterion
+
+
+def test_bin_index_follows_numpy_histogram():
+    edges = np.array([-1.0, 0.0, 0.5, 2.0])
+    x = np.array([-1.0, -0.5, 0.0, 0.49, 0.5, 2.0, 2.1, -1.1, np.nan])
+    idx = bin_index(x, edges)
+    assert idx.tolist() == [0, 0, 1, 1, 2, 2, -1, -1, -1]          # last bin closed, outside -> -1
+    inside = idx >= 0
+    np.testing.assert_array_equal(np.bincount(idx[inside], minlength=3), np.histogram(x[inside], edges)[0])
+
+
+def test_cell_counts_by_hand():
+    idx = np.array([0, 1, 1, -1, 2, 0])
+    flags = np.array([1, 0, 1, 1, 1, 0], bool)
+    cluster = np.array([0, 0, 1, 1, 1, 0])
+    N, K = cell_counts(idx, flags, cluster, 2, 3)
+    np.testing.assert_array_equal(N, [[2, 1, 0], [0, 1, 1]])       # the sample outside the bins is dropped
+    np.testing.assert_array_equal(K, [[1, 0, 0], [0, 1, 1]])
+
+
+def test_barrier_slope_exact_and_batched():
+    x = np.array([-1.5, -0.5, 0.5, 1.5])
+    assert barrier_slope(x, 2.0 - 0.7 * x) == pytest.approx(-0.7)
+    batch = np.stack([2.0 - 0.7 * x, 1.0 + 0.3 * x, np.array([1.0, np.nan, np.nan, 2.0])])
+    s = barrier_slope(np.broadcast_to(x, batch.shape), batch)
+    assert s[:2] == pytest.approx([-0.7, 0.3]) and np.isnan(s[2])   # two finite points: no slope

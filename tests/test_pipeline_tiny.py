@@ -20,7 +20,7 @@ pytestmark = [requires_lammps, pytest.mark.slow]
 
 
 def test_every_notebook_ran_without_error(tiny_data):
-    from glasshelpers.book import error_outputs, expected_notebooks
+    from glasshelpers.book.notebooks import error_outputs, expected_notebooks
     from glasshelpers.profiles import load_profile
     names = expected_notebooks(load_profile("tiny")["temperatures"])
     assert len(names) == 6 + 6
@@ -54,7 +54,7 @@ def test_results_are_physically_sane(tiny_data):
 
 
 def test_book_builds_strictly_from_tiny_notebooks(tiny_data, tmp_path):
-    from glasshelpers.book import build
+    from glasshelpers.book.htmlbuild import build
     dest = tmp_path / "repo"
     dest.mkdir()
     for item in ("_config.yml", "_toc.yml"):
@@ -94,12 +94,12 @@ def test_book_builds_strictly_from_tiny_notebooks(tiny_data, tmp_path):
 
 def test_best_biases_match_the_bootstrapped_transfer_scan(tiny_data, monkeypatch):
     """Table I's cheap b_best path and the transfer scan find the same optimum."""
-    from glasshelpers import analysis
+    from glasshelpers.stages import transfer
     from glasshelpers.profiles import load_profile
     monkeypatch.setenv("GLASSBOOK_DATA", str(tiny_data.parent))
     P = load_profile("tiny")
-    cheap = analysis.best_biases(P)
-    full = analysis.transfer_scans(P)[1]
+    cheap = transfer.best_biases(P)
+    full = transfer.transfer_scans(P)[1]
     assert np.allclose(cheap["b_best"], full["b_best"])
     assert np.allclose(cheap["best_accuracy"], full["best_accuracy"])
     assert (cheap["best_accuracy"] > 0.5).all()
@@ -112,7 +112,7 @@ def test_two_profiles_build_their_books_at_once(tiny_data, tmp_path):
 
     import yaml
 
-    from glasshelpers.book import build
+    from glasshelpers.book.htmlbuild import build
     repo = tmp_path / "repo"
     repo.mkdir()
     for item in ("_config.yml", "_toc.yml"):

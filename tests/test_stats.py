@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glasshelpers.stats import accuracy_ci, binomial_se, bootstrap_ci
+from glasshelpers.scoring import accuracy_ci
+from glasshelpers.stats import binomial_se, bootstrap_ci
 
 
 def test_mean_interval_matches_normal_theory():

@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from ..dynamics import HALF_WINDOW
 from ..features import R_CUT
 from ..model import KASystem
 
@@ -112,6 +113,7 @@ class AnalysisSection(Section):
     fig5_training: list[Temperature] = Field(min_length=1, description="training temperatures shown in Fig. 5")
     x_bins: tuple[Float, Float, PosFloat] = Field((-2.5, 2.5, 0.5), description="x_alpha bin edges [start, stop, step]")
     kramers_T_max_low: Temperature = Field(0.8, description="upper temperature of the low-T Kramers fits")
+    fit_range_p_min: Fraction = Field(0.01, description="chi2 p-value a Kramers fit range must reach to be chosen")
     min_bin_count: PosInt = Field(description="fewest samples in a (T, x) cell used by the Kramers fits")
     bootstrap: PosInt = Field(description="bootstrap resamples per interval")
     van_hove_lag: PosInt = Field(10, description="lag of the van Hove function, tau")
@@ -187,8 +189,6 @@ def _fmt(temps) -> str:
 
 def cross_field_problems(p: Profile) -> list[tuple[str, str]]:
     """(dotted key, what is wrong) for every rule that involves more than one key."""
-    from ..stagedata import HALF_WINDOW     # lazy: stagedata imports this package
-
     out = []
     temps = p.temperatures
     def box_problem(n):

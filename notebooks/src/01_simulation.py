@@ -32,7 +32,7 @@ from glasshelpers.provenance import read_json
 from glasshelpers.results import write_result
 from glasshelpers.simfigures import rdf_figure, thermo_figure
 from glasshelpers.structure import partial_rdf
-from glasshelpers.tables import use_reading_tables
+from glasshelpers.display import use_reading_tables
 from glasshelpers.trajectory import production_averages, read_configuration, read_thermo, read_unwrapped
 
 use_reading_tables()

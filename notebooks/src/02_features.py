@@ -32,7 +32,7 @@ from glasshelpers import features, stagedata
 from glasshelpers.profiles import load_profile
 from glasshelpers.results import write_result
 from glasshelpers.simfigures import mean_features_figure
-from glasshelpers.tables import use_reading_tables
+from glasshelpers.display import use_reading_tables
 
 use_reading_tables()
 P = load_profile(profile, overrides)   # overrides are validated with the profile

@@ -34,11 +34,12 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from glasshelpers import analysis, datasets, labels, stagedata
+from glasshelpers import datasets, labels, stagedata
+from glasshelpers.stages.transfer import van_hove
 from glasshelpers.profiles import load_profile
 from glasshelpers.results import write_result
 from glasshelpers.simfigures import phop_distribution_figure, phop_traces_figure, van_hove_figure
-from glasshelpers.tables import use_reading_tables
+from glasshelpers.display import use_reading_tables
 
 use_reading_tables()
 P = load_profile(profile, overrides)   # overrides are validated with the profile
@@ -119,6 +120,6 @@ counts
 # the paper's Fig. 2).
 
 # %%
-vh = analysis.van_hove(P)
+vh = van_hove(P)
 _ = write_result(P, "van_hove", vh)
 fig = van_hove_figure(vh)

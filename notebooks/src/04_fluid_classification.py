@@ -24,10 +24,11 @@ overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides:
 import pandas as pd
 from myst_nb import glue
 
-from glasshelpers import analysis, figures, verdicts
+from glasshelpers import figures, registry, verdicts
+from glasshelpers.stages import fluid
 from glasshelpers.profiles import load_profile
 from glasshelpers.results import save_figure, write_result
-from glasshelpers.tables import use_reading_tables
+from glasshelpers.display import use_reading_tables
 from glasshelpers.training import all_classifiers
 
 use_reading_tables()
@@ -46,10 +47,10 @@ pd.DataFrame([{"T_train": T, "C": c.C, "n_train": c.n_train, "b": c.b, "train_ac
 # ## Figure 1: accuracy against the bias
 
 # %%
-cv = analysis.cv_bias_scans(P)
-inset = analysis.softness_on_fluid_sets(P)
+cv = fluid.cv_bias_scans(P)
+inset = fluid.softness_on_fluid_sets(P)
 fig = figures.fig1_cv_accuracy(cv, inset=inset)
-cv_peaks, inset_peaks = analysis.peak_summary(cv), analysis.peak_summary(inset)
+cv_peaks, inset_peaks = fluid.peak_summary(cv), fluid.peak_summary(inset)
 cv_peaks
 
 # %% tags=["hide-input"]
@@ -82,7 +83,7 @@ inset_peaks
 # 2.0, histogrammed at each test temperature.
 
 # %%
-dist = analysis.fluidity_distributions(P)
+dist = fluid.fluidity_distributions(P)
 fig = figures.fig5_fluidity_distributions(dist)
 _ = write_result(P, "fig5_data", dist)
 save_figure(P, "fig5", fig)
@@ -94,6 +95,6 @@ dist.groupby(["T_train", "T"])[["mean", "std"]].first().unstack(0)
 # %%
 v = verdicts.fluid_classification(cv_peaks, inset_peaks, dist)
 _ = write_result(P, "fig1_peaks", pd.concat([cv_peaks.assign(panel="fluidity CV"), inset_peaks.assign(panel="softness inset")]))
-_ = write_result(P, "fig1", v[~v["claim"].str.contains("monotonic")])
-_ = write_result(P, "fig5", v[v["claim"].str.contains("monotonic")])
-v
+for key, rows in registry.route_verdicts(v, "04_fluid_classification").items():
+    _ = write_result(P, key, rows)
+v.drop(columns=registry.ITEMS_COLUMN)

@@ -24,10 +24,11 @@ overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides:
 import pandas as pd
 from myst_nb import glue
 
-from glasshelpers import analysis, figures, verdicts
+from glasshelpers import figures, paper, registry, verdicts
+from glasshelpers.stages import transfer
 from glasshelpers.profiles import load_profile
 from glasshelpers.results import save_figure, write_result
-from glasshelpers.tables import use_reading_tables
+from glasshelpers.display import use_reading_tables
 from glasshelpers.training import all_classifiers
 
 use_reading_tables()
@@ -45,8 +46,8 @@ soft_T = float(P["labels"]["softness_temperature"])
 # trained in the supercooled liquid itself, reaches {glue:text}`softness_own`.
 
 # %%
-scan, best = analysis.transfer_scans(P, clfs)
-vh = analysis.van_hove(P)
+scan, best = transfer.transfer_scans(P, clfs)
+vh = transfer.van_hove(P)
 fl_scan = scan[scan["T"] != soft_T]
 fig = figures.fig2_transfer(fl_scan, van_hove=vh)
 best
@@ -69,8 +70,8 @@ glue("softness_own", f"{own['best_accuracy']:.2f} [{own['best_accuracy_lo']:.2f}
 # ## Table I
 
 # %%
-t1 = analysis.table_one_with_intervals(P, clfs, best)   # block-bootstrap intervals on every column
-side = figures.table1(t1)
+t1 = transfer.table_one_with_intervals(P, clfs, best)   # block-bootstrap intervals on every column
+side = paper.table1(t1)
 side
 
 # %% tags=["hide-input"]
@@ -94,9 +95,8 @@ glue("sigma_T_max", float(fl_t1["sigma_T"].max()), display=False)
 # ## Verdicts
 
 # %%
-fig2_v = verdicts.split_transfer(verdicts.transfer(t1, soft_T))[0]
-table1_v = verdicts.table_one(t1, soft_T)
-_ = write_result(P, "fig2", fig2_v)
-_ = write_result(P, "table1", table1_v)
+v = verdicts.transfer(t1, soft_T, compare_table=True)
+for key, rows in registry.route_verdicts(v, "05_transfer_learning").items():
+    _ = write_result(P, key, rows)
 _ = write_result(P, "table1_side", side)
-pd.concat([fig2_v, table1_v], ignore_index=True)
+v.drop(columns=registry.ITEMS_COLUMN)

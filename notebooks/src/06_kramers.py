@@ -48,38 +48,33 @@ overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides:
 import numpy as np
 import pandas as pd
 
-from glasshelpers import analysis, figures, verdicts
+from glasshelpers import figures, registry, verdicts
 from glasshelpers.profiles import load_profile
+from glasshelpers.stages import barriers, common
 from glasshelpers.results import save_figure, write_result
-from glasshelpers.tables import use_reading_tables
+from glasshelpers.display import use_reading_tables
 from glasshelpers.training import all_classifiers
 
 use_reading_tables()
 P = load_profile(profile, overrides)   # overrides are validated with the profile
 A = P["analysis"]
 clfs = all_classifiers(P)
-t1 = analysis.table_one(P, clfs)
-n_rep = int(P.get("replicas", 1))
-samples = [s for r in range(n_rep) for s in analysis.rearrangement_samples(P, clfs, t1, replica=r)]
-res = analysis.kramers_analysis(
-    samples, analysis.x_edges(P), min_bin_count=int(A["min_bin_count"]), n_boot=int(A["bootstrap"]),
-    seed=int(P["seed"]), T_max_low=float(A["kramers_T_max_low"]), p_min=float(A.get("fit_range_p_min", 0.01)),
-    frame_spacing=float(P["features"]["bank_stride"]), min_time_blocks=int(A["min_time_blocks"]))
-pr, fits, on, fr = res["pr"], res["fits"], res["onsets"], res["fit_range"]
-DEFAULT = fits["fit"].iloc[0]
+res, samples = barriers.run(P, clfs)
+pr, fits, on, fr = res.pr, res.fits, res.onsets, res.fit_range
 write_result(P, "kramers_P_R", pr)
-write_result(P, "kramers_fit_range", res["scan"])
+write_result(P, "kramers_fit_range", res.scan)
 write_result(P, "kramers_fits", fits)
+write_result(P, "kramers_variants", res.variants_frame())
 write_result(P, "onsets", on)
-write_result(P, "onset_consistency", res["onset_consistency"])
-write_result(P, "kramers_slopes", res["slopes"])
-write_result(P, "kramers_collapse", res["collapse"])
-write_result(P, "bootstrap_widths_kramers", res["widths"])
-write_result(P, "bootstrap_scheme", res["scheme"])
-sys_T = res["scheme"].loc[res["scheme"]["scheme"].str.startswith("whole"), "T"].tolist()
-print(f"bootstrap blocks of {res['block_tau']:g} tau of bank frames: the whole system at T = "
+write_result(P, "onset_consistency", res.onset_consistency)
+write_result(P, "kramers_slopes", res.slopes)
+write_result(P, "kramers_collapse", res.collapse)
+write_result(P, "bootstrap_widths_kramers", res.widths)
+write_result(P, "bootstrap_scheme", res.scheme)
+sys_T = res.scheme.loc[res.scheme["scheme"].str.startswith("whole"), "T"].tolist()
+print(f"bootstrap blocks of {res.block_tau:g} tau of bank frames: the whole system at T = "
       f"{', '.join(f'{T:g}' for T in sys_T) or 'none'}, one particle elsewhere; {A['bootstrap']} replicates; "
-      f"{n_rep} independent simulation replica(s) pooled")
+      f"{len({s['replica'] for s in samples})} independent simulation replica(s) pooled")
 pr.groupby("T_train")["n"].sum().rename("samples per classifier").to_frame()
 
 # %% [markdown]
@@ -94,7 +89,7 @@ print(f"chosen: T <= {fr.T_up:g}, chi2/dof = {fr.red_chi2:.2f}"
       + (f", p = {fr.p_value:.3g}" if fr.passes else
          f"; NO range passes with the errors as given: with variances x {fr.error_scale:.2f} "
          f"(the smallest reduced chi2), p = {fr.p_value:.3g}"))
-res["scan"].round(4)
+res.scan.round(4)
 
 # %% [markdown]
 # ## How much wider are block intervals than independent-sample ones?
@@ -108,14 +103,14 @@ res["scan"].round(4)
 # (pooled over replicas), and particle blocks otherwise:
 
 # %%
-res["scheme"]
+res.scheme
 
 # %% [markdown]
 # The widths of the three schemes against the iid bootstrap (every sample on its own,
 # equivalent to binomial errors), and of the errors actually used:
 
 # %%
-res["widths"].round(3)
+res.widths.round(3)
 
 # %% [markdown]
 # ## Figure 3: rearrangement probability by bin of $\mathcal F^{2.0}$ and of $S$
@@ -129,10 +124,11 @@ res["widths"].round(3)
 T_hot = max(P["labels"]["fluidity_temperatures"])
 T_soft = float(P["labels"]["softness_temperature"])
 sel = lambda df, T: df[np.isclose(df["T_train"], T)]  # noqa: E731
-onset_marks = {v: tuple(float(sel(on[on["fit"] == v], T)["T_onset"].iloc[0]) if len(sel(on[on["fit"] == v], T))
-                        else None for T in (T_hot, T_soft)) for v in fits["fit"].unique()}
+onset_marks = {v.label: tuple(float(sel(res.of("onsets", v), T)["T_onset"].iloc[0]) if len(sel(res.of("onsets", v), T))
+                              else None for T in (T_hot, T_soft)) for v in res.variants}
 fig = figures.fig3_fit_variants(sel(pr, T_hot), sel(fits, T_hot), sel(pr, T_soft), sel(fits, T_soft),
-                                titles=(rf"$\mathcal{{F}}^{{{T_hot:g}}}$", "$S$"), onsets=onset_marks)
+                                titles=(rf"$\mathcal{{F}}^{{{T_hot:g}}}$", "$S$"), onsets=onset_marks,
+                                default=res.default.label)
 save_figure(P, "fig3", fig)
 
 # %%
@@ -145,16 +141,17 @@ fits.assign(red_chi2=fits["chi2"] / fits["dof"].where(fits["dof"] > 0)).pivot_ta
 # Data-driven fit range; error bars are 68 % block-bootstrap intervals.
 
 # %%
-fig = figures.fig4_barrier_collapse(fits[fits["fit"] == DEFAULT])
+fig = figures.fig4_barrier_collapse(res.of("fits"))
 save_figure(P, "fig4", fig)
 
 # %% [markdown]
 # For comparison, the barriers of the paper's all-temperature fit and of its $T < 0.8$ check:
 
 # %%
-for v in fits["fit"].unique()[1:]:
-    fig = figures.fig4_barrier_collapse(fits[fits["fit"] == v])
-    fig.axes[0].set_title(f"fit {v}", fontsize=9)
+for v in res.variants:
+    if v != res.default:
+        fig = figures.fig4_barrier_collapse(res.of("fits", v))
+        fig.axes[0].set_title(f"fit {v.label}", fontsize=9)
 
 # %% [markdown]
 # ## Figure 9: every classifier's Kramers fits
@@ -163,8 +160,8 @@ for v in fits["fit"].unique()[1:]:
 # for each of the three fit ranges, with the pooled $\chi^2$/dof.
 
 # %%
-d_on = on[on["fit"] == DEFAULT]
-fig = figures.fig9_kramers_all(pr, fits, onsets=dict(zip(d_on["T_train"], d_on["T_onset"])))
+d_on = res.of("onsets")
+fig = figures.fig9_kramers_all(pr, fits, onsets=dict(zip(d_on["T_train"], d_on["T_onset"])), default=res.default.label)
 save_figure(P, "fig9", fig)
 
 # %% [markdown]
@@ -187,14 +184,14 @@ save_figure(P, "fig9", fig)
 cols = ["fit", "T_train", "T_onset", "T_low", "T_high", "T_low95", "T_high95", "T_boot_median", "T_low_iid",
         "T_high_iid", "n_lines"]
 display(on[[c for c in cols if c in on]].round(3))
-res["onset_consistency"].round(4)
+res.onset_consistency.round(4)
 
 # %% [markdown]
 # With several independent replicas (profile key `replicas`) the pooled analysis above
 # uses all of them; here each replica's onsets separately, and their spread:
 
 # %%
-spread = analysis.replica_spread(samples, analysis.x_edges(P), fr, min_bin_count=int(A["min_bin_count"]))
+spread = barriers.replica_spread(samples, common.x_edges(P), fr, min_bin_count=int(A["min_bin_count"]))
 write_result(P, "onsets_replicas", spread)
 spread.round(3)
 
@@ -207,7 +204,7 @@ spread.round(3)
 # pools the bins of every classifier.
 
 # %%
-targets = analysis.interval_targets(res)
+targets = barriers.interval_targets(res)
 write_result(P, "interval_targets", targets)
 targets.round(3)
 
@@ -218,9 +215,7 @@ targets.round(3)
 # *inconclusive* when the interval is too wide to tell (rules in `glasshelpers/verdicts.py`).
 
 # %%
-v = verdicts.kramers(res)
-write_result(P, "fig4", v[v["claim"].str.contains("Delta_E|Kramers form")])
-write_result(P, "fig3", v[v["claim"].str.contains("consistent with the errors|Kramers form")
-                          | v["claim"].str.contains(f"T = {T_hot:g} |T = {T_soft:g} ")])
-write_result(P, "fig9", v[v["claim"].str.contains("onset|consistent with the errors")])
-v
+v = verdicts.kramers(res, fig3_classifiers=(T_hot, T_soft))
+for key, rows in registry.route_verdicts(v, "06_kramers").items():
+    write_result(P, key, rows)
+v.drop(columns=registry.ITEMS_COLUMN)

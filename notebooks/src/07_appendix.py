@@ -21,10 +21,11 @@ overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides:
 # %% tags=["hide-input"]
 import pandas as pd
 
-from glasshelpers import analysis, figures, verdicts
+from glasshelpers import figures, registry, verdicts
+from glasshelpers.stages import appendix, sigma_factors
 from glasshelpers.profiles import load_profile
 from glasshelpers.results import save_figure, write_result
-from glasshelpers.tables import use_reading_tables
+from glasshelpers.display import use_reading_tables
 
 use_reading_tables()
 P = load_profile(profile, overrides)   # overrides are validated with the profile
@@ -36,14 +37,14 @@ print(f"T = {A['appendix_temperature']}, tail fractions {A['appendix_fractions']
 # ## Figures 6 and 7: tail fraction and penalty
 
 # %%
-f6 = analysis.accuracy_vs_C(P)
+f6 = appendix.accuracy_vs_C(P)
 write_result(P, "fig6_data", f6)
 fig = figures.fig6_accuracy_vs_C(f6)
 save_figure(P, "fig6", fig)
 f6.pivot(index="C", columns="q", values="accuracy").round(3)
 
 # %%
-f7 = analysis.accuracy_vs_bias_fractions(P)
+f7 = appendix.accuracy_vs_bias_fractions(P)
 write_result(P, "fig7_data", f7)
 fig = figures.fig7_accuracy_vs_bias_fractions(f7)
 save_figure(P, "fig7", fig)
@@ -52,7 +53,7 @@ save_figure(P, "fig7", fig)
 # ## Figure 8 and the displacement control
 
 # %%
-scan, summary = analysis.control_transfer(P)
+scan, summary = appendix.control_transfer(P)
 write_result(P, "fig8_data", scan)
 write_result(P, "fig8_summary", summary)
 fig = figures.fig8_control(scan)
@@ -75,7 +76,7 @@ summary.round(3)
 # enough time blocks). How much wider that makes the intervals of the test accuracy here:
 
 # %%
-widths = analysis.accuracy_width_comparison(P)
+widths = appendix.accuracy_width_comparison(P)
 write_result(P, "bootstrap_widths_accuracy", widths)
 widths.round(3)
 
@@ -90,8 +91,8 @@ widths.round(3)
 # particles instead of over the training set).
 
 # %%
-sig = analysis.sigma_T_dependence(P)
-sig_n = pd.concat([analysis.sigma_T_dependence(P, qs=[P["labels"]["fluidity_q"]], Cs=[P["classifiers"]["C"]],
+sig = appendix.sigma_T_dependence(P)
+sig_n = pd.concat([appendix.sigma_T_dependence(P, qs=[P["labels"]["fluidity_q"]], Cs=[P["classifiers"]["C"]],
                                                n_per_class=n)
                    for n in sorted({max(A["appendix_per_class"] // 4, 20), A["appendix_per_class"] // 2,
                                     A["appendix_per_class"]})])
@@ -122,22 +123,20 @@ sig_n[["n_per_class", "C", "sigma_T", "sigma_T_population", "best_accuracy"]].ro
 #   $N$, simulated here.
 
 # %%
-from glasshelpers import sigmagap
-
-runlen = sigmagap.sigma_T_vs_run_length(P)
+runlen = sigma_factors.sigma_T_vs_run_length(P)
 write_result(P, "sigma_T_run_length", runlen)
-qscan = sigmagap.sigma_T_vs_q(P)
+qscan = sigma_factors.sigma_T_vs_q(P)
 write_result(P, "sigma_T_paper_q", qscan)
 if qscan.attrs["dropped_q"]:
     print(f"Tail fractions left out (their tails hold too few samples in this run): {qscan.attrs['dropped_q']}")
 scans = {"run length (tau)": (runlen, "run_length_tau"), "tail fraction q at C n = 52": (qscan, "q")}
 if A["sigma_T_sizes"]:
-    sizes = sigmagap.sigma_T_vs_size(P, A["sigma_T_sizes"])
+    sizes = sigma_factors.sigma_T_vs_size(P, A["sigma_T_sizes"])
     write_result(P, "sigma_T_size", sizes)
     scans["system size N"] = (sizes, "N")
 else:
     print("System size: not measured on this profile (analysis.sigma_T_sizes is empty).")
-pd.concat([sigmagap.summarise(s, c).rename(columns={c: "value"}).assign(scan=k) for k, (s, c) in scans.items()]
+pd.concat([sigma_factors.summarise(s, c).rename(columns={c: "value"}).assign(scan=k) for k, (s, c) in scans.items()]
           )[["scan", "value", "sigma_T", "replica_std", "replicas"]].round(4)
 
 # %% [markdown]
@@ -146,10 +145,10 @@ pd.concat([sigmagap.summarise(s, c).rename(columns={c: "value"}).assign(scan=k) 
 # only when it exceeds twice that noise:
 
 # %%
-factors = sigmagap.factor_table(scans)
+factors = sigma_factors.factor_table(scans)
 write_result(P, "sigma_T_factors", factors)
 display(factors.round(3))
-ours = sigmagap.summarise(runlen, "run_length_tau").iloc[-1]["sigma_T"]
+ours = sigma_factors.summarise(runlen, "run_length_tau").iloc[-1]["sigma_T"]
 print(f"sigma_T at this profile's C n = {runlen['C_times_n'].iloc[-1]:g}: {ours:.2f}; at the paper's C n = 52: "
       f"{qscan['sigma_T'].mean():.2f} (mean over q and replicas, {qscan['sigma_T'].min():.2f}-"
       f"{qscan['sigma_T'].max():.2f}); the paper's fluidity sigma_T: 0.63-0.77")
@@ -159,7 +158,6 @@ print(f"sigma_T at this profile's C n = {runlen['C_times_n'].iloc[-1]:g}: {ours:
 
 # %%
 v = verdicts.appendix(f6, summary, C=P["classifiers"]["C"])
-write_result(P, "fig6", v[v["claim"].str.contains("tail fraction")])
-write_result(P, "fig7", v[v["claim"].str.contains("tail fraction")])
-write_result(P, "fig8", v[~v["claim"].str.contains("tail fraction")])
-v
+for key, rows in registry.route_verdicts(v, "07_appendix").items():
+    write_result(P, key, rows)
+v.drop(columns=registry.ITEMS_COLUMN)

@@ -1,67 +1,20 @@
-"""The stage-level analysis on synthetic inputs with known answers."""
+"""The stage computations (glasshelpers.stages) on synthetic inputs with known answers."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from glasshelpers import analysis, verdicts
+from glasshelpers import verdicts
+from glasshelpers.stages import appendix, barriers, common, fluid
+from glasshelpers.stages.barrier_analysis import kramers_analysis
 
-TEMPS = np.array([0.45, 0.5, 0.55, 0.6, 0.7, 0.8])
-X = np.array([-1.5, -0.5, 0.5, 1.5])
 T0 = 0.9
-
-
-def synthetic_pr(n=200_000, seed=0, classifiers=(0.45, 2.0)):
-    """Counts drawn from P_R = exp(Sigma - dE/T)/T with dE(x) = 3 - x and lines that all
-    meet at 1/T0: Sigma(x) = c + dE(x)/T0."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for Tt in classifiers:
-        for T in TEMPS:
-            for j, x in enumerate(X):
-                dE = 3.0 - x
-                sigma = -1.0 + dE / T0
-                p = np.exp(sigma - dE / T) / T
-                k = rng.binomial(n, p)
-                rows.append(dict(T_train=Tt, T=T, bin=j, x_center=x, x_mean=x, n=n, k=k, P_R=k / n,
-                                 P_R_err=np.sqrt(k / n * (1 - k / n) / n)))
-    return pd.DataFrame(rows), 3.0 - X
-
-
-def test_kramers_fits_recover_barriers_and_onset():
-    pr, dE = synthetic_pr()
-    fits = analysis.kramers_fits(pr)
-    for Tt, f in fits.groupby("T_train"):
-        f = f.sort_values("bin")
-        z = (f["Delta_E"].to_numpy() - dE) / f["Delta_E_err"].to_numpy()
-        assert np.all(np.abs(z) < 4)
-        assert np.all(np.abs(f["Delta_E"].to_numpy() - dE) < 0.05)
-    on = analysis.onsets(fits)
-    assert np.allclose(on["T_onset"], T0, atol=0.03)
-
-
-def test_kramers_bootstrap_intervals_cover_truth():
-    pr, dE = synthetic_pr(n=50_000, seed=1)
-    fit_ci, on_ci = analysis.kramers_bootstrap(pr, n_boot=60, seed=2, alpha=0.05)
-    fit_ci = fit_ci.sort_values(["T_train", "bin"])
-    truth = np.tile(dE, 2)
-    covered = (fit_ci["Delta_E_lo"].to_numpy() <= truth) & (truth <= fit_ci["Delta_E_hi"].to_numpy())
-    assert covered.mean() >= 0.75
-    assert np.all(fit_ci["Delta_E_hi"] > fit_ci["Delta_E_lo"])
-    assert ((on_ci["T_onset_lo"] <= T0 + 0.02) & (T0 - 0.02 <= on_ci["T_onset_hi"])).all()
-
-
-def test_fit_restricted_to_low_temperatures_uses_fewer_points():
-    pr, dE = synthetic_pr()
-    low = analysis.kramers_fits(pr, T_max=0.8)
-    assert (low["n_points"] == 5).all()
-    assert np.all(np.abs(low.sort_values(["T_train", "bin"])["Delta_E"].to_numpy() - np.tile(dE, 2)) < 0.1)
 
 
 def test_peak_summary_finds_peak_and_zero_shift():
     shifts = np.linspace(-1, 1, 21)
     scan = pd.DataFrame({"T": 1.0, "shift": shifts, "accuracy": 0.8 - 0.1 * (shifts - 0.3) ** 2})
-    s = analysis.peak_summary(scan)
+    s = fluid.peak_summary(scan)
     assert s.loc[0, "best_shift"] == pytest.approx(0.3)
     assert s.loc[0, "accuracy_at_zero_shift"] == pytest.approx(0.8 - 0.1 * 0.09)
 
@@ -103,8 +56,8 @@ def test_judges():
     assert verdicts.judge_consistency(0.5, [0.5], 0.1) is None
     lo, hi = verdicts.widen95(1.0, 0.9, 1.2)
     assert lo == pytest.approx(1 - 0.196) and hi == pytest.approx(1 + 0.392)
-    assert verdicts.counts(["agrees", "agrees (x)", "inconclusive", "disagrees"]) == \
-        {"agrees": 2, "disagrees": 1, "inconclusive": 1}
+    assert verdicts.counts(["agrees", "agrees (x)", "inconclusive", "disagrees", "agreesX", ""]) == \
+        {"agrees": 2, "disagrees": 1, "inconclusive": 1, "other": 2}
 
 
 def test_control_verdicts_use_the_paired_interval():
@@ -130,15 +83,13 @@ def test_control_verdicts_use_the_paired_interval():
 def test_bias_grid_and_bins_from_profile():
     from glasshelpers.profiles import load_profile
     p = load_profile("demo")
-    s = analysis.bias_shifts(p)
+    s = common.bias_shifts(p)
     assert s[0] == -3 and s[-1] == 3 and len(s) == 121 and np.isclose(s[60], 0)
-    e = analysis.x_edges(p)
+    e = common.x_edges(p)
     assert np.allclose(e, np.arange(-2.5, 2.51, 0.5))
 
 
 # ------------------------------------------------- block bootstrap + data-driven fit range
-
-from glasshelpers import kramers as kr  # noqa: E402
 
 SAT_TEMPS = [0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2]
 
@@ -172,53 +123,49 @@ def synthetic_samples(seed=0, n_particles=1000, n_bank=60, stride=5, T_s=0.8, ho
 @pytest.fixture(scope="module")
 def sat_analysis():
     smp = synthetic_samples()
-    return analysis.kramers_analysis(smp, np.linspace(-2, 2, 5), min_bin_count=30, n_boot=120, seed=1,
+    return kramers_analysis(smp, np.linspace(-2, 2, 5), min_bin_count=30, n_boot=120, seed=1,
                                      frame_spacing=5)
 
 
 def test_analysis_chooses_the_unsaturated_range(sat_analysis):
     r = sat_analysis
-    assert r["fit_range"].T_up == pytest.approx(0.8) and r["fit_range"].passes
-    assert r["block_tau"] == 15
-    d = r["fits"][r["fits"]["fit"].str.contains("data")]
+    assert r.fit_range.T_up == pytest.approx(0.8) and r.fit_range.passes
+    assert r.block_tau == 15
+    d = r.of("fits")
     truth = 2.0 - 0.5 * np.linspace(-1.5, 1.5, 4)
     for _, f in d.groupby("T_train"):
         f = f.sort_values("bin")
         np.testing.assert_allclose(f["Delta_E"], truth, atol=0.35)
         assert ((f["Delta_E_lo95"] <= truth + 0.05) & (truth - 0.05 <= f["Delta_E_hi95"])).all()
     # the all-T fit is pulled by the saturated points and fits badly
-    allT = r["fits"][r["fits"]["fit"] == "all T"]
+    allT = r.fits[r.fits["fit"] == "all T"]
     assert np.nanmedian(allT["chi2"] / allT["dof"]) > 10 * np.nanmedian(d["chi2"] / d["dof"])
 
 
 def test_onsets_have_intervals_and_agree_between_identical_classifiers(sat_analysis):
-    on = sat_analysis["onsets"]
-    d = on[on["fit"].str.contains("data")]
+    d = sat_analysis.of("onsets")
     assert len(d) == 2
     assert ((d["T_low95"] <= T0) & (T0 <= d["T_high95"])).all()
     assert (d["T_low"] < d["T_onset"]).all() and (d["T_onset"] < d["T_high"]).all()
-    c = sat_analysis["onset_consistency"]
-    c = c[c["fit"].str.contains("data")].iloc[0]
+    c = sat_analysis.of("onset_consistency").iloc[0]
     assert c["p_value"] > 0.05 and c["dof"] == 1
     assert c["T_mean_low95"] <= T0 <= c["T_mean_high95"]
-    sl = sat_analysis["slopes"]
-    assert (sl.loc[sl["fit"].str.contains("data"), "slope_hi95"] < 0).all()     # barriers fall with x
-    assert sat_analysis["collapse"].set_index("fit").filter(like="data", axis=0)["p_value"].iloc[0] > 0.01
+    assert (sat_analysis.of("slopes")["slope_hi95"] < 0).all()     # barriers fall with x
+    assert sat_analysis.of("collapse")["p_value"].iloc[0] > 0.01
 
 
 def test_interval_targets_match_the_fits_and_respond_to_the_thresholds(sat_analysis):
-    t = analysis.interval_targets(sat_analysis).set_index("T_train")
-    d = sat_analysis["fits"][sat_analysis["fits"]["fit"].str.contains("data")]
+    t = barriers.interval_targets(sat_analysis).set_index("T_train")
+    d = sat_analysis.of("fits")
     hw = 0.5 * (d["Delta_E_hi"] - d["Delta_E_lo"])
     assert t.loc["all", "bins"] == len(d) == 8                       # 4 bins x 2 classifiers
     assert t.loc["all", "delta_e_hw_max"] == pytest.approx(hw.max())
-    on = sat_analysis["onsets"]
-    on = on[on["fit"].str.contains("data")]
+    on = sat_analysis.of("onsets")
     assert t.loc["all", "onset_hw"] == pytest.approx((0.5 * (on["T_high"] - on["T_low"])).max())
     assert t["delta_e_within"].between(0, 1).all()
     # thresholds at the measured extremes flip the verdicts exactly there
-    loose = analysis.interval_targets(sat_analysis, delta_e_max=hw.max(), onset_max=t.loc["all", "onset_hw"])
-    tight = analysis.interval_targets(sat_analysis, delta_e_max=0.99 * hw.min(), onset_max=0.0)
+    loose = barriers.interval_targets(sat_analysis, delta_e_max=hw.max(), onset_max=t.loc["all", "onset_hw"])
+    tight = barriers.interval_targets(sat_analysis, delta_e_max=0.99 * hw.min(), onset_max=0.0)
     assert loose["delta_e_target_met"].all() and loose["onset_target_met"].all()
     assert not tight["delta_e_target_met"].any() and (tight["delta_e_within"] == 0).all()
     assert not tight["onset_target_met"].any()
@@ -227,19 +174,19 @@ def test_interval_targets_match_the_fits_and_respond_to_the_thresholds(sat_analy
 def test_block_errors_are_wider_than_binomial_by_the_correlation(sat_analysis):
     # flags are identical over groups of 3 bank frames = one 15-tau block: the variance of
     # P_R is 3x the binomial one, standard errors sqrt(3) = 1.73 x
-    w = sat_analysis["widths"].set_index(["quantity", "scheme"])["median_ratio"]
+    w = sat_analysis.widths.set_index(["quantity", "scheme"])["median_ratio"]
     assert w["P_R (standard error)", "particle x time blocks"] == pytest.approx(np.sqrt(3), rel=0.15)
     assert w["Delta_E (68 % interval)", "particle x time blocks"] == pytest.approx(np.sqrt(3), rel=0.3)
     # particles are independent here: whole-system time blocks see the same sqrt(3)
     assert w["P_R (standard error)", "whole-system time blocks"] == pytest.approx(np.sqrt(3), rel=0.3)
-    pr = sat_analysis["pr"].dropna(subset=["P_R"])
+    pr = sat_analysis.pr.dropna(subset=["P_R"])
     assert (pr["n"] >= 30).all()
 
 
 def test_uncorrelated_samples_give_block_errors_equal_to_binomial():
     smp = synthetic_samples(seed=2, hold=1, n_particles=600)
-    r = analysis.kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=120, seed=3, frame_spacing=5)
-    w = r["widths"].set_index(["quantity", "scheme"])["median_ratio"]
+    r = kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=120, seed=3, frame_spacing=5)
+    w = r.widths.set_index(["quantity", "scheme"])["median_ratio"]
     assert w["P_R (standard error)", "particle x time blocks"] == pytest.approx(1.0, abs=0.12)
 
 
@@ -247,12 +194,12 @@ def test_two_identical_replicas_pool_to_the_same_estimates_with_zero_spread():
     one = synthetic_samples(seed=4, n_particles=400)
     two = one + synthetic_samples(seed=4, n_particles=400, replica=1)
     edges = np.linspace(-2, 2, 5)
-    r1 = analysis.kramers_analysis(one, edges, n_boot=40, seed=1, frame_spacing=5, compare_iid=False)
-    r2 = analysis.kramers_analysis(two, edges, n_boot=40, seed=1, frame_spacing=5, compare_iid=False)
-    np.testing.assert_allclose(r2["pr"]["P_R"], r1["pr"]["P_R"])
-    np.testing.assert_array_equal(r2["pr"]["n"], 2 * r1["pr"]["n"])
-    sp = analysis.replica_spread(two, edges, r1["fit_range"])
-    sp1 = analysis.replica_spread(one, edges, r1["fit_range"])
+    r1 = kramers_analysis(one, edges, n_boot=40, seed=1, frame_spacing=5, compare_iid=False)
+    r2 = kramers_analysis(two, edges, n_boot=40, seed=1, frame_spacing=5, compare_iid=False)
+    np.testing.assert_allclose(r2.pr["P_R"], r1.pr["P_R"])
+    np.testing.assert_array_equal(r2.pr["n"], 2 * r1.pr["n"])
+    sp = barriers.replica_spread(two, edges, r1.fit_range)
+    sp1 = barriers.replica_spread(one, edges, r1.fit_range)
     np.testing.assert_allclose(sp["T_onset"], sp1["T_onset"])
     np.testing.assert_array_equal(sp["T_onset_replica_sd"], 0.0)
     assert (sp["n_replicas"] == 2).all()
@@ -277,11 +224,11 @@ def test_paired_accuracy_difference():
     rng = np.random.default_rng(0)
     y = np.repeat([0, 1], 200)
     a = np.where(y == 1, 1.0, -1.0) * np.where(rng.random(400) < 0.8, 1, -1)   # 80 % correct
-    same = analysis.paired_accuracy_difference(a, a.copy(), y, n_boot=50)
+    same = appendix.paired_accuracy_difference(a, a.copy(), y, n_boot=50)
     assert same.estimate == 0 and same.low == 0 and same.high == 0       # paired: no spread at all
     b = a.copy()
     b[:40] = -b[:40]                                                       # flip 40 class-0 decisions
-    d = analysis.paired_accuracy_difference(b, a, y, clusters=np.arange(400) // 4, n_boot=300, seed=1)
+    d = appendix.paired_accuracy_difference(b, a, y, clusters=np.arange(400) // 4, n_boot=300, seed=1)
     flipped_correct = np.sum((a[:40] > 0) == (y[:40] == 1))
     assert d.estimate == pytest.approx((40 - 2 * flipped_correct) / 400)
     assert d.low < d.estimate < d.high
@@ -309,18 +256,39 @@ def test_whole_system_time_blocks_catch_correlated_neighbours():
     # independent: particle x time blocks see no correlation (ratio 1), whole-system time
     # blocks see the pairs (variance x 2, ratio sqrt 2)
     smp = synthetic_samples(seed=5, n_particles=300, n_bank=300, hold=1, pairs=True)
-    r = analysis.kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=150, seed=2, frame_spacing=5)
-    w = r["widths"].set_index(["quantity", "scheme"])["median_ratio"]
+    r = kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=150, seed=2, frame_spacing=5)
+    w = r.widths.set_index(["quantity", "scheme"])["median_ratio"]
     assert w["P_R (standard error)", "particle x time blocks"] == pytest.approx(1.0, abs=0.15)
     assert w["P_R (standard error)", "whole-system time blocks"] == pytest.approx(np.sqrt(2), rel=0.15)
     # 100 time blocks per temperature (>= 30): the errors used are the whole-system ones,
     # so the correlated neighbours are in every interval; with the switch off they are not
-    assert (r["scheme"]["time_blocks"] == 100).all()
-    assert (r["scheme"]["scheme"] == "whole-system time blocks").all()
+    assert (r.scheme["time_blocks"] == 100).all()
+    assert (r.scheme["scheme"] == "whole-system time blocks").all()
     assert w["P_R (standard error)", "used (scheme per temperature)"] == pytest.approx(np.sqrt(2), rel=0.15)
     assert w["Delta_E (68 % interval)", "used (scheme per temperature)"] == pytest.approx(np.sqrt(2), rel=0.3)
-    off = analysis.kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=150, seed=2, frame_spacing=5,
+    off = kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=150, seed=2, frame_spacing=5,
                                     min_time_blocks=None)
-    w_off = off["widths"].set_index(["quantity", "scheme"])["median_ratio"]
+    w_off = off.widths.set_index(["quantity", "scheme"])["median_ratio"]
     assert w_off["P_R (standard error)", "used (scheme per temperature)"] == pytest.approx(1.0, abs=0.15)
-    assert (off["scheme"]["scheme"] == "particle x time blocks").all()
+    assert (off.scheme["scheme"] == "particle x time blocks").all()
+
+
+def test_kramers_result_names_its_default_variant_by_type(sat_analysis):
+    r = sat_analysis
+    assert [v.kind for v in r.variants] == ["data", "all", "paper_check"]
+    assert r.default.kind == "data" and r.default.T_max == pytest.approx(r.fit_range.T_max)
+    vf = r.variants_frame()
+    assert vf["default"].sum() == 1 and vf.loc[vf["default"], "fit"].item() == r.default.label
+    assert set(r.of("fits")["fit"]) == {r.default.label}
+    # the paper's check T < 0.8 fits the five temperatures below 0.8 in every bin
+    check = r.of("fits", r.variant("paper_check"))
+    assert (check["n_points"] == 5).all() and check["T_max"].eq(0.8).all()
+    with pytest.raises(KeyError, match="kinds"):
+        r.variant("nonsense")
+
+
+def test_kramers_analysis_leaves_its_samples_unchanged():
+    smp = synthetic_samples(seed=6, n_particles=200)
+    keys = [sorted(s) for s in smp]
+    kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=10, seed=1, frame_spacing=5, compare_iid=False)
+    assert [sorted(s) for s in smp] == keys

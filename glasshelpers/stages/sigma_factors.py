@@ -1,4 +1,4 @@
-"""Why the fluidity sigma_T differs from the paper's: scans of what differs (issue 8, item 7).
+"""The factors that set the fluidity sigma_T: scans of what differs from the paper.
 
 sigma_T is the standard deviation of a classifier's output alpha = w_hat . F_std + b over
 every A particle and structure frame of the feature bank at its training temperature
@@ -18,10 +18,11 @@ import copy
 import numpy as np
 import pandas as pd
 
-from . import classify, labels
-from .datasets import softness_p_l, test_set
-from .profiles import production_time, replicas, validate_profile
-from .stagedata import HALF_WINDOW, STRUCTURE_LAG, labelled_features, load_bank, load_phop, load_trajectory
+from .. import classify, labels, scoring
+from ..datasets import softness_p_l, test_set
+from ..profiles import production_time, replicas, validate_profile
+from ..dynamics import HALF_WINDOW, STRUCTURE_LAG
+from ..stagedata import labelled_features, load_bank, load_phop, load_trajectory
 
 
 def fluidity_sigma_T(phop, types, features_of, population, *, q: float, n_per_class: int, C: float,
@@ -90,7 +91,7 @@ def _run(profile, T, replica, settings, test=None):
                "C_times_n": float(st["C"]) * int(st["n_per_class"]), "sigma_T": r["sigma_T"],
                "p_l": r["p_l"], "p_u": r["p_u"], "candidates": r["candidates"]}
         if test is not None:
-            best = classify.best_bias(r["classifier"].decision(test["X"]), test["y"], b=r["classifier"].b)
+            best = scoring.best_bias(r["classifier"].decision(test["X"]), test["y"], b=r["classifier"].b)
             row.update(b_best=best.b_best, best_accuracy=best.accuracy)
         rows.append(row)
     return rows
@@ -193,7 +194,7 @@ def sigma_T_vs_size(profile, sizes, T: float | None = None, *, progress: bool = 
     every run) with the profile's production time, q, C and n per class, so that only N
     changes. Columns as :func:`sigma_T_vs_run_length` (N tells the runs apart).
     """
-    from .simulate import run_seed, run_temperature
+    from ..simulate import run_seed, run_temperature
 
     lab, A = profile["labels"], profile["analysis"]
     T = float(A["appendix_temperature"] if T is None else T)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from conftest import requires_lammps
-from glasshelpers import sigmagap
+from glasshelpers.stages import sigma_factors
 from glasshelpers.profiles import ProfileError, load_profile
 
 LAG = 2
@@ -45,7 +45,7 @@ def test_small_C_limit_normal_is_the_class_mean_difference():
 
     phop, types, feats, pop = _synthetic()
     kw = dict(q=0.05, n_per_class=150)
-    r = sigmagap.fluidity_sigma_T(phop, types, feats, pop, C=1e-6, **kw)
+    r = sigma_factors.fluidity_sigma_T(phop, types, feats, pop, C=1e-6, **kw)
     s = labels.fluidity_labels(phop, types, 150, q=0.05, seed=0, lag=LAG)
     X, y = feats(s.particle, s.frame), np.asarray(s.label)
     mean, scale = X.mean(axis=0), X.std(axis=0)
@@ -53,11 +53,11 @@ def test_small_C_limit_normal_is_the_class_mean_difference():
     d = Xs[y == 1].mean(axis=0) - Xs[y == 0].mean(axis=0)
     by_hand = np.std(((pop - mean) / scale) @ (d / np.linalg.norm(d)))
     assert r["sigma_T"] == pytest.approx(by_hand, rel=1e-3)
-    assert sigmagap.fluidity_sigma_T(phop, types, feats, pop, C=2e-6, **kw)["sigma_T"] == pytest.approx(
+    assert sigma_factors.fluidity_sigma_T(phop, types, feats, pop, C=2e-6, **kw)["sigma_T"] == pytest.approx(
         r["sigma_T"], rel=1e-6)
     # away from that limit the SVM turns its normal away from the noisy collective mode the
     # mean difference leans on: sigma_T falls (the mechanism behind our large fluidity sigma_T)
-    far = sigmagap.fluidity_sigma_T(phop, types, feats, pop, C=1.0, **kw)["sigma_T"]
+    far = sigma_factors.fluidity_sigma_T(phop, types, feats, pop, C=1.0, **kw)["sigma_T"]
     assert far < 0.8 * by_hand
 
 
@@ -66,20 +66,20 @@ def test_sigma_T_is_invariant_under_an_affine_change_of_feature_units():
     other units (F -> a F + c) leaves alpha, hence sigma_T, unchanged."""
     phop, types, feats, pop = _synthetic()
     kw = dict(q=0.05, n_per_class=150, C=0.01)
-    ref = sigmagap.fluidity_sigma_T(phop, types, feats, pop, **kw)
-    other = sigmagap.fluidity_sigma_T(phop, types, lambda p, f: 3.0 * feats(p, f) + 7.0, 3.0 * pop + 7.0, **kw)
+    ref = sigma_factors.fluidity_sigma_T(phop, types, feats, pop, **kw)
+    other = sigma_factors.fluidity_sigma_T(phop, types, lambda p, f: 3.0 * feats(p, f) + 7.0, 3.0 * pop + 7.0, **kw)
     assert other["sigma_T"] == pytest.approx(ref["sigma_T"], rel=1e-6)
     assert ref["candidates"] >= 150 and ref["p_l"] < ref["p_u"]
 
 
 def test_summarise_and_factor_table():
     scan = pd.DataFrame({"N": [2000, 2000, 4096, 4096], "replica": [0, 1, 0, 1], "sigma_T": [1.2, 1.2, 0.7, 0.7]})
-    s = sigmagap.summarise(scan, "N")
+    s = sigma_factors.summarise(scan, "N")
     assert s["replica_std"].tolist() == [0.0, 0.0]          # identical replicas: no spread
     assert s["sigma_T"].tolist() == pytest.approx([1.2, 0.7])
     noisy = pd.DataFrame({"q": [0.001, 0.001, 0.005, 0.005], "sigma_T": [1.0, 1.2, 1.05, 1.25]})
     one = pd.DataFrame({"run_length_tau": [50.0, 200.0], "sigma_T": [1.1, 0.9]})
-    t = sigmagap.factor_table({"N": (scan, "N"), "q": (noisy, "q"),
+    t = sigma_factors.factor_table({"N": (scan, "N"), "q": (noisy, "q"),
                                "length": (one, "run_length_tau")}).set_index("factor")
     assert t.loc["N", "verdict"] == "toward the paper" and t.loc["N", "change"] == pytest.approx(-0.5)
     # replica std 0.1414 per setting -> noise of a difference of two 2-replica means = 0.1414
@@ -90,11 +90,11 @@ def test_summarise_and_factor_table():
 
 def test_size_variant_and_its_box_check():
     P = load_profile("tiny")
-    v = sigmagap.size_variant(P, 4096)
+    v = sigma_factors.size_variant(P, 4096)
     assert v["name"] == "tiny-N4096" and v["model"]["n_particles"] == 4096 and v["replicas"] == 1
     assert v["protocol"]["seed_time"] == 10 and P["model"]["n_particles"] == 2000   # original untouched
     with pytest.raises(ProfileError, match="reach of the structure features"):
-        sigmagap.size_variant(P, 1000)
+        sigma_factors.size_variant(P, 1000)
     with pytest.raises(ProfileError, match="sigma_T_sizes"):
         load_profile("tiny", {"analysis.sigma_T_sizes": [1500]})
 
@@ -102,20 +102,20 @@ def test_size_variant_and_its_box_check():
 @requires_lammps
 @pytest.mark.slow
 def test_scans_agree_with_the_dataset_path_and_a_same_size_variant_reproduces_the_run(tiny_data, monkeypatch):
-    from glasshelpers import analysis
+    from glasshelpers.stages import appendix
 
     monkeypatch.setenv("GLASSBOOK_DATA", str(tiny_data.parent))
     P = load_profile("tiny")
     A, q, C = P["analysis"], P["labels"]["fluidity_q"], P["classifiers"]["C"]
-    # 1. the whole run, through sigmagap, equals the cached-dataset path of the appendix table
-    full = sigmagap.sigma_T_vs_run_length(P, fractions=(1.0,), q=q, C=C, n_per_class=A["appendix_per_class"],
+    # 1. the whole run, through sigma_factors, equals the cached-dataset path of the appendix table
+    full = sigma_factors.sigma_T_vs_run_length(P, fractions=(1.0,), q=q, C=C, n_per_class=A["appendix_per_class"],
                                           with_test=False)
-    ref = analysis.sigma_T_dependence(P, qs=[q], Cs=[C])
+    ref = appendix.sigma_T_dependence(P, qs=[q], Cs=[C])
     assert full["sigma_T"].iloc[0] == pytest.approx(ref["sigma_T"].iloc[0], rel=1e-9)
     # 2. run lengths are what was asked for, with one n for every length
-    rl = sigmagap.sigma_T_vs_run_length(P, fractions=(0.5, 1.0), with_test=False)
+    rl = sigma_factors.sigma_T_vs_run_length(P, fractions=(0.5, 1.0), with_test=False)
     assert rl["run_length_tau"].tolist() == [20.0, 40.0] and rl["n_per_class"].nunique() == 1
     # 3. a "size" variant at the profile's own N and seed time is the same computation:
     #    byte-identical MD, hence the same sigma_T; only N may change in this scan
-    same = sigmagap.sigma_T_vs_size(P, [P["model"]["n_particles"]], progress=False)
+    same = sigma_factors.sigma_T_vs_size(P, [P["model"]["n_particles"]], progress=False)
     assert len(same) == 2 and same["sigma_T"].iloc[1] == pytest.approx(same["sigma_T"].iloc[0], abs=1e-12)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glasshelpers import tables
+from glasshelpers import display
 from glasshelpers.dynamics import log_lags, mean_squared_displacement
 from glasshelpers.trajectory import production_averages
 
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
     (1.234e-7, "1.23e-07"), (float("nan"), ""), (0.0, "0"), ("agrees", "agrees"), (np.float32(0.3333333), "0.333"),
 ])
 def test_three_significant_figures(value, text):
-    assert tables.format_value(value) == text
+    assert display.format_value(value) == text
 
 
 def test_readable_frame_drops_index_empty_columns_and_renames():
@@ -32,7 +32,7 @@ def test_readable_frame_drops_index_empty_columns_and_renames():
                        "T_onset_lo": [0.95, 0.9, np.nan], "T_onset_hi": [1.1, 1.05, np.nan],
                        "T_err": [np.nan] * 3, "fit": ["all T"] * 3, "code_version": ["x"] * 3},
                       index=[0, 0, 1])                      # repeated positions, as after pd.concat
-    out = tables.readable_frame(df)
+    out = display.readable_frame(df)
     assert list(out.columns) == ["T_train", "T_onset", "T_onset (68% lo)", "T_onset (68% hi)", "fit"]
     assert out["T_train"].tolist() == ["0.45", "1.2", "2"]          # parameters as given
     assert out["T_onset"].tolist() == ["1.02", "0.988", "1.10"]     # 3 significant figures
@@ -44,7 +44,7 @@ def test_named_index_becomes_a_column_and_multiindex_columns_flatten():
     df = pd.DataFrame({"T_train": [1.2, 1.2, 2.0, 2.0], "T": [0.45, 1.0, 0.45, 1.0],
                        "mean": [0.1, 0.2, 0.3, 0.4], "std": [1.0, 1.1, 1.2, 1.3]})
     wide = df.groupby(["T_train", "T"])[["mean", "std"]].first().unstack(0)
-    out = tables.readable_frame(wide)
+    out = display.readable_frame(wide)
     assert out.columns[0] == "T"
     assert "mean · 1.2" in out.columns and "std · 2" in out.columns
     assert out.shape == (2, 5)
@@ -52,20 +52,20 @@ def test_named_index_becomes_a_column_and_multiindex_columns_flatten():
 
 def test_reading_table_html_is_scrollable_and_escaped():
     df = pd.DataFrame({f"column_{k}": [k * 1.23456] for k in range(20)} | {"claim": ["a < b & c"]})
-    html = tables.reading_table(df).to_html()
+    html = display.reading_table(df).to_html()
     assert html.startswith('<div class="glassbook-table" style="overflow-x: auto;')
     assert "a &lt; b &amp; c" in html and "<th>column 3</th>" in html and "3.70" in html
-    md = tables.reading_table(df).to_markdown()
+    md = display.reading_table(df).to_markdown()
     assert md.splitlines()[0].startswith("| column 0 |") and len(md.splitlines()) == 3
 
 
 def test_reading_table_rejects_non_frames():
     with pytest.raises(TypeError, match="DataFrame"):
-        tables.readable_frame([1, 2, 3])
+        display.readable_frame([1, 2, 3])
 
 
 def test_use_reading_tables_outside_ipython_is_a_no_op():
-    assert tables.use_reading_tables() is False
+    assert display.use_reading_tables() is False
 
 
 # ------------------------------------------------------------------ notebook sources

@@ -1,0 +1,269 @@
+"""Generated pages: the comparison chapter, the simulation overview and the costs table.
+
+Each page reads what the stages stored under ``data/<profile>/results/`` (and
+``figures/``) and computes nothing scientific. The comparison chapter ("Paper vs. this
+reproduction") has one section per item of :data:`glasshelpers.registry.ITEMS`: the
+paper's claim, our figure ``figures/<key>.png`` and our numbers ``results/<key>.csv``,
+whose ``verdict`` column is counted by :func:`glasshelpers.verdicts.counts` and shown
+as coloured badges. The landing page's headline is :mod:`glasshelpers.book.headline`.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from pathlib import Path
+
+from .. import registry
+from ..paper import PAPER_TABLE1
+
+#: The three verdicts (glasshelpers.verdicts) and the sphinx-design badge colour of each.
+VERDICT_BADGES = {"agrees": "bdg-success", "disagrees": "bdg-danger", "inconclusive": "bdg-warning"}
+
+
+# --------------------------------------------------------------------------------------
+# Verdicts
+# --------------------------------------------------------------------------------------
+
+def count_verdicts(results_dir: os.PathLike, keys=None) -> dict:
+    """Verdicts of the comparison items' CSVs, counted by :func:`glasshelpers.verdicts.counts`.
+
+    ``keys`` defaults to the items of the registry (fig1 ... fig9, table1); a missing
+    CSV, or one without a ``verdict`` column, adds nothing, and rows without a verdict
+    are not counted. Returns ``{"agrees": n, "disagrees": n, "inconclusive": n, "other": n}``."""
+    import pandas as pd
+
+    from ..verdicts import counts
+
+    words = []
+    for key in keys or [item.key for item in registry.ITEMS]:
+        path = Path(results_dir) / f"{key}.csv"
+        if not path.is_file():
+            continue
+        df = pd.read_csv(path)
+        if "verdict" in df:
+            words += list(df["verdict"].dropna().astype(str))
+    return counts(words)
+
+
+def badges_markdown(counts: dict) -> str:
+    """Coloured badges ``{bdg-success}`3 agrees```... for non-zero counts."""
+    parts = [f"{{{VERDICT_BADGES[k]}}}`{counts[k]} {k}`" for k in VERDICT_BADGES if counts.get(k)]
+    if counts.get("other"):
+        parts.append(f"{{bdg-secondary}}`{counts['other']} other`")
+    return " ".join(parts) if parts else "{bdg-secondary}`no verdict`"
+
+
+# --------------------------------------------------------------------------------------
+# "Paper vs. this reproduction"
+# --------------------------------------------------------------------------------------
+
+def _md_cell(value) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _csv_table(path: Path, max_rows: int = 25) -> tuple[str, list[str]]:
+    """A CSV as a Markdown table (first ``max_rows`` rows) and its non-empty verdicts."""
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        return "*(the file is empty)*", []
+    header, body = rows[0], rows[1:]
+    lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in body[:max_rows]]
+    if len(body) > max_rows:
+        lines.append(f"\n*({len(body) - max_rows} more rows in `{path.name}`)*")
+    verdicts = []
+    if "verdict" in header:
+        i = header.index("verdict")
+        verdicts = [row[i] for row in body if len(row) > i and row[i]]
+    return "\n".join(lines), verdicts
+
+
+def _paper_table1_lines() -> list[str]:
+    return ["**The paper's values:**", "",
+            "| T | b | sigma_T | b_best | w_S . w_alpha |", "|---|---|---|---|---|",
+            *("| " + " | ".join(f"{v:g}" for v in row) + " |" for row in PAPER_TABLE1), ""]
+
+
+def _item_section(item: registry.Item, profile: str, results_dir: Path, figures_dir: Path,
+                  image_dir: os.PathLike | None) -> tuple[str, dict | None]:
+    """One item's section of the comparison chapter, and its verdict counts (None when
+    its CSV is missing)."""
+    from ..verdicts import counts
+
+    key, page = item.key, f"{{doc}}`/book/generated/{item.stage}`"
+    csv_path, fig_path = results_dir / f"{key}.csv", figures_dir / f"{key}.png"
+    parts = [f"({key}-compare)=", f"## {item.title}", "",
+             f"**The paper's claim (our paraphrase):** {item.claim}", "",
+             f"Computed and drawn in {page}.", ""]
+    if key == "table1":
+        parts += _paper_table1_lines()
+    if image_dir is not None and fig_path.is_file():
+        Path(image_dir).mkdir(parents=True, exist_ok=True)
+        shutil.copy2(fig_path, Path(image_dir) / fig_path.name)
+        parts += [f"```{{figure}} /book/generated/{Path(image_dir).name}/{fig_path.name}", f":name: {key}-ours",
+                  ":width: 90%", "", f"Ours ({profile} profile).", "```", ""]
+    if not csv_path.is_file():
+        parts += [f"**Missing:** no `results/{key}.csv` for the `{profile}` profile yet, so there "
+                  "is nothing of ours to compare with this item.", ""]
+        return "\n".join(parts), None
+    table, words = _csv_table(csv_path)
+    c = counts(words)
+    parts += [f"**Verdicts:** {badges_markdown(c)}", "",
+              f"**Our numbers** (`results/{key}.csv`, {profile} profile):", "", table, ""]
+    return "\n".join(parts), c
+
+
+def paper_vs_ours_markdown(profile: str, results_dir: os.PathLike, figures_dir: os.PathLike,
+                           image_dir: os.PathLike | None = None) -> str:
+    """Body of the comparison chapter; copies found figures into ``image_dir``.
+
+    Every verdict in the results CSVs was computed from our intervals (agrees /
+    disagrees / inconclusive, :mod:`glasshelpers.verdicts`); the summary counts them,
+    overall and per item, with coloured badges, and each item links to the stage page
+    that draws it. Nothing here depends on the profile's name."""
+    from ..verdicts import counts
+
+    results_dir, figures_dir = Path(results_dir), Path(figures_dir)
+    summary = ["| item | drawn in | verdicts |", "|---|---|---|"]
+    total = counts([])
+    sections = []
+    for item in registry.ITEMS:
+        section, c = _item_section(item, profile, results_dir, figures_dir, image_dir)
+        if c is None:
+            cell = "{bdg-secondary}`missing`"
+        else:
+            cell = badges_markdown(c)
+            total = {k: total[k] + c[k] for k in total}
+        summary.append(f"| {{ref}}`{item.key} <{item.key}-compare>` | {{doc}}`/book/generated/{item.stage}` "
+                       f"| {cell} |")
+        sections.append(section)
+    head = [f"Profile: **`{profile}`**. Results are read from `data/{profile}/results/`.", "",
+            "Each verdict is computed from our 95 % block-bootstrap intervals: *agrees* (the paper's value "
+            "or claim is consistent with our interval), *disagrees* (our interval excludes it), "
+            "*inconclusive* (our interval is too wide to tell). The rule and resolution are stated in "
+            "each claim.", "",
+            f"**All items:** {badges_markdown(total)}", "", *summary, ""]
+    return "\n".join(head) + "\n" + "\n\n".join(sections) + "\n"
+
+
+# --------------------------------------------------------------------------------------
+# The simulation chapter's overview
+# --------------------------------------------------------------------------------------
+
+def _overview_row(T: float, summary: Path, page: str, titles: dict | None) -> str:
+    """One temperature's row of the overview table, from its ``sim_<tag>_summary.csv``."""
+    import pandas as pd
+
+    from ..display import format_value
+
+    r = pd.read_csv(summary).iloc[0]
+    text = (titles or {}).get(page + ".ipynb", f"T = {T:g}")
+    return (f"| {T:g} | {format_value(r['U_per_N'])} | {format_value(r['pressure'])} "
+            f"| {format_value(r['T_kin'])} | {format_value(r['production_time'])} "
+            f"| {_duration(float(r['wall_time_s']))} | {{doc}}`{_md_cell(text)} </book/generated/{page}>` |")
+
+
+def _overview_curves(curves: Path) -> tuple[tuple | None, tuple | None]:
+    """``(g_AA, msd_A)`` as ``(x, y)`` arrays from a ``sim_<tag>_curves.csv`` (None when absent)."""
+    import pandas as pd
+
+    if not curves.is_file():
+        return None, None
+    c = pd.read_csv(curves)
+    out = []
+    for name in ("g_AA", "msd_A"):
+        part = c[c["curve"] == name]
+        out.append((part["x"].to_numpy(), part["y"].to_numpy()) if len(part) else None)
+    return out[0], out[1]
+
+
+def _overview_figure(rdfs: dict, msds: dict, image_dir: Path) -> list[str]:
+    """Draw the overlay of every temperature's g_AA(r) and MSD; its Markdown figure block."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..simfigures import temperature_overview_figure
+
+    image_dir.mkdir(parents=True, exist_ok=True)
+    fig = temperature_overview_figure(rdfs, msds)
+    fig.savefig(image_dir / "sim_overview.png", dpi=110)
+    plt.close(fig)
+    return [f"```{{figure}} /book/generated/{image_dir.name}/sim_overview.png", ":name: fig-sim-overview",
+            ":width: 100%", "",
+            "Every temperature at once: the A-A pair correlation of the last frame (left) and the "
+            "mean-squared displacement of A particles (right), blue for the coldest run, red for "
+            "the hottest.", "```", ""]
+
+
+def simulation_overview_markdown(results_dir: os.PathLike, temperatures, image_dir: os.PathLike,
+                                 titles: dict | None = None) -> str:
+    """The simulation chapter's overview: one table across temperatures and one figure.
+
+    Reads ``results/sim_<tag>_summary.csv`` (T, U_per_N, pressure, T_kin,
+    production_time, wall_time_s) and ``results/sim_<tag>_curves.csv`` (curve g_AA or
+    msd_A, x, y) written by the simulation notebook; draws the overlay of g_AA(r) and the
+    MSD into ``image_dir/sim_overview.png``. Temperatures without a summary are listed as
+    missing rather than dropped silently.
+    """
+    from ..profiles import temperature_tag
+
+    results_dir, image_dir = Path(results_dir), Path(image_dir)
+    rows, missing, rdfs, msds = [], [], {}, {}
+    for T in sorted(float(t) for t in temperatures):
+        tag = temperature_tag(T)
+        summary = results_dir / f"sim_{tag}_summary.csv"
+        if not summary.is_file():
+            missing.append(f"{T:g}")
+            continue
+        rows.append(_overview_row(T, summary, f"{registry.per_temperature_stem()}_{tag}", titles))
+        rdf, msd = _overview_curves(results_dir / f"sim_{tag}_curves.csv")
+        if rdf is not None:
+            rdfs[T] = rdf
+        if msd is not None:
+            msds[T] = msd
+    parts = []
+    if rows:
+        parts += ["| T | U/N | pressure | T_kin | production (τ) | wall time | page |",
+                  "|---|---|---|---|---|---|---|", *rows, ""]
+        parts += ["Averages over each production run: potential energy per particle $U/N$ "
+                  "($\\epsilon$), pressure ($\\epsilon/\\sigma_{AA}^3$) and kinetic temperature; "
+                  "wall time of the run on the machine that made it.", ""]
+    if missing:
+        parts += [f"**Missing:** no simulation summary for T = {', '.join(missing)} "
+                  "(`results/sim_<T>_summary.csv`); re-run those simulation notebooks.", ""]
+    if rdfs or msds:
+        parts += _overview_figure(rdfs, msds, image_dir)
+    return "\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------------------
+# Costs
+# --------------------------------------------------------------------------------------
+
+def costs_markdown(notebooks) -> str:
+    """Table of papermill run times of executed notebooks (dicts keyed by file name)."""
+    lines = ["| notebook | run time | executed (UTC) |", "|---|---|---|"]
+    total = 0.0
+    for name, nb in notebooks.items():
+        pm = nb.get("metadata", {}).get("papermill", {}) or {}
+        dur = pm.get("duration")
+        if dur is None:
+            lines.append(f"| `{name}` | not recorded | |")
+            continue
+        total += float(dur)
+        lines.append(f"| `{name}` | {_duration(float(dur))} | {str(pm.get('end_time', ''))[:16].replace('T', ' ')} |")
+    lines.append(f"| **total** | **{_duration(total)}** | |")
+    return "\n".join(lines) + "\n"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"

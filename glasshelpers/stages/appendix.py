@@ -1,0 +1,163 @@
+"""Stage 7, the appendix controls (Figs. 6-8): accuracy against C and the tail
+fraction, the immobile-vs-random and displacement controls, iid against block interval
+widths, and how sigma_T depends on q and C (the sigma_T factor scans that need new
+labels or MD are in :mod:`glasshelpers.stages.sigma_factors`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import scoring, stats
+from ..classify import train_classifier
+from ..dynamics import PHOP_SPAN
+from ..datasets import fluidity_training_set, softness_p_l, test_set
+from ..stagedata import load_bank
+from ..training import fluidity_classifier, softness_classifier
+from .common import bias_shifts, blocks as _blocks, seed as _seed
+
+
+def accuracy_vs_C(profile) -> pd.DataFrame:
+    """Fig. 6: five-fold CV accuracy (trained bias) vs C for three tail fractions."""
+    a = profile["analysis"]
+    T = a["appendix_temperature"]
+    rows = []
+    for q in a["appendix_fractions"]:
+        ds = fluidity_training_set(profile, T, q=q, n_per_class=a["appendix_per_class"])
+        for C in a["appendix_C"]:
+            scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], [0.0], C=C,
+                                                folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile))
+            ci = scoring.accuracy_ci(scan.heldout_alpha, ds["y"], [0.0], n_boot=int(a["bootstrap"]), seed=_seed(profile),
+                                   clusters=_blocks(ds))
+            rows.append({"q": float(q), "C": float(C), "accuracy": float(scan.mean[0]),
+                         "accuracy_err": float(scan.sem[0]), "accuracy_lo": float(ci.low[0]),
+                         "accuracy_hi": float(ci.high[0])})
+    return pd.DataFrame(rows)
+
+
+def accuracy_vs_bias_fractions(profile) -> pd.DataFrame:
+    """Fig. 7: CV accuracy vs bias shift at the profile's C for three tail fractions."""
+    a = profile["analysis"]
+    T = a["appendix_temperature"]
+    shifts = bias_shifts(profile)
+    rows = []
+    for q in a["appendix_fractions"]:
+        ds = fluidity_training_set(profile, T, q=q, n_per_class=a["appendix_per_class"])
+        scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts, C=profile["classifiers"]["C"],
+                                            folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile))
+        ci = scoring.accuracy_ci(scan.heldout_alpha, ds["y"], shifts, n_boot=int(a["bootstrap"]), seed=_seed(profile),
+                               clusters=_blocks(ds))
+        rows.append(pd.DataFrame({"q": float(q), "shift": shifts, "accuracy": scan.mean, "accuracy_err": scan.sem,
+                                  "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def control_transfer(profile) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fig. 8 and the displacement control: classifiers trained at the appendix T with
+    other labels, tested on the T = 0.47 set, against the fluidity classifier."""
+    a = profile["analysis"]
+    T = float(a["appendix_temperature"])
+    soft = softness_classifier(profile)
+    clfs = {"fluidity (both tails of p_hop)": fluidity_classifier(profile, T),
+            "immobile vs random": fluidity_classifier(profile, T, rule="control"),
+            "both tails of displacement": fluidity_classifier(profile, T, rule="displacement")}
+    shifts = bias_shifts(profile)
+    ts = test_set(profile, softness_p_l(profile))
+    blocks = _blocks(ts)
+    rows, summary, at_best = [], [], {}
+    for name, clf in clfs.items():
+        alpha = clf.decision(ts["X"])
+        best, _ = scoring.accuracy_around_best(alpha, ts["y"], shifts, b=clf.b)
+        at_best[name] = alpha + best.shift          # decision at this classifier's best bias
+        ci = scoring.accuracy_ci(alpha, ts["y"], best.shift + shifts, n_boot=int(a["bootstrap"]), seed=_seed(profile),
+                               clusters=blocks)
+        rows.append(pd.DataFrame({"classifier": name, "shift": shifts, "accuracy": ci.estimate,
+                                  "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
+        i0 = int(np.argmin(np.abs(shifts)))
+        summary.append({"classifier": name, "T_train": T, "best_accuracy": best.accuracy,
+                        "best_accuracy_lo": ci.low[i0], "best_accuracy_hi": ci.high[i0],
+                        "similarity_to_softness": scoring.similarity(soft, clf, scaling="a"),
+                        "similarity_to_fluidity": scoring.similarity(
+                            clfs["fluidity (both tails of p_hop)"], clf, scaling="a")})
+    ref = at_best["fluidity (both tails of p_hop)"]
+    for row in summary[1:]:
+        d = paired_accuracy_difference(at_best[row["classifier"]], ref, ts["y"], blocks,
+                                       n_boot=int(a["bootstrap"]), seed=_seed(profile))
+        row.update(diff_vs_fluidity=d.estimate, diff_lo=d.low, diff_hi=d.high)
+        d95 = paired_accuracy_difference(at_best[row["classifier"]], ref, ts["y"], blocks,
+                                         n_boot=int(a["bootstrap"]), seed=_seed(profile), alpha=0.05)
+        row.update(diff_lo95=d95.low, diff_hi95=d95.high)
+    return pd.concat(rows, ignore_index=True), pd.DataFrame(summary)
+
+
+def paired_accuracy_difference(alpha_a, alpha_b, y, clusters=None, *, n_boot: int = 200, seed: int = 0,
+                               alpha: float = 0.32) -> stats.BootstrapResult:
+    """Accuracy of decisions ``alpha_a > 0`` minus that of ``alpha_b > 0`` on one labelled
+    set, with a paired (block) bootstrap: both classifiers see the same resampled
+    test samples, so the interval is that of the difference itself."""
+    y = np.asarray(y)
+
+    def diff(a, b, yy):
+        return np.mean((a > 0) == (yy == 1)) - np.mean((b > 0) == (yy == 1))
+
+    return stats.bootstrap_ci(diff, np.asarray(alpha_a), np.asarray(alpha_b), y, n_boot=n_boot, alpha=alpha,
+                              seed=seed, strata=y, clusters=clusters)
+
+
+def accuracy_width_comparison(profile, classifier=None) -> pd.DataFrame:
+    """68 % interval of the T = 0.47 test accuracy at b_best, iid vs block bootstrap,
+    for the softness classifier and the fluidity classifier at the appendix T."""
+    ts = test_set(profile, softness_p_l(profile))
+    n_boot = int(profile["analysis"]["bootstrap"])
+    rows = []
+    for name, clf in (("softness", softness_classifier(profile)),
+                      (f"fluidity T = {profile['analysis']['appendix_temperature']:g}",
+                       fluidity_classifier(profile, float(profile["analysis"]["appendix_temperature"])))):
+        a = clf.decision(ts["X"])
+        best = scoring.best_bias(a, ts["y"], b=clf.b)
+        iid = scoring.accuracy_ci(a, ts["y"], [best.shift], n_boot=n_boot, seed=_seed(profile))
+        blk = scoring.accuracy_ci(a, ts["y"], [best.shift], n_boot=n_boot, seed=_seed(profile), clusters=_blocks(ts))
+        rows.append(dict(quantity=f"test accuracy at b_best ({name})", block_tau=PHOP_SPAN,
+                         n=int(len(np.unique(_blocks(ts)))),
+                         median_ratio=float(stats.interval_width_ratio(blk, iid)[0]),
+                         iid_width=float(iid.high[0] - iid.low[0]), block_width=float(blk.high[0] - blk.low[0])))
+    return pd.DataFrame(rows)
+
+
+def sigma_T_dependence(profile, T: float | None = None, qs=None, Cs=None, n_per_class: int | None = None
+                       ) -> pd.DataFrame:
+    """How sigma_T of a fluidity classifier depends on what differs from the paper.
+
+    For each tail fraction q and penalty C, a fluidity classifier is trained at T (same
+    rule, ``n_per_class`` samples per class for every q so that only q changes) and
+    sigma_T = std of its output over all A particles of the feature bank at T is
+    measured in two feature scalings: ``sigma_T`` (the classifier's own standardiser,
+    fitted on its training set, as in Table I) and ``sigma_T_population`` (the same
+    hyperplane with features standardised over all particles at T). The accuracy on the
+    T = 0.47 test set at b_best is reported too.
+
+    Returns q, C, n_per_class, sigma_T, sigma_T_population, b_best, best_accuracy.
+    """
+    a = profile["analysis"]
+    T = float(a["appendix_temperature"] if T is None else T)
+    qs = list(a["appendix_fractions"] if qs is None else qs)
+    Cs = list(a["appendix_C"] if Cs is None else Cs)
+    n = int(n_per_class or a["appendix_per_class"])
+    bank = load_bank(profile, T)
+    X = bank["features"].reshape(-1, bank["features"].shape[-1]).astype(float)
+    s_pop = X.std(axis=0)
+    s_pop[s_pop == 0] = 1.0
+    ts = test_set(profile, softness_p_l(profile))
+    rows = []
+    for q in qs:
+        ds = fluidity_training_set(profile, T, q=q, n_per_class=n)
+        for C in Cs:
+            clf = train_classifier(ds["X"], ds["y"], C=float(C), seed=int(profile["seed"]))
+            alpha = clf.decision(X)
+            w_raw = clf.w_hat / clf.scale
+            best = scoring.best_bias(clf.decision(ts["X"]), ts["y"], b=clf.b)
+            rows.append(dict(T=T, q=float(q), C=float(C), n_per_class=n, sigma_T=float(np.std(alpha)),
+                             sigma_T_population=float(np.std(X @ w_raw) / np.linalg.norm(w_raw * s_pop)),
+                             b_best=best.b_best, best_accuracy=best.accuracy))
+    return pd.DataFrame(rows)
+
