@@ -43,7 +43,7 @@ def softness_p_l(profile: dict) -> float:
         ph = load_phop(profile, T)
         sets.append((ph["phop"], ph["types"], int(np.ceil(margin * int(n)))))
     return float(labels.choose_p_l_joint(sets, quiet_time=int(lab["quiet_time"]),
-                                         grid_step=float(lab["p_l_grid_step"])))
+                                         grid_step=float(lab["p_l_grid_step"]), p_max=float(lab["p_c"])))
 
 
 def label_headroom(profile: dict, p_l: float | None = None) -> pd.DataFrame:

@@ -50,7 +50,7 @@ def rearrangement_probability(x, rearranged, bins=10, range=None) -> Rearrangeme
     x : array (n,)
         Classifier output per (particle, time) sample, e.g. x_alpha of A particles.
     rearranged : bool array (n,)
-        Whether the sample rearranges: ``p_hop(t + 2 tau) > P_C``.
+        Whether the sample rearranges: ``p_hop(t + 2 tau) > p_c`` (the profile's ``labels.p_c``).
     bins : int or array
         Number of equal bins over ``range`` (default: data range) or explicit edges,
         as in :func:`numpy.histogram` (last bin closed). Samples outside are dropped.
