@@ -126,6 +126,14 @@ def block_bootstrap(per_origin, statistic, *, block_length: int, n_boot: int = 1
                          block_length=b, n_blocks=int(nb), n_valid=int(fin.size), samples=samples)
 
 
+def _finite_prefix(t, curve):
+    """The lags up to the first one without a value (a replicate whose blocks hold no
+    origin for a long lag): statistics use only the curve measured without gaps."""
+    bad = np.flatnonzero(~np.isfinite(curve))
+    n = bad[0] if bad.size else len(curve)
+    return t[:n], curve[:n]
+
+
 def tau_alpha_interval(t, fs_per_origin, *, level: float = INV_E, block_length: int | None = None,
                        frame_interval: float = 1.0, n_boot: int = 1000, seed: int = 0,
                        confidence: float = 0.68) -> BlockInterval:
@@ -159,8 +167,8 @@ def tau_alpha_interval(t, fs_per_origin, *, level: float = INV_E, block_length: 
         below = np.flatnonzero(curve <= level)
         last_t = t[below[0]] if below.size else t[-1]
         block_length = max(1, int(np.ceil(last_t / frame_interval - 1e-9)))
-    return block_bootstrap(v, lambda f: tau_alpha(t, f, level), block_length=block_length, n_boot=n_boot,
-                           seed=seed, confidence=confidence)
+    return block_bootstrap(v, lambda f: tau_alpha(*_finite_prefix(t, f), level), block_length=block_length,
+                           n_boot=n_boot, seed=seed, confidence=confidence)
 
 
 def diffusion_interval(t, msd_per_origin, *, t_min: float, t_max: float | None = None,
@@ -192,7 +200,10 @@ def diffusion_interval(t, msd_per_origin, *, t_min: float, t_max: float | None =
         block_length = max(1, int(np.ceil(in_fit.max() / frame_interval - 1e-9)))
 
     def stat(curve):
-        return diffusion_coefficient(t, curve, t_min, t_max, intercept=intercept).D
+        tt, cc = _finite_prefix(t, curve)
+        if np.count_nonzero((tt >= t_min) & (tt <= hi)) < 2:
+            return np.nan
+        return diffusion_coefficient(tt, cc, t_min, t_max, intercept=intercept).D
 
     return block_bootstrap(msd_per_origin, stat, block_length=block_length, n_boot=n_boot, seed=seed,
                            confidence=confidence)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .paths import seed_dir, temperature_dir  # noqa: F401 (re-exported for simulate)
-from .profiles import check_temperature, engine_threads, production_time
+from .profiles import check_temperature, engine_threads, equil_time, production_time, seed_threads
 from .provenance import check_meta, params_hash
 
 
@@ -18,15 +18,15 @@ class MissingDataError(FileNotFoundError):
     """A product a stage needs has not been made yet."""
 
 
-def _engine_params(profile):
+def _engine_params(profile, threads=None):
     return {**{k: profile["engine"][k] for k in ("name", "dt", "tau_thermostat")},
-            "threads": engine_threads(profile)}
+            "threads": engine_threads(profile) if threads is None else int(threads)}
 
 
 def seed_params(profile: dict, replica: int = 0) -> dict:
     """Everything that determines a replica's seed configuration."""
     p = profile["protocol"]
-    return {"stage": "seed", "model": dict(profile["model"]), "engine": _engine_params(profile),
+    return {"stage": "seed", "model": dict(profile["model"]), "engine": _engine_params(profile, seed_threads(profile)),
             "seed_temperature": float(p["seed_temperature"]), "seed_time": int(p["seed_time"]),
             "checkpoint_every": int(p["checkpoint_every"]), "seed": int(profile["seed"]),
             "replica": int(replica)}
@@ -38,7 +38,7 @@ def temperature_params(profile: dict, temperature: float, replica: int = 0) -> d
     p = profile["protocol"]
     return {"stage": "production", "seed_run": params_hash(seed_params(profile, replica)),
             "model": dict(profile["model"]), "engine": _engine_params(profile),
-            "temperature": round(T, 6), "equil_time": int(p["equil_time"]),
+            "temperature": round(T, 6), "equil_time": equil_time(profile, T),
             "production_time": production_time(profile, T), "checkpoint_every": int(p["checkpoint_every"]),
             "seed": int(profile["seed"]), "replica": int(replica)}
 

@@ -193,3 +193,77 @@ def temperature_overview_figure(rdfs: dict, msds: dict, axes=None):
     elif rdfs:
         axes[0].legend(title="T", fontsize="x-small", ncol=2)
     return fig
+
+
+def relaxation_figure(curves, tau_alpha=None, axes=None):
+    """The A-particle MSD and F_s(k, t) of one run against the lag, with tau_alpha marked.
+
+    Parameters
+    ----------
+    curves : DataFrame with columns ``lag`` (tau), ``msd`` (sigma_AA^2), ``fs``
+    tau_alpha : tau_alpha in tau (marked where finite)
+    axes : pair of matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), constrained_layout=True)
+    else:
+        fig = axes[0].figure
+    lag = curves["lag"].to_numpy(float)
+    axes[0].loglog(lag, curves["msd"], "o-", ms=3)
+    axes[0].set_ylabel(r"MSD of A [$\sigma_{AA}^2$]")
+    axes[1].semilogx(lag, curves["fs"], "o-", ms=3)
+    axes[1].axhline(np.exp(-1), color="0.6", lw=0.8, ls="--")
+    axes[1].set_ylabel(r"$F_s^A(k = 7.25, t)$")
+    if tau_alpha is not None and np.isfinite(tau_alpha):
+        for ax in axes:
+            ax.axvline(tau_alpha, color="C3", lw=0.8)
+        axes[1].annotate(rf"$\tau_\alpha = {tau_alpha:.3g}$", (tau_alpha, np.exp(-1)), xytext=(4, 4),
+                         textcoords="offset points", color="C3", fontsize=8)
+    for ax in axes:
+        ax.set_xlabel(r"lag [$\tau$]")
+    return fig
+
+
+def arrhenius_figure(summary, published=(), axes=None):
+    """tau_alpha(T) and D_A(T) of every temperature on Arrhenius axes (against 1/T), with
+    68 % block-bootstrap intervals and published values beside them.
+
+    Parameters
+    ----------
+    summary : DataFrame with ``T``, ``tau_alpha``, ``tau_alpha_lo/hi``, ``D_A``, ``D_A_lo/hi``
+        and optionally ``equilibrium`` (runs not equilibrated are drawn open)
+    published : iterable of (quantity, T, value, label), quantity ``"tau_alpha"`` or ``"D_A"``
+    axes : pair of matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6), constrained_layout=True)
+    else:
+        fig = axes[0].figure
+    s = summary.sort_values("T")
+    eq = s["equilibrium"].eq("equilibrated") if "equilibrium" in s else np.ones(len(s), bool)
+    for ax, q, unit in ((axes[0], "tau_alpha", r"$\tau_\alpha$ [$\tau$]"), (axes[1], "D_A", r"$D_A$ [$\sigma_{AA}^2/\tau$]")):
+        for mask, face, name in ((eq, "C0", "ours, equilibrated"), (~eq, "white", "ours, not shown equilibrated")):
+            d = s[mask & np.isfinite(s[q])]
+            if len(d):
+                err = np.vstack([d[q] - d[f"{q}_lo"], d[f"{q}_hi"] - d[q]]).clip(min=0)
+                ax.errorbar(1 / d["T"], d[q], yerr=err, fmt="o", mfc=face, mec="C0", ecolor="C0", ms=5,
+                            label=name)
+        for qq, T, v, label in published:
+            if qq == q:
+                ax.plot(1 / T, v, "s", color="C3", ms=7, mfc="none", label=label)
+        ax.set_yscale("log")
+        ax.set_xlabel(r"$1/T$")
+        ax.set_ylabel(unit)
+    handles, labels = axes[0].get_legend_handles_labels()
+    h1, l1 = axes[1].get_legend_handles_labels()
+    by = dict(zip(labels + l1, handles + h1))
+    fig.legend(by.values(), by.keys(), loc="outside lower center", ncol=3, fontsize="small", frameon=False)
+    return fig

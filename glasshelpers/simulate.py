@@ -2,7 +2,7 @@
 
 1. ``run_seed``: random start -> soft-then-LJ minimisation -> ``seed_time`` at T = 0.45.
 2. ``run_temperature``: the seed's final configuration -> fresh velocities at T ->
-   ``equil_time`` of NVT -> production, one frame per tau, ``production_time + 1``
+   ``equil_time`` (or ``equil_time_by_T``) of NVT -> production, one frame per tau, ``production_time + 1``
    frames (t = 0, 1, ..., production_time).
 
 Each run lives in ``glasshelpers.paths.seed_dir`` / ``temperature_dir`` (one folder per
@@ -38,7 +38,7 @@ from .engines import check_engine, get_engine
 from .model import KASystem, random_configuration
 from .runs import (MissingDataError, seed_dir, seed_params, temperature_dir,  # noqa: F401 (re-exported)
                    temperature_params, trajectory_path)
-from .profiles import ProfileError, check_temperature, engine_threads, load_profile, steps_per_tau
+from .profiles import ProfileError, check_temperature, engine_threads, load_profile, seed_threads, steps_per_tau
 from .provenance import (StaleDataError, check_meta, code_version, params_hash, profile_record,
                          read_json, write_json)
 from .trajectory import (canonical_copy, make_frame, n_frames, read_configuration, read_thermo,
@@ -67,14 +67,16 @@ def _check_replica(profile: dict, replica: int) -> int:
     return int(replica)
 
 
-def _threads(profile: dict, threads: int | None) -> int:
-    """The engine's thread count: the profile's. A different explicit value is refused,
-    since it would silently make a different trajectory (see engine_threads)."""
-    want = engine_threads(profile)
+def _threads(profile: dict, threads: int | None, seed: bool = False) -> int:
+    """The engine's thread count: the profile's (``engine.seed_threads`` for the seed). A
+    different explicit value is refused, since it would silently make a different
+    trajectory (see engine_threads)."""
+    want = seed_threads(profile) if seed else engine_threads(profile)
     if threads is not None and int(threads) != want:
-        raise ProfileError(f"threads = {threads} differs from the profile's engine.threads = {want}; "
+        key = "engine.seed_threads" if seed else "engine.threads"
+        raise ProfileError(f"threads = {threads} differs from the profile's {key} = {want}; "
                            "the thread count is part of the profile because it changes the trajectory's "
-                           "bits: set engine.threads in the profile instead")
+                           f"bits: set {key} in the profile instead")
     return want
 
 
@@ -207,7 +209,7 @@ def run_seed(profile: dict, threads: int | None = None, progress: bool = True, r
     rd = _RunDir(seed_dir(profile, replica), params, f"seed run (replica {replica})", (T, tau))
     if rd.done():
         return rd.path
-    threads = _threads(profile, threads)
+    threads = _threads(profile, threads, seed=True)
     check_engine(params["engine"]["name"])
     ck = rd.prepare()
     spt = steps_per_tau(profile)

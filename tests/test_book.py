@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from glasshelpers import book, display
-from glasshelpers.book import headline, htmlbuild, notebooks, pages
+from glasshelpers.book import headline, htmlbuild, notebooks, overview, pages
 from glasshelpers.book.errors import BookBuildError
 from glasshelpers.profiles import load_profile
 
@@ -415,7 +415,7 @@ def test_simulation_overview_table_and_figure(tmp_path):
     res.mkdir()
     write_fake_results(res, prof)
     (res / "sim_T0.600_summary.csv").unlink()
-    md = pages.simulation_overview_markdown(res, prof["temperatures"], tmp_path / "overview",
+    md = overview.simulation_overview_markdown(res, prof["temperatures"], tmp_path / "overview",
                                            notebooks.simulation_titles(prof))
     rows = [ln for ln in md.splitlines() if ln.startswith("| 0.") or ln.startswith("| 1") or ln.startswith("| 2")]
     assert len(rows) == 5 and rows[0].startswith("| 0.45 | -6.55 | 3.25 | 0.450 | 140 | 30 s |")

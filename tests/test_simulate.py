@@ -217,8 +217,10 @@ def test_lammps_restart_is_exact(tmp_path):
 
 
 def test_thread_count_belongs_to_the_profile(data_root, small_profile):
-    with pytest.raises(ProfileError, match="engine.threads"):
+    with pytest.raises(ProfileError, match="engine.seed_threads = 1"):
         simulate.run_seed(small_profile, threads=2, progress=False)
+    with pytest.raises(ProfileError, match="engine.threads = 1"):
+        simulate.run_temperature(small_profile, 0.6, threads=2, progress=False)
     with pytest.raises(ProfileError, match="engine.threads"):
         load_profile("tiny", {"engine": {"threads": 0}})
     assert load_profile("tiny")["engine"]["threads"] == 1

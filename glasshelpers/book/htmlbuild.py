@@ -25,7 +25,8 @@ from .assets import ensure_mathjax, write_data_flow_figure
 from .errors import BookBuildError
 from .headline import headline_markdown
 from .notebooks import copy_notebooks, expected_notebooks, missing_notebooks, simulation_titles
-from .pages import costs_markdown, paper_vs_ours_markdown, simulation_overview_markdown
+from .overview import simulation_overview_markdown
+from .pages import costs_markdown, paper_vs_ours_markdown
 
 
 def run_jupyter_book(root: os.PathLike, strict: bool = True) -> subprocess.CompletedProcess:

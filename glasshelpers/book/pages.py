@@ -1,11 +1,12 @@
-"""Generated pages: the comparison chapter, the simulation overview and the costs table.
+"""Generated pages: the comparison chapter and the costs table.
 
 Each page reads what the stages stored under ``data/<profile>/results/`` (and
 ``figures/``) and computes nothing scientific. The comparison chapter ("Paper vs. this
 reproduction") has one section per item of :data:`glasshelpers.registry.ITEMS`: the
 paper's claim, our figure ``figures/<key>.png`` and our numbers ``results/<key>.csv``,
 whose ``verdict`` column is counted by :func:`glasshelpers.verdicts.counts` and shown
-as coloured badges. The landing page's headline is :mod:`glasshelpers.book.headline`.
+as coloured badges. The landing page's headline is :mod:`glasshelpers.book.headline`,
+the simulation chapter's overview :mod:`glasshelpers.book.overview`.
 """
 
 from __future__ import annotations
@@ -145,100 +146,29 @@ def paper_vs_ours_markdown(profile: str, results_dir: os.PathLike, figures_dir: 
             "or claim is consistent with our interval), *disagrees* (our interval excludes it), "
             "*inconclusive* (our interval is too wide to tell). The rule and resolution are stated in "
             "each claim.", "",
-            f"**All items:** {badges_markdown(total)}", "", *summary, ""]
+            f"**All items:** {badges_markdown(total)}", "", *summary, "", *equilibrium_lines(results_dir)]
     return "\n".join(head) + "\n" + "\n\n".join(sections) + "\n"
 
 
-# --------------------------------------------------------------------------------------
-# The simulation chapter's overview
-# --------------------------------------------------------------------------------------
-
-def _overview_row(T: float, summary: Path, page: str, titles: dict | None) -> str:
-    """One temperature's row of the overview table, from its ``sim_<tag>_summary.csv``."""
+def equilibrium_lines(results_dir: os.PathLike) -> list[str]:
+    """How many of the profile's simulation runs were shown to be equilibrated (the
+    ``equilibrium`` column of ``results/sim_<tag>_summary.csv``), naming the others: every
+    item above rests on those runs."""
     import pandas as pd
 
-    from ..display import format_value
-
-    r = pd.read_csv(summary).iloc[0]
-    text = (titles or {}).get(page + ".ipynb", f"T = {T:g}")
-    return (f"| {T:g} | {format_value(r['U_per_N'])} | {format_value(r['pressure'])} "
-            f"| {format_value(r['T_kin'])} | {format_value(r['production_time'])} "
-            f"| {_duration(float(r['wall_time_s']))} | {{doc}}`{_md_cell(text)} </book/generated/{page}>` |")
-
-
-def _overview_curves(curves: Path) -> tuple[tuple | None, tuple | None]:
-    """``(g_AA, msd_A)`` as ``(x, y)`` arrays from a ``sim_<tag>_curves.csv`` (None when absent)."""
-    import pandas as pd
-
-    if not curves.is_file():
-        return None, None
-    c = pd.read_csv(curves)
-    out = []
-    for name in ("g_AA", "msd_A"):
-        part = c[c["curve"] == name]
-        out.append((part["x"].to_numpy(), part["y"].to_numpy()) if len(part) else None)
-    return out[0], out[1]
-
-
-def _overview_figure(rdfs: dict, msds: dict, image_dir: Path) -> list[str]:
-    """Draw the overlay of every temperature's g_AA(r) and MSD; its Markdown figure block."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..simfigures import temperature_overview_figure
-
-    image_dir.mkdir(parents=True, exist_ok=True)
-    fig = temperature_overview_figure(rdfs, msds)
-    fig.savefig(image_dir / "sim_overview.png", dpi=110)
-    plt.close(fig)
-    return [f"```{{figure}} /book/generated/{image_dir.name}/sim_overview.png", ":name: fig-sim-overview",
-            ":width: 100%", "",
-            "Every temperature at once: the A-A pair correlation of the last frame (left) and the "
-            "mean-squared displacement of A particles (right), blue for the coldest run, red for "
-            "the hottest.", "```", ""]
-
-
-def simulation_overview_markdown(results_dir: os.PathLike, temperatures, image_dir: os.PathLike,
-                                 titles: dict | None = None) -> str:
-    """The simulation chapter's overview: one table across temperatures and one figure.
-
-    Reads ``results/sim_<tag>_summary.csv`` (T, U_per_N, pressure, T_kin,
-    production_time, wall_time_s) and ``results/sim_<tag>_curves.csv`` (curve g_AA or
-    msd_A, x, y) written by the simulation notebook; draws the overlay of g_AA(r) and the
-    MSD into ``image_dir/sim_overview.png``. Temperatures without a summary are listed as
-    missing rather than dropped silently.
-    """
-    from ..profiles import temperature_tag
-
-    results_dir, image_dir = Path(results_dir), Path(image_dir)
-    rows, missing, rdfs, msds = [], [], {}, {}
-    for T in sorted(float(t) for t in temperatures):
-        tag = temperature_tag(T)
-        summary = results_dir / f"sim_{tag}_summary.csv"
-        if not summary.is_file():
-            missing.append(f"{T:g}")
-            continue
-        rows.append(_overview_row(T, summary, f"{registry.per_temperature_stem()}_{tag}", titles))
-        rdf, msd = _overview_curves(results_dir / f"sim_{tag}_curves.csv")
-        if rdf is not None:
-            rdfs[T] = rdf
-        if msd is not None:
-            msds[T] = msd
-    parts = []
-    if rows:
-        parts += ["| T | U/N | pressure | T_kin | production (τ) | wall time | page |",
-                  "|---|---|---|---|---|---|---|", *rows, ""]
-        parts += ["Averages over each production run: potential energy per particle $U/N$ "
-                  "($\\epsilon$), pressure ($\\epsilon/\\sigma_{AA}^3$) and kinetic temperature; "
-                  "wall time of the run on the machine that made it.", ""]
-    if missing:
-        parts += [f"**Missing:** no simulation summary for T = {', '.join(missing)} "
-                  "(`results/sim_<T>_summary.csv`); re-run those simulation notebooks.", ""]
-    if rdfs or msds:
-        parts += _overview_figure(rdfs, msds, image_dir)
-    return "\n".join(parts) + "\n"
+    rows = [pd.read_csv(f) for f in sorted(Path(results_dir).glob("sim_T*_summary.csv"))]
+    rows = [r for r in rows if "equilibrium" in r]
+    if not rows:
+        return []
+    df = pd.concat(rows, ignore_index=True).sort_values("T")
+    n_eq = int((df["equilibrium"] == "equilibrated").sum())
+    text = f"**Simulation runs:** {n_eq} of {len(df)} equilibrated"
+    for word in ("ageing", "untested"):
+        temps = df.loc[df["equilibrium"] == word, "T"]
+        if len(temps):
+            text += f"; {word}: T = {', '.join(f'{T:g}' for T in temps)}"
+    return [text + " (tests and reasons in {doc}`/book/simulation`). Results that use a run not shown to be "
+            "equilibrated describe that run, not the equilibrium liquid.", ""]
 
 
 # --------------------------------------------------------------------------------------

@@ -319,6 +319,13 @@ def production_time(profile: dict, T: float) -> int:
     return int(by_t.get(round(float(T), 6), profile["protocol"]["production_time"]))
 
 
+def equil_time(profile: dict, T: float) -> int:
+    """Equilibration at temperature T before production, in tau (``protocol.equil_time``,
+    or ``protocol.equil_time_by_T`` where it names T)."""
+    by_t = {round(float(k), 6): v for k, v in (profile["protocol"].get("equil_time_by_T") or {}).items()}
+    return int(by_t.get(round(float(T), 6), profile["protocol"]["equil_time"]))
+
+
 def replicas(profile: dict) -> list[int]:
     """Replica indices of a profile: ``range(profile['replicas'])``."""
     return list(range(int(profile.get("replicas", 1))))
@@ -329,3 +336,11 @@ def engine_threads(profile: dict) -> int:
     OpenMP styles sum forces in a thread-dependent order, so another thread count gives
     another (equally valid) trajectory."""
     return int(profile["engine"].get("threads", 1))
+
+
+
+def seed_threads(profile: dict) -> int:
+    """CPU threads of the seed run (``engine.seed_threads``, default ``engine.threads``):
+    the seed runs alone at the start of the workflow, so it may use every core. Part of the
+    seed's parameters, since the thread count changes the trajectory's bits."""
+    return int(profile["engine"].get("seed_threads") or engine_threads(profile))

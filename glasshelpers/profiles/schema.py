@@ -60,6 +60,8 @@ class EngineSection(Section):
     dt: PosFloat = Field(0.005, le=1, description="time step in tau")
     tau_thermostat: PosFloat = Field(0.5, description="Nose-Hoover relaxation time in tau")
     threads: PosInt = Field(1, description="CPU threads of the MD engine, part of the trajectory's parameters")
+    seed_threads: Union[PosInt, None] = Field(None, description="CPU threads of the seed run, which runs alone at "
+                                                                "the start (default: threads); part of its parameters")
 
     @field_validator("dt")
     @classmethod
@@ -74,6 +76,10 @@ class ProtocolSection(Section):
     seed_temperature: Temperature = Field(description="temperature of the seed run")
     seed_time: NonNegInt = Field(description="tau of MD at seed_temperature from a random start")
     equil_time: NonNegInt = Field(description="tau of equilibration at each temperature")
+    equil_time_by_T: dict[Temperature, NonNegInt] = Field(
+        default_factory=dict, description="equilibration tau for particular temperatures, {T: tau}")
+    equil_tau_alpha: PosFloat = Field(3.0, description="structural relaxation times tau_alpha a run must spend at "
+                                                       "its temperature before production to count as equilibrated")
     production_time: PosInt = Field(description="tau of production, one frame per tau")
     production_time_by_T: dict[Temperature, PosInt] = Field(
         default_factory=dict, description="production tau for particular temperatures, {T: tau}")
@@ -220,7 +226,8 @@ def cross_field_problems(p: Profile) -> list[tuple[str, str]]:
             out.append((key, f"{T:g} is not simulated: expected one of temperatures {_fmt(temps)}"))
     lists = {"labels.fluidity_temperatures": p.labels.fluidity_temperatures,
              "analysis.fig1_temperatures": p.analysis.fig1_temperatures,
-             "analysis.fig5_training": p.analysis.fig5_training}
+             "analysis.fig5_training": p.analysis.fig5_training,
+             "protocol.equil_time_by_T": list(p.protocol.equil_time_by_T)}
     for key, values in lists.items():
         bad = [T for T in values if not _in(T, temps)]
         if bad:

@@ -1,0 +1,240 @@
+"""Stage 1, the simulation: how fast each run relaxes, and whether it was equilibrated.
+
+For one production trajectory (A particles, one frame per tau): the MSD and the
+self-intermediate scattering function F_s(k, t) at k = 7.25 (first peak of S_AA at
+density 1.2) over log-spaced lags, tau_alpha (F_s = 1/e) and D_A (long-time slope of the
+MSD) with block-bootstrap intervals over time origins, and three two-halves tests: U/N,
+the MSD at a lag near tau_alpha, and F_s at tau_alpha (:mod:`glasshelpers.equilibration`).
+
+The verdict of a run (:func:`equilibrium_verdict`):
+
+* ``equilibrated``: the time spent at T before production is at least
+  ``protocol.equil_tau_alpha`` times tau_alpha, and no two-halves test finds a drift;
+* ``ageing``: a two-halves test finds a drift, or the run equilibrated for fewer tau_alpha;
+* ``untested``: production is too short to measure tau_alpha in each half (tau_alpha
+  beyond half the run), so equilibrium can be neither shown nor refuted.
+
+Where tau_alpha is shorter than the frame interval (1 tau, T >~ 1.2) it cannot be
+resolved: the run counts as equilibrated when its U/N and MSD halves agree, since it
+equilibrated for more tau_alpha than it did tau.
+
+Units: lengths sigma_AA, times tau, energies epsilon_AA.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import equilibration as eq
+from .. import relaxation as rx
+
+#: MSD (sigma_AA^2) from which the displacement is counted as diffusive: about one
+#: particle diameter squared, well past the cage plateau (~0.1 sigma^2).
+DIFFUSIVE_MSD = 1.0
+#: Lags per curve (log-spaced, frames).
+N_LAGS = 40
+#: Fewest blocks of time origins behind an interval: blocks must be as long as the lags
+#: they average over (tau_alpha, or the longest lag of the D fit), and an interval from
+#: fewer blocks would not be worth its name.
+MIN_BLOCKS = 5
+
+
+@dataclass(frozen=True)
+class RunRelaxation:
+    """Relaxation and equilibrium tests of one run. Times in tau.
+
+    curves : DataFrame (lag, msd, fs) over log-spaced lags.
+    tau_alpha, D : :class:`glasshelpers.equilibration.BlockInterval` (estimate NaN when
+        F_s does not reach 1/e, or the MSD not ``DIFFUSIVE_MSD``, within the run).
+    energy : two-halves test of U/N over production.
+    dynamics : two-halves test of the MSD and F_s (:class:`~glasshelpers.equilibration.HalvesDynamics`).
+    history : tau spent at this temperature before production.
+    production : tau of production.
+    fast : F_s fell below 1/e within the first frame: tau_alpha is below the frame
+        interval (1 tau) and cannot be resolved from the stored trajectory.
+    """
+
+    curves: pd.DataFrame
+    tau_alpha: eq.BlockInterval
+    D: eq.BlockInterval
+    energy: eq.HalvesTest
+    dynamics: eq.HalvesDynamics
+    history: float
+    production: float
+    fast: bool = False
+
+
+def _lags(n_frames: int) -> np.ndarray:
+    """Log-spaced lags up to half the run, so that every lag has at least half the run's origins."""
+    return np.unique(np.round(np.geomspace(1, max(n_frames // 2, 1), N_LAGS)).astype(int))
+
+
+def _no_interval(b: eq.BlockInterval) -> eq.BlockInterval:
+    """The estimate alone, when the run holds fewer than ``MIN_BLOCKS`` blocks."""
+    return eq.BlockInterval(b.estimate, np.nan, np.nan, np.nan, b.confidence, b.block_length, b.n_blocks, 0,
+                            np.full(1, np.nan))
+
+
+def _diffusion(lags, msd_pc, curve, n_frames, n_boot, seed) -> eq.BlockInterval:
+    """D_A from MSD = 6 D t + c over lags from where the MSD reaches ``DIFFUSIVE_MSD`` up to
+    1/``MIN_BLOCKS`` of the run (blocks of origins as long as the longest lag)."""
+    reach = np.flatnonzero(curve >= DIFFUSIVE_MSD)
+    t_max = n_frames // (MIN_BLOCKS + 1)
+    use = lags <= t_max
+    if not reach.size or lags[reach[0]] * 2 > t_max:
+        return _no_interval(eq.BlockInterval(np.nan, np.nan, np.nan, np.nan, 0.68, 0, 0, 0, np.full(1, np.nan)))
+    t_min = float(lags[reach[0]])
+    return eq.diffusion_interval(lags[use].astype(float), msd_pc[use], t_min=t_min, t_max=float(t_max),
+                                 n_boot=n_boot, seed=seed)
+
+
+def _msd_lag(tau, fs_first, n_frames) -> int:
+    """Lag (frames) of the two-halves MSD test: tau_alpha, or one frame when F_s has decayed
+    past 1/e within the first frame (tau_alpha below the frame interval), at most a
+    quarter of a half so that each half holds several blocks of origins longer than the lag."""
+    h = n_frames // 2
+    lag = round(tau) if np.isfinite(tau) else (1 if fs_first <= rx.INV_E else h // 4)
+    return int(np.clip(lag, 1, max(1, h // 4)))
+
+
+def _energy_test(series, alpha) -> eq.HalvesTest:
+    """Two-halves test of U/N with the most blocks whose length is at least 5 integrated
+    autocorrelation times (down to 3 blocks per half)."""
+    for nb in (10, 8, 6, 5, 4, 3):
+        res = eq.ageing_test(series, n_blocks=nb, alpha=alpha, quantity="U/N")
+        if res.blocks_ok:
+            break
+    return res
+
+
+def run_relaxation(positions, energy_series, *, history: float, k: float = rx.FS_WAVENUMBER,
+                   n_boot: int = 200, seed: int = 0, alpha: float = 0.05) -> RunRelaxation:
+    """Relaxation and equilibrium tests of one production run.
+
+    positions : (n_frames, n_A, 3) unwrapped positions of the A particles, one frame per tau.
+    energy_series : (n_frames,) potential energy per particle over production.
+    history : tau spent at this temperature before production (seed time at the seed
+        temperature included).
+    k : wavenumber of F_s, sigma_AA^-1.
+    n_boot, seed : block bootstrap of tau_alpha and D (blocks of consecutive origins).
+    alpha : family-wise level of the three two-halves tests (each is run at alpha / 3,
+        Bonferroni, so that a stationary run is called ageing at most ``alpha`` of the time).
+    """
+    x = np.asarray(positions)
+    n = x.shape[0]
+    lags = _lags(n)
+    msd_pc = rx.msd(x, lags, per_origin=True)
+    fs_pc = rx.self_intermediate_scattering(x, lags, k, per_origin=True)
+    msd, fs = np.nanmean(msd_pc, axis=1), np.nanmean(fs_pc, axis=1)
+    tau = eq.tau_alpha_interval(lags.astype(float), fs_pc, n_boot=n_boot, seed=seed)
+    if tau.n_blocks < MIN_BLOCKS:
+        tau = _no_interval(tau)
+    D = _diffusion(lags, msd_pc, msd, n, n_boot, seed + 1)
+    each = alpha / 3
+    dyn = eq.compare_halves_dynamics(x, _msd_lag(tau.estimate, fs[0], n), k=k, tau_alpha_frames=tau.estimate,
+                                     alpha=each)
+    energy = _energy_test(np.asarray(energy_series, dtype=float), each)
+    curves = pd.DataFrame({"lag": lags, "msd": msd, "fs": fs})
+    return RunRelaxation(curves=curves, tau_alpha=tau, D=D, energy=energy, dynamics=dyn,
+                         history=float(history), production=float(n - 1), fast=bool(fs[0] <= rx.INV_E))
+
+
+def equilibrium_verdict(r: RunRelaxation, min_tau_alpha: float) -> tuple[str, str]:
+    """(verdict, reason): ``equilibrated``, ``ageing`` or ``untested`` (module docstring)."""
+    tests = [r.energy, r.dynamics.msd] + ([r.dynamics.fs] if r.dynamics.fs is not None else [])
+    drifting = [t.quantity for t in tests if t.verdict == "ageing"]
+    if drifting:
+        return "ageing", "the two halves of production differ in " + ", ".join(drifting)
+    tau = r.tau_alpha.estimate
+    if r.fast:
+        return "equilibrated", (f"tau_alpha is below the 1-tau frame interval, so {r.history:g} tau of "
+                                f"equilibration are over {r.history:g} tau_alpha; the halves agree in U/N and MSD")
+    if not np.isfinite(tau) or r.dynamics.fs is None:
+        return "untested", (f"tau_alpha exceeds half the production run ({r.production / 2:g} tau): F_s cannot "
+                            "be compared between the halves")
+    ratio = r.history / tau
+    if ratio < min_tau_alpha:
+        return "ageing", (f"equilibrated for {r.history:g} tau = {ratio:.1f} tau_alpha, fewer than the "
+                          f"{min_tau_alpha:g} required")
+    return "equilibrated", f"{ratio:.1f} tau_alpha of equilibration; the halves agree in U/N, MSD and F_s"
+
+
+def summary_row(r: RunRelaxation, min_tau_alpha: float) -> dict:
+    """The run's relaxation and equilibrium numbers as one flat row (for the results CSV)."""
+    verdict, reason = equilibrium_verdict(r, min_tau_alpha)
+    dyn = r.dynamics
+    row = dict(tau_alpha=r.tau_alpha.estimate, tau_alpha_lo=r.tau_alpha.low, tau_alpha_hi=r.tau_alpha.high,
+               D_A=r.D.estimate, D_A_lo=r.D.low, D_A_hi=r.D.high, equil_history=r.history,
+               equil_over_tau_alpha=r.history / r.tau_alpha.estimate if np.isfinite(r.tau_alpha.estimate) else np.nan,
+               U_first_half=r.energy.first_mean, U_second_half=r.energy.second_mean, U_drift_p=r.energy.p_value,
+               msd_lag=dyn.msd_lag, msd_first_half=dyn.msd.first_mean, msd_second_half=dyn.msd.second_mean,
+               msd_drift_p=dyn.msd.p_value)
+    fs = dyn.fs
+    row.update(fs_first_half=fs.first_mean if fs else np.nan, fs_second_half=fs.second_mean if fs else np.nan,
+               fs_drift_p=fs.p_value if fs else np.nan, equilibrium=verdict, equilibrium_reason=reason)
+    return row
+
+
+def equilibration_history(profile: dict, T: float) -> float:
+    """tau spent at T before production: the run's equilibration, plus the seed run when T
+    is the seed temperature (the run continues from the seed's final configuration; only
+    the velocities are drawn afresh)."""
+    from ..profiles import equil_time
+
+    seed = profile["protocol"]
+    same = abs(float(T) - float(seed["seed_temperature"])) < 1e-9
+    return float(equil_time(profile, T) + (int(seed["seed_time"]) if same else 0))
+
+
+#: Tolerances of the comparison with published values: tau_alpha and D_A within a factor
+#: 1.25 (other system sizes, N = 10000 there; ensembles and thermostats differ), U/N within
+#: 0.005 epsilon (finite-size shifts of U/N at N >= 2000 are of order 1e-3).
+TOLERANCE = {"tau_alpha": ("factor", 1.25), "D_A": ("factor", 1.25), "U_per_N": ("absolute", 0.005)}
+
+
+def published_values(T: float) -> list:
+    """``(quantity, reference)`` of every published value at exactly this temperature."""
+    from .. import published
+
+    out = [("U_per_N", r) for r in published.POTENTIAL_ENERGY if r.temperature is not None
+           and abs(r.temperature - T) < 1e-9]
+    if abs(T - published.RUMD_T045.temperature) < 1e-9:
+        d = published.derived_t045()
+        out += [("tau_alpha", d["tau_alpha_A"]), ("D_A", d["D_A"])]
+    return out
+
+
+def _interval95(r: RunRelaxation, quantity: str) -> tuple[float, float, float]:
+    if quantity == "U_per_N":
+        e = r.energy
+        est = 0.5 * (e.first_mean + e.second_mean)
+        hw = 1.96 * 0.5 * np.hypot(e.first_err, e.second_err)
+        return est, est - hw, est + hw
+    b = r.tau_alpha if quantity == "tau_alpha" else r.D
+    fin = b.samples[np.isfinite(b.samples)]
+    if not np.isfinite(b.estimate) or fin.size < 10:
+        return b.estimate, np.nan, np.nan
+    lo, hi = np.quantile(fin, [0.025, 0.975])
+    return b.estimate, min(lo, b.estimate), max(hi, b.estimate)
+
+
+def published_comparison(r: RunRelaxation, T: float) -> pd.DataFrame:
+    """Our tau_alpha, D_A and U/N against the published values at this temperature, with a
+    verdict from our 95 % interval and :data:`TOLERANCE` (empty where none is published)."""
+    from ..verdicts import judge_value
+
+    rows = []
+    for q, ref in published_values(T):
+        est, lo, hi = _interval95(r, q)
+        kind, tol = TOLERANCE[q]
+        band = (ref.value / tol, ref.value * tol) if kind == "factor" else (ref.value - tol, ref.value + tol)
+        holds = judge_value(lo, hi, *band, resolution=0.5 * (band[1] - band[0]))
+        rows.append(dict(T=T, quantity=q, ours=est, ours_lo95=lo, ours_hi95=hi, published=ref.value,
+                         tolerance=f"x/{tol:g}" if kind == "factor" else f"+-{tol:g}", kind=ref.kind,
+                         source=ref.source, where=ref.where,
+                         verdict={True: "agrees", False: "disagrees", None: "inconclusive"}[holds]))
+    return pd.DataFrame(rows, columns=["T", "quantity", "ours", "ours_lo95", "ours_hi95", "published", "tolerance",
+                                       "kind", "source", "where", "verdict"])

@@ -1,0 +1,116 @@
+"""Stage 1's relaxation and equilibrium verdicts (glasshelpers.stages.simulation) on
+synthetic runs with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glasshelpers.profiles import load_profile
+from glasshelpers.stages import simulation as S
+
+K = 7.25
+
+
+def brownian(n_frames=1200, n=300, D=0.002, seed=0, slow_second_half=False):
+    """Unwrapped Brownian positions, one frame per tau: steps N(0, 2 D) per axis; with
+    ``slow_second_half`` D drops fourfold half-way (an ageing liquid)."""
+    rng = np.random.default_rng(seed)
+    d = np.full(n_frames - 1, D)
+    if slow_second_half:
+        d[n_frames // 2:] = D / 4
+    steps = rng.standard_normal((n_frames - 1, n, 3)) * np.sqrt(2 * d)[:, None, None]
+    return np.concatenate([np.zeros((1, n, 3)), np.cumsum(steps, axis=0)])
+
+
+def ar1(n, rho=0.5, seed=1, mean=-7.0, sd=0.01):
+    rng = np.random.default_rng(seed)
+    x = np.empty(n)
+    x[0] = 0.0
+    for i in range(1, n):
+        x[i] = rho * x[i - 1] + rng.standard_normal() * np.sqrt(1 - rho ** 2)
+    return mean + sd * x
+
+
+def test_brownian_run_gives_the_exact_tau_alpha_and_D_and_is_equilibrated():
+    D = 0.002
+    r = S.run_relaxation(brownian(D=D), ar1(1200), history=500.0, n_boot=200, seed=3)
+    # Gaussian displacements: F_s = exp(-k^2 D t), so tau_alpha = 1 / (k^2 D) = 9.51 tau
+    tau_true = 1 / (K ** 2 * D)
+    assert r.tau_alpha.estimate == pytest.approx(tau_true, rel=0.05)
+    assert r.tau_alpha.low <= tau_true * 1.02 and tau_true * 0.98 <= r.tau_alpha.high
+    assert r.D.estimate == pytest.approx(D, rel=0.05)
+    assert r.D.low < r.D.high and r.D.low <= D * 1.02 and D * 0.98 <= r.D.high
+    row = S.summary_row(r, 3.0)
+    assert row["equil_over_tau_alpha"] == pytest.approx(500 / r.tau_alpha.estimate)
+
+
+def test_stationary_runs_are_rarely_called_ageing():
+    # three tests at a family-wise 5 %: of 12 stationary runs, expect 0.6 false alarms
+    verdicts = [S.equilibrium_verdict(S.run_relaxation(brownian(seed=s, n=200), ar1(1200, seed=100 + s),
+                                                       history=500.0, n_boot=10, seed=3), 3.0)[0]
+                for s in range(12)]
+    assert verdicts.count("ageing") <= 2 and set(verdicts) <= {"equilibrated", "ageing"}
+
+
+def test_a_slowing_run_is_ageing_and_a_short_history_is_not_equilibrated():
+    r = S.run_relaxation(brownian(slow_second_half=True), ar1(1200), history=500.0, n_boot=50, seed=3)
+    verdict, reason = S.equilibrium_verdict(r, 3.0)
+    assert verdict == "ageing" and "MSD" in reason
+    ok = S.run_relaxation(brownian(seed=5), ar1(1200, seed=6), history=20.0, n_boot=50, seed=3)
+    verdict, reason = S.equilibrium_verdict(ok, 3.0)         # 20 tau = 2.1 tau_alpha < 3
+    assert verdict == "ageing" and "fewer than the 3" in reason
+
+
+def test_a_drifting_energy_is_ageing():
+    drift = ar1(1200, seed=7) + np.linspace(0, 0.02, 1200)
+    r = S.run_relaxation(brownian(seed=8), drift, history=500.0, n_boot=50, seed=3)
+    assert S.equilibrium_verdict(r, 3.0)[0] == "ageing" and r.energy.verdict == "ageing"
+
+
+def test_relaxation_longer_than_half_the_run_is_untested():
+    r = S.run_relaxation(brownian(n_frames=40, D=0.0002), ar1(40), history=1e4, n_boot=20, seed=3)
+    assert np.isnan(r.tau_alpha.estimate)                       # tau_alpha = 95 tau > 20 tau
+    verdict, reason = S.equilibrium_verdict(r, 3.0)
+    assert verdict == "untested" and "half the production run" in reason
+
+
+def test_fast_relaxation_below_the_frame_interval_counts_on_u_and_msd():
+    r = S.run_relaxation(brownian(n_frames=200, D=0.05), ar1(200), history=100.0, n_boot=20, seed=3)
+    assert r.fast and np.isnan(r.tau_alpha.estimate)            # tau_alpha = 0.38 tau
+    assert S.equilibrium_verdict(r, 3.0)[0] == "equilibrated"
+
+
+def test_published_comparison_judges_with_the_interval_and_the_tolerance():
+    r = S.run_relaxation(brownian(), ar1(1200, mean=-7.012, sd=0.002), history=500.0, n_boot=50, seed=3)
+    c = S.published_comparison(r, 0.45).set_index("quantity")
+    assert c.loc["U_per_N", "verdict"] == "agrees"
+    assert c.loc["tau_alpha", "verdict"] == "disagrees"          # 9.5 tau against 1.19e3
+    far = S.run_relaxation(brownian(), ar1(1200, mean=-6.99, sd=0.002), history=500.0, n_boot=50, seed=3)
+    assert S.published_comparison(far, 0.45).set_index("quantity").loc["U_per_N", "verdict"] == "disagrees"
+    assert S.published_comparison(r, 0.6).empty                  # nothing published at 0.6
+
+
+def test_equilibration_history_counts_the_seed_at_its_own_temperature():
+    P = load_profile("demo", {"protocol.equil_time_by_T": {0.47: 700}})
+    assert S.equilibration_history(P, 0.45) == 300 + 100
+    assert S.equilibration_history(P, 0.47) == 700
+    assert S.equilibration_history(P, 0.6) == 100
+
+
+def test_equil_time_by_T_and_seed_threads_enter_the_run_parameters():
+    from glasshelpers.profiles import ProfileError, equil_time, seed_threads
+    from glasshelpers.provenance import params_hash
+    from glasshelpers.runs import seed_params, temperature_params
+
+    base = load_profile("tiny")
+    P = load_profile("tiny", {"protocol.equil_time_by_T": {0.47: 30}, "engine.seed_threads": 2})
+    assert equil_time(P, 0.47) == 30 and equil_time(P, 0.6) == base["protocol"]["equil_time"]
+    assert temperature_params(P, 0.47)["equil_time"] == 30
+    assert seed_threads(P) == 2 and seed_threads(base) == 1
+    assert seed_params(P)["engine"]["threads"] == 2
+    # the other runs keep one thread each; only their seed (hence hash) changes
+    assert temperature_params(P, 0.6)["engine"]["threads"] == 1
+    assert params_hash(seed_params(P)) != params_hash(seed_params(base))
+    with pytest.raises(ProfileError, match="equil_time_by_T"):
+        load_profile("tiny", {"protocol.equil_time_by_T": {0.61: 30}})
