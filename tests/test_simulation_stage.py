@@ -114,3 +114,18 @@ def test_equil_time_by_T_and_seed_threads_enter_the_run_parameters():
     assert params_hash(seed_params(P)) != params_hash(seed_params(base))
     with pytest.raises(ProfileError, match="equil_time_by_T"):
         load_profile("tiny", {"protocol.equil_time_by_T": {0.61: 30}})
+
+
+def test_later_stages_name_the_runs_not_shown_equilibrated(tmp_path, monkeypatch):
+    import pandas as pd
+
+    monkeypatch.setenv("GLASSBOOK_DATA", str(tmp_path))
+    P = load_profile("tiny")
+    res = tmp_path / "tiny" / "results"
+    res.mkdir(parents=True)
+    for T, word in ((0.45, "ageing"), (0.47, "untested"), (1.0, "equilibrated")):
+        pd.DataFrame([{"T": T, "equilibrium": word}]).to_csv(res / f"sim_T{T:.3f}_summary.csv", index=False)
+    note = S.equilibrium_note(P, [0.45, 0.47, 1.0, 2.0], "the test set")
+    assert "T = 0.45 (ageing), 0.47 (untested)" in note and "1 (" not in note
+    assert "No equilibrium test is recorded for T = 2" in note
+    assert S.equilibrium_note(P, [1.0], "x") == ""

@@ -238,3 +238,28 @@ def published_comparison(r: RunRelaxation, T: float) -> pd.DataFrame:
                          verdict={True: "agrees", False: "disagrees", None: "inconclusive"}[holds]))
     return pd.DataFrame(rows, columns=["T", "quantity", "ours", "ours_lo95", "ours_hi95", "published", "tolerance",
                                        "kind", "source", "where", "verdict"])
+
+
+def equilibrium_note(profile: dict, temperatures, use: str) -> str:
+    """A sentence for a later stage's page: which of the runs it uses (``temperatures``, for
+    ``use``, e.g. "the softness training set") were not shown to be equilibrated, read
+    from the simulation summaries (``results/sim_<T>_summary.csv``). Empty when all were."""
+    from .. import paths
+    from ..profiles import temperature_tag
+
+    bad, unknown = [], []
+    for T in sorted({float(t) for t in temperatures}):
+        f = paths.result_file(profile, f"sim_{temperature_tag(T)}_summary")
+        r = pd.read_csv(f).iloc[0] if f.is_file() else None
+        if r is None or "equilibrium" not in r:
+            unknown.append(f"{T:g}")
+        elif r["equilibrium"] != "equilibrated":
+            bad.append(f"{T:g} ({r['equilibrium']})")
+    parts = []
+    if bad:
+        parts.append(f"**Not shown to be equilibrated:** {use} uses the run(s) at T = {', '.join(bad)}; "
+                     "their numbers describe those runs, not the equilibrium liquid (reasons on the "
+                     "simulation pages).")
+    if unknown:
+        parts.append(f"No equilibrium test is recorded for T = {', '.join(unknown)}.")
+    return " ".join(parts)
