@@ -180,11 +180,14 @@ class CVBiasScan:
 
 def cv_accuracy_vs_bias(X, y, shifts, C: float = DEFAULT_C, folds: int = 5, seed: int = 0, *,
                         solver: str = "libsvm", max_imbalance: float | None = 0.01,
-                        n_jobs: int = 1) -> CVBiasScan:
+                        n_jobs: int = 1, groups=None) -> CVBiasScan:
     """K-fold cross-validated accuracy vs bias shift (SPEC section 5, Fig. 1).
 
-    The set is split with a shuffled, seeded :class:`~sklearn.model_selection.StratifiedKFold`;
-    in each fold a fresh standardiser and SVM are fitted on the training part (as in
+    The set is split with a shuffled, seeded :class:`~sklearn.model_selection.StratifiedKFold`,
+    or, with ``groups``, a :class:`~sklearn.model_selection.StratifiedGroupKFold` that
+    keeps every group in one fold (groups = one particle x one p_hop window,
+    :func:`glasshelpers.stats.labelled_block_ids`: consecutive frames of one event never
+    sit on both sides of a split); in each fold a fresh standardiser and SVM are fitted on the training part (as in
     :func:`train_classifier`) and :func:`accuracy_vs_bias` is evaluated on the
     held-out part, where ``db`` shifts each fold's own trained bias.
 
@@ -196,12 +199,13 @@ def cv_accuracy_vs_bias(X, y, shifts, C: float = DEFAULT_C, folds: int = 5, seed
     folds : int, number of folds (>= 2).
     seed : int, seeds the split and the solver.
     n_jobs : int, folds run in parallel with joblib when > 1.
+    groups : array (n,), optional; samples sharing a value are never split across folds.
 
     Returns
     -------
     CVBiasScan with ``mean``, ``per_fold`` (folds, m), ``sem`` and the fold biases.
     """
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     X = _as_features(X)
     y = _as_labels(y, X.shape[0])
@@ -211,7 +215,15 @@ def cv_accuracy_vs_bias(X, y, shifts, C: float = DEFAULT_C, folds: int = 5, seed
     if min(n0, n1) < folds:
         raise ValueError(f"cannot make {folds} stratified folds from {n0} negatives and {n1} positives")
     shifts = np.atleast_1d(np.asarray(shifts, dtype=float))
-    splits = list(StratifiedKFold(n_splits=int(folds), shuffle=True, random_state=seed).split(X, y))
+    if groups is None:
+        splits = list(StratifiedKFold(n_splits=int(folds), shuffle=True, random_state=seed).split(X, y))
+    else:
+        groups = np.asarray(groups)
+        if groups.shape != y.shape:
+            raise ValueError(f"groups must have one entry per sample ({y.size}), got shape {groups.shape}")
+        if np.unique(groups).size < folds:
+            raise ValueError(f"cannot make {folds} grouped folds from {np.unique(groups).size} groups")
+        splits = list(StratifiedGroupKFold(n_splits=int(folds), shuffle=True, random_state=seed).split(X, y, groups))
 
     def one(train, test):
         clf = train_classifier(X[train], y[train], C=C, seed=seed, solver=solver, max_imbalance=None)

@@ -299,3 +299,22 @@ def test_cv_heldout_decisions_reproduce_fold_accuracies():
     assert scan.heldout_alpha.shape == (n,) and np.all(np.isfinite(scan.heldout_alpha))
     pooled = accuracy_vs_bias(scan.heldout_alpha, y, shifts)
     assert np.allclose(pooled, scan.mean, atol=1e-12)   # 5 equal folds of 80
+
+
+def test_grouped_cv_keeps_groups_together_and_removes_the_leak():
+    from glasshelpers.scoring import cv_accuracy_vs_bias
+
+    # 200 "events" per class, each seen in 5 nearly identical frames (one group each), with
+    # labels unrelated to the features: any accuracy above chance is leakage of an event's
+    # frames from the training into the test fold
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((400, 6))
+    X = np.repeat(base, 5, axis=0) + 1e-3 * rng.standard_normal((2000, 6))
+    y = np.repeat(np.repeat([0, 1], 200)[rng.permutation(400)], 5)
+    groups = np.repeat(np.arange(400), 5)
+    leaky = cv_accuracy_vs_bias(X, y, [0.0], C=10.0, folds=5, seed=1)
+    grouped = cv_accuracy_vs_bias(X, y, [0.0], C=10.0, folds=5, seed=1, groups=groups)
+    assert grouped.mean[0] < leaky.mean[0]
+    assert abs(grouped.mean[0] - 0.5) < 0.05
+    with pytest.raises(ValueError, match="one entry per sample"):
+        cv_accuracy_vs_bias(X, y, [0.0], groups=groups[:-1])

@@ -26,7 +26,8 @@ def accuracy_vs_C(profile) -> pd.DataFrame:
         ds = fluidity_training_set(profile, T, q=q, n_per_class=a["appendix_per_class"])
         for C in a["appendix_C"]:
             scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], [0.0], C=C,
-                                                folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile))
+                                                folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile),
+                                               groups=_blocks(ds))
             ci = scoring.accuracy_ci(scan.heldout_alpha, ds["y"], [0.0], n_boot=int(a["bootstrap"]), seed=_seed(profile),
                                    clusters=_blocks(ds))
             rows.append({"q": float(q), "C": float(C), "accuracy": float(scan.mean[0]),
@@ -44,7 +45,8 @@ def accuracy_vs_bias_fractions(profile) -> pd.DataFrame:
     for q in a["appendix_fractions"]:
         ds = fluidity_training_set(profile, T, q=q, n_per_class=a["appendix_per_class"])
         scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts, C=profile["classifiers"]["C"],
-                                            folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile))
+                                            folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile),
+                                               groups=_blocks(ds))
         ci = scoring.accuracy_ci(scan.heldout_alpha, ds["y"], shifts, n_boot=int(a["bootstrap"]), seed=_seed(profile),
                                clusters=_blocks(ds))
         rows.append(pd.DataFrame({"q": float(q), "shift": shifts, "accuracy": scan.mean, "accuracy_err": scan.sem,
