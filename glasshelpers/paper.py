@@ -86,3 +86,23 @@ def table1(ours, convention: str = "paper"):
     out.attrs["convention"] = ("paper: alpha = w.F - b (our b, b_best negated)" if convention == "paper"
                                else "spec: alpha = w_hat.F_std + b (paper columns as printed)")
     return out
+
+
+#: The paper's own headline claims, in our words, in the order the book lists them: key
+#: (the ``headline`` column of the verdict rows that test it), the claim, and where the
+#: paper makes it. Each gets one verdict, combined from its rows
+#: (:func:`glasshelpers.verdicts.combine`).
+HEADLINE_CLAIMS = (
+    ("classification", "Linear SVMs classify extreme fluid-phase events well above the onset temperature",
+     "Fig. 1, Sec. III A"),
+    ("transfer", "Classifiers trained in the fluid, with their bias re-set, transfer to rearrangements in the "
+                 "supercooled liquid at T = 0.47", "Fig. 2, Sec. III B"),
+    ("kramers_form", "Below the onset, P_R of every classifier output bin follows the Kramers (Arrhenius) form",
+     "Figs. 3, 9, Sec. III C"),
+    ("collapse", "The barriers Delta_E and Sigma collapse across classifiers as functions of x_alpha",
+     "Fig. 4"),
+    ("common_onset", "The Kramers lines of every classifier meet at one common onset temperature", "Sec. III C"),
+    ("onset_value", "That onset lies near the literature onset T0 ~ 0.87 (0.8-1.2 accepted)", "Sec. II, III C"),
+    ("control", "A classifier of immobile against random particles transfers worse than the two-tail "
+                "fluidity classifier", "Fig. 8, Appendix"),
+)

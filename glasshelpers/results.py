@@ -42,17 +42,22 @@ def save_figure(profile, key: str, fig):
         if profile.get("overrides"):
             meta["Comment"] = "overrides " + json.dumps(profile["overrides"], sort_keys=True)
         fig.savefig(tmp, dpi=110, format="png", metadata=meta)
+        integrity.forget(path)
+    integrity.record(path)
     return None
 
 
-def verdict(claim: str, paper: str, ours: str, holds: bool | None, note: str = "", items=()) -> dict:
+def verdict(claim: str, paper: str, ours: str, holds: bool | None, note: str = "", items=(),
+            headline: str = "") -> dict:
     """One row of a verdict table: does our data support the paper's claim?
 
     ``items``: the keys of the paper's items the claim belongs to (``fig1`` ...,
-    ``table1``, :mod:`glasshelpers.registry`), which route it to their results files."""
+    ``table1``, :mod:`glasshelpers.registry`), which route it to their results files.
+    ``headline``: the key of the paper's headline claim this row tests, if any
+    (:data:`glasshelpers.paper.HEADLINE_CLAIMS`), written with the row."""
     word = {True: "agrees", False: "disagrees", None: "inconclusive"}[holds]
     return {"claim": claim, "paper": paper, "ours": ours, "verdict": word + (f" ({note})" if note else ""),
-            ITEMS_COLUMN: tuple(items)}
+            "headline": headline, ITEMS_COLUMN: tuple(items)}
 
 
 def fmt_ci(est, lo, hi, digits=3) -> str:

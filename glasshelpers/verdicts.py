@@ -102,7 +102,8 @@ def fluid_classification(cv_peaks: pd.DataFrame, inset_peaks: pd.DataFrame, dist
         lo, hi = _ci95(r, "best_accuracy", "accuracy_lo", "accuracy_hi")
         rows.append(verdict(f"fluidity trained at T = {r['T']:g} classifies its extreme events above chance "
                             "(95 % interval above 0.5)", "yes (Fig. 1)",
-                            fmt_ci(r["best_accuracy"], lo, hi), judge_bound(lo, hi, CHANCE), items=("fig1",)))
+                            fmt_ci(r["best_accuracy"], lo, hi), judge_bound(lo, hi, CHANCE), items=("fig1",),
+                            headline="classification"))
         # paper: best near zero shift; ours: peak minus accuracy at db = 0, whose uncertainty we take
         # as the peak's interval; the paper's precision is read as 0.02 in accuracy
         gap = r["best_accuracy"] - r["accuracy_at_zero_shift"]
@@ -160,7 +161,8 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
             lo, hi = _ci95(r, "best_accuracy", "best_accuracy_lo", "best_accuracy_hi")
             rows.append(verdict(f"fluidity trained at T = {r['T']:g} classifies the T = 0.47 test set above "
                                 "chance (95 % interval above 0.5)", "yes (Fig. 2)",
-                                fmt_ci(r["best_accuracy"], lo, hi), judge_bound(lo, hi, CHANCE), items=("fig2",)))
+                                fmt_ci(r["best_accuracy"], lo, hi), judge_bound(lo, hi, CHANCE), items=("fig2",),
+                                headline="transfer"))
         if not soft:
             lo, hi = _ci95(r, "similarity", "similarity_lo", "similarity_hi")
             ours = f"{r['similarity']:.3f}" + (f" [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else " (no interval)")
@@ -242,7 +244,8 @@ def kramers(res, fig3_classifiers=()) -> pd.DataFrame:
                             "barriers about their mean, joint bootstrap covariance; p >= 0.05, median 95 % "
                             "half-width <= 0.3)", "almost identical (Fig. 4)",
                             f"chi2 = {c['chi2']:.1f} for {c['dof']} dof, p = {c['p_value']:.3g}; median half-width "
-                            f"{np.nanmedian(hw):.2f}", judge_consistency(c["p_value"], hw, 0.3), items=("fig4",)))
+                            f"{np.nanmedian(hw):.2f}", judge_consistency(c["p_value"], hw, 0.3), items=("fig4",),
+                            headline="collapse" if c["fit"] == res.default.label else ""))
     for _, c in res.onset_consistency.iterrows():
         rows += _onset_claims(c, res.onsets[res.onsets["fit"] == c["fit"]], c["fit"] == res.default.label)
     return pd.DataFrame(rows)
@@ -256,7 +259,7 @@ def _kramers_form(res) -> dict:
                    + (f", p = {fr.p_value:.3g}" if fr.passes else
                       f"; no range passes with our errors (variances x {fr.error_scale:.2f} needed)"),
                    bool(fr.passes and res.scan.loc[res.scan["chosen"], "n_T"].iloc[0] >= 4),
-                   items=("fig3", "fig4", "fig9"))
+                   items=("fig3", "fig4", "fig9"), headline="kramers_form")
 
 
 def _fit_quality(fits) -> list:
@@ -277,22 +280,24 @@ def _onset_claims(c, o, default: bool) -> list:
     """The one-onset claim of a fit variant and, for the default variant, the literature value."""
     hw = 0.5 * (o["T_high95"] - o["T_low95"]) if "T_high95" in o else pd.Series(dtype=float)
     paper = "the same across softness and fluidity classifiers (Sec. III)"
+    head = "common_onset" if default else ""
     if "p_value" not in c or not np.isfinite(c.get("p_value", np.nan)):
         return [verdict(f"one onset temperature for all classifiers ({c['fit']})", paper,
-                        str(c.get("note", "too few onsets")), None, items=("fig9",))]
+                        str(c.get("note", "too few onsets")), None, items=("fig9",), headline=head)]
     desc = ", ".join(f"{r.T_train:g}: {r.T_onset:.2f}" for r in o.itertuples() if np.isfinite(r.T_onset))
     rows = [verdict(f"one onset temperature for all classifiers ({c['fit']}; chi2 of the onsets about "
                     f"their mean in 1/T, joint bootstrap covariance; p >= {P_DIFFER:g}, median 95 % "
                     f"half-width <= {ONSET_RESOLUTION:g})", paper, f"{desc}; chi2 = {c['chi2']:.1f} / "
                     f"{int(c['dof'])} dof, p = {c['p_value']:.3g}", judge_consistency(c["p_value"], hw, ONSET_RESOLUTION),
-                    items=("fig9",))]
+                    items=("fig9",), headline=head)]
     if default:
         lo, hi = c["T_mean_low95"], c["T_mean_high95"]
         rows.append(verdict(f"the common onset ({c['fit']}) matches the literature value "
                             f"(T0 ~ {T_ONSET_LITERATURE:g}, {T_ONSET_RANGE[0]:g}-{T_ONSET_RANGE[1]:g} accepted; "
                             f"resolution {ONSET_RESOLUTION:g})", f"T0 ~ {T_ONSET_LITERATURE:g} (its Refs. 7, 19); 0.8-1.2 "
                             "reasonable (Refs. 4, 11), Sec. II", fmt_ci(c["T_mean"], lo, hi, 2),
-                            judge_value(lo, hi, *T_ONSET_RANGE, resolution=ONSET_RESOLUTION), items=("fig9",)))
+                            judge_value(lo, hi, *T_ONSET_RANGE, resolution=ONSET_RESOLUTION), items=("fig9",),
+                            headline="onset_value"))
     return rows
 
 
@@ -331,7 +336,7 @@ def appendix(fig6: pd.DataFrame, control_summary: pd.DataFrame, C: float = 0.01,
         if "immobile" in name:
             rows.append(verdict("immobile-vs-random is worse than fluidity on the T = 0.47 test set (accuracy "
                                 "difference, paired 95 % interval above 0)", "lower (Fig. 8)", ours,
-                                judge_bound(lo, hi, 0.0), items=("fig8",)))
+                                judge_bound(lo, hi, 0.0), items=("fig8",), headline="control"))
         else:
             rows.append(verdict(f"labels from the cumulative displacement give the same transfer (difference 0 "
                                 f"within {same_tolerance:g}, paired 95 % interval; resolution {resolution:g})",
@@ -340,6 +345,19 @@ def appendix(fig6: pd.DataFrame, control_summary: pd.DataFrame, C: float = 0.01,
                                 judge_value(lo, hi, -same_tolerance, same_tolerance, resolution),
                                 items=("fig8",)))
     return pd.DataFrame(rows)
+
+
+def combine(verdict_words) -> str:
+    """One verdict for a claim tested by several rows (e.g. one per temperature):
+    *disagrees* if any row disagrees, *agrees* if every row agrees, *inconclusive*
+    otherwise; ``"not computed"`` without rows. Notes after the word are ignored."""
+    c = counts(verdict_words)
+    n = sum(c.values())
+    if n == 0:
+        return "not computed"
+    if c["disagrees"]:
+        return "disagrees"
+    return "agrees" if c["agrees"] == n else "inconclusive"
 
 
 #: The three verdict words, in the order the book shows them.

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..paper import T_ONSET_LITERATURE
 from .errors import BookBuildError
+from .claims import headline_claims_markdown
 from .pages import count_verdicts
 
 #: The results tables the headline reads, in the order a missing one is named.
@@ -228,7 +229,9 @@ def headline_markdown(profile: dict, results_dir: os.PathLike, figures_dir: os.P
     name = profile["name"]
     tables, missing = read_results(results_dir)
     items = headline_items(profile, tables)
-    lines = [f"Results of the **`{name}`** profile, read from its results files when this book was built:", ""]
+    lines = [f"Results of the **`{name}`** profile, read from its results files when this book was built. "
+             "First the paper's own headline claims, one verdict each:", "", headline_claims_markdown(results_dir),
+             "In numbers:", ""]
     lines += [f"{k + 1}. {text}" for k, text in enumerate(items)]
     if not items:
         lines.append("*No results found: run the workflow for this profile first.*")

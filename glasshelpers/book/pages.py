@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 from .. import registry
+from .claims import headline_claims_markdown
 from ..paper import PAPER_TABLE1
 
 #: The three verdicts (glasshelpers.verdicts) and the sphinx-design badge colour of each.
@@ -146,6 +147,7 @@ def paper_vs_ours_markdown(profile: str, results_dir: os.PathLike, figures_dir: 
             "or claim is consistent with our interval), *disagrees* (our interval excludes it), "
             "*inconclusive* (our interval is too wide to tell). The rule and resolution are stated in "
             "each claim.", "",
+            "**The paper's headline claims:**", "", headline_claims_markdown(results_dir),
             f"**All items:** {badges_markdown(total)}", "", *summary, "", *equilibrium_lines(results_dir)]
     return "\n".join(head) + "\n" + "\n\n".join(sections) + "\n"
 
