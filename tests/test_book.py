@@ -454,7 +454,8 @@ def built_book(tmp_path_factory):
     old = os.environ.get("GLASSBOOK_DATA")
     os.environ["GLASSBOOK_DATA"] = str(data)
     try:
-        index = htmlbuild.build("tiny", root=src, log=lambda *a: None)
+        # fake data hold few results: a partial book (the strict refusal is tested on tiny data)
+        index = htmlbuild.build("tiny", root=src, log=lambda *a: None, allow_partial=True)
     finally:
         if old is None:
             os.environ.pop("GLASSBOOK_DATA")
@@ -501,7 +502,7 @@ def test_failed_notebook_fails_build(tmp_path, monkeypatch):
     (pdir / "notebooks" / "03_labels.ipynb").write_text(json.dumps(bad))
     monkeypatch.setenv("GLASSBOOK_DATA", str(tmp_path / "data"))
     with pytest.raises(BookBuildError, match="03_labels.ipynb.*ZeroDivisionError"):
-        htmlbuild.build("tiny", root=_copy_sources(tmp_path / "src"), log=lambda *a: None)
+        htmlbuild.build("tiny", root=_copy_sources(tmp_path / "src"), log=lambda *a: None, allow_partial=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -579,3 +580,14 @@ def test_stamp_records_code_version(tmp_path):
     nb = _json.loads(p.read_text())
     assert nb["metadata"]["glassbook"]["code_version"] == "9.9.9+gabc"
     assert nb["metadata"]["papermill"] == {}
+
+
+def test_comparison_tables_hide_the_code_version_the_csv_keeps(tmp_path):
+    res = tmp_path / "results"
+    res.mkdir()
+    pd.DataFrame({"claim": ["c"], "paper": ["p"], "ours": ["o"], "verdict": ["agrees"], "headline": [""],
+                  "code_version": ["0.1.0+gabc"]}).to_csv(res / "fig1.csv", index=False)
+    md = pages.paper_vs_ours_markdown("tiny", res, tmp_path / "figures")
+    section = md[md.index("(fig1-compare)="):md.index("(fig2-compare)=")]
+    assert "| claim | paper | ours | verdict |" in section and "0.1.0+gabc" not in section
+    assert "code_version" in (res / "fig1.csv").read_text()

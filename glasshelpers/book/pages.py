@@ -65,15 +65,23 @@ def _md_cell(value) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+#: Columns of the results CSVs that the pages do not show: the code version (the page's
+#: provenance box gives it once) and the routing key of the headline table.
+HIDDEN_COLUMNS = ("code_version", "headline")
+
+
 def _csv_table(path: Path, max_rows: int = 25) -> tuple[str, list[str]]:
-    """A CSV as a Markdown table (first ``max_rows`` rows) and its non-empty verdicts."""
+    """A CSV as a Markdown table (first ``max_rows`` rows, without :data:`HIDDEN_COLUMNS`)
+    and its non-empty verdicts."""
     with open(path, newline="") as fh:
         rows = list(csv.reader(fh))
     if not rows:
         return "*(the file is empty)*", []
     header, body = rows[0], rows[1:]
-    lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in body[:max_rows]]
+    shown = [i for i, h in enumerate(header) if h not in HIDDEN_COLUMNS]
+    lines = ["| " + " | ".join(_md_cell(header[i]) for i in shown) + " |", "|" + "---|" * len(shown)]
+    lines += ["| " + " | ".join(_md_cell(row[i]) if i < len(row) else "" for i in shown) + " |"
+              for row in body[:max_rows]]
     if len(body) > max_rows:
         lines.append(f"\n*({len(body) - max_rows} more rows in `{path.name}`)*")
     verdicts = []
