@@ -43,3 +43,18 @@ def test_every_headline_claim_is_tested_by_some_verdict_function():
     src = inspect.getsource(verdicts)
     for key, *_ in HEADLINE_CLAIMS:
         assert f'"{key}"' in src, key
+
+
+def test_estimates_outside_their_interval_are_found_and_named(tmp_path):
+    from glasshelpers.book.pages import interval_warning
+    from glasshelpers.intervals import violations
+
+    df = pd.DataFrame({"similarity": [0.8, 0.5], "similarity_lo": [0.7, 0.6], "similarity_hi": [0.9, 0.7],
+                       "T_onset": [1.0, 1.0], "T_low": [0.9, 0.8], "T_high": [1.1, 1.2],
+                       "acc": [0.6, float("nan")], "acc_lo95": [0.5, 0.1], "acc_hi95": [0.7, 0.2]})
+    v = violations(df, "t")
+    assert v[["row", "column"]].values.tolist() == [[1, "similarity"]]   # NaN estimates are not judged
+    assert interval_warning(tmp_path) == []
+    df.to_csv(tmp_path / "table1_data.csv", index=False)
+    text = "\n".join(interval_warning(tmp_path))
+    assert "`table1_data.csv`, `similarity`: 1 row(s), e.g. 0.5 outside [0.6, 0.7]" in text

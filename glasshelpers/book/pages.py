@@ -156,7 +156,8 @@ def paper_vs_ours_markdown(profile: str, results_dir: os.PathLike, figures_dir: 
             "*inconclusive* (our interval is too wide to tell). The rule and resolution are stated in "
             "each claim.", "",
             "**The paper's headline claims:**", "", headline_claims_markdown(results_dir),
-            f"**All items:** {badges_markdown(total)}", "", *summary, "", *equilibrium_lines(results_dir)]
+            f"**All items:** {badges_markdown(total)}", "", *summary, "", *equilibrium_lines(results_dir),
+            *interval_warning(results_dir)]
     return "\n".join(head) + "\n" + "\n\n".join(sections) + "\n"
 
 
@@ -207,3 +208,23 @@ def _duration(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.1f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def interval_warning(results_dir: os.PathLike) -> list[str]:
+    """A warning naming every estimate in the results that lies outside its own interval
+    (:func:`glasshelpers.intervals.results_violations`); such an interval is not one of
+    that estimator, and the verdicts that use it cannot be trusted."""
+    from ..intervals import results_violations
+
+    v = results_violations(results_dir)
+    if v.empty:
+        return []
+    lines = ["```{warning}", f"{len(v)} estimate(s) in this build's results lie outside their own interval, "
+             "so those intervals do not describe the estimator that gave the value (a known defect of the "
+             "method, listed in the README's known limitations); verdicts that use them are not to be trusted:", ""]
+    for (table, column), g in v.groupby(["table", "column"], sort=False):
+        ex = g.iloc[0]
+        lines.append(f"* `{table}.csv`, `{column}`: {len(g)} row(s), e.g. {ex['estimate']:.3g} outside "
+                     f"[{ex['low']:.3g}, {ex['high']:.3g}]")
+    return lines + ["```", ""]
+
