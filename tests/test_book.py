@@ -326,7 +326,7 @@ def test_headline_and_verdict_counts_come_from_the_results(tmp_path):
     assert "**Transfer to the supercooled liquid.**" in md and "They transfer" not in md
     assert "2: 1.05 [1.00, 1.20]" in md                                      # onset with its interval
     assert "**2 agree**, **1 disagree**, **1 inconclusive**" in md
-    assert "smoke test" in md and "figure" not in md                          # no fig2.png given
+    assert "smoke test" not in md and "figure" not in md                      # no judgement by profile name; no fig2.png
     empty = headline.headline_markdown(prof, tmp_path / "none", tmp_path / "none", tmp_path / "img")
     assert "No results found" in empty and "`table1_data.csv`" in empty
 

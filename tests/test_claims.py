@@ -58,3 +58,21 @@ def test_estimates_outside_their_interval_are_found_and_named(tmp_path):
     df.to_csv(tmp_path / "table1_data.csv", index=False)
     text = "\n".join(interval_warning(tmp_path))
     assert "`table1_data.csv`, `similarity`: 1 row(s), e.g. 0.5 outside [0.6, 0.7]" in text
+
+
+def test_landing_prose_follows_the_results_not_the_profile_name(tmp_path):
+    from glasshelpers.book.headline import headline_markdown
+    from glasshelpers.profiles import load_profile
+
+    P = load_profile("tiny")
+    texts = []
+    for word, value in (("equilibrated", "0.61 [0.55, 0.66]"), ("ageing", "0.45 [0.40, 0.49]")):
+        res = tmp_path / word / "results"
+        res.mkdir(parents=True)
+        pd.DataFrame([{"T": 0.45, "equilibrium": word}]).to_csv(res / "sim_T0.450_summary.csv", index=False)
+        _write(res / "fig1.csv", [verdict("a", "p", value, word == "equilibrated", headline="classification")])
+        texts.append(headline_markdown(P, res, tmp_path / word / "figures", tmp_path / word / "img"))
+    assert texts[0] != texts[1]
+    assert "1 of 1 equilibrated" in texts[0] and "ageing: T = 0.45" in texts[1]
+    assert "`agrees`" in texts[0] and "`disagrees`" in texts[1]
+    assert "smoke test" not in texts[0] + texts[1]

@@ -27,7 +27,7 @@ import numpy as np
 from ..paper import T_ONSET_LITERATURE
 from .errors import BookBuildError
 from .claims import headline_claims_markdown
-from .pages import count_verdicts
+from .pages import count_verdicts, equilibrium_lines
 
 #: The results tables the headline reads, in the order a missing one is named.
 HEADLINE_TABLES = ("fig1_peaks", "table1_data", "kramers_variants", "kramers_slopes", "onsets")
@@ -237,9 +237,7 @@ def headline_markdown(profile: dict, results_dir: os.PathLike, figures_dir: os.P
         lines.append("*No results found: run the workflow for this profile first.*")
     lines.append("")
     lines += _verdict_lines(count_verdicts(results_dir))
-    if name == "tiny":
-        lines += ["```{note}", "`tiny` is a smoke test: these numbers show that the pipeline runs, not the "
-                  "physics. Build the `demo` or `paper` profile for results.", "```", ""]
+    lines += equilibrium_lines(results_dir)
     if missing:
         lines += [f"Not computed for this profile: {', '.join(missing)}.", ""]
     lines += _key_figure(Path(figures_dir), Path(image_dir), name, _temperatures(profile)[1])
