@@ -58,19 +58,22 @@ def test_colors_run_blue_to_red():
     assert gf.temperature_color(0.45) == "black"
 
 
-def test_fig1_main_and_inset():
+def test_fig1_main_and_side_panel():
     fig = gf.fig1_cv_accuracy(acc_frame(TRAIN), inset=acc_frame(TRAIN, err=False))
     assert isinstance(fig, Figure)
-    ax = fig.axes[0]
+    ax, side = fig.axes
     assert n_errorbar_series(ax) == 5
-    assert len(ax.child_axes) == 1 and n_errorbar_series(ax.child_axes[0]) == 5
+    assert not ax.child_axes and n_errorbar_series(side) == 5      # the paper's inset, in its own panel
     # error bars present in the main panel (one LineCollection per series)
     assert sum(len(c.lines[2]) for c in ax.containers) == 5
     # plotted data are the input
     x, y = ax.containers[0].lines[0].get_data()
     np.testing.assert_allclose(x, SHIFTS)
     np.testing.assert_allclose(y, 0.8 - 0.2 * SHIFTS ** 2)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"T = {T:.1f}" for T in TRAIN]
+    # one key for both panels, beside the side panel
+    assert [t.get_text() for t in side.get_legend().get_texts()] == [f"T = {T:.1f}" for T in TRAIN]
+    assert ax.get_legend() is None
+    assert len(gf.fig1_cv_accuracy(acc_frame(TRAIN)).axes) == 1     # no inset data: one panel
 
 
 def test_given_ax_is_used():
@@ -83,15 +86,16 @@ def test_given_ax_is_used():
     assert out is fig and a.get_xscale() == "log" and n_errorbar_series(a) == 2
 
 
-def test_fig2_with_van_hove_inset():
+def test_fig2_with_van_hove_panel():
     vh = pd.DataFrame([dict(T=T, r=r, G_s=np.exp(-r ** 2 / T)) for T in (0.45, 0.8, 2.0)
                        for r in np.linspace(0, 3, 20)])
     fig = gf.fig2_transfer(acc_frame(TRAIN), van_hove=vh)
-    ax = fig.axes[0]
-    assert n_errorbar_series(ax) == 5
-    ins = ax.child_axes[0]
-    assert ins.get_yscale() == "log" and len(ins.lines) == 3
-    assert ins.lines[-1].get_color() == "black"  # T = 0.45 drawn last, on top
+    ax, side = fig.axes
+    assert n_errorbar_series(ax) == 5 and not ax.child_axes
+    assert side.get_yscale() == "log" and len(side.lines) == 3
+    assert side.lines[-1].get_color() == "black"  # T = 0.45 drawn last, on top
+    # its own key, in temperature order
+    assert [t.get_text() for t in side.get_legend().get_texts()] == ["T = 0.45", "T = 0.8", "T = 2.0"]
 
 
 def test_fig3_panels_points_and_fit_lines():
@@ -112,14 +116,15 @@ def test_fig3_panels_points_and_fit_lines():
         gf.fig3_kramers(pr_frame().drop(columns="P_R"))
 
 
-def test_fig4_collapse_with_inset():
+def test_fig4_collapse_with_sigma_panel():
     rows = []
     for Ttr in [0.45] + TRAIN:
         for x in np.linspace(-2, 2, 5):
             rows.append(dict(T_train=Ttr, x=x, Delta_E=2 - 0.5 * x, Delta_E_err=0.05, Sigma=3 - x, Sigma_err=0.1))
     fig = gf.fig4_barrier_collapse(pd.DataFrame(rows))
-    ax = fig.axes[0]
-    assert n_errorbar_series(ax) == 6 and n_errorbar_series(ax.child_axes[0]) == 6
+    ax, side = fig.axes
+    assert n_errorbar_series(ax) == 6 and n_errorbar_series(side) == 6 and not ax.child_axes
+    assert side.get_ylabel() == r"$\Sigma$"
     assert ax.containers[0].lines[0].get_color() == "black"   # softness first, in black
 
 

@@ -2,9 +2,13 @@
 
 Every function takes tidy data (pandas DataFrames with the documented columns, one
 row per point), an optional matplotlib ``ax`` (or ``axes`` for multi-panel figures)
-to draw into, and returns the :class:`matplotlib.figure.Figure`. Error bars are drawn
+to draw into, and returns the :class:`matplotlib.figure.Figure`. Uncertainties are drawn
 wherever an uncertainty column is present: ``<y>_lo`` and ``<y>_hi`` (interval bounds,
-preferred) or ``<y>_err`` (symmetric).
+preferred) or ``<y>_err`` (symmetric); as error bars for up to ``style.DENSE_POINTS``
+points per series, as a shaded band under the line for more (the 121 bias shifts of
+Figs. 1, 2, 7, 8). Legends sit outside the data region, and what the paper draws as an
+inset (Figs. 1, 2, 4) is a panel of its own to the right of the main one, so that no
+curve is hidden (``tests/test_figure_layout.py`` checks both geometrically).
 
 Colours follow the paper: classifiers trained at T = 1.0 ... 2.0 run from dark blue
 (coldest) to light red (hottest); the softness classifier (T = 0.45) is black.

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import SOFTNESS_T, _by_temperature, _fig_ax, _fig_axes, _require, _tfmt
+from .style import (SOFTNESS_T, _by_temperature, _fig_ax, _fig_axes, _main_and_side, _merged_handles, _require,
+                    _tfmt, errorbars_or_band, legend_outside)
 
 
 # ----------------------------------------------------------------------------- Fig. 3 / 9
@@ -71,11 +72,10 @@ def _kramers_points(ax, pr, b, c, yscale):
     P = d["P_R"].to_numpy(float)
     err = d["P_R_err"].to_numpy(float) if "P_R_err" in d.columns else None
     if yscale == "ln":
-        ax.errorbar(u, np.log(P), yerr=None if err is None else err / P, color=c, marker="o", ms=3.5,
-                    ls="none", capsize=1.5 if err is not None else 0, label=label)
+        errorbars_or_band(ax, u, np.log(P), None if err is None else err / P, c, label, ms=3.5, ls="none",
+                          capsize=1.5)
     else:
-        ax.errorbar(u, P, yerr=err, color=c, marker="o", ms=3.5, ls="none",
-                    capsize=1.5 if err is not None else 0, label=label)
+        errorbars_or_band(ax, u, P, err, c, label, ms=3.5, ls="none", capsize=1.5)
 
 
 def _kramers_line(ax, fits, b, u_line, c, yscale):
@@ -116,7 +116,14 @@ def _kramers_axes(ax, pr, fits, yscale, title, legend):
     if title:
         ax.set_title(title, fontsize=9)
     if legend:
-        ax.legend(fontsize=6, ncol=2, frameon=False)
+        _bin_legend(ax)
+
+
+def _bin_legend(ax, handles=None, labels=None):
+    """The key of the x bins, beside the axes (two columns beyond ten bins)."""
+    n = len(handles) if handles is not None else len(ax.get_legend_handles_labels()[0])
+    return legend_outside(ax, handles=handles, labels=labels, ncol=2 if n > 10 else 1, fontsize=7,
+                          handletextpad=0.3, columnspacing=0.8)
 
 
 def pd_unique_sorted(s):
@@ -163,12 +170,13 @@ def fig9_kramers_all(pr, fits, axes=None, ncols: int = 3, onsets=None, default: 
     classifiers = sorted(pr["T_train"].unique())
     variants = list(dict.fromkeys(fits["fit"])) if "fit" in fits else [None]
     main = fits if variants == [None] else fits[fits["fit"] == _default_variant(variants, default)]
+    own_figure = axes is None
     if variants != [None] and axes is None:
         import matplotlib.pyplot as plt
 
         nc = max(min(ncols, len(classifiers)), len(variants))
         nr = -(-len(classifiers) // nc)
-        fig = plt.figure(figsize=(4.2 * nc, 3.4 * nr + 2.8))
+        fig = plt.figure(figsize=(4.2 * nc + 1.0, 3.4 * nr + 2.8), layout="constrained")
         gs = fig.add_gridspec(nr + 1, nc, height_ratios=[1] * nr + [0.8])
         axes = [fig.add_subplot(gs[i // nc, i % nc]) for i in range(len(classifiers))]
         res_axes = [fig.add_subplot(gs[nr, j]) for j in range(len(variants))]
@@ -178,7 +186,15 @@ def fig9_kramers_all(pr, fits, axes=None, ncols: int = 3, onsets=None, default: 
     for a, Ttr in zip(axes, classifiers):
         title = "softness S" if abs(Ttr - SOFTNESS_T) < 1e-9 else rf"$\mathcal{{F}}^{{{_tfmt(Ttr)}}}$"
         fig3_kramers(pr[pr["T_train"] == Ttr], main[main["T_train"] == Ttr], ax=a, title=title, yscale="log",
-                     onset=None if onsets is None else onsets.get(Ttr), legend=a is axes[0])
+                     onset=None if onsets is None else onsets.get(Ttr), legend=False)
+    # the x_alpha bins are common to the classifiers: one key, in the figure's right margin
+    # (beside the first panel when the caller supplied the axes)
+    handles, labels = axes[0].get_legend_handles_labels()
+    if own_figure:
+        fig.legend(handles, labels, loc="outside right upper", fontsize=7, frameon=False,
+                   title=r"$x_\alpha$ bin", title_fontsize=7, ncol=2 if len(handles) > 14 else 1)
+    else:
+        _bin_legend(axes[0])
     if res_axes:
         from ..kramers import kramers_residuals
 
@@ -186,7 +202,6 @@ def fig9_kramers_all(pr, fits, axes=None, ncols: int = 3, onsets=None, default: 
             f = fits[fits["fit"] == v]
             red, dof = _variant_chi2(f)
             _residual_panel(a, kramers_residuals(pr, f), title=f"all classifiers, fit {v}: chi2/dof = {red:.2f}")
-        fig.tight_layout()
     return fig
 
 
@@ -253,7 +268,7 @@ def fig3_fit_variants(pr_a, fits_a, pr_b, fits_b, titles=(r"$\mathcal{F}^{2.0}$"
         _require(f, ["fit", "bin", "Sigma", "Delta_E", "chi2", "dof"], "fits")
     variants = list(dict.fromkeys(fits_a["fit"]))
     default = _default_variant(variants, default)
-    fig, axes = plt.subplots(4, len(variants), figsize=(4.0 * len(variants), 10.5),
+    fig, axes = plt.subplots(4, len(variants), figsize=(4.0 * len(variants) + 1.0, 10.5), layout="constrained",
                              gridspec_kw={"height_ratios": [1, 0.45, 1, 0.45]}, squeeze=False)
     for r0, (pr, fits, name) in enumerate(((pr_a, fits_a, titles[0]), (pr_b, fits_b, titles[1]))):
         for j, v in enumerate(variants):
@@ -262,17 +277,16 @@ def fig3_fit_variants(pr_a, fits_a, pr_b, fits_b, titles=(r"$\mathcal{F}^{2.0}$"
             on = None if onsets is None else onsets.get(v, (None, None))[r0]
             tag = " (default)" if v == default else ""
             fig3_kramers(pr, f, ax=axes[2 * r0, j], title=f"{name}: fit {v}{tag}\nchi2/dof = {red:.2f} ({dof} dof)",
-                         onset=on, legend=j == 0)
+                         onset=on, legend=j == len(variants) - 1)
             from ..kramers import kramers_residuals
             _residual_panel(axes[2 * r0 + 1, j], kramers_residuals(pr, f))
-    fig.tight_layout()
     return fig
 
 
 # ----------------------------------------------------------------------------- Fig. 4
 
-def fig4_barrier_collapse(fits, ax=None, inset_bounds=(0.58, 0.55, 0.38, 0.4)):
-    """Fig. 4: Delta_E vs x_alpha for all classifiers; inset Sigma vs x_alpha.
+def fig4_barrier_collapse(fits, ax=None):
+    """Fig. 4: Delta_E vs x_alpha for all classifiers, beside it Sigma vs x_alpha.
 
     Parameters
     ----------
@@ -281,24 +295,31 @@ def fig4_barrier_collapse(fits, ax=None, inset_bounds=(0.58, 0.55, 0.38, 0.4)):
         ``Delta_E``, ``Sigma``; optional ``Delta_E_lo/hi`` (interval, preferred) or
         ``Delta_E_err``, same for Sigma; optional ``fit`` (one variant only).
     ax : Axes, optional
+        The Delta_E panel; it is split in two, Delta_E panel and the Sigma panel to its
+        right (the paper's inset, here in its own panel so that it hides no data; see
+        :func:`~glasshelpers.figures.style._main_and_side`).
 
     Returns
     -------
     Figure
+        ``fig.axes[0]`` Delta_E, ``fig.axes[1]`` Sigma; one key for both, beside the Sigma panel.
     """
     _require(fits, ["T_train", "x", "Delta_E", "Sigma"], "fits")
     if "fit" in fits and fits["fit"].nunique() > 1:
         raise ValueError(f"fig4 draws one fit variant; got {sorted(fits['fit'].unique())}")
     d = fits[np.isfinite(fits["Delta_E"])].rename(columns={"T_train": "T"})
-    fig, ax = _fig_ax(ax)
-    _by_temperature(ax, d, "x", "Delta_E", label_fn=lambda T: "S" if abs(T - SOFTNESS_T) < 1e-9
-                    else rf"$\mathcal{{F}}^{{{_tfmt(T)}}}$")
+    fig, ax, side = _main_and_side(ax, True)
+
+    def label(T):
+        return "S" if abs(T - SOFTNESS_T) < 1e-9 else rf"$\mathcal{{F}}^{{{_tfmt(T)}}}$"
+
+    _by_temperature(ax, d, "x", "Delta_E", label_fn=label)
     ax.set_xlabel(r"$x_\alpha$")
     ax.set_ylabel(r"$\Delta E$")
-    ax.legend(fontsize=7, loc="lower left", frameon=False)
-    ins = ax.inset_axes(list(inset_bounds))
-    _by_temperature(ins, d, "x", "Sigma", ms=2)
-    ins.set_xlabel(r"$x_\alpha$", fontsize=7)
-    ins.set_ylabel(r"$\Sigma$", fontsize=7)
-    ins.tick_params(labelsize=6)
+    _by_temperature(side, d, "x", "Sigma", label_fn=label, ms=2.5)
+    side.set_xlabel(r"$x_\alpha$", fontsize=8)
+    side.set_ylabel(r"$\Sigma$", fontsize=8)
+    side.tick_params(labelsize=7)
+    handles, labels = _merged_handles(ax, side)
+    legend_outside(side, handles=handles, labels=labels, title="classifier", title_fontsize=7)
     return fig

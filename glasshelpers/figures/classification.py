@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import SOFTNESS_T, _by_group, _by_temperature, _fig_ax, _fig_axes, _require, _tfmt, training_cmap
+from .style import (SOFTNESS_T, _by_group, _by_temperature, _fig_ax, _fig_axes, _main_and_side, _merged_handles,
+                    _require, _tfmt, legend_outside, training_cmap)
 
 
 # ----------------------------------------------------------------------------- Fig. 1
 
-def fig1_cv_accuracy(cv, inset=None, ax=None, inset_bounds=(0.6, 0.1, 0.37, 0.37)):
+def fig1_cv_accuracy(cv, inset=None, ax=None):
     """Fig. 1: cross-validated accuracy vs bias shift of the fluidity classifiers.
 
     Parameters
@@ -22,33 +23,40 @@ def fig1_cv_accuracy(cv, inset=None, ax=None, inset_bounds=(0.6, 0.1, 0.37, 0.37
     inset : DataFrame, optional
         Same columns: the softness classifier applied to each temperature's
         extreme-event set (``T`` is the temperature of that set), accuracy vs db.
+        The paper's inset; drawn here in its own panel to the right of the main one,
+        so that it hides none of the curves.
     ax : Axes, optional
-    inset_bounds : (x0, y0, w, h) in axes fraction.
+        The main panel; with ``inset`` it is split in two, main panel and side panel
+        (see :func:`~glasshelpers.figures.style._main_and_side`).
 
     Returns
     -------
     Figure
+        ``fig.axes[0]`` the main panel, ``fig.axes[1]`` the side panel (with ``inset``).
+        One colour key for both panels, to the right of the last.
     """
     _require(cv, ["T", "shift", "accuracy"], "cv")
-    fig, ax = _fig_ax(ax)
+    if inset is not None:
+        _require(inset, ["T", "shift", "accuracy"], "inset")
+    fig, ax, side = _main_and_side(ax, inset is not None)
     _by_temperature(ax, cv, "shift", "accuracy")
     ax.axhline(0.5, color="0.6", lw=0.8, ls=":")
     ax.set_xlabel(r"bias shift $\Delta b$")
     ax.set_ylabel("five-fold CV accuracy")
-    ax.legend(fontsize=7, loc="upper left", frameon=False)
-    if inset is not None:
-        _require(inset, ["T", "shift", "accuracy"], "inset")
-        ins = ax.inset_axes(list(inset_bounds))
-        _by_temperature(ins, inset, "shift", "accuracy", ms=2)
-        ins.set_xlabel(r"$\Delta b$ (softness)", fontsize=7)
-        ins.set_ylabel("accuracy", fontsize=7)
-        ins.tick_params(labelsize=6)
+    if side is not None:
+        _by_temperature(side, inset, "shift", "accuracy", ms=2.5)
+        side.axhline(0.5, color="0.6", lw=0.8, ls=":")
+        side.set_xlabel(r"bias shift $\Delta b$ (softness classifier)", fontsize=8)
+        side.set_ylabel("accuracy on the extreme-event set", fontsize=8)
+        side.tick_params(labelsize=7)
+    handles, labels = _merged_handles(*[a for a in (ax, side) if a is not None])
+    legend_outside(side if side is not None else ax, handles=handles, labels=labels)
     return fig
 
 
 # ----------------------------------------------------------------------------- Fig. 2
 
-def fig2_transfer(transfer, van_hove=None, ax=None, inset_bounds=(0.62, 0.1, 0.35, 0.4)):
+def fig2_transfer(transfer, van_hove=None, ax=None):
     """Fig. 2: transfer accuracy on the T = 0.47 test set vs bias relative to its optimum.
 
     Parameters
@@ -60,41 +68,52 @@ def fig2_transfer(transfer, van_hove=None, ax=None, inset_bounds=(0.62, 0.1, 0.3
     van_hove : DataFrame, optional
         Columns ``T``, ``r`` (displacement, sigma_AA), ``G_s`` (self part of the van
         Hove function of A particles at dt = 10 tau, normalised as the caller
-        chooses); drawn as an inset with a log y axis, T = 0.45 in black.
+        chooses); the paper's inset, drawn in its own panel to the right of the main
+        one with a log y axis and its own key, T = 0.45 in black.
     ax : Axes, optional
+        The main panel; with ``van_hove`` it is split in two, main panel and side panel
+        (see :func:`~glasshelpers.figures.style._main_and_side`).
 
     Returns
     -------
     Figure
+        ``fig.axes[0]`` the main panel, ``fig.axes[1]`` the van Hove panel.
     """
     _require(transfer, ["T", "shift", "accuracy"], "transfer")
-    fig, ax = _fig_ax(ax)
+    if van_hove is not None:
+        _require(van_hove, ["T", "r", "G_s"], "van_hove")
+    fig, ax, side = _main_and_side(ax, van_hove is not None)
     _by_temperature(ax, transfer, "shift", "accuracy")
     ax.axvline(0.0, color="0.6", lw=0.8, ls=":")
     ax.axhline(0.5, color="0.6", lw=0.8, ls=":")
     ax.set_xlabel(r"$b - b^{\mathrm{best}}$")
     ax.set_ylabel("test accuracy at T = 0.47")
-    ax.legend(fontsize=7, loc="upper left", frameon=False)
-    if van_hove is not None:
-        _require(van_hove, ["T", "r", "G_s"], "van_hove")
-        ins = ax.inset_axes(list(inset_bounds))
-        temps = sorted(van_hove["T"].unique())
-        lo, hi = min(temps), max(temps)
-        import matplotlib.pyplot as plt
-
-        cmap = training_cmap()
-        for T in sorted(temps, key=lambda t: abs(t - SOFTNESS_T) < 1e-9):  # T = 0.45 drawn last, on top
-            d = van_hove[(van_hove["T"] == T) & (van_hove["G_s"] > 0)].sort_values("r")
-            if abs(T - SOFTNESS_T) < 1e-9:
-                ins.plot(d["r"], d["G_s"], color="black", ls="none", marker=".", ms=2.5)
-            else:
-                ins.plot(d["r"], d["G_s"], color=cmap((T - lo) / (hi - lo) if hi > lo else 0), lw=0.8)
-        ins.set_yscale("log")
-        ins.set_xlabel(r"$r$", fontsize=7)
-        ins.set_ylabel(r"$G_s(r, 10\tau)$", fontsize=7)
-        ins.tick_params(labelsize=6)
-        plt.setp(ins.get_xticklabels(), fontsize=6)
+    legend_outside(ax, title="trained at", title_fontsize=7)
+    if side is not None:
+        _van_hove_panel(side, van_hove)
     return fig
+
+
+def _van_hove_panel(ax, van_hove):
+    """G_s(r, 10 tau) per temperature on a log axis, T = 0.45 in black dots drawn last."""
+    temps = sorted(van_hove["T"].unique())
+    lo, hi = min(temps), max(temps)
+    cmap = training_cmap()
+    for T in sorted(temps, key=lambda t: abs(t - SOFTNESS_T) < 1e-9):  # T = 0.45 drawn last, on top
+        d = van_hove[(van_hove["T"] == T) & (van_hove["G_s"] > 0)].sort_values("r")
+        if abs(T - SOFTNESS_T) < 1e-9:
+            ax.plot(d["r"], d["G_s"], color="black", ls="none", marker=".", ms=2.5, label=f"T = {_tfmt(T)}")
+        else:
+            ax.plot(d["r"], d["G_s"], color=cmap((T - lo) / (hi - lo) if hi > lo else 0), lw=0.8,
+                    label=f"T = {_tfmt(T)}")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$r$ [$\sigma_{AA}$]", fontsize=8)
+    ax.set_ylabel(r"$G_s(r, 10\tau)$", fontsize=8)
+    ax.tick_params(labelsize=7)
+    handles, labels = ax.get_legend_handles_labels()
+    order = np.argsort([float(lab.split("=")[1]) for lab in labels])
+    legend_outside(ax, handles=[handles[i] for i in order], labels=[labels[i] for i in order],
+                   title=r"$G_s$ at", title_fontsize=7, markerscale=2)
 
 
 # ----------------------------------------------------------------------------- Fig. 5
@@ -165,7 +184,7 @@ def fig6_accuracy_vs_C(df, ax=None):
     ax.set_xscale("log")
     ax.set_xlabel("C")
     ax.set_ylabel("accuracy")
-    ax.legend(fontsize=7, frameon=False)
+    legend_outside(ax)
     return fig
 
 
@@ -188,7 +207,7 @@ def fig7_accuracy_vs_bias_fractions(df, ax=None):
     ax.axhline(0.5, color="0.6", lw=0.8, ls=":")
     ax.set_xlabel(r"bias shift $\Delta b$")
     ax.set_ylabel("accuracy")
-    ax.legend(fontsize=7, frameon=False)
+    legend_outside(ax)
     return fig
 
 
@@ -213,5 +232,5 @@ def fig8_control(df, ax=None):
     ax.axhline(0.5, color="0.6", lw=0.8, ls=":")
     ax.set_xlabel(r"bias shift $\Delta b$")
     ax.set_ylabel("test accuracy at T = 0.47")
-    ax.legend(fontsize=7, frameon=False)
+    legend_outside(ax, "top", ncol=1)
     return fig
