@@ -1,10 +1,15 @@
 """Figures of the data stages (1-3): thermodynamics, pair structure, mean structure
-functions, p_hop distributions and traces."""
+functions, p_hop distributions and traces.
+
+Legends sit outside the data region (beside the axes, :func:`glasshelpers.figures.style.legend_outside`),
+as in the paper's figures."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+from .figures.style import _merged_handles, legend_outside
 
 
 def thermo_figure(rows, target_temperature=None, axes=None):
@@ -39,7 +44,8 @@ def thermo_figure(rows, target_temperature=None, axes=None):
     if target_temperature is not None:
         axes[1].axhline(target_temperature, color="C3", ls="--", lw=1, label="target")
     axes[1].set_xlabel(r"time [$\tau$]")
-    axes[0].legend(loc="best", fontsize="small")
+    handles, labels = _merged_handles(*axes)                 # the target line lives in the lower panel
+    legend_outside(axes[0], handles=handles, labels=labels, fontsize="small")
     return fig
 
 
@@ -54,7 +60,7 @@ def rdf_figure(r, g, ax=None):
     ax.axhline(1, color="0.7", lw=0.5)
     ax.set_xlabel(r"$r$ [$\sigma_{AA}$]")
     ax.set_ylabel(r"$g(r)$")
-    ax.legend()
+    legend_outside(ax, fontsize="medium")
     return fig
 
 
@@ -86,7 +92,9 @@ def mean_features_figure(r, means: dict, axes=None):
     for ax, name in zip(axes, ("A", "B")):
         ax.set_xlabel(r"$r$ [$\sigma_{AA}$]")
         ax.set_ylabel(rf"$\langle G_{name}(r)\rangle$")
-    axes[0].legend(title="T", fontsize="x-small", ncol=2)
+    # the colours are common to both panels: one key, beside the right one
+    legend_outside(axes[-1], handles=axes[0].get_legend_handles_labels()[0], title="T", fontsize="x-small",
+                   ncol=2 if len(means) > 9 else 1)
     return fig
 
 
@@ -116,7 +124,7 @@ def phop_distribution_figure(phop_by_T: dict, thresholds: dict | None = None, ax
                 fontsize="small")
     ax.set_xlabel(r"$p_\mathrm{hop}$ [$\sigma_{AA}^2$]")
     ax.set_ylabel("probability density")
-    ax.legend(title="T", fontsize="x-small", ncol=2)
+    legend_outside(ax, title="T", fontsize="x-small", ncol=2 if len(phop_by_T) > 9 else 1)
     return fig
 
 
@@ -135,7 +143,7 @@ def phop_traces_figure(phop, particles: dict, p_c=None, p_l=None, ax=None):
         ax.axhline(p_l, color="C2", ls=":", lw=1, label=r"$p_l$")
     ax.set_xlabel(r"$t$ [$\tau$]")
     ax.set_ylabel(r"$p_\mathrm{hop}$ [$\sigma_{AA}^2$]")
-    ax.legend(fontsize="small")
+    legend_outside(ax, fontsize="small")
     return fig
 
 
@@ -155,7 +163,7 @@ def van_hove_figure(df, ax=None):
                     lw=1.4 if abs(T - 0.45) < 1e-9 else 0.9, label=f"{T:g}")
     ax.set_xlabel(r"$|\Delta r|$ over the lag [$\sigma_{AA}$]")
     ax.set_ylabel(r"$P(|\Delta r|)$ [$\sigma_{AA}^{-1}$]")
-    ax.legend(title="T", fontsize="x-small", ncol=2)
+    legend_outside(ax, title="T", fontsize="x-small", ncol=2 if df["T"].nunique() > 9 else 1)
     return fig
 
 
@@ -188,10 +196,9 @@ def temperature_overview_figure(rdfs: dict, msds: dict, axes=None):
     axes[0].set_ylabel(r"$g_{AA}(r)$")
     axes[1].set_xlabel(r"lag [$\tau$]")
     axes[1].set_ylabel(r"MSD of A [$\sigma_{AA}^2$]")
-    if msds:
-        axes[1].legend(title="T", fontsize="x-small", ncol=2)
-    elif rdfs:
-        axes[0].legend(title="T", fontsize="x-small", ncol=2)
+    # one colour key for both panels, beside the MSD panel (beside g_AA without MSDs)
+    legend_outside(axes[1] if msds else axes[0], title="T", fontsize="x-small",
+                   ncol=2 if len(set(rdfs) | set(msds)) > 9 else 1)
     return fig
 
 
