@@ -5,9 +5,12 @@ through :func:`run`: an error a person can fix prints one line on stderr (``erro
 and sets the exit status; ``--debug`` (added by :func:`add_debug_flag`) shows the full
 traceback instead.
 
-Exit status: 0 success; 2 bad input (profile, override or argument: fix the command or
-the YAML); an exception class may set its own ``exit_status`` (the workflow's "another
-run holds the lock" is 3); 1 any other failure (stale or missing data, a failed build, a bug).
+Exit status (the table is :mod:`glasshelpers.faults` and the README): 0 success; 1 any
+other failure (stale or missing data, a failed build, a bug); 2 bad input (profile,
+override, notebook parameter or argument: fix the command or the YAML); 3 another run of
+the profile holds its lock; 4 no space left on device (nothing half-written: free space
+and rerun); 5 a damaged or missing product that cannot be recomputed here; 130
+interrupted. An exception class sets its own status with ``exit_status``.
 """
 
 from __future__ import annotations
@@ -32,20 +35,28 @@ def add_debug_flag(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def one_line(exc: BaseException) -> str:
-    """``error: <message>``. Input errors (ProfileError) are one line; other errors keep
-    their own text (a failed book build appends the builder's log tail) and are named by
-    their exception type."""
+    """``error: <message>`` on one line. Input errors (ProfileError), our own faults (a
+    class with ``exit_status``) and a full disk are their message; other errors keep their
+    own text and are named by their exception type."""
+    from .faults import DISK_FULL_ADVICE, DiskFullError, is_disk_full, product_name
     from .profiles import ProfileError
     text = str(exc).strip()
-    if isinstance(exc, ProfileError):
+    if is_disk_full(exc):
+        what = exc if isinstance(exc, DiskFullError) else DiskFullError(product_name(exc.filename or "a file"))
+        return f"error: {what}; {DISK_FULL_ADVICE}"
+    if isinstance(exc, ProfileError) or hasattr(type(exc), "exit_status"):
         return "error: " + " ".join(text.split())
     return f"error: {type(exc).__name__}: {text}" if text else f"error: {type(exc).__name__}"
 
 
 def exit_code(exc: BaseException) -> int:
-    """2 for bad input, an exception's own ``exit_status`` attribute if it has one, else 1."""
+    """2 for bad input, 4 for a full disk, an exception's own ``exit_status`` attribute if
+    it has one, else 1."""
+    from .faults import EXIT_DISK_FULL, is_disk_full
     if isinstance(exc, _input_errors()):
         return 2
+    if is_disk_full(exc):
+        return EXIT_DISK_FULL
     return int(getattr(exc, "exit_status", 1))
 
 
@@ -67,6 +78,8 @@ def run(body: Callable[[], int | None], debug: bool = False, stream=None) -> int
     except Exception as exc:  # noqa: BLE001 - the whole point: one line instead of a traceback
         if debug:
             raise
+        if hasattr(type(exc), "exit_status") and not str(exc).strip():
+            return exit_code(exc)       # its lines were printed as they happened
         hint = " (run again with --debug for the traceback)" if exit_code(exc) == 1 else ""
         print(one_line(exc) + hint, file=stream)
         return exit_code(exc)

@@ -1,7 +1,9 @@
 """Provenance of generated data: parameter hashes, code version, atomic writes.
 
 Every product is written under a temporary name and renamed when complete, and carries
-a ``meta`` record (parameters + code version) that later runs compare against.
+a ``meta`` record (parameters + code version) that later runs compare against. A full
+disk during a write removes the temporary file and raises
+:class:`glasshelpers.faults.DiskFullError` naming the product, so nothing is half-written.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from . import __version__
+from .faults import DiskFullError, is_disk_full, product_name
 
 
 class StaleDataError(RuntimeError):
@@ -50,15 +53,27 @@ def code_version() -> str:
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike):
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
+
+    A full disk (ENOSPC, EDQUOT) anywhere inside the block removes the temporary file
+    and raises DiskFullError naming ``path`` (its place in the profile folder)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise DiskFullError(product_name(path), exc.errno) from exc
+        raise
     os.close(fd)
     os.unlink(tmp)
     try:
         yield Path(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        if is_disk_full(exc) and not isinstance(exc, DiskFullError):
+            raise DiskFullError(product_name(path), exc.errno) from exc
+        raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -1,5 +1,10 @@
 """Writing results: tidy CSVs under ``data/<profile>/results/``, figures under
-``data/<profile>/figures/``, and computed verdicts on the paper's claims."""
+``data/<profile>/figures/``, and computed verdicts on the paper's claims.
+
+Each result and figure is written atomically and gets its integrity record (size and
+SHA-256, :mod:`glasshelpers.integrity`) once in place. Which keys a stage writes is
+declared in :mod:`glasshelpers.registry` (``Stage.results``, ``Stage.figures``): the
+workflow makes them outputs of the stage's rule and the book build requires them."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import json
 
 import pandas as pd
 
-from . import paths
+from . import integrity, paths
 from .registry import ITEMS_COLUMN
 from .provenance import atomic_path, code_version
 
@@ -28,6 +33,8 @@ def write_result(profile, key: str, df: pd.DataFrame):
     path = paths.result_file(profile, key)
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, float_format="%.6g")
+        integrity.forget(path)
+    integrity.record(path)
     return path
 
 

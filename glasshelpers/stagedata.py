@@ -11,7 +11,9 @@
   never costs whole frames.
 
 Each file stores its parameters (trajectory hash, stride...) and the code version; a
-file made with other parameters is recomputed, never silently reused.
+file made with other parameters is recomputed, never silently reused. A trajectory is
+checked against its integrity record before it is read, and a damaged archive is moved
+aside and recomputed (:func:`glasshelpers.cache.cached`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from __future__ import annotations
 import numpy as np
 from tqdm import tqdm
 
-from . import dynamics, features
+from . import dynamics, features, integrity
 from .cache import cached
+from .faults import DamagedProductError, describe
 from . import paths
 from .provenance import params_hash, profile_record, read_json
 from .runs import temperature_params, trajectory_path
@@ -34,8 +37,14 @@ def _traj_params(profile, T, replica=0):
 
 
 def load_trajectory(profile, T, replica: int = 0, **kwargs):
-    """Unwrapped positions of the finished trajectory at T (see trajectory.read_unwrapped)."""
-    return read_unwrapped(trajectory_path(profile, T, replica), **kwargs)
+    """Unwrapped positions of the finished trajectory at T (see trajectory.read_unwrapped),
+    checked against its integrity record first (DamagedProductError if it does not match)."""
+    path = trajectory_path(profile, T, replica)
+    c = integrity.check(path)
+    if c.state == "damaged":
+        raise DamagedProductError(f"{describe(path)} is damaged ({c.why}): run make workflow PROFILE="
+                                  f"{profile['name']}, which moves it aside and recomputes it")
+    return read_unwrapped(path, **kwargs)
 
 
 def load_phop(profile: dict, T: float, progress: bool = False, replica: int = 0) -> dict:

@@ -78,11 +78,11 @@ def test_every_key_a_notebook_reads_is_in_the_schema():
 # ------------------------------------------------------------------------- layering
 #: Layers from the bottom up; a module may import its own layer and the ones below.
 LAYERS = [
-    {"registry", "paper", "model", "dynamics", "structure", "paths", "display"},
+    {"registry", "paper", "model", "dynamics", "structure", "paths", "display", "faults"},
     {"features", "labels", "classify", "stats", "relaxation", "trajectory", "provenance", "reproducibility",
-     "engines"},
+     "engines", "integrity"},
     {"scoring", "kramers", "onset", "fitrange", "rearrangement", "equilibration", "cache", "results",
-     "published", "profiles", "cli"},
+     "published", "profiles", "cli", "intervals"},
     {"runs", "simulate", "stagedata", "datasets", "training", "verdicts", "figures", "simfigures"},
     {"stages"},
     {"book", "workflow"},
