@@ -126,7 +126,8 @@ def test_every_notebook_takes_described_overrides(nb_path):
     for name, p in params.items():
         assert p["help"], f"{nb_path.name}: parameter {name} has no description"
     src = "".join(c.source for c in nbformat.read(nb_path, as_version=4).cells if c.cell_type == "code")
-    assert "load_profile(profile, overrides)" in src
+    # the profile and its overrides are loaded (and every parameter validated) by one call
+    assert f'check_parameters("{nb_path.stem}", profile, overrides' in src or "load_profile(profile, overrides)" in src
 
 
 def test_help_notebook_lists_parameters():

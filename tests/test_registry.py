@@ -82,7 +82,7 @@ LAYERS = [
     {"features", "labels", "classify", "stats", "relaxation", "trajectory", "provenance", "reproducibility",
      "engines", "integrity"},
     {"scoring", "kramers", "onset", "fitrange", "rearrangement", "equilibration", "cache", "results",
-     "published", "profiles", "cli", "intervals"},
+     "published", "profiles", "cli", "parameters", "intervals"},
     {"runs", "simulate", "stagedata", "datasets", "training", "verdicts", "figures", "simfigures"},
     {"stages"},
     {"book", "workflow"},

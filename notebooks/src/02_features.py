@@ -29,13 +29,13 @@ import pandas as pd
 from myst_nb import glue
 
 from glasshelpers import features, stagedata
-from glasshelpers.profiles import load_profile
+from glasshelpers.parameters import check_parameters
 from glasshelpers.results import write_result
 from glasshelpers.simfigures import mean_features_figure
 from glasshelpers.display import use_reading_tables
 
 use_reading_tables()
-P = load_profile(profile, overrides)   # overrides are validated with the profile
+P = check_parameters("02_features", profile, overrides)   # every parameter (and override) validated first
 print(f"profile {P['name']}: bank stride {P['features']['bank_stride']} frames, "
       f"{len(P['temperatures'])} temperatures")
 

@@ -36,13 +36,13 @@ from myst_nb import glue
 
 from glasshelpers import datasets, labels, stagedata
 from glasshelpers.stages.transfer import van_hove
-from glasshelpers.profiles import load_profile
+from glasshelpers.parameters import check_parameters
 from glasshelpers.results import write_result
 from glasshelpers.simfigures import phop_distribution_figure, phop_traces_figure, van_hove_figure
 from glasshelpers.display import use_reading_tables
 
 use_reading_tables()
-P = load_profile(profile, overrides)   # overrides are validated with the profile
+P = check_parameters("03_labels", profile, overrides)   # every parameter (and override) validated first
 L = P["labels"]
 p_l = datasets.softness_p_l(P)
 print(f"p_l = {p_l:.4f} (from the data: smallest grid value giving {L['softness_per_class']} quiet "

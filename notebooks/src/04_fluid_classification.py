@@ -26,13 +26,13 @@ from myst_nb import glue
 
 from glasshelpers import figures, registry, verdicts
 from glasshelpers.stages import fluid
-from glasshelpers.profiles import load_profile
+from glasshelpers.parameters import check_parameters
 from glasshelpers.results import save_figure, write_result
 from glasshelpers.display import use_reading_tables
 from glasshelpers.training import all_classifiers
 
 use_reading_tables()
-P = load_profile(profile, overrides)   # overrides are validated with the profile
+P = check_parameters("04_fluid_classification", profile, overrides)   # every parameter (and override) validated first
 clfs = all_classifiers(P)
 
 # %% [markdown]

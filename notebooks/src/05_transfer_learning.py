@@ -26,13 +26,13 @@ from myst_nb import glue
 
 from glasshelpers import figures, paper, registry, verdicts
 from glasshelpers.stages import transfer
-from glasshelpers.profiles import load_profile
+from glasshelpers.parameters import check_parameters
 from glasshelpers.results import save_figure, write_result
 from glasshelpers.display import use_reading_tables
 from glasshelpers.training import all_classifiers
 
 use_reading_tables()
-P = load_profile(profile, overrides)   # overrides are validated with the profile
+P = check_parameters("05_transfer_learning", profile, overrides)   # every parameter (and override) validated first
 clfs = all_classifiers(P)
 soft_T = float(P["labels"]["softness_temperature"])
 

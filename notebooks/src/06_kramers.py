@@ -49,14 +49,14 @@ import numpy as np
 import pandas as pd
 
 from glasshelpers import figures, registry, verdicts
-from glasshelpers.profiles import load_profile
+from glasshelpers.parameters import check_parameters
 from glasshelpers.stages import barriers, common
 from glasshelpers.results import save_figure, write_result
 from glasshelpers.display import use_reading_tables
 from glasshelpers.training import all_classifiers
 
 use_reading_tables()
-P = load_profile(profile, overrides)   # overrides are validated with the profile
+P = check_parameters("06_kramers", profile, overrides)   # every parameter (and override) validated first
 A = P["analysis"]
 clfs = all_classifiers(P)
 res, samples = barriers.run(P, clfs)

@@ -23,12 +23,12 @@ import pandas as pd
 
 from glasshelpers import figures, registry, verdicts
 from glasshelpers.stages import appendix, sigma_factors
-from glasshelpers.profiles import load_profile
+from glasshelpers.parameters import check_parameters
 from glasshelpers.results import save_figure, write_result
 from glasshelpers.display import use_reading_tables
 
 use_reading_tables()
-P = load_profile(profile, overrides)   # overrides are validated with the profile
+P = check_parameters("07_appendix", profile, overrides)   # every parameter (and override) validated first
 A = P["analysis"]
 print(f"T = {A['appendix_temperature']}, tail fractions {A['appendix_fractions']}, "
       f"{A['appendix_per_class']} samples per class, C in {A['appendix_C']}")
