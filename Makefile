@@ -42,12 +42,16 @@ test-cluster: venv
 	nice -n 10 $(BIN)/python tools/cluster/test_cluster.py
 
 # Snakemake drives papermill over every stage and temperature; reruns resume, a stale
-# lock left by a killed run is cleared, each profile has its own lock.
+# lock left by a killed run is cleared, each profile has its own lock. Every product is
+# checked against its integrity record first (a damaged one is moved aside and recomputed);
+# VERIFY=1 hashes every product (default: size always, the hash after a change of mtime).
+# Exit statuses: README, "Faults: one line each".
 workflow: venv
-	$(BIN)/python -m glasshelpers.workflow --profile $(PROFILE) -j $(JOBS)
+	$(BIN)/python -m glasshelpers.workflow --profile $(PROFILE) -j $(JOBS) $(if $(VERIFY),--verify)
 
+# A strict build refuses missing or damaged results; PARTIAL=1 builds a debugging copy anyway.
 html: venv
-	$(BIN)/python -m glasshelpers.book build --profile $(PROFILE)
+	$(BIN)/python -m glasshelpers.book build --profile $(PROFILE) $(if $(VERIFY),--verify) $(if $(PARTIAL),--allow-partial)
 
 book: workflow html
 

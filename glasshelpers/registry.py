@@ -7,6 +7,12 @@ its picture to ``figures/<key>.png``. The Snakefile, ``_toc.yml`` (checked again
 table by the tests), the verdict routing and the comparison chapter all read it, so a
 stage or an item is added here and nowhere else.
 
+Every product the book needs is declared here: a stage's result CSVs (:attr:`Stage.results`
+plus the verdict table of each item it judges), its figures, and results it writes only
+when a profile key is set (:attr:`Stage.optional`). The Snakefile makes them outputs of
+the stage's rule (so a deleted one is rebuilt), the book build refuses to publish without
+them, and a test checks the declarations against what the notebook sources write.
+
 Imports nothing from the package: every layer may read it.
 """
 
@@ -18,11 +24,23 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Stage:
     """One stage notebook: ``stem`` (file name without ``.ipynb``), a short title, and
-    whether it runs once per temperature (the simulation) or once per profile."""
+    whether it runs once per temperature (the simulation) or once per profile.
+
+    ``results``: keys of the ``results/<key>.csv`` it writes besides its items' verdict
+    tables (``{tag}`` stands for the temperature tag of a per-temperature stage, e.g.
+    ``sim_{tag}_summary`` -> ``sim_T0.450_summary``). ``figures``: keys of its
+    ``figures/<key>.png``. ``optional``: ``(result key, dotted profile key)`` pairs, written
+    only when that profile value is non-empty. ``caches``: folders of cached arrays
+    (:mod:`glasshelpers.paths`) it is the first stage to build, so that a damaged one is
+    recomputed by running it again."""
 
     stem: str
     title: str
     per_temperature: bool = False
+    results: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+    optional: tuple[tuple[str, str], ...] = ()
+    caches: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,13 +55,27 @@ class Item:
 
 
 STAGES = (
-    Stage("01_simulation", "Simulation", per_temperature=True),
-    Stage("02_features", "Structure features"),
-    Stage("03_labels", "Labels from p_hop"),
-    Stage("04_fluid_classification", "Fluid-phase classification"),
-    Stage("05_transfer_learning", "Transfer to the supercooled liquid"),
-    Stage("06_kramers", "Energy barriers"),
-    Stage("07_appendix", "Appendix controls"),
+    Stage("01_simulation", "Simulation", per_temperature=True,
+          results=("sim_{tag}_summary", "sim_{tag}_curves", "sim_{tag}_published")),
+    Stage("02_features", "Structure features", results=("features_bank", "features_mean"),
+          caches=("phop", "features")),
+    Stage("03_labels", "Labels from p_hop", results=("labels_summary", "labels_sets", "van_hove"),
+          caches=("labels",)),
+    Stage("04_fluid_classification", "Fluid-phase classification",
+          results=("fig1_data", "fig1_inset_data", "cv_grouping", "fig5_data", "fig1_peaks"),
+          figures=("fig1", "fig5"),
+          caches=("models",)),
+    Stage("05_transfer_learning", "Transfer to the supercooled liquid",
+          results=("fig2_data", "table1_data", "table1_side"), figures=("fig2",)),
+    Stage("06_kramers", "Energy barriers",
+          results=("kramers_P_R", "kramers_fit_range", "kramers_fits", "kramers_variants", "onsets",
+                   "onset_consistency", "kramers_slopes", "kramers_collapse", "bootstrap_widths_kramers",
+                   "bootstrap_scheme", "onsets_replicas", "interval_targets"),
+          figures=("fig3", "fig4", "fig9")),
+    Stage("07_appendix", "Appendix controls",
+          results=("fig6_data", "fig7_data", "fig8_data", "fig8_summary", "bootstrap_widths_accuracy",
+                   "sigma_T_dependence", "sigma_T_run_length", "sigma_T_paper_q", "sigma_T_factors"),
+          figures=("fig6", "fig7", "fig8"), optional=(("sigma_T_size", "analysis.sigma_T_sizes"),)),
 )
 
 ITEMS = (
@@ -126,6 +158,38 @@ def item(key: str) -> Item:
 def items_of_stage(stem: str) -> list[str]:
     """Keys of the items a stage judges, in registry order."""
     return [it.key for it in ITEMS if it.stage == stem]
+
+
+def _profile_value(profile: dict, dotted: str):
+    value = profile
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def stage_results(stem: str, profile: dict | None = None, tag: str | None = None) -> list[str]:
+    """Result keys a stage writes: its ``results``, the verdict table of every item it
+    judges, and each optional result whose profile key is non-empty in ``profile`` (all
+    of them when ``profile`` is None). ``tag`` (e.g. ``"T0.450"``, or ``"{tag}"`` for a
+    path pattern) fills ``{tag}``; without it the keys keep the placeholder."""
+    s = stage(stem)
+    keys = [*s.results, *items_of_stage(stem)]
+    keys += [k for k, dotted in s.optional if profile is None or _profile_value(profile, dotted)]
+    return [k.replace("{tag}", tag) for k in keys] if tag is not None else keys
+
+
+def stage_figures(stem: str) -> list[str]:
+    """Figure keys a stage writes (``figures/<key>.png``)."""
+    return list(stage(stem).figures)
+
+
+def cache_stage(folder: str) -> str | None:
+    """The first stage that builds the cached arrays in ``folder`` (``phop``, ``features``,
+    ``labels``, ``models``), or None."""
+    for s in STAGES:
+        if folder in s.caches:
+            return s.stem
+    return None
 
 
 def route_verdicts(v, stage: str) -> dict:

@@ -12,6 +12,15 @@
   Snakemake process works in that directory) is cleared with ``snakemake --unlock``,
   with a one-line notice, and the workflow continues where it stopped
   (``--rerun-incomplete``).
+* Before Snakemake starts, every product of the profile is checked against its integrity
+  record (:mod:`glasshelpers.products`: size always, SHA-256 after a change of mtime, or
+  of everything with ``--verify``); a damaged one is named in one line, moved aside and
+  recomputed by this run; one that cannot be recomputed here stops the run (status 5).
+* Snakemake's own output goes to ``logs/workflow.log``; the terminal gets one line per
+  job started or done and **one line per failure** (the stage, the cause, where its full
+  log is), and the exit status of the fault (:mod:`glasshelpers.faults`: 1 a stage
+  failed, 2 bad input, 3 busy, 4 no space left on device, 5 a damaged product).
+  ``--debug`` shows Snakemake's output and the tracebacks instead.
 """
 
 from __future__ import annotations
@@ -19,21 +28,39 @@ from __future__ import annotations
 import argparse
 import fcntl
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from . import paths
+from . import paths, products
 from .cli import add_debug_flag, run as cli_run
+from .faults import (DISK_FULL_ADVICE, EXIT_DAMAGED, EXIT_DISK_FULL, EXIT_FAILED, EXIT_INPUT, Fault,
+                     disk_full_cause)
+from .jobs import parse_marker
 from .profiles import load_profile
 
 SNAKEFILE = paths.REPO_ROOT / "workflow" / "Snakefile"
 
 
-class WorkflowBusy(RuntimeError):
+class WorkflowBusy(Fault):
     """Another live run of the same profile holds its working directory."""
 
     exit_status = 3
+
+
+class WorkflowFailed(Fault):
+    """Snakemake stopped; every failure was already reported in one line."""
+
+    def __init__(self, status: int, message: str = ""):
+        super().__init__(message)
+        self.exit_status = status
+
+
+#: which status wins when several jobs failed: the root causes first
+_PRIORITY = (EXIT_DISK_FULL, EXIT_DAMAGED, EXIT_INPUT, EXIT_FAILED)
+#: Snakemake lines the terminal still gets (progress), besides our own "glassbook: ..." lines
+_SHOWN = re.compile(r"^(\d+ of \d+ steps \(\d+%\) done|Nothing to be done.*)$")
 
 
 def _profile_arg(name_or_path: str) -> str:
@@ -106,15 +133,101 @@ def clear_stale_lock(profile_arg: str, workdir: Path, log=print) -> bool:
     return True
 
 
-def run(profile: str, jobs: int = 2, extra=(), log=print) -> int:
-    """Run the workflow of ``profile``; return Snakemake's exit status."""
+def _relative(text: str) -> str:
+    """Absolute paths under the working directory shown relative to it."""
+    return text.replace(str(Path.cwd().resolve()) + os.sep, "")
+
+
+class _Stream:
+    """Snakemake's output, line by line: all of it to ``logs/workflow.log`` (best effort:
+    a full disk does not stop the run), our lines and the progress to the terminal, each
+    job failure as one ``error:`` line."""
+
+    def __init__(self, log_path: Path, debug: bool, out=None, err=None):
+        self.out, self.err, self.debug = out or sys.stdout, err or sys.stderr, debug
+        self.failures: list[tuple[int, str]] = []
+        self.lines: list[str] = []
+        self.log_path = log_path
+        try:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            self.fh = open(log_path, "w", buffering=1)
+        except OSError:
+            self.fh = None
+
+    def feed(self, line: str) -> None:
+        line = line.rstrip("\n")
+        self.lines.append(line)
+        if self.fh is not None:
+            try:
+                self.fh.write(line + "\n")
+            except OSError:
+                self.fh = None
+        failed = parse_marker(line)
+        if failed:
+            self.failures.append(failed)
+            print(f"error: {_relative(failed[1])}", file=self.err, flush=True)
+        elif self.debug:
+            print(line, file=self.out, flush=True)
+        elif line.startswith("glassbook: ") or _SHOWN.match(line):
+            print(_relative(line), file=self.out, flush=True)
+
+    def close(self) -> None:
+        if self.fh is not None:
+            try:
+                self.fh.close()
+            except OSError:
+                pass
+
+    def verdict(self, returncode: int) -> WorkflowFailed | None:
+        """None when Snakemake succeeded; else the fault to raise (its line is printed
+        already when a job reported it)."""
+        if returncode == 0:
+            return None
+        if self.failures:
+            statuses = {f[0] for f in self.failures}
+            return WorkflowFailed(next((s for s in _PRIORITY if s in statuses), min(statuses)))
+        text = "\n".join(self.lines[-400:])
+        log = products.shown(self.log_path) if self.fh is not None or self.log_path.exists() else "its output above"
+        cause = disk_full_cause(text)
+        if cause:
+            return WorkflowFailed(EXIT_DISK_FULL, f"Snakemake: {cause} (full log: {log}); {DISK_FULL_ADVICE}")
+        errors = [ln.strip() for ln in self.lines if re.match(r"^\s*(\w*Error|\w*Exception)\b", ln)]
+        what = errors[-1] if errors else f"exit status {returncode}"
+        return WorkflowFailed(EXIT_FAILED, f"Snakemake failed: {what} (full log: {log})")
+
+
+def check_products(prof: dict, verify: bool = False, log=None) -> list:
+    """The pre-pass: check and repair the profile's products (see :mod:`glasshelpers.products`)."""
+    log = log or (lambda line: print(_relative(line), file=sys.stderr, flush=True))
+    found = products.scan(paths.profile_root(prof), full=verify)
+    return products.repair(prof, found, log)
+
+
+def run(profile: str, jobs: int = 2, extra=(), log=print, verify: bool = False, debug: bool = False) -> int:
+    """Run the workflow of ``profile``; return 0, or raise the fault that stopped it."""
     prof = load_profile(profile)
     workdir = paths.workflow_dir(prof)
     profile_arg = _profile_arg(profile)
     lock = acquire(workdir)
     try:
         clear_stale_lock(profile_arg, workdir, log)
-        return subprocess.run(snakemake_command(profile_arg, workdir, jobs, extra)).returncode
+        redo = check_products(prof, verify)
+        env = {**os.environ, **({"GLASSBOOK_DEBUG": "1"} if debug else {})}
+        stream = _Stream(paths.log_file(prof, "workflow"), debug)
+        proc = subprocess.Popen(snakemake_command(profile_arg, workdir, jobs, extra), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, errors="replace", env=env)
+        try:
+            for line in proc.stdout:
+                stream.feed(line)
+        finally:
+            returncode = proc.wait()
+            stream.close()
+        failed = stream.verdict(returncode)
+        if failed is not None:
+            raise failed
+        products.confirm(redo, paths.profile_root(prof),
+                         lambda line: print(_relative(line), file=sys.stderr, flush=True))
+        return 0
     finally:
         lock.close()
 
@@ -124,11 +237,14 @@ def main(argv=None) -> int:
                                  description="Run the glassbook Snakemake workflow of one profile.")
     ap.add_argument("--profile", default="demo", help="profile name or YAML path")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="cores Snakemake may use")
+    ap.add_argument("--verify", action="store_true",
+                    help="hash every product against its record (default: size always, hash after a change of mtime)")
     ap.add_argument("extra", nargs="*", help="extra Snakemake arguments (after --)")
     add_debug_flag(ap)
     args = ap.parse_args(argv)
     # a bad profile is one line and status 2 here, before Snakemake parses the Snakefile
-    return cli_run(lambda: run(args.profile, args.jobs, args.extra), args.debug)
+    return cli_run(lambda: run(args.profile, args.jobs, args.extra, verify=args.verify, debug=args.debug),
+                   args.debug)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,43 @@ def test_notebooks_route_verdicts_through_the_registry_not_by_claim_text():
         assert not re.search(r'\["claim"\]\.str\.contains', src), stem
 
 
+def _written(stem: str) -> tuple[set, set]:
+    """Result and figure keys a notebook source writes (literal keys; the verdict tables
+    routed through the registry count as the items the stage judges)."""
+    src = (ROOT / "notebooks" / "src" / f"{stem}.py").read_text()
+    results = set(re.findall(r'write_result\(P, f?"([^"]+)"', src))
+    figures = set(re.findall(r'save_figure\(P, f?"([^"]+)"', src))
+    if f'registry.route_verdicts(v, "{stem}")' in src:
+        results |= set(registry.items_of_stage(stem))
+    return results, figures
+
+
+def test_registry_declares_every_result_and_figure_the_notebooks_write():
+    """The Snakefile's outputs and the book's inputs come from these declarations: they
+    must be exactly what the notebook sources write (a key written but not declared would
+    never be rebuilt; one declared but not written fails every run of its stage)."""
+    for s in registry.STAGES:
+        results, figures = _written(s.stem)
+        assert results == set(registry.stage_results(s.stem)), (s.stem, results ^ set(registry.stage_results(s.stem)))
+        assert figures == set(registry.stage_figures(s.stem)), s.stem
+        src = (ROOT / "notebooks" / "src" / f"{s.stem}.py").read_text()
+        for key, dotted in s.optional:       # written under a test of its profile key
+            assert re.search(rf'if [AP]\[?"?\w*"?\]?\["{dotted.rsplit(".", 1)[-1]}"\]:\s*\n(.*\n){{0,3}}.*"{key}"', src), key
+    assert "sim_{tag}_summary" in registry.stage_results("01_simulation")
+    assert registry.stage_results("01_simulation", tag="T0.450")[:2] == ["sim_T0.450_summary", "sim_T0.450_curves"]
+
+
+def test_optional_results_follow_the_profile():
+    from glasshelpers.profiles import load_profile
+
+    tiny, barrier = load_profile("tiny"), load_profile("barrier")
+    assert not tiny["analysis"]["sigma_T_sizes"] and barrier["analysis"]["sigma_T_sizes"]
+    assert "sigma_T_size" not in registry.stage_results("07_appendix", tiny)
+    assert "sigma_T_size" in registry.stage_results("07_appendix", barrier)
+    assert registry.cache_stage("features") == "02_features" and registry.cache_stage("models") == "04_fluid_classification"
+    assert registry.cache_stage("results") is None
+
+
 def test_route_verdicts_keeps_order_and_drops_the_routing_column():
     v = pd.DataFrame([verdict("a", "p", "o", True, items=("fig3", "fig4")),
                       verdict("b", "p", "o", False, items=("fig4",)),
@@ -83,9 +120,9 @@ LAYERS = [
      "engines", "integrity"},
     {"scoring", "kramers", "onset", "fitrange", "rearrangement", "equilibration", "cache", "results",
      "published", "profiles", "cli", "parameters", "intervals"},
-    {"runs", "simulate", "stagedata", "datasets", "training", "verdicts", "figures", "simfigures"},
+    {"runs", "simulate", "stagedata", "datasets", "training", "verdicts", "figures", "simfigures", "products"},
     {"stages"},
-    {"book", "workflow"},
+    {"book", "workflow", "jobs"},
 ]
 
 

@@ -23,6 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--data-dir", default=None, help="profile data folder (default $GLASSBOOK_DATA or data/<profile>)")
     b.add_argument("--root", default=str(REPO_ROOT), help="book source root holding _config.yml")
     b.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
+    b.add_argument("--allow-partial", action="store_true",
+                   help="build even when results or figures are missing (debugging; the comparison chapter "
+                        "lists them as missing)")
+    b.add_argument("--verify", action="store_true",
+                   help="hash every product the book reads against its record (default: size always, hash "
+                        "after a change of mtime)")
     mj = sub.add_parser("mathjax", help="fetch MathJax into book/_static/mathjax only")
     st = sub.add_parser("stamp", help="record the code version in an executed notebook's metadata")
     st.add_argument("notebook")
@@ -45,6 +51,7 @@ def main(argv=None) -> int:
         elif args.command == "mathjax":
             print(ensure_mathjax(REPO_ROOT / "book" / "_static"))
         else:
-            build(args.profile, root=args.root, data_dir=args.data_dir, strict=not args.no_strict)
+            build(args.profile, root=args.root, data_dir=args.data_dir, strict=not args.no_strict,
+                  allow_partial=args.allow_partial, verify=args.verify)
 
     return run(body, args.debug)

@@ -146,8 +146,50 @@ def check_html(html: Path, forbidden, strict: bool = True) -> None:
                              + "\n  ".join(leaks[:20]))
 
 
+def builder_failure(proc: subprocess.CompletedProcess, log_path: Path) -> str:
+    """One line for a failed jupyter-book run: its first warning or error and where its
+    whole output went (``log_path``; the output's last lines if that cannot be written)."""
+    out = proc.stdout + proc.stderr
+    lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
+    first = next((ln for ln in lines if "WARNING" in ln or "ERROR" in ln or "Error" in ln), lines[-1] if lines else "")
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.write_text(out)
+        where = f"full log: {log_path}"
+    except OSError as exc:
+        where = f"its log could not be written ({exc.strerror}); last lines: {' | '.join(lines[-5:])}"
+    return f"jupyter-book build failed (exit {proc.returncode}): {first[:300]} ({where})"
+
+
+class BookInputsMissing(BookBuildError):
+    """The book's notebooks, results or figures are missing or damaged (exit status 5)."""
+
+    exit_status = 5
+
+
+def check_inputs(prof: dict, pdir: Path, allow_partial: bool = False, verify: bool = False, log=print) -> None:
+    """Refuse, in one line, a book whose products are damaged or (unless ``allow_partial``)
+    missing; see :func:`build`."""
+    from ..products import _listing, book_problems
+
+    name = prof["name"]
+    missing, damaged = book_problems(prof, pdir, full=verify)
+    if damaged:
+        raise BookInputsMissing(
+            f"{len(damaged)} product(s) the book needs are damaged: {_listing(damaged)}; run make workflow "
+            f"PROFILE={name}, which moves them aside and recomputes them")
+    if missing and not allow_partial:
+        raise BookInputsMissing(
+            f"{len(missing)} product(s) the book needs are missing for profile {name} "
+            f"({_listing(missing)}): run make workflow PROFILE={name} first, or build a partial book "
+            "for debugging with --allow-partial")
+    if missing:
+        log(f"building a PARTIAL book: {len(missing)} product(s) missing ({_listing(missing)})")
+
+
 def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | None = None,
-          strict: bool = True, log=print, stage: bool | None = None) -> Path:
+          strict: bool = True, log=print, stage: bool | None = None, allow_partial: bool = False,
+          verify: bool = False) -> Path:
     """Build the book for ``profile``; return the path of its ``index.html``.
 
     With the default ``root`` (this checkout) the sources are staged into the profile's
@@ -155,6 +197,12 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     ``_build/<profile>/html`` with ``_build/html`` linking to the latest build: two
     profiles can build at the same time. With another ``root`` the book is built in
     place under ``<root>/_build/html``.
+
+    Before anything is built, every product the book reads (each executed notebook and
+    every result and figure the registry declares) must be there and match its integrity
+    record (size; SHA-256 after a change of mtime, or always with ``verify``): a damaged
+    one refuses the build (status 5), and so does a missing one unless ``allow_partial``
+    (a debugging copy whose comparison chapter lists what is missing).
     """
     from .. import paths
     from ..profiles import load_profile
@@ -170,16 +218,16 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     pdir = Path(data_dir) if data_dir else paths.profile_root(prof)
     missing = missing_notebooks(pdir / "notebooks", prof["temperatures"])
     if missing:
-        raise BookBuildError(
-            f"{len(missing)} executed notebook(s) missing in {pdir / 'notebooks'}: {', '.join(missing)}\n"
-            f"Run the workflow first: make workflow PROFILE={name}")
+        raise BookInputsMissing(
+            f"{len(missing)} executed notebook(s) missing in {pdir / 'notebooks'}: {', '.join(missing)}; "
+            f"run the workflow first: make workflow PROFILE={name}")
+    check_inputs(prof, pdir, allow_partial, verify, log)
     write_generated(prof, pdir, root / "book" / "generated", log)
     ensure_mathjax(root / "book" / "_static")
     log("running jupyter-book build (strict: -W -n --keep-going) ...")
     proc = run_jupyter_book(root, strict=strict)
     if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-60:])
-        raise BookBuildError(f"jupyter-book build failed (exit {proc.returncode}):\n{tail}")
+        raise BookBuildError(builder_failure(proc, pdir / "logs" / "book.log"))
     html = root / "_build" / "html"
     check_html(html, [pdir, root, paths.data_root()], strict)
     if publish_to is not None:

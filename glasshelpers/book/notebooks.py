@@ -295,7 +295,7 @@ def copy_notebooks(nb_dir: os.PathLike, dest: os.PathLike, names, profile: str, 
             json.dump(nb, fh, indent=1)
         written.append(dest / name)
     if failures:
-        raise BookBuildError("failed notebooks fail the book:\n  " + "\n  ".join(failures))
+        raise BookBuildError("failed notebooks fail the book: " + "; ".join(failures))
     return written
 
 
