@@ -12,8 +12,8 @@
 # Conventions (SPEC.md section 5): $\alpha = \hat w\cdot F_\mathrm{std} + b$, positive for
 # rearranging or extremely diffusive; a bias shift $\delta b$ is added to $\alpha$ before
 # thresholding at zero. Accuracies are five-fold cross-validated on the balanced
-# training set (error bars: standard error over folds) or, for the inset, bootstrapped
-# over samples (68 % intervals).
+# training set (bands: 68 % block-bootstrap intervals of the pooled held-out accuracy;
+# folds grouped by event, below) or, for the softness panel, bootstrapped over samples.
 
 # %%
 # parameters
@@ -69,7 +69,7 @@ glue("inset_best_median", float(inset_peaks["best_accuracy"].median()), display=
 # sets (chance: 0.5), each within {glue:text}`cv_shift_max:.2f` of its own trained bias.
 # The softness
 # classifier, trained on activated hops at $T = 0.45$, also separates the fluid's
-# extreme events, but only after a large bias shift (inset: median best shift
+# extreme events, but only after a large bias shift (right-hand panel: median best shift
 # {glue:text}`inset_shift_median:+.2f`, median best accuracy {glue:text}`inset_best_median:.2f`):
 # the direction it learned is useful, its offset is not.
 
