@@ -257,8 +257,8 @@ def equilibrium_note(profile: dict, temperatures, use: str) -> str:
             bad.append(f"{T:g} ({r['equilibrium']})")
     parts = []
     if bad:
-        parts.append(f"**Not shown to be equilibrated:** {use} uses the run(s) at T = {', '.join(bad)}; "
-                     "their numbers describe those runs, not the equilibrium liquid (reasons on the "
+        parts.append(f"**Not shown to be equilibrated:** the runs used for {use} at T = {', '.join(bad)}; "
+                     "numbers from them describe those runs, not the equilibrium liquid (reasons on the "
                      "simulation pages).")
     if unknown:
         parts.append(f"No equilibrium test is recorded for T = {', '.join(unknown)}.")

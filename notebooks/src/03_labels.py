@@ -51,6 +51,13 @@ print(f"fluidity tail fraction q = {L['fluidity_q']} (paper: 0.00033)")
 glue("p_l", p_l, display=False)
 glue("fluidity_q", L["fluidity_q"], display=False)
 
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+from glasshelpers.stages.simulation import equilibrium_note
+
+_note = equilibrium_note(P, [L["softness_temperature"], L["test_temperature"], *L["fluidity_temperatures"]], "the labelled sets")
+Markdown(_note) if _note else None
+
 # %% [markdown]
 # ## $p_\mathrm{hop}$ at every temperature
 

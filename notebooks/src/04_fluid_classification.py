@@ -35,6 +35,13 @@ use_reading_tables()
 P = check_parameters("04_fluid_classification", profile, overrides)   # every parameter (and override) validated first
 clfs = all_classifiers(P)
 
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+from glasshelpers.stages.simulation import equilibrium_note
+
+_note = equilibrium_note(P, [P["labels"]["softness_temperature"], *P["labels"]["fluidity_temperatures"], *P["temperatures"]], "this chapter (training sets and Fig. 5)")
+Markdown(_note) if _note else None
+
 # %% [markdown]
 # One classifier per training temperature (cached: a classifier is trained once per
 # labelled set and parameters, and re-read afterwards):

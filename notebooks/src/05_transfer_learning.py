@@ -36,6 +36,13 @@ P = check_parameters("05_transfer_learning", profile, overrides)   # every param
 clfs = all_classifiers(P)
 soft_T = float(P["labels"]["softness_temperature"])
 
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+from glasshelpers.stages.simulation import equilibrium_note
+
+_note = equilibrium_note(P, [P["labels"]["softness_temperature"], P["labels"]["test_temperature"], *P["labels"]["fluidity_temperatures"]], "the transfer test (training and test sets)")
+Markdown(_note) if _note else None
+
 # %% [markdown]
 # ## Figure 2: accuracy on the T = 0.47 test set
 #

@@ -77,6 +77,13 @@ print(f"bootstrap blocks of {res.block_tau:g} tau of bank frames: the whole syst
       f"{len({s['replica'] for s in samples})} independent simulation replica(s) pooled")
 pr.groupby("T_train")["n"].sum().rename("samples per classifier").to_frame()
 
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+from glasshelpers.stages.simulation import equilibrium_note
+
+_note = equilibrium_note(P, P["temperatures"], "the Kramers fits")
+Markdown(_note) if _note else None
+
 # %% [markdown]
 # ## Where the Kramers form applies
 #

@@ -33,6 +33,13 @@ A = P["analysis"]
 print(f"T = {A['appendix_temperature']}, tail fractions {A['appendix_fractions']}, "
       f"{A['appendix_per_class']} samples per class, C in {A['appendix_C']}")
 
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+from glasshelpers.stages.simulation import equilibrium_note
+
+_note = equilibrium_note(P, [P["analysis"]["appendix_temperature"], P["labels"]["test_temperature"]], "the appendix scans")
+Markdown(_note) if _note else None
+
 # %% [markdown]
 # ## Figures 6 and 7: tail fraction and penalty
 
