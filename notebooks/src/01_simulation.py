@@ -27,7 +27,8 @@ from myst_nb import glue
 from glasshelpers import simulate
 from glasshelpers.dynamics import log_lags, mean_squared_displacement
 from glasshelpers.model import KASystem
-from glasshelpers.profiles import equil_time, load_profile, production_time, temperature_tag
+from glasshelpers.parameters import check_parameters
+from glasshelpers.profiles import equil_time, production_time, temperature_tag
 from glasshelpers.provenance import read_json
 from glasshelpers.results import write_result
 from glasshelpers.simfigures import rdf_figure, relaxation_figure, thermo_figure
@@ -37,7 +38,7 @@ from glasshelpers.display import use_reading_tables
 from glasshelpers.trajectory import production_averages, read_configuration, read_thermo, read_unwrapped
 
 use_reading_tables()
-P = load_profile(profile, overrides)   # overrides are validated with the profile
+P = check_parameters("01_simulation", profile, overrides, temperature=temperature)   # before any MD
 tag = temperature_tag(temperature)
 system = KASystem(P["model"]["n_particles"], P["model"]["density"])
 print(f"N = {system.n_particles} ({system.n_a} A + {system.n_b} B), box L = {system.box_length:.4f}, "
