@@ -338,6 +338,10 @@ def main(argv=None) -> int:
     def body():
         overrides = {"engine.name": args.engine} if args.engine else None
         profile = load_profile(args.profile, overrides)     # validated before any MD
+        if args.what == "temperature":
+            from .parameters import temperature_in_profile
+
+            temperature_in_profile(profile, args.temperature)
         if args.what == "seed":
             out = run_seed(profile, args.threads, not args.no_progress, replica=args.replica)
         else:

@@ -202,6 +202,6 @@ def simulation_overview_markdown(results_dir: os.PathLike, temperatures, image_d
     if summaries:
         df = pd.concat(summaries, ignore_index=True)
         pub = _published(results_dir, temps)
-        parts += ["## Relaxation and equilibrium", "", *_relaxation_table(df), *_arrhenius(df, pub, image_dir),
-                  "### Against published values", "", *_published_table(pub)]
+        parts += ["**Relaxation and equilibrium.**", "", *_relaxation_table(df), *_arrhenius(df, pub, image_dir),
+                  "**Against published values.**", "", *_published_table(pub)]
     return "\n".join(parts) + "\n"
