@@ -394,6 +394,12 @@ class HalvesDynamics:
         return "ageing" if any(p.verdict == "ageing" for p in parts) else "equilibrated"
 
 
+def _blocks_for(n_origins: int, n_blocks: int) -> int:
+    """Blocks per half: ``n_blocks``, fewer when a half holds too few origins for two per
+    block (at least 2 blocks; callers keep at least 4 origins)."""
+    return max(2, min(int(n_blocks), n_origins // 2))
+
+
 def compare_halves_dynamics(positions, lag: int, *, k: float = FS_WAVENUMBER, tau_alpha_frames: float | None = None,
                             n_blocks: int = 5, alpha: float = 0.05, particles=None) -> HalvesDynamics:
     """Compare the dynamics of the first and second half of a trajectory.
@@ -445,14 +451,15 @@ def compare_halves_dynamics(positions, lag: int, *, k: float = FS_WAVENUMBER, ta
     tau_f = float(tau_alpha_frames)
     m1 = msd(x, [lag], origins=w1, per_origin=True)[0, :h - lag]
     m2 = msd(x, [lag], origins=w2, per_origin=True)[0, :h - lag]
-    res_msd = _two_halves(m1, m2, n_blocks, alpha, f"MSD at lag {lag} frames")
+    res_msd = _two_halves(m1, m2, _blocks_for(h - lag, n_blocks), alpha, f"MSD at lag {lag} frames")
     res_fs, fs_lag = None, None
     if np.isfinite(tau_f):
         fs_lag = int(max(1, round(tau_f)))
-        if fs_lag < h:
+        if h - fs_lag >= 4:
             f1 = self_intermediate_scattering(x, [fs_lag], k, w1, per_origin=True)[0, :h - fs_lag]
             f2 = self_intermediate_scattering(x, [fs_lag], k, w2, per_origin=True)[0, :h - fs_lag]
-            res_fs = _two_halves(f1, f2, n_blocks, alpha, f"F_s(k={k:g}) at lag {fs_lag} frames (~tau_alpha)")
+            res_fs = _two_halves(f1, f2, _blocks_for(h - fs_lag, n_blocks), alpha,
+                                 f"F_s(k={k:g}) at lag {fs_lag} frames (~tau_alpha)")
         else:
             fs_lag = None
     return HalvesDynamics(msd=res_msd, fs=res_fs, msd_lag=lag, fs_lag=fs_lag, tau_alpha_frames=tau_f,

@@ -129,3 +129,10 @@ def test_later_stages_name_the_runs_not_shown_equilibrated(tmp_path, monkeypatch
     assert "T = 0.45 (ageing), 0.47 (untested)" in note and "1 (" not in note
     assert "No equilibrium test is recorded for T = 2" in note
     assert S.equilibrium_note(P, [1.0], "x") == ""
+
+
+def test_tau_alpha_near_half_the_run_is_untested_not_an_error():
+    # tau_alpha = 9.5 tau in a 22-frame run: halves of 11 frames leave 1-2 origins at that lag
+    r = S.run_relaxation(brownian(n_frames=22, D=0.002), ar1(22), history=500.0, n_boot=10, seed=3)
+    verdict, reason = S.equilibrium_verdict(r, 3.0)
+    assert r.dynamics.fs is None and verdict == "untested" and "fewer than 4 time origins" in reason
