@@ -52,24 +52,30 @@ def _overview_curves(curves: Path) -> tuple[tuple | None, tuple | None]:
     return out[0], out[1]
 
 
+def _figure_block(fig, image_dir: Path, stem: str, caption: str) -> list[str]:
+    """Save ``fig`` as ``image_dir/<stem>.png`` and return its Markdown figure block
+    (label ``fig-<stem with - for _>``)."""
+    import matplotlib.pyplot as plt
+
+    image_dir.mkdir(parents=True, exist_ok=True)
+    fig.savefig(image_dir / f"{stem}.png", dpi=110)
+    plt.close(fig)
+    return [f"```{{figure}} /book/generated/{image_dir.name}/{stem}.png", f":name: fig-{stem.replace('_', '-')}",
+            ":width: 100%", "", caption, "```", ""]
+
+
 def _overview_figure(rdfs: dict, msds: dict, image_dir: Path) -> list[str]:
     """Draw the overlay of every temperature's g_AA(r) and MSD; its Markdown figure block."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     from ..simfigures import temperature_overview_figure
 
-    image_dir.mkdir(parents=True, exist_ok=True)
-    fig = temperature_overview_figure(rdfs, msds)
-    fig.savefig(image_dir / "sim_overview.png", dpi=110)
-    plt.close(fig)
-    return [f"```{{figure}} /book/generated/{image_dir.name}/sim_overview.png", ":name: fig-sim-overview",
-            ":width: 100%", "",
-            "Every temperature at once: the A-A pair correlation of the last frame (left) and the "
+    return _figure_block(temperature_overview_figure(rdfs, msds), image_dir, "sim_overview",
+                         "Every temperature at once: the A-A pair correlation of the last frame (left) and the "
             "mean-squared displacement of A particles (right), blue for the coldest run, red for "
-            "the hottest.", "```", ""]
+                         "the hottest.")
 
 
 def _fmt_ci(r, q, digits=3) -> str:
@@ -144,7 +150,6 @@ def _arrhenius(df: pd.DataFrame, pub: pd.DataFrame, image_dir: Path) -> list[str
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     from ..simfigures import arrhenius_figure
 
@@ -152,15 +157,10 @@ def _arrhenius(df: pd.DataFrame, pub: pd.DataFrame, image_dir: Path) -> list[str
         return []
     points = [(r["quantity"], r["T"], r["published"], f"published ({r['kind']})")
               for _, r in pub.iterrows() if r["quantity"] in ("tau_alpha", "D_A")] if len(pub) else []
-    image_dir.mkdir(parents=True, exist_ok=True)
-    fig = arrhenius_figure(df, points)
-    fig.savefig(image_dir / "sim_arrhenius.png", dpi=110)
-    plt.close(fig)
-    return [f"```{{figure}} /book/generated/{image_dir.name}/sim_arrhenius.png", ":name: fig-sim-arrhenius",
-            ":width: 100%", "",
-            "Relaxation time τ_α (left) and A-particle diffusion constant D_A (right) against 1/T, with 68 % "
+    return _figure_block(arrhenius_figure(df, points), image_dir, "sim_arrhenius",
+                         "Relaxation time τ_α (left) and A-particle diffusion constant D_A (right) against 1/T, with 68 % "
             "block-bootstrap intervals; open circles: runs not shown to be equilibrated; squares: published "
-            "values (table below).", "```", ""]
+                         "values (table below).")
 
 
 def simulation_overview_markdown(results_dir: os.PathLike, temperatures, image_dir: os.PathLike,
