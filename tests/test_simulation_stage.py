@@ -92,7 +92,7 @@ def test_published_comparison_judges_with_the_interval_and_the_tolerance():
 
 
 def test_equilibration_history_counts_the_seed_at_its_own_temperature():
-    P = load_profile("demo", {"protocol.equil_time_by_T": {0.47: 700}})
+    P = load_profile("demo", {"protocol.equil_time_by_T": {0.47: 700}, "protocol.seed_time": 300})
     assert S.equilibration_history(P, 0.45) == 300 + 100
     assert S.equilibration_history(P, 0.47) == 700
     assert S.equilibration_history(P, 0.6) == 100
