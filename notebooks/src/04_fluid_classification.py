@@ -46,7 +46,7 @@ Markdown(_note) if _note else None
 # One classifier per training temperature (cached: a classifier is trained once per
 # labelled set and parameters, and re-read afterwards):
 
-# %%
+# %% tags=["hide-input"]
 pd.DataFrame([{"T_train": T, "C": c.C, "n_train": c.n_train, "b": c.b, "train_accuracy": c.train_accuracy}
               for T, c in clfs.items()])
 

@@ -30,8 +30,8 @@ from glasshelpers.display import use_reading_tables
 use_reading_tables()
 P = check_parameters("07_appendix", profile, overrides)   # every parameter (and override) validated first
 A = P["analysis"]
-print(f"T = {A['appendix_temperature']}, tail fractions {A['appendix_fractions']}, "
-      f"{A['appendix_per_class']} samples per class, C in {A['appendix_C']}")
+pd.DataFrame([{"T": A["appendix_temperature"], "tail fractions q": ", ".join(f"{q:g}" for q in A["appendix_fractions"]),
+               "samples per class": A["appendix_per_class"], "C": ", ".join(f"{c:g}" for c in A["appendix_C"])}])
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
@@ -156,9 +156,10 @@ factors = sigma_factors.factor_table(scans)
 write_result(P, "sigma_T_factors", factors)
 display(factors.round(3))
 ours = sigma_factors.summarise(runlen, "run_length_tau").iloc[-1]["sigma_T"]
-print(f"sigma_T at this profile's C n = {runlen['C_times_n'].iloc[-1]:g}: {ours:.2f}; at the paper's C n = 52: "
-      f"{qscan['sigma_T'].mean():.2f} (mean over q and replicas, {qscan['sigma_T'].min():.2f}-"
-      f"{qscan['sigma_T'].max():.2f}); the paper's fluidity sigma_T: 0.63-0.77")
+pd.DataFrame([{"training": f"this profile's C n = {runlen['C_times_n'].iloc[-1]:g}", "σ_T": f"{ours:.2f}"},
+              {"training": "the paper's C n = 52 (mean over q and replicas)",
+               "σ_T": f"{qscan['sigma_T'].mean():.2f} ({qscan['sigma_T'].min():.2f}-{qscan['sigma_T'].max():.2f})"},
+              {"training": "the paper's fluidity classifiers (Table I)", "σ_T": "0.63-0.77"}])
 
 # %% [markdown]
 # ## Verdicts
