@@ -4,8 +4,9 @@ Used by the book tests (fake notebooks) and the tiny-workflow test (real noteboo
 ``check_book`` serves the HTML folder on a loopback port, opens every page, and raises
 one AssertionError listing every problem: resources fetched from outside the book,
 HTTP errors, images that did not load, MathJax that is not ours or failed, dead internal
-links or anchors, a page whose main column scrolls sideways, a page showing a local
-path (``forbidden``) or a ``PosixPath(`` repr. It returns the per-page reports.
+links or anchors, a page whose main column scrolls sideways, a ``pre`` or cell output
+wider than its box (a printed line cut off), a page showing a local path
+(``forbidden``) or a ``PosixPath(`` repr. It returns the per-page reports.
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ PAGE_REPORT_JS = r"""
     const el = document.querySelector(sel);
     if (el && el.scrollWidth > el.clientWidth + 1) wide.push(`${sel} ${el.scrollWidth} > ${el.clientWidth}`);
   }
+  // Cut-off lines: no preformatted block or cell output may be wider than its box.
+  const cut = [];
+  for (const el of document.querySelectorAll('pre, div.cell_output, div.output')) {
+    if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
+      const line = (el.innerText || '').split('\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+      cut.push(`${el.tagName.toLowerCase()} ${el.scrollWidth} > ${el.clientWidth}: ${line.slice(0, 100)}`);
+    }
+  }
   const main = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
   return {
     url: location.href,
@@ -59,6 +68,7 @@ PAGE_REPORT_JS = r"""
     links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
     ids: Array.from(document.querySelectorAll('[id], a[name]')).map(e => e.id || e.getAttribute('name')),
     wide: wide,
+    cut: cut,
     text: document.body.innerText,
     html: document.documentElement.outerHTML,
     pasted: document.querySelectorAll('.pasted-text').length,
@@ -157,6 +167,7 @@ def check_book(html_dir, chromium: str, forbidden=(), artifacts: Path | None = N
                 if r["typeset"] < r["math"] or r["merror"]:
                     problems.append(f"{page}: {r['math']} equations, {r['typeset']} typeset, {r['merror']} errors")
             problems += [f"{page}: scrolls sideways ({w})" for w in r["wide"]]
+            problems += [f"{page}: a printed line is cut off ({c})" for c in r["cut"]]
             for needle in needles:
                 if needle in r["html"]:
                     problems.append(f"{page}: shows the local path {needle}")

@@ -550,7 +550,8 @@ def test_browser_visits_every_page(built_book, chromium):
 
 @pytest.mark.book
 def test_browser_catches_local_paths_and_sideways_scroll(built_book, chromium, tmp_path):
-    """The checks fail on a page that shows a local path, a Path repr, or is too wide."""
+    """The checks fail on a page that shows a local path, a Path repr, is too wide, or
+    cuts a printed line off at the edge of its box."""
     from bookbrowse import check_book
 
     src, html, data = built_book
@@ -561,12 +562,14 @@ def test_browser_catches_local_paths_and_sideways_scroll(built_book, chromium, t
     marker = '<section id="set-up">'
     assert marker in text
     page.write_text(text.replace(marker, marker + f"<pre style='white-space: pre'>PosixPath('{src}/data')</pre>"
-                                 + "<div style='width: 3000px'>wide</div>", 1))
+                                 + "<div style='width: 3000px'>wide</div>"
+                                 + "<pre style='white-space: pre'>" + "a long printed line " * 30 + "</pre>", 1))
     with pytest.raises(AssertionError) as err:
         check_book(bad, chromium, forbidden=[src])
     msg = str(err.value)
     assert "book/rerun.html: shows the local path" in msg and "book/rerun.html: shows a PosixPath( repr" in msg
     assert "book/rerun.html: scrolls sideways" in msg
+    assert "book/rerun.html: a printed line is cut off (pre " in msg and "a long printed line a long" in msg
     assert htmlbuild.local_path_leaks(bad, [src]) == [f"book/rerun.html: {src}", "book/rerun.html: PosixPath("]
 
 

@@ -41,10 +41,9 @@ use_reading_tables()
 P = check_parameters("01_simulation", profile, overrides, temperature=temperature)   # before any MD
 tag = temperature_tag(temperature)
 system = KASystem(P["model"]["n_particles"], P["model"]["density"])
-print(f"N = {system.n_particles} ({system.n_a} A + {system.n_b} B), box L = {system.box_length:.4f}, "
-      f"engine {P['engine']['name']}, dt = {P['engine']['dt']}")
-print(f"T = {temperature}: equilibration {equil_time(P, temperature)} tau, "
-      f"production {production_time(P, temperature)} tau")
+pd.DataFrame([{"N": system.n_particles, "A + B": f"{system.n_a} + {system.n_b}", "box L (σ)": f"{system.box_length:.4f}",
+               "engine": P["engine"]["name"], "dt (τ)": P["engine"]["dt"], "T": temperature,
+               "equilibration (τ)": equil_time(P, temperature), "production (τ)": production_time(P, temperature)}])
 
 # %% [markdown]
 # ## Running (or reusing) the simulation
@@ -57,8 +56,12 @@ print(f"T = {temperature}: equilibration {equil_time(P, temperature)} tau, "
 simulate.run_seed(P)
 out = simulate.run_temperature(P, temperature)
 meta = read_json(out / "meta.json")
-print(f"trajectory at T = {temperature}: {meta['n_frames']} frames, wall time {meta['wall_time_s']:.0f} s, "
-      f"code {meta['code_version']}")
+glue("n_frames", int(meta["n_frames"]), display=False)
+glue("wall_time_s", float(meta["wall_time_s"]), display=False)
+
+# %% [markdown]
+# The trajectory holds {glue:text}`n_frames` frames; its molecular dynamics took
+# {glue:text}`wall_time_s:.0f` s of wall time on the machine that ran this page.
 
 # %% [markdown]
 # ## Thermodynamics

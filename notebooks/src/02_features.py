@@ -36,8 +36,7 @@ from glasshelpers.display import use_reading_tables
 
 use_reading_tables()
 P = check_parameters("02_features", profile, overrides)   # every parameter (and override) validated first
-print(f"profile {P['name']}: bank stride {P['features']['bank_stride']} frames, "
-      f"{len(P['temperatures'])} temperatures")
+glue("bank_stride", int(P["features"]["bank_stride"]), display=False)
 
 # %% [markdown]
 # ## The feature bank
@@ -59,7 +58,7 @@ summary
 
 # %% [markdown]
 # The bank holds {glue:text}`bank_samples` (particle, frame) samples over
-# {glue:text}`bank_temperatures` temperatures. The neighbour count integrates
+# {glue:text}`bank_temperatures` temperatures, one frame in every {glue:text}`bank_stride`. The neighbour count integrates
 # $\langle G_A(r)\rangle$ over all shells, i.e. the
 # average number of A neighbours within the 5.9 reach (each Gaussian integrates to
 # $\sqrt{2\pi}\,\delta$); it is a sanity check on the density, not a physical

@@ -45,9 +45,6 @@ use_reading_tables()
 P = check_parameters("03_labels", profile, overrides)   # every parameter (and override) validated first
 L = P["labels"]
 p_l = datasets.softness_p_l(P)
-print(f"p_l = {p_l:.4f} (from the data: smallest grid value giving {L['softness_per_class']} quiet "
-      f"{L['quiet_time']}-tau stretches at T = {L['softness_temperature']}); paper: 0.0085 (inherent states)")
-print(f"fluidity tail fraction q = {L['fluidity_q']} (paper: 0.00033)")
 glue("p_l", p_l, display=False)
 glue("fluidity_q", L["fluidity_q"], display=False)
 
