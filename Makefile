@@ -55,10 +55,12 @@ html: venv
 
 book: workflow html
 
-# JupyterLab on the notebooks with the project's kernel (python3 of .venv). Stop with Ctrl-C.
+# JupyterLab on the notebooks with the project's kernel (python3 of .venv), opened on the lab's
+# landing notebook START_HERE.ipynb (the exercises; book chapter "Course lab"). Stop with Ctrl-C.
 # LAB_ARGS passes more options, e.g. make lab LAB_ARGS="--no-browser --port 8890".
 lab: venv
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=python3 \
+		--LabApp.default_url=/lab/tree/START_HERE.ipynb \
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 bench: venv

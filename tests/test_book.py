@@ -468,7 +468,7 @@ def built_book(tmp_path_factory):
 def test_strict_build_succeeds(built_book):
     src, html, data = built_book
     pages = {p.relative_to(html).as_posix() for p in html.rglob("*.html")}
-    for must in ("index.html", "book/intro.html", "book/rerun.html", "book/paper_vs_ours.html",
+    for must in ("index.html", "book/intro.html", "book/rerun.html", "book/lab.html", "book/paper_vs_ours.html",
                  "book/generated/01_simulation_T0.450.html", "book/generated/07_appendix.html"):
         assert must in pages, must
     assert not any(p.startswith(("data/", "tests/", "notebooks/", ".venv/")) for p in pages)
@@ -594,3 +594,25 @@ def test_comparison_tables_hide_the_code_version_the_csv_keeps(tmp_path):
     section = md[md.index("(fig1-compare)="):md.index("(fig2-compare)=")]
     assert "| claim | paper | ours | verdict |" in section and "0.1.0+gabc" not in section
     assert "code_version" in (res / "fig1.csv").read_text()
+
+
+def test_lab_solutions_follow_the_numbers():
+    """The lab chapter's judgements are built from the results: the same exercise gives the
+    opposite sentence on numbers that say the opposite, and a missing table is named."""
+    from glasshelpers.book import labsolutions as sol
+    from glasshelpers.profiles import load_profile
+
+    P = load_profile("lab")
+    peaks = lambda lo: pd.DataFrame({"panel": ["fluidity CV"], "T": [1.2], "best_accuracy": [0.56],  # noqa: E731
+                                     "accuracy_lo": [lo], "accuracy_hi": [0.6], "best_shift": [0.0]})
+    assert "lies above chance" in "\n".join(sol.fluid_cv({"fig1_peaks": peaks(0.52)}, P))
+    assert "reaches down to chance" in "\n".join(sol.fluid_cv({"fig1_peaks": peaks(0.49)}, P))
+    t1 = lambda lo2: pd.DataFrame({"T": [0.45, 1.2, 2.0], "best_accuracy": [0.7, 0.68, 0.6],  # noqa: E731
+                                   "best_accuracy_lo": [0.68, 0.66, 0.58], "best_accuracy_hi": [0.72, 0.7, lo2]})
+    assert "ranks it last" in "\n".join(sol.transfer_worst({"table1_data": t1(0.62)}, P))
+    assert "does not rank it below" in "\n".join(sol.transfer_worst({"table1_data": t1(0.67)}, P))
+    grid = lambda d: pd.DataFrame({"q": [0.01, 0.02], "C": [0.01, 0.01], "accuracy": [0.55, 0.55 + d],  # noqa: E731
+                                   "accuracy_lo": [0.54, 0.54 + d], "accuracy_hi": [0.56, 0.56 + d]})
+    assert "no more than the statistical error" in "\n".join(sol.appendix_scan({"fig6_data": grid(0.01)}, P))
+    assert "C and q matter here" in "\n".join(sol.appendix_scan({"fig6_data": grid(0.05)}, P))
+    assert "`labels_summary.csv`" in sol.hops({}, P)[0]

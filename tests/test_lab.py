@@ -219,3 +219,85 @@ def test_lab_page_loads_in_chromium(lab):
     assert "JupyterLab" in title, title
     assert cells > 5                                    # the notebook opened, its cells rendered
     assert (ARTIFACTS / "lab.png").stat().st_size > 10_000
+
+
+# --------------------------------------------------------------------------------------
+# The lab chapter: its exercises, its landing notebook, and solutions from a real lab run
+# --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def lab_data(tmp_path_factory):
+    """The whole ``lab`` workflow in a private data root (what ``make workflow
+    PROFILE=lab`` runs; once per session). ``GLASSBOOK_TEST_LAB_DATA=<data root>`` reuses
+    a finished lab run there instead."""
+    from conftest import run_workflow, workflow_failure
+
+    reuse = os.environ.get("GLASSBOOK_TEST_LAB_DATA")
+    if reuse:
+        return Path(reuse) / "lab"
+    root = tmp_path_factory.mktemp("labdata")
+    t0 = time.monotonic()
+    proc = run_workflow(root, profile="lab")
+    if proc.returncode != 0:
+        pytest.fail(workflow_failure(proc, root / "lab"))
+    print(f"lab workflow: {time.monotonic() - t0:.0f} s")
+    return root / "lab"
+
+
+def test_start_here_and_make_lab_lead_to_every_exercise():
+    from glasshelpers.book.lab import EXERCISES
+
+    src = (REPO / "notebooks" / "src" / "START_HERE.py").read_text()
+    for ex in EXERCISES:
+        assert ex.title in src and ex.command() in src, ex.key
+        assert f"]({ex.stage}.ipynb)" in src and (REPO / "notebooks" / f"{ex.stage}.ipynb").is_file()
+    assert sum(ex.thought for ex in EXERCISES) >= 2                   # exercises that ask for thought
+    assert "--LabApp.default_url=/lab/tree/START_HERE.ipynb" in (REPO / "Makefile").read_text()
+
+
+def _ci(est, lo, hi, fmt="{:.3f}"):
+    return f"{fmt.format(est)} [{fmt.format(lo)}, {fmt.format(hi)}]"
+
+
+def test_lab_chapter_solutions_are_the_lab_runs_numbers(lab_data):
+    """The lab chapter is written from the lab run's results: every exercise's command is
+    a stage notebook the workflow executed on the lab profile, and the worked solutions
+    hold that run's numbers."""
+    import numpy as np
+    import pandas as pd
+
+    from glasshelpers.book.lab import EXERCISES, lab_markdown
+    from glasshelpers.display import format_value
+    from glasshelpers.profiles import load_profile
+
+    P = load_profile("lab")
+    page = lab_markdown(P, lab_data)
+    res = lambda key: pd.read_csv(lab_data / "results" / f"{key}.csv")   # noqa: E731
+    assert "Not in this run's results" not in page and "No `lab` run was found" not in page
+    assert page.count(":::{dropdown} Worked solution (lab run)") == len(EXERCISES)
+    for ex in EXERCISES:
+        assert ex.command() in page
+        nb = json.loads((lab_data / "notebooks" / f"{ex.stage}.ipynb").read_text())
+        assert nb["metadata"]["papermill"]["parameters"]["profile"] == "lab", ex.stage   # the command's run
+    labels = res("labels_summary")
+    for _, r in labels.iterrows():
+        assert f"| {r['T']:g} | {format_value(r['phop_q0.5'])} | {format_value(r['phop_q0.99'])} |" in page
+    cv = res("fig1_peaks").query("panel == 'fluidity CV'")
+    for _, r in cv.iterrows():
+        assert _ci(r["best_accuracy"], r["accuracy_lo"], r["accuracy_hi"]) in page
+        assert ("lies above chance" in page) if (cv["accuracy_lo"] > 0.5).all() else ("reaches down to chance" in page)
+    t1 = res("table1_data")
+    for _, r in t1.iterrows():
+        assert _ci(r["best_accuracy"], r["best_accuracy_lo"], r["best_accuracy_hi"]) in page
+    fl = t1[~np.isclose(t1["T"], P["labels"]["softness_temperature"])]
+    assert f"trained at T = {fl.loc[fl['best_accuracy'].idxmin(), 'T']:g} (" in page
+    f6 = res("fig6_data")
+    assert f"spread of {f6['accuracy'].max() - f6['accuracy'].min():.3f}" in page
+    for _, r in res("fig8_summary").dropna(subset=["diff_vs_fluidity"]).iterrows():
+        assert _ci(r["diff_vs_fluidity"], r["diff_lo"], r["diff_hi"], "{:+.3f}") in page
+    variants = res("kramers_variants")
+    fit = variants.loc[variants["default"].astype(str).str.lower().isin(["true", "1"]), "fit"].iloc[0]
+    slopes = res("kramers_slopes").query("fit == @fit").dropna(subset=["slope"])
+    for _, r in slopes.iterrows():
+        assert _ci(r["slope"], r["slope_lo"], r["slope_hi"], "{:.2f}") in page
+    assert f"for {int((slopes['slope_hi'] < 0).sum())} of {len(slopes)} classifiers" in page

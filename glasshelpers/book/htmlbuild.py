@@ -2,7 +2,7 @@
 
 :func:`build` checks that every expected executed notebook is there, copies them into
 ``book/generated/`` (:mod:`.notebooks`), writes the generated pages (:mod:`.pages`,
-:mod:`.headline`) and the assets (:mod:`.assets`), runs ``jupyter-book build --all -W
+:mod:`.headline`, :mod:`.lab`) and the assets (:mod:`.assets`), runs ``jupyter-book build --all -W
 -n --keep-going`` (any warning fails), refuses pages that load MathJax from outside the
 book or show local paths, and publishes the HTML folder with renames only.
 
@@ -24,6 +24,7 @@ from ..paths import REPO_ROOT
 from .assets import ensure_mathjax, write_data_flow_figure
 from .errors import BookBuildError
 from .headline import headline_markdown
+from .lab import lab_markdown, lab_results_dir
 from .notebooks import copy_notebooks, expected_notebooks, missing_notebooks, simulation_titles
 from .overview import simulation_overview_markdown
 from .pages import costs_markdown, paper_vs_ours_markdown
@@ -116,6 +117,7 @@ def publish_html(built: os.PathLike, build_dir: os.PathLike, profile_name: str) 
 def write_generated(prof: dict, pdir: Path, gen: Path, log=print) -> None:
     """Fill ``gen`` (``book/generated/``, emptied first) from the profile data folder
     ``pdir``: the prepared notebooks, the generated pages and the data-flow figure."""
+    from ..profiles import load_profile
     from ..provenance import code_version
 
     name, nb_dir = prof["name"], pdir / "notebooks"
@@ -133,6 +135,8 @@ def write_generated(prof: dict, pdir: Path, gen: Path, log=print) -> None:
     (gen / "costs.md").write_text(costs_markdown({n: json.loads((nb_dir / n).read_text()) for n in names}))
     write_data_flow_figure(gen / "data_flow.png")
     (gen / "paper_vs_ours_body.md").write_text(paper_vs_ours_markdown(name, results, figures, gen / "compare"))
+    lab_dir, lab_name = lab_results_dir(prof, pdir)
+    (gen / "lab_body.md").write_text(lab_markdown(prof if lab_name == name else load_profile(lab_name), lab_dir))
 
 
 def check_html(html: Path, forbidden, strict: bool = True) -> None:
