@@ -616,3 +616,17 @@ def test_lab_solutions_follow_the_numbers():
     assert "no more than the statistical error" in "\n".join(sol.appendix_scan({"fig6_data": grid(0.01)}, P))
     assert "C and q matter here" in "\n".join(sol.appendix_scan({"fig6_data": grid(0.05)}, P))
     assert "`labels_summary.csv`" in sol.hops({}, P)[0]
+
+
+def test_progress_bars_are_dropped_and_other_stderr_kept():
+    from glasshelpers.book.notebooks import drop_progress_bars
+
+    bars = [{"output_type": "stream", "name": "stderr", "text": "\rT=0.45:  40%|####      | 58.0/145 [01:11<01:21,  1.07tau/s, steps_per_s=166]"},
+            {"output_type": "stream", "name": "stderr", "text": ["\rfeatures T=1:   0%|          | 0/30 [00:00<?, ?it/s]",
+                                                                "\rfeatures T=1: 100%|##########| 30/30 [00:04<00:00,  6.44it/s]"]},
+            {"output_type": "stream", "name": "stderr", "text": "\n"}]
+    kept = [{"output_type": "stream", "name": "stderr", "text": "RuntimeWarning: invalid value in divide\n"},
+            {"output_type": "stream", "name": "stdout", "text": "\n"}]
+    nb = {"cells": [{"cell_type": "code", "source": "x", "metadata": {}, "outputs": bars + kept}]}
+    assert drop_progress_bars(nb)["cells"][0]["outputs"] == kept
+    assert len(nb["cells"][0]["outputs"]) == 5                 # the input is not changed

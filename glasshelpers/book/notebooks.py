@@ -2,8 +2,9 @@
 
 Which executed notebooks a profile needs (one per stage of :mod:`glasshelpers.registry`,
 the simulation once per temperature), and what the book does to each copy: papermill's
-injected parameters cell hidden (found by its tag, never by position), a provenance box
-near the top, per-temperature page titles, and a failed notebook refused. The
+injected parameters cell hidden (found by its tag, never by position), progress bars
+dropped, a provenance box near the top, per-temperature page titles, and a failed
+notebook refused. The
 transformations are pure functions on notebook dicts (nbformat JSON), so they are
 unit-tested without a build; :func:`copy_notebooks` and :func:`stamp_code_version` are
 the only ones that touch files.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -214,12 +216,36 @@ def error_outputs(nb: dict) -> list[str]:
     return problems
 
 
+#: One tqdm progress bar as it stands after its last carriage return ("T=0.45:  40%|####  | 58/145 [...]").
+_PROGRESS_BAR = re.compile(r"^.*\b\d{1,3}%\|.*\|\s*[\d.]+/[\d.]+\s*\[.*\]$")
+
+
+def _is_progress(out: dict) -> bool:
+    """A stderr stream output holding nothing but progress-bar updates and blank lines."""
+    if out.get("output_type") != "stream" or out.get("name") != "stderr":
+        return False
+    text = "".join(out.get("text", "")) if isinstance(out.get("text"), list) else out.get("text", "")
+    lines = [ln.rsplit("\r", 1)[-1].strip() for ln in text.split("\n")]
+    return all(not ln or _PROGRESS_BAR.match(ln) for ln in lines)
+
+
+def drop_progress_bars(nb: dict) -> dict:
+    """A copy of ``nb`` without the progress bars the MD and feature loops write to
+    stderr (a reader sees the results, not a hundred updates of a bar); any other stderr
+    text, a warning say, stays."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code" and cell.get("outputs"):
+            cell["outputs"] = [o for o in cell["outputs"] if not _is_progress(o)]
+    return nb
+
+
 def prepare_notebook(nb: dict, profile: str, code_version: str, source_name: str | None = None) -> dict:
     """Everything the book does to an executed notebook (raises on error outputs)."""
     problems = error_outputs(nb)
     if problems:
         raise BookBuildError("notebook has errors: " + "; ".join(problems))
-    return add_provenance_cell(hide_parameter_cells(nb), profile, code_version, source_name)
+    return add_provenance_cell(hide_parameter_cells(drop_progress_bars(nb)), profile, code_version, source_name)
 
 
 # --------------------------------------------------------------------------------------
