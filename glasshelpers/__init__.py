@@ -21,7 +21,10 @@ The map, in data-flow order. Each layer imports only its own and lower layers (c
 2. Kernels built on those: ``scoring`` (accuracy vs bias, b_best, sigma_alpha, x_alpha,
    similarity; stages 4, 5, 7), ``rearrangement`` (P_R counts and replicates),
    ``kramers`` (line fits), ``onset`` (where the lines meet), ``fitrange`` (which
-   temperatures are fitted; stage 6), ``equilibration`` (intervals of tau_alpha and D,
+   temperatures are fitted; stage 6), ``events`` (rearrangement onsets and the event rate),
+   ``glm`` (likelihood fits of the counts, zeros kept, and the curvature test),
+   ``glmonset`` (onsets from those fits with profile-likelihood intervals),
+   ``equilibration`` (intervals of tau_alpha and D,
    ageing tests; stage 1), ``published`` (other authors' numbers for this model),
    ``cache``, ``results`` (writing products), ``profiles/`` (YAML and its schema), ``cli``,
    ``parameters`` (notebook parameters validated like profiles).
@@ -31,7 +34,7 @@ The map, in data-flow order. Each layer imports only its own and lower layers (c
    ``figures/`` (Figs. 1-9), ``simfigures`` (simulation and feature pages), ``products``
    (every product of a profile folder checked, damaged ones moved aside for recomputing).
 4. ``stages/``: what notebooks 04-07 compute (``fluid``, ``transfer``, ``barriers`` with
-   ``barrier_analysis``, ``appendix``, ``sigma_factors``).
+   ``barrier_analysis`` and ``barrier_glm``, ``appendix``, ``sigma_factors``).
 5. Orchestration: ``workflow`` (Snakemake over the registry's stages), ``jobs`` (one
    workflow job: parameters checked, papermill, integrity records, a failure in one
    line), ``book/`` (the HTML book: notebook preparation, generated pages, assets, build

@@ -119,7 +119,7 @@ LAYERS = [
     {"features", "labels", "classify", "stats", "relaxation", "trajectory", "provenance", "reproducibility",
      "engines", "integrity"},
     {"scoring", "kramers", "onset", "fitrange", "rearrangement", "equilibration", "cache", "results",
-     "published", "profiles", "cli", "parameters", "intervals"},
+     "published", "profiles", "cli", "parameters", "intervals", "halfsample", "events", "glm", "glmonset"},
     {"runs", "simulate", "stagedata", "datasets", "training", "verdicts", "figures", "simfigures", "products"},
     {"stages"},
     {"book", "workflow", "jobs"},
