@@ -81,41 +81,72 @@ def profile_curve(kind, T, k, n, x, family, sel, ugrid, bins=None):
     return r["loglik"]
 
 
-def profile_onset(kind, T, k, n, x, family, sel, level: float = 0.95, bins=None, n_grid: int = 241) -> dict:
+def profile_onset(kind, T, k, n, x, family, sel, level: float = 0.95, bins=None, n_grid: int = 121,
+                  levels=()) -> dict:
     """Onset u* (maximum of the profile likelihood) and its profile interval.
 
     kind : "smooth" (Sigma, Delta_E linear in x) or "common" (per-bin lines through one
     point; ``bins``: mask of bins used, default those with events at two temperatures).
     level : interval level (two-sided; the chi2_1 quantile of ``level``).
+    levels : further levels computed from the same profile (key ``intervals``).
+    n_grid : points of the geometric u grid; the maximum and every interval end are then
+        refined on finer grids between their neighbouring points.
 
     Returns dict: ``T_onset, u_onset, T_low, T_high`` (interval in T), ``u_low, u_high``,
-    ``loglik_max``, ``bounded`` (both ends found inside the grid), ``level``."""
+    ``loglik_max``, ``bounded`` (both ends found inside the grid), ``level`` and
+    ``intervals``: {level: (T_low, T_high)} for ``level`` and every one of ``levels``."""
     T = np.asarray(T, dtype=float)
     sel = np.asarray(sel, bool)
     if kind == "common" and bins is None:
         bins = eligible_bins(k, sel)
-    crit = float(chi2_dist.ppf(level, 1))
-    g = np.geomspace(U_MIN, U_MAX, n_grid)
-    ll = profile_curve(kind, T, k, n, x, family, sel, g, bins)
+    lv = [float(level)] + [float(v) for v in levels if not np.isclose(v, level)]
     out = dict(T_onset=np.nan, u_onset=np.nan, T_low=np.nan, T_high=np.nan, u_low=np.nan, u_high=np.nan,
-               loglik_max=np.nan, bounded=False, level=level, kind=kind)
+               loglik_max=np.nan, bounded=False, level=level, kind=kind, intervals={v: (np.nan, np.nan) for v in lv})
+    curve = lambda grid: profile_curve(kind, T, k, n, x, family, sel, grid, bins)  # noqa: E731
+    g = np.geomspace(U_MIN, U_MAX, n_grid)
+    ll = curve(g)
     if not np.isfinite(ll).any():
         return out
     i = int(np.nanargmax(ll))
-    lo_i, hi_i = max(i - 1, 0), min(i + 1, g.size - 1)
-    fine = np.linspace(g[lo_i], g[hi_i], 41)
-    llf = profile_curve(kind, T, k, n, x, family, sel, fine, bins)
-    gg, LL = np.concatenate([g, fine]), np.concatenate([ll, llf])
-    order = np.argsort(gg)
-    gg, LL = gg[order], LL[order]
-    m = int(np.nanargmax(LL))
-    u_hat, ll_max = float(gg[m]), float(LL[m])
-    dev = 2 * (ll_max - LL)
-    u_lo, u_hi = _crossing(gg, dev, m, crit, -1), _crossing(gg, dev, m, crit, +1)
-    out.update(u_onset=u_hat, T_onset=1 / u_hat, loglik_max=ll_max, u_low=u_lo, u_high=u_hi,
-               T_low=1 / u_hi if np.isfinite(u_hi) else np.nan,
-               T_high=(1 / u_lo if np.isfinite(u_lo) else np.inf), bounded=bool(np.isfinite(u_lo) & np.isfinite(u_hi)))
+    g, ll = _merge(g, ll, np.linspace(g[max(i - 1, 0)], g[min(i + 1, g.size - 1)], 21), curve)
+    m = int(np.nanargmax(ll))
+    crits = [float(chi2_dist.ppf(v, 1)) for v in lv]
+    extra = []
+    for c in crits:                       # refine between the grid points bracketing each end
+        for d in (-1, 1):
+            j = _bracket(2 * (ll[m] - ll), m, c, d)
+            if j is not None:
+                extra.append(np.linspace(g[min(j, j - d)], g[max(j, j - d)], 9))
+    if extra:
+        g, ll = _merge(g, ll, np.concatenate(extra), curve)
+    m = int(np.nanargmax(ll))
+    u_hat, ll_max = float(g[m]), float(ll[m])
+    dev = 2 * (ll_max - ll)
+    for v, c in zip(lv, crits):
+        u_lo, u_hi = _crossing(g, dev, m, c, -1), _crossing(g, dev, m, c, +1)
+        out["intervals"][v] = (1 / u_hi if np.isfinite(u_hi) else np.nan, 1 / u_lo if np.isfinite(u_lo) else np.inf)
+        if v == lv[0]:
+            out.update(u_low=u_lo, u_high=u_hi, bounded=bool(np.isfinite(u_lo) & np.isfinite(u_hi)))
+    out.update(u_onset=u_hat, T_onset=1 / u_hat, loglik_max=ll_max, T_low=out["intervals"][lv[0]][0],
+               T_high=out["intervals"][lv[0]][1])
     return out
+
+
+def _merge(g, ll, new, curve):
+    """Grid and profile with the points ``new`` added (sorted)."""
+    gg, LL = np.concatenate([g, new]), np.concatenate([ll, curve(new)])
+    order = np.argsort(gg, kind="stable")
+    return gg[order], LL[order]
+
+
+def _bracket(dev, m, crit, direction):
+    """Index of the first grid point from m (direction -1 or +1) with dev > crit, or None."""
+    i = m + direction
+    while 0 <= i < dev.size:
+        if np.isfinite(dev[i]) and dev[i] > crit:
+            return i
+        i += direction
+    return None
 
 
 def _crossing(g, dev, m, crit, direction):

@@ -27,6 +27,9 @@ What is here
   reference data, N = 10000) and T = 1.028 (Pedersen et al. 2018 data repository).
 * :data:`RUMD_T045` -- tabulated MSD(t) and F_s(k, t) of A and B at T = 0.45 (RUMD
   reference data, N = 10000), and :func:`derived_t045` -- D_A, D_B and tau_alpha from them.
+* :data:`ONSET_TEMPERATURES` -- onset temperatures from three definitions (0.87 from the
+  softness literature as the paper quotes it; about 1.0 from the energy landscape; 1.03,
+  the onset of viscous dynamics, approximately T_m).
 * :func:`power_law` / :func:`fit_power_law` -- the MCT form A (T - T_c)^gamma, to fit
   one's own D(T) or 1/tau_alpha(T) with T_c fixed at 0.435.
 
@@ -132,6 +135,28 @@ MELTING_TEMPERATURE = Reference(
     unit="epsilon_AA/k_B", temperature=None, source=PEDERSEN_2018, where="abstract", kind="published",
     notes="Above it the KA liquid is stable; below it, very long runs can crystallise (A-rich fcc). The paper "
           "reports the onset temperature of viscous dynamics to be approximately equal to T_m.")
+
+# ----------------------------------------------------------------- onset temperatures
+#: Onset temperatures of the KA model at density 1.2 from other definitions, for the
+#: indicator test of stage 6 (issue 18). Not one definition: where the softness lines of
+#: ln P_R vs 1/T meet, where the inherent-structure energy starts to fall, where viscous
+#: (non-Arrhenius) dynamics begins.
+ONSET_TEMPERATURES = (
+    Reference(quantity="T_0 (onset; common intersection of the softness Kramers lines, and excitation onset)",
+              value=0.87, unit="epsilon_AA/k_B", temperature=None,
+              source="A. S. Keys et al., Phys. Rev. X 1, 021013 (2011); S. S. Schoenholz et al., Nat. Phys. 12, "
+                     "469 (2016)",
+              where="quoted by Obadiya & Sussman, Phys. Rev. Research 5, 043112 (2023), Sec. II, citing both",
+              kind="secondary", notes="the value the paper compares with; 0.8-1.2 called reasonable there"),
+    Reference(quantity="T_onset (energy landscape: inherent-structure energy starts to fall on cooling)",
+              value=1.0, unit="epsilon_AA/k_B", temperature=None,
+              source="S. Sastry, P. G. Debenedetti and F. H. Stillinger, Nature 393, 554 (1998)",
+              where="value as commonly quoted for KA at rho = 1.2; the figure itself was not read here",
+              kind="secondary", notes="a crossover, about 1.0 within roughly +-0.1"),
+    Reference(quantity="T_onset of viscous dynamics (approximately T_m)", value=1.028, error=0.003,
+              unit="epsilon_AA/k_B", temperature=None, source=PEDERSEN_2018, where="abstract", kind="published",
+              notes="the abstract equates the onset of viscous dynamics approximately with T_m = 1.028(3)"),
+)
 
 # ------------------------------------------------------------------------ U/N(T)
 POTENTIAL_ENERGY = (

@@ -70,11 +70,14 @@ STAGES = (
     Stage("06_kramers", "Energy barriers",
           results=("kramers_P_R", "kramers_fit_range", "kramers_fits", "kramers_variants", "onsets",
                    "onset_consistency", "kramers_slopes", "kramers_collapse", "bootstrap_widths_kramers",
-                   "bootstrap_scheme", "onsets_replicas", "interval_targets"),
-          figures=("fig3", "fig4", "fig9")),
+                   "bootstrap_scheme", "onsets_replicas", "interval_targets", "kramers_glm_cells",
+                   "kramers_glm_scan", "kramers_glm_ranges", "kramers_glm_fits", "kramers_glm_onsets",
+                   "indicator_test"),
+          figures=("fig3", "fig4", "fig9", "onset_range")),
     Stage("07_appendix", "Appendix controls",
           results=("fig6_data", "fig7_data", "fig8_data", "fig8_summary", "bootstrap_widths_accuracy",
-                   "sigma_T_dependence", "sigma_T_run_length", "sigma_T_paper_q", "sigma_T_factors"),
+                   "sigma_T_dependence", "sigma_T_run_length", "sigma_T_paper_q", "sigma_T_factors",
+                   "regularisation_convention"),
           figures=("fig6", "fig7", "fig8"), optional=(("sigma_T_size", "analysis.sigma_T_sizes"),)),
 )
 

@@ -219,7 +219,7 @@ def split_transfer(v: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 # ------------------------------------------------------------------ Figs. 3, 4, 9
-def kramers(res, fig3_classifiers=()) -> pd.DataFrame:
+def kramers(res, fig3_classifiers=(), glm=None) -> pd.DataFrame:
     """Verdicts on Figs. 3, 4, 9 and the onset from a
     :class:`glasshelpers.stages.barrier_analysis.KramersResult`.
 
@@ -229,7 +229,9 @@ def kramers(res, fig3_classifiers=()) -> pd.DataFrame:
     covariance, p >= 0.05), one onset for all classifiers (same test on the onsets);
     for the default variant (the data range) also the pooled onset against the
     literature (0.87; 0.8-1.2 accepted). ``fig3_classifiers``: the training temperatures
-    Fig. 3 shows, whose slope verdicts also belong to it."""
+    Fig. 3 shows, whose slope verdicts also belong to it. ``glm``: the likelihood analysis
+    (:class:`glasshelpers.stages.barrier_glm.GLMResult`); its rows (:func:`kramers_glm`)
+    are appended and its occupancy onset carries the headline onset value."""
     rows = [_kramers_form(res)] + _fit_quality(res.fits)
     for _, s in res.slopes.iterrows():
         items = ("fig3", "fig4") if np.isclose(s["T_train"], fig3_classifiers).any() else ("fig4",)
@@ -248,6 +250,11 @@ def kramers(res, fig3_classifiers=()) -> pd.DataFrame:
                             headline="collapse" if c["fit"] == res.default.label else ""))
     for _, c in res.onset_consistency.iterrows():
         rows += _onset_claims(c, res.onsets[res.onsets["fit"] == c["fit"]], c["fit"] == res.default.label)
+    if glm is not None:
+        for r in rows:
+            if r.get("headline") == "onset_value":
+                r["headline"] = ""
+        rows += kramers_glm(glm, fig3_classifiers)
     return pd.DataFrame(rows)
 
 
@@ -255,9 +262,9 @@ def _kramers_form(res) -> dict:
     fr = res.fit_range
     return verdict("the Kramers form describes ln(T P_R) vs 1/T below the onset: a range of at least four "
                    f"temperatures passes the fit-range criterion ({fr.criterion})", "yes (Figs. 3, 9)",
-                   f"T <= {fr.T_up:g}: chi2/dof = {fr.red_chi2:.2f}"
-                   + (f", p = {fr.p_value:.3g}" if fr.passes else
-                      f"; no range passes with our errors (variances x {fr.error_scale:.2f} needed)"),
+                   f"T <= {fr.T_up:g}: p = {fr.p_value:.3g}; weighted chi2/dof there {fr.red_chi2:.2f}"
+                   + ("" if fr.passes else "; no range passes (nothing rescaled)")
+                   + ("" if fr.error_scale == 1 else f"; variances x {fr.error_scale:.2f}"),
                    bool(fr.passes and res.scan.loc[res.scan["chosen"], "n_T"].iloc[0] >= 4),
                    items=("fig3", "fig4", "fig9"), headline="kramers_form")
 
@@ -373,3 +380,69 @@ def counts(verdict_words) -> dict:
         w = str(w).strip()
         out[next((k for k in VERDICT_WORDS if w == k or w.startswith(k + " ")), "other")] += 1
     return out
+
+
+def kramers_glm(g, fig3_classifiers=()) -> list:
+    """Verdicts of the likelihood analysis (issue 18) from a
+    :class:`glasshelpers.stages.barrier_glm.GLMResult`: per measure (occupancy P_R, event
+    rate r) whether a range of at least four temperatures shows no curvature; the onset of
+    the softness classifier against the literature (95 % interval: the envelope over the
+    passing ranges, so it includes the range choice); and the indicator test."""
+    rows = []
+    for _, r in g.ranges.iterrows():
+        sc = g.scan[(g.scan["measure"] == r["measure"]) & np.isclose(g.scan["T_up"], r["T_up"])]
+        rows.append(verdict(f"Kramers form, likelihood fit of the {r['measure']} with every cell (zeros kept): "
+                            f"{r['rule']}", "yes (Figs. 3, 9)",
+                            f"T <= {r['T_up']:g}, worst curvature p = {r['worst_p']:.3g}; deviance p "
+                            f"{sc['deviance_p'].min():.3g}-{sc['deviance_p'].max():.3g} (misfit, not rescaled)",
+                            bool(r["passes"]), items=("fig3", "fig9")))
+    soft = min(fig3_classifiers) if len(fig3_classifiers) else None
+    o = g.onsets[(g.onsets["kind"] == "smooth")]
+    for measure in ("occupancy", "rate"):
+        d = o[(o["measure"] == measure) & (np.isclose(o["T_train"], soft) if soft is not None else True)]
+        if d.empty:
+            continue
+        d = d.iloc[0]
+        lo, hi = d["T_env_low95"], d["T_env_high95"]
+        rows.append(verdict(f"the onset of classifier T = {d['T_train']:g} ({measure}, smooth form, lines meet at "
+                            f"e1/s1; 95 % envelope over the passing ranges) matches the literature (T0 ~ "
+                            f"{T_ONSET_LITERATURE:g}, {T_ONSET_RANGE[0]:g}-{T_ONSET_RANGE[1]:g} accepted)",
+                            f"T0 ~ {T_ONSET_LITERATURE:g}, Sec. II", fmt_ci(d["T_onset"], lo, hi, 2),
+                            judge_value(lo, hi, *T_ONSET_RANGE, resolution=ONSET_RESOLUTION) if d["range_passes"]
+                            else False, items=("fig9",), headline="onset_value" if measure == "occupancy" else ""))
+    rows += [indicator_verdict(g, m) for m in ("occupancy", "rate")]
+    return rows
+
+
+def indicator_moves(base, var) -> bool:
+    """An onset moved: each estimate lies outside the other's 95 % interval."""
+    return bool(not (base["T_env_low95"] <= var["T_onset"] <= base["T_env_high95"])
+                and not (var["T_env_low95"] <= base["T_onset"] <= var["T_env_high95"]))
+
+
+def indicator_verdict(g, measure: str) -> dict:
+    """Does the onset move by more than its interval when p_c or the window change?
+    Disagrees (the onset belongs to the indicator) if any classifier's onset moves
+    (:func:`indicator_moves`); agrees if none does, every variant's estimate lies inside
+    the baseline's interval and the baseline's half-width is at most ONSET_RESOLUTION;
+    else inconclusive."""
+    d = g.indicator[g.indicator["measure"] == measure]
+    b0 = g.baseline
+    base = d[np.isclose(d["p_c"], b0.p_c) & (d["window"] == b0.window)].set_index("T_train")
+    moved, inside = [], True
+    for _, v in d.iterrows():
+        if v["T_train"] not in base.index or (np.isclose(v["p_c"], b0.p_c) and v["window"] == b0.window):
+            continue
+        b = base.loc[v["T_train"]]
+        if indicator_moves(b, v):
+            moved.append(f"T = {v['T_train']:g}: {v['p_c']:g}/{int(v['window'])} tau -> {v['T_onset']:.2f}")
+        inside &= bool(b["T_env_low95"] <= v["T_onset"] <= b["T_env_high95"])
+    hw = 0.5 * (base["T_env_high95"] - base["T_env_low95"])
+    holds = False if moved else (True if inside and (hw <= ONSET_RESOLUTION).all() else None)
+    desc = ", ".join(f"{Tt:g}: {r.T_onset:.2f}" for Tt, r in base.iterrows())
+    pcs = ", ".join(f"{v:g}" for v in sorted(d["p_c"].unique()))
+    wins = ", ".join(f"{int(v)}" for v in sorted(d["window"].unique()))
+    return verdict(f"indicator test ({measure}): the onset does not move by more than its 95 % interval when p_c "
+                   f"({pcs}) or the p_hop window ({wins} tau) change", "implied: the onset is a property "
+                   "of the liquid (Sec. I)", f"baseline {desc}; " + ("; ".join(moved) if moved else "no onset moves"),
+                   holds, items=("fig9",))

@@ -323,3 +323,56 @@ def fig4_barrier_collapse(fits, ax=None):
     handles, labels = _merged_handles(ax, side)
     legend_outside(side, handles=handles, labels=labels, title="classifier", title_fontsize=7)
     return fig
+
+
+# ----------------------------------------------------------------------------- onset vs fit range
+
+def onset_vs_range(scan, chosen_T_up=None, ax=None, title=None, literature=None, T_max_plot: float = 3.0):
+    """Onset temperature (smooth form, profile-likelihood 95 % interval) against the upper
+    end T_up of the fit range, per classifier, for one measure.
+
+    Parameters
+    ----------
+    scan : DataFrame with ``T_train, T_up, T_onset, T_low95, T_high95, passes`` (rows of
+        :func:`glasshelpers.stages.barrier_glm.scan_ranges` for one measure). Filled
+        markers: ranges where no curvature is detected; open: ranges that fail.
+    chosen_T_up : the default range, marked by a vertical line.
+    ax : Axes, optional.
+    literature : optional list of (value, label) drawn as horizontal lines (epsilon_AA).
+    T_max_plot : upper limit of the y axis (unbounded intervals are drawn to it).
+
+    Returns
+    -------
+    Figure
+    """
+    _require(scan, ["T_train", "T_up", "T_onset", "T_low95", "T_high95", "passes"], "scan")
+    fig, ax = _fig_ax(ax)
+    clfs = sorted(scan["T_train"].unique())
+    offs = np.linspace(-0.006, 0.006, len(clfs)) if len(clfs) > 1 else [0.0]
+    for Tt, dx in zip(clfs, offs):
+        d = scan[scan["T_train"] == Tt].sort_values("T_up")
+        d = d[np.isfinite(d["T_onset"].to_numpy(float))]
+        color = "black" if np.isclose(Tt, SOFTNESS_T) else None
+        y = np.clip(d["T_onset"].to_numpy(float), 0, T_max_plot)
+        lo = np.clip(d["T_low95"].to_numpy(float), 0, T_max_plot)
+        hi = np.clip(np.nan_to_num(d["T_high95"].to_numpy(float), nan=T_max_plot, posinf=T_max_plot), 0, T_max_plot)
+        x = d["T_up"].to_numpy(float) + dx
+        line = ax.errorbar(x, y, yerr=[np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)], fmt="-", lw=0.8,
+                           capsize=2, color=color,
+                           label="S" if np.isclose(Tt, SOFTNESS_T) else rf"$\mathcal{{F}}^{{{_tfmt(Tt)}}}$")
+        c = line[0].get_color()
+        ok = d["passes"].to_numpy(bool)
+        ax.plot(x[ok], y[ok], "o", color=c, ms=4)
+        ax.plot(x[~ok], y[~ok], "o", mfc="white", color=c, ms=4)
+    if chosen_T_up is not None:
+        ax.axvline(chosen_T_up, color="0.5", ls="--", lw=0.8)
+    for value, label in literature or ():
+        ax.axhline(value, color="0.6", ls=":", lw=0.8)
+        ax.annotate(label, (ax.get_xlim()[1], value), fontsize=7, ha="right", va="bottom", color="0.4")
+    ax.set_xlabel(r"upper end of the fit range $T_\mathrm{up}$")
+    ax.set_ylabel(r"onset $T_\mathrm{onset}$ (95 %)")
+    ax.set_ylim(0, T_max_plot)
+    if title:
+        ax.set_title(title, fontsize=9)
+    legend_outside(ax)
+    return fig

@@ -129,6 +129,12 @@ class AnalysisSection(Section):
     appendix_C: list[PosFloat] = Field(min_length=1, description="values of C scanned in the appendix")
     min_time_blocks: PosInt = Field(30, description="whole-system time blocks a temperature needs before its "
                                                     "Kramers intervals resample them (else particle x time blocks)")
+    indicator_p_c: list[PosFloat] = Field([0.1, 0.2, 0.4], min_length=1, description="thresholds p_c of the "
+                                          "stage-6 indicator test (onset recomputed for each, sigma_AA^2)")
+    indicator_windows: list[PosInt] = Field([10, 20], min_length=1, description="p_hop windows (tau, even) of the "
+                                            "stage-6 indicator test; 10 is the stage-2 window")
+    indicator_bootstrap: PosInt = Field(30, description="bootstrap resamples for the design effects of each "
+                                                        "indicator-test variant")
     sigma_T_sizes: list[PosInt] = Field([], description="system sizes N at which the appendix re-measures the "
                                                         "fluidity sigma_T (each runs its own MD at "
                                                         "appendix_temperature); empty: not measured")

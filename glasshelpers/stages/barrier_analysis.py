@@ -210,6 +210,18 @@ def choose_range(cells: _Cells, T_arr, classifiers, p_min):
     return scan, pd.concat(scans, ignore_index=True), fr
 
 
+def given_range(scan, choice: dict, p_min: float) -> fitrange.FitRange:
+    """A :class:`~glasshelpers.fitrange.FitRange` for a range chosen by another rule (its
+    p-value: that rule's; red_chi2: the weighted scan's at that range, the misfit as
+    measured; error_scale 1). Marks it ``chosen`` in ``scan``."""
+    T_up = float(choice["T_up"])
+    scan["chosen"] = np.isclose(scan["T_up"], T_up)
+    row = scan[scan["chosen"]]
+    return fitrange.FitRange(T_up=T_up, T_max=T_up * (1 + 1e-9) + 1e-12, p_value=float(choice["worst_p"]),
+                             red_chi2=float(row["red_chi2"].iloc[0]) if len(row) else np.nan,
+                             passes=bool(choice["passes"]), p_min=float(p_min), criterion=str(choice["rule"]))
+
+
 def _inv(v):
     return 1.0 / v if v > 0 else np.inf
 
@@ -231,9 +243,15 @@ def _onset_row(variant, Tt, f, S_b, E_b, fin, lines_alt, nb):
     w = np.zeros(nb)
     w[fin] = o.weights
     u_b = onset.onset_u_batch(S_b, E_b, w)
+    # Interval in u centred on the estimate, half-width from the replicates' spread (half the
+    # 16-84 % range, robust to the outliers of nearly parallel lines): it always contains the
+    # estimate, which a percentile interval of a skewed, offset ratio need not (kept as *_pct).
     ulo, uhi, ulo95, uhi95 = (_q(u_b, q) for q in (16, 84, 2.5, 97.5))
-    row.update(T_onset=o.T_onset, u_onset=o.u_onset, T_low=_inv(uhi), T_high=_inv(ulo),
-               T_low95=_inv(uhi95), T_high95=_inv(ulo95), T_boot_median=_inv(_q(u_b, 50)),
+    sd = 0.5 * (uhi - ulo)
+    u0 = o.u_onset
+    row.update(T_onset=o.T_onset, u_onset=u0, T_low=_inv(u0 + sd), T_high=_inv(u0 - sd),
+               T_low95=_inv(u0 + 1.96 * sd), T_high95=_inv(u0 - 1.96 * sd), T_low_pct=_inv(uhi), T_high_pct=_inv(ulo),
+               T_low95_pct=_inv(uhi95), T_high95_pct=_inv(ulo95), T_boot_median=_inv(_q(u_b, 50)),
                scatter=o.scatter, n_valid=int(np.isfinite(u_b).sum()))
     row["T_err"] = 0.5 * (row["T_high"] - row["T_low"])
     row["T_onset_lo"], row["T_onset_hi"] = row["T_low"], row["T_high"]   # names used by the book
@@ -371,8 +389,8 @@ def width_table(cells: _Cells, pr, fits, ons, default: FitVariant, classifiers, 
 
 def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: int = 200, seed: int = 0,
                      T_max_low: float = 0.8, p_min: float = 0.01, block_tau: float = PHOP_SPAN,
-                     frame_spacing: float = 1.0, compare_iid: bool = True, min_time_blocks: int | None = 30
-                     ) -> KramersResult:
+                     frame_spacing: float = 1.0, compare_iid: bool = True, min_time_blocks: int | None = 30,
+                     range_choice: dict | None = None) -> KramersResult:
     """The whole Kramers analysis (Figs. 3, 4, 9, onsets) with a block bootstrap.
 
     samples : list of dicts from :func:`glasshelpers.stages.barriers.rearrangement_samples`
@@ -390,10 +408,15 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
     min_time_blocks : temperatures with at least this many whole-system time blocks
         resample them (keeping correlations between neighbours); elsewhere one particle x
         one time block. None: particle blocks everywhere.
+    range_choice : the default fit range decided elsewhere (``T_up``, ``passes``, ``rule``,
+        ``worst_p``: the likelihood curvature test of :mod:`glasshelpers.stages.barrier_glm`);
+        the weighted-chi2 scan is then only reported, and nothing is rescaled. None: the
+        scan's own choice (:func:`glasshelpers.fitrange.choose_fit_range`).
 
-    Intervals of Delta_E, Sigma, onsets and slopes are percentiles of the refits of the
-    replicates (weights fixed at the point errors; onsets with the point estimate's line
-    weights). Tests: the onsets of all classifiers are one value, and barriers collapse
+    Intervals of Delta_E, Sigma and slopes are percentiles of the refits of the
+    replicates (weights fixed at the point errors); onsets (with the point estimate's line
+    weights) are u* -+ z times the replicates' robust spread in u = 1/T, so that each
+    contains its estimate (percentile intervals in ``T_low_pct`` ... ``T_high95_pct``). Tests: the onsets of all classifiers are one value, and barriers collapse
     across classifiers (chi2 with the joint bootstrap covariance).
     """
     edges = np.asarray(edges, dtype=float)
@@ -409,6 +432,8 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
     cells = cell_estimates(counts, boot, alt, classifiers, min_bin_count)
     pr = cell_table(cells, counts, temps, edges, classifiers)
     scan, scan_per, fr = choose_range(cells, T_arr, classifiers, p_min)
+    if range_choice is not None:
+        fr = given_range(scan, range_choice, p_min)
     variants = (FitVariant(f"T <= {fr.T_up:g} (data)", "data", fr.T_max), FitVariant("all T", "all", None),
                 FitVariant(f"T < {T_max_low:g}", "paper_check", T_max_low))
     tabs = fit_variants(variants, cells, T_arr, centers, classifiers)

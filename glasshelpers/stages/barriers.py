@@ -15,21 +15,48 @@ import pandas as pd
 from .. import kramers, onset, scoring, stats
 from ..profiles import replicas
 from ..rearrangement import rearrangement_table
-from ..stagedata import load_bank
+from .. import dynamics
+from ..dynamics import HALF_WINDOW, STRUCTURE_LAG
+from ..stagedata import load_bank, load_phop, load_trajectory
 from ..training import all_classifiers
 from .barrier_analysis import KramersResult, kramers_analysis
+from .barrier_glm import glm_analysis
 from .common import x_edges
 from .transfer import table_one
 
 
+def phop_pairs(profile, T, bank, windows=(2 * HALF_WINDOW,), replica: int = 0) -> dict:
+    """p_hop at t - 1 and at t = t_s + STRUCTURE_LAG for every bank sample, per window.
+
+    windows : total p_hop windows in tau (frames t - w/2 ... t + w/2); the stage-2 window
+    (2 HALF_WINDOW = 10 tau) comes from the cached p_hop, others are computed from the
+    trajectory (no new MD). Returns dict window -> (before, at), each (n_bank_frames * n_A,)
+    float (NaN where the window does not fit)."""
+    frames, a = np.asarray(bank["frames"]), np.asarray(bank["particles"])
+    out = {}
+    for w in windows:
+        w = int(w)
+        if w % 2:
+            raise ValueError(f"a p_hop window must be an even number of tau, got {w}")
+        if w == 2 * HALF_WINDOW:
+            ph = load_phop(profile, T, replica=replica)["phop"]
+        else:
+            ph = dynamics.phop(load_trajectory(profile, T, replica)["positions"], half_window=w // 2)
+        t = frames + STRUCTURE_LAG
+        out[w] = tuple(np.asarray(ph[idx][:, a], dtype=float).reshape(-1) for idx in (t - 1, t))
+    return out
+
+
 def rearrangement_samples(profile, classifiers: dict | None = None, table1: pd.DataFrame | None = None,
-                          replica: int = 0) -> list:
+                          replica: int = 0, windows=(2 * HALF_WINDOW,)) -> list:
     """Per temperature, the feature-bank samples of the Kramers analysis.
 
     Returns a list of dicts (one per temperature) with ``T``, ``replica``, ``particle``
     (n,), ``frame`` (n,) structure frame in tau, ``rearranged`` (n,) bool (p_hop 2 tau
-    later > p_c) and ``x`` (dict T_train -> (n,) x_alpha), the input of
-    :func:`~glasshelpers.stages.barrier_analysis.kramers_analysis`.
+    later > p_c), ``x`` (dict T_train -> (n,) x_alpha) and ``phop`` (dict window in tau ->
+    (p_hop at t - 1, p_hop at t), t = frame + 2, from :func:`phop_pairs`), the input of
+    :func:`~glasshelpers.stages.barrier_analysis.kramers_analysis` and
+    :func:`~glasshelpers.stages.barrier_glm.glm_analysis`.
     """
     clfs = classifiers or all_classifiers(profile)
     t1 = table1 if table1 is not None else table_one(profile, clfs)
@@ -46,7 +73,8 @@ def rearrangement_samples(profile, classifiers: dict | None = None, table1: pd.D
         out.append({"T": float(T), "replica": int(replica),
                     "particle": np.broadcast_to(np.arange(na)[None, :], (nf, na)).ravel().copy(),
                     "frame": np.broadcast_to(np.asarray(bank["frames"])[:, None], (nf, na)).ravel().copy(),
-                    "rearranged": bank["phop_later"].reshape(-1) > p_c, "x": xs})
+                    "rearranged": bank["phop_later"].reshape(-1) > p_c, "x": xs,
+                    "phop": phop_pairs(profile, T, bank, windows, replica)})
     return out
 
 
@@ -114,17 +142,36 @@ def replica_spread(samples: list, edges, fit_range, *, min_bin_count: int = 30) 
 
 
 
-def run(profile, classifiers: dict | None = None) -> tuple[KramersResult, list]:
+def fig3_classifiers(profile) -> tuple:
+    """Training temperatures of Fig. 3: the hottest fluidity classifier and softness."""
+    L = profile["labels"]
+    return (float(max(L["fluidity_temperatures"])), float(L["softness_temperature"]))
+
+
+def run(profile, classifiers: dict | None = None):
     """The Kramers analysis of a profile over all its replicas, with the profile's
     settings (``analysis.min_bin_count, bootstrap, kramers_T_max_low, fit_range_p_min,
-    min_time_blocks``, ``features.bank_stride``, ``seed``). Returns (result, samples)."""
+    min_time_blocks, indicator_p_c, indicator_windows, indicator_bootstrap``,
+    ``features.bank_stride``, ``labels.p_c``, ``seed``).
+
+    First the likelihood analysis (:func:`~glasshelpers.stages.barrier_glm.glm_analysis`:
+    occupancy and rate, the curvature test that chooses the range, onsets, the indicator
+    test); its occupancy range is then the default range of the paper-style weighted fits
+    (Figs. 3, 4, 9), so that no variance is rescaled. Returns (result, samples, glm result)."""
     A = profile["analysis"]
     clfs = classifiers or all_classifiers(profile)
     t1 = table_one(profile, clfs)
-    samples = [s for r in replicas(profile) for s in rearrangement_samples(profile, clfs, t1, replica=r)]
+    windows = sorted({2 * HALF_WINDOW, *(int(w) for w in A["indicator_windows"])})
+    samples = [s for r in replicas(profile) for s in rearrangement_samples(profile, clfs, t1, replica=r, windows=windows)]
+    spacing = float(profile["features"]["bank_stride"])
+    g = glm_analysis(samples, x_edges(profile), p_c=float(profile["labels"]["p_c"]), windows=windows,
+                     p_c_values=[float(v) for v in A["indicator_p_c"]], n_boot=int(A["bootstrap"]),
+                     seed=int(profile["seed"]), p_min=float(A["fit_range_p_min"]), frame_spacing=spacing,
+                     min_time_blocks=int(A["min_time_blocks"]), indicator_boot=int(A["indicator_bootstrap"]),
+                     indicator_classifiers=fig3_classifiers(profile))
     res = kramers_analysis(samples, x_edges(profile), min_bin_count=int(A["min_bin_count"]),
                            n_boot=int(A["bootstrap"]), seed=int(profile["seed"]),
                            T_max_low=float(A["kramers_T_max_low"]), p_min=float(A["fit_range_p_min"]),
-                           frame_spacing=float(profile["features"]["bank_stride"]),
-                           min_time_blocks=int(A["min_time_blocks"]))
-    return res, samples
+                           frame_spacing=spacing, min_time_blocks=int(A["min_time_blocks"]),
+                           range_choice=g.range_of("occupancy"))
+    return res, samples, g
