@@ -62,6 +62,9 @@ import numpy as np
 
 #: Default misclassification penalty (paper, SPEC section 5).
 DEFAULT_C = 0.01
+#: The paper's C x (samples per class): C = 0.01 with 5200 per class (fluidity, 10 400
+#: samples) and 3800 per class (softness, 7600 samples).
+PAPER_C_TIMES_N = {"fluidity": DEFAULT_C * 5200, "softness": DEFAULT_C * 3800}
 #: liblinear's intercept scaling used by ``solver="liblinear"`` (see module docstring).
 LIBLINEAR_INTERCEPT_SCALING = 10.0
 SOLVERS = ("libsvm", "liblinear")
@@ -138,6 +141,29 @@ def check_balance(y, max_imbalance: float | None = 0.01) -> tuple[int, int]:
                 "balance the classes (SPEC section 4) or pass max_imbalance=None"
             )
     return n0, n1
+
+
+def C_for(C_times_n: float, n_per_class: float) -> float:
+    """The penalty C for a set of ``n_per_class`` samples per class at a fixed C x n.
+
+    Convention (issue 17). scikit-learn's soft margin minimises
+    ``|w|^2 / 2 + C sum_i hinge_i``, i.e. ``(C n_total) * [ |w|^2 / (2 C n_total) +
+    mean_i hinge_i ]``: what sets the hyperplane is the regularisation per unit of mean
+    loss, ``lambda = 1 / (C n)``. A profile therefore fixes ``C x n`` (n = samples per
+    class; the paper's 0.01 x 5200 = 52 for fluidity, 0.01 x 3800 = 38 for softness) and
+    every set, whatever its size, is trained with ``C = C_times_n / n``: a demo set of 1500
+    per class gets C = 0.035, half of it (half-sampling) 0.069, and all of them aim at the
+    same population hyperplane the paper's sets did. A fixed C would instead regularise a
+    smaller set more strongly (C n = 15 at C = 0.01, n = 1500).
+
+    Parameters
+    ----------
+    C_times_n : float > 0, penalty times samples per class (dimensionless).
+    n_per_class : float > 0, samples per class of the set (the mean of the two classes).
+    """
+    if not C_times_n > 0 or not n_per_class > 0:
+        raise ValueError(f"C_times_n and n_per_class must be positive, got {C_times_n!r}, {n_per_class!r}")
+    return float(C_times_n) / float(n_per_class)
 
 
 # ----------------------------------------------------------------------------- classifier
@@ -346,4 +372,4 @@ def train_classifier(X, y, C: float = DEFAULT_C, seed: int = 0, *, solver: str =
                                 n_train=(n0, n1), train_accuracy=acc, w_norm=norm, meta=dict(meta or {}))
 
 
-__all__ = ["DEFAULT_C", "HyperplaneClassifier", "train_classifier", "check_balance"]
+__all__ = ["DEFAULT_C", "PAPER_C_TIMES_N", "C_for", "HyperplaneClassifier", "train_classifier", "check_balance"]

@@ -148,6 +148,41 @@ def accuracy_around_best(alpha, y, shifts, b: float = 0.0) -> tuple[BestBias, np
     return best, accuracy_vs_bias(alpha, y, best.shift + shifts)
 
 
+def crossfit_best_accuracy(alpha, y, blocks=None, *, n_splits: int = 4, seed=0) -> float:
+    """Accuracy at a best bias chosen on *other* test samples (two-fold cross-fitting).
+
+    The maximum over the bias of the accuracy on one set (:func:`best_bias`) is optimistic:
+    the threshold is tuned to that set's noise (on synthetic sets of 60 per class: +0.03
+    over the population accuracy, and above 0.5 for a classifier without skill). Here the
+    set is halved (by ``blocks`` within each class; samples of one block stay together),
+    the best bias is found on one half and scored on the other, both ways, and the
+    sample-weighted mean over ``n_splits`` random halvings is returned. Slightly
+    pessimistic instead (the bias is estimated from half the set: -0.015 in the same test).
+
+    Parameters
+    ----------
+    alpha : (n,) classifier outputs on a labelled set.
+    y : (n,) labels {0, 1}.
+    blocks : (n,) block ids (one class per block), optional; default one block per sample.
+    n_splits : random halvings averaged.
+    seed : int or Generator.
+
+    Returns
+    -------
+    float, fraction correct.
+    """
+    alpha, y = _alpha_labels(alpha, y)
+    blocks = np.arange(alpha.size) if blocks is None else np.asarray(blocks)
+    rng = np.random.default_rng(seed)
+    correct = 0.0
+    for _ in range(int(n_splits)):
+        m = stats.half_split(blocks, y, rng)
+        for fit_on, score_on in ((m, ~m), (~m, m)):
+            b = best_bias(alpha[fit_on], y[fit_on]).b_best
+            correct += float(np.sum((alpha[score_on] + b > 0) == (y[score_on] == 1)))
+    return correct / (int(n_splits) * alpha.size)
+
+
 # ----------------------------------------------------------------------------- cross-validation
 
 @dataclass(frozen=True)
@@ -365,5 +400,5 @@ def accuracy_ci(alpha_values, y, shifts, *, n_boot: int = 500, alpha: float = 0.
 
 __all__ = [
     "accuracy_vs_bias", "BestBias", "best_bias", "accuracy_around_best", "CVBiasScan", "cv_accuracy_vs_bias",
-    "sigma_alpha", "x_alpha", "similarity", "bias_shifts", "accuracy_ci",
+    "sigma_alpha", "x_alpha", "similarity", "bias_shifts", "accuracy_ci", "crossfit_best_accuracy",
 ]

@@ -206,6 +206,30 @@ def block_resampler(clusters, strata=None, seed: int = 0):
         yield _resample_clusters(rng, groups)
 
 
+def half_split(units, strata=None, rng=None) -> np.ndarray:
+    """A random half of the blocks ``units`` (n,), within each stratum (n,), optional; every
+    block lies in one stratum, an odd one out goes to either half at random. ``rng``: a seed
+    or Generator. Returns (n,) bool, True for the samples of half A (half-sampling,
+    :mod:`glasshelpers.halfsample`)."""
+    rng = np.random.default_rng(rng)
+    units = np.asarray(units)
+    uniq, inv = np.unique(units, return_inverse=True)
+    if strata is None:
+        groups = [np.arange(uniq.size)]
+    else:
+        strata = np.asarray(strata)
+        first = np.zeros(uniq.size, dtype=strata.dtype)
+        first[inv] = strata
+        groups = [np.flatnonzero(first == s) for s in np.unique(first)]
+    in_a = np.zeros(uniq.size, dtype=bool)
+    for g in groups:
+        if g.size < 2:
+            raise ValueError(f"a stratum has {g.size} block(s); half-sampling needs at least 2 per stratum")
+        k = g.size // 2 + (rng.random() < 0.5 if g.size % 2 else 0)
+        in_a[rng.permutation(g)[:k]] = True
+    return in_a[inv.ravel()]
+
+
 def block_frames(frame_spacing: float = 1.0, block_tau: float = PHOP_SPAN) -> int:
     """Number of consecutive stored frames in one bootstrap block.
 
@@ -472,7 +496,7 @@ def pool_counts(df, by, replica_col: str = "replica", n_col: str = "n", k_col: s
 
 
 __all__ = ["BootstrapResult", "bootstrap_ci", "binomial_se", "block_frames",
-           "block_ids", "labelled_block_ids", "block_resampler", "cluster_draws", "ar1_variance_inflation",
+           "block_ids", "labelled_block_ids", "block_resampler", "half_split", "cluster_draws", "ar1_variance_inflation",
            "interval_width_ratio",
            "indicator_autocorrelation", "decorrelation_time",
            "Consistency", "consistency_test", "pool_replicas", "pool_counts"]

@@ -3,22 +3,66 @@
 ``softness`` is trained at T = 0.45 on the softness rule; ``fluidity`` at each fluidity
 training temperature on the tails of p_hop. Each is stored in
 ``data/<profile>/models/`` (npz, no pickle) with the parameters of its training set.
+
+The penalty follows the profile's convention (:func:`penalty`): C = C_times_n / n for a
+set of n samples per class (``classifiers.C_times_n_softness`` for softness), unless
+``classifiers.C`` fixes one C for every set.
 """
 
 from __future__ import annotations
 
 from .cache import cached
-from .classify import HyperplaneClassifier, train_classifier
+from .classify import C_for, HyperplaneClassifier, train_classifier
 from .datasets import fluidity_training_set, softness_p_l, softness_training_set
 from . import paths
 from .paths import temperature_tag
 from .provenance import params_hash, profile_record
 
 
+def penalty(profile: dict, rule: str, n_per_class: float) -> float:
+    """The SVM penalty C of a set of ``n_per_class`` samples per class labelled by ``rule``:
+    ``classifiers.C`` if the profile fixes one, else C_times_n / n
+    (:func:`glasshelpers.classify.C_for`; softness uses ``C_times_n_softness``)."""
+    cl = profile["classifiers"]
+    if cl.get("C") is not None:
+        return float(cl["C"])
+    return C_for(cl["C_times_n_softness" if rule == "softness" else "C_times_n"], n_per_class)
+
+
+def cv_penalty(profile: dict, rule: str, n_per_class: float) -> float:
+    """:func:`penalty` for the training part of a cross-validation fold: (folds - 1) / folds
+    of a set of ``n_per_class`` per class (each fold's classifier is the same estimator at
+    that size)."""
+    k = int(profile["classifiers"]["cv_folds"])
+    return penalty(profile, rule, n_per_class * (k - 1) / k)
+
+
+def paper_equivalent_C(profile: dict) -> float:
+    """The profile's fluidity penalty as the paper would state it: C for a set of the paper's
+    5200 per class (0.01 by default; ``classifiers.C`` itself when the profile fixes one)."""
+    cl = profile["classifiers"]
+    return float(cl["C"]) if cl.get("C") is not None else float(cl["C_times_n"]) / 5200.0
+
+
+def refit(profile: dict, rule: str, solver: str = "libsvm"):
+    """``fit(X, y) -> HyperplaneClassifier`` with the profile's penalty for the size of the set
+    it is given (half-sampling refits halves: C doubles, C x n stays)."""
+    seed = int(profile["seed"])
+
+    def fit(X, y):
+        return train_classifier(X, y, C=penalty(profile, rule, len(y) / 2), seed=seed, solver=solver,
+                                max_imbalance=None)
+
+    return fit
+
+
 def fit_cached(profile: dict, name: str, dataset: dict, dataset_params: dict, C: float | None = None,
                solver: str = "libsvm") -> HyperplaneClassifier:
-    """Train (or load) a classifier on ``dataset`` (a dict with X, y)."""
-    C = float(profile["classifiers"]["C"] if C is None else C)
+    """Train (or load) a classifier on ``dataset`` (a dict with X, y); C defaults to
+    :func:`penalty` for the set's rule and size."""
+    if C is None:
+        C = penalty(profile, dataset_params.get("rule", "fluidity"), len(dataset["y"]) / 2)
+    C = float(C)
     params = {**dataset_params, "C": C, "solver": solver, "seed": int(profile["seed"])}
     path = paths.model_file(profile, name, params_hash(params)[:10])
     d = cached(path, params, lambda: train_classifier(dataset["X"], dataset["y"], C=C, seed=int(profile["seed"]),

@@ -52,27 +52,28 @@ def counted_training(monkeypatch):
 def test_classifier_cache_follows_the_override(data_root, counted_training):
     ds, ds_params = _dataset(), {"rule": "fluidity", "T": 1.0, "q": 0.01, "n": 60}
     base = load_profile("tiny")
+    c0 = 52 / 60                                   # the C x n rule: C_times_n / (samples per class)
     c_base = training.fit_cached(base, "fluidity_T1.000", ds, ds_params)
-    assert counted_training == [0.01] and c_base.C == 0.01
+    assert counted_training == [c0] and c_base.C == c0
 
     over = load_profile("tiny", {"classifiers.C": 0.1})
     c_over = training.fit_cached(over, "fluidity_T1.000", ds, ds_params)
-    assert counted_training == [0.01, 0.1] and c_over.C == 0.1       # recomputed, not reused
+    assert counted_training == [c0, 0.1] and c_over.C == 0.1       # recomputed, not reused
     models = sorted((data_root / "tiny" / "models").glob("*.npz"))
     assert len(models) == 2                                            # a new entry beside the old one
     metas = {read_meta(m)["params"]["C"]: read_meta(m) for m in models}
     assert metas[0.1]["record"]["overrides"] == {"classifiers.C": 0.1}
-    assert metas[0.01]["record"]["overrides"] == {}
+    assert metas[c0]["record"]["overrides"] == {}
     assert not np.allclose(c_base.w_hat, c_over.w_hat)                          # a different classifier
 
     mtimes = {m: m.stat().st_mtime_ns for m in models}
     again = training.fit_cached(load_profile("tiny", {"classifiers.C": 0.1}), "fluidity_T1.000", ds, ds_params)
-    assert counted_training == [0.01, 0.1]                             # same override: reused
+    assert counted_training == [c0, 0.1]                             # same override: reused
     assert np.array_equal(again.w_hat, c_over.w_hat)
     # an override of a key the classifier does not depend on reuses the existing one
     unrelated = load_profile("tiny", {"analysis.bootstrap": 7, "labels.p_l_grid_step": 0.005})
     same = training.fit_cached(unrelated, "fluidity_T1.000", ds, ds_params)
-    assert counted_training == [0.01, 0.1] and np.array_equal(same.w_hat, c_base.w_hat)
+    assert counted_training == [c0, 0.1] and np.array_equal(same.w_hat, c_base.w_hat)
     assert {m: m.stat().st_mtime_ns for m in models} == mtimes
 
 

@@ -108,7 +108,15 @@ class LabelsSection(Section):
 
 
 class ClassifiersSection(Section):
-    C: PosFloat = Field(description="SVM soft-margin penalty C > 0")
+    # Penalty convention (glasshelpers.classify.C_for): a set of n samples per class is trained
+    # with C = C_times_n / n, so that C x n, the weight of the hinge sum against |w|^2 / 2, is the
+    # paper's whatever the set size. C, if given, is one fixed C for every set (the old convention).
+    C_times_n: PosFloat = Field(52.0, description="C x samples per class of the fluidity, control and appendix "
+                                                  "classifiers (C = C_times_n / n; paper 0.01 x 5200)")
+    C_times_n_softness: PosFloat = Field(38.0, description="C x samples per class of the softness classifier "
+                                                           "(paper 0.01 x 3800)")
+    C: Union[PosFloat, None] = Field(None, description="a fixed SVM penalty C > 0 for every set, "
+                                                       "replacing the C_times_n rule")
     cv_folds: Int = Field(5, ge=2, description="folds of the cross-validation")
 
 
@@ -135,6 +143,10 @@ class AnalysisSection(Section):
                                             "stage-6 indicator test; 10 is the stage-2 window")
     indicator_bootstrap: PosInt = Field(30, description="bootstrap resamples for the design effects of each "
                                                         "indicator-test variant")
+    half_splits: PosInt = Field(200, ge=2, description="most random half splits of the half-sampling intervals of "
+                                                       "refitted classifiers (Table I; fewer once the ends are stable)")
+    interval_end_error: PosFloat = Field(0.01, description="Monte Carlo error of a 95 % interval end at which the "
+                                                           "half-sampling stops adding splits")
     sigma_T_sizes: list[PosInt] = Field([], description="system sizes N at which the appendix re-measures the "
                                                         "fluidity sigma_T (each runs its own MD at "
                                                         "appendix_temperature); empty: not measured")

@@ -13,24 +13,36 @@ from ..classify import train_classifier
 from ..dynamics import PHOP_SPAN
 from ..datasets import fluidity_training_set, softness_p_l, test_set
 from ..stagedata import load_bank
-from ..training import fluidity_classifier, softness_classifier
+from ..training import cv_penalty, fluidity_classifier, softness_classifier
 from .common import bias_shifts, blocks as _blocks, seed as _seed
 
 
+#: Samples per class of the paper's fluidity sets: the size at which the paper states C.
+PAPER_N_PER_CLASS = 5200
+
+
 def accuracy_vs_C(profile) -> pd.DataFrame:
-    """Fig. 6: five-fold CV accuracy (trained bias) vs C for three tail fractions."""
+    """Fig. 6: five-fold CV accuracy (trained bias) vs C for three tail fractions.
+
+    ``analysis.appendix_C`` holds C as the paper states it, for its sets of 5200 per class;
+    each is applied at the same C x n (``C_applied`` = C x 5200 / samples per class of a
+    fold's training part), so the scan covers the paper's regularisation range whatever the
+    set size. Columns q, C (paper's scale), C_times_n, C_applied, accuracy and its errors."""
     a = profile["analysis"]
     T = a["appendix_temperature"]
+    k = int(profile["classifiers"]["cv_folds"])
     rows = []
     for q in a["appendix_fractions"]:
         ds = fluidity_training_set(profile, T, q=q, n_per_class=a["appendix_per_class"])
         for C in a["appendix_C"]:
-            scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], [0.0], C=C,
+            C_applied = float(C) * PAPER_N_PER_CLASS / (len(ds["y"]) / 2 * (k - 1) / k)
+            scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], [0.0], C=C_applied,
                                                 folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile),
                                                groups=_blocks(ds))
             ci = scoring.accuracy_ci(scan.heldout_alpha, ds["y"], [0.0], n_boot=int(a["bootstrap"]), seed=_seed(profile),
                                    clusters=_blocks(ds))
-            rows.append({"q": float(q), "C": float(C), "accuracy": float(scan.mean[0]),
+            rows.append({"q": float(q), "C": float(C), "C_times_n": float(C) * PAPER_N_PER_CLASS,
+                         "C_applied": C_applied, "accuracy": float(scan.mean[0]),
                          "accuracy_err": float(scan.sem[0]), "accuracy_lo": float(ci.low[0]),
                          "accuracy_hi": float(ci.high[0])})
     return pd.DataFrame(rows)
@@ -44,9 +56,10 @@ def accuracy_vs_bias_fractions(profile) -> pd.DataFrame:
     rows = []
     for q in a["appendix_fractions"]:
         ds = fluidity_training_set(profile, T, q=q, n_per_class=a["appendix_per_class"])
-        scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts, C=profile["classifiers"]["C"],
-                                            folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile),
-                                               groups=_blocks(ds))
+        scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts,
+                                           C=cv_penalty(profile, "fluidity", len(ds["y"]) / 2),
+                                           folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile),
+                                           groups=_blocks(ds))
         ci = scoring.accuracy_ci(scan.heldout_alpha, ds["y"], shifts, n_boot=int(a["bootstrap"]), seed=_seed(profile),
                                clusters=_blocks(ds))
         rows.append(pd.DataFrame({"q": float(q), "shift": shifts, "accuracy": scan.mean, "accuracy_err": scan.sem,
@@ -126,8 +139,8 @@ def accuracy_width_comparison(profile, classifier=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def sigma_T_dependence(profile, T: float | None = None, qs=None, Cs=None, n_per_class: int | None = None
-                       ) -> pd.DataFrame:
+def sigma_T_dependence(profile, T: float | None = None, qs=None, Cs=None, n_per_class: int | None = None,
+                       paper_scale: bool = True) -> pd.DataFrame:
     """How sigma_T of a fluidity classifier depends on what differs from the paper.
 
     For each tail fraction q and penalty C, a fluidity classifier is trained at T (same
@@ -136,9 +149,12 @@ def sigma_T_dependence(profile, T: float | None = None, qs=None, Cs=None, n_per_
     measured in two feature scalings: ``sigma_T`` (the classifier's own standardiser,
     fitted on its training set, as in Table I) and ``sigma_T_population`` (the same
     hyperplane with features standardised over all particles at T). The accuracy on the
-    T = 0.47 test set at b_best is reported too.
+    T = 0.47 test set at b_best is reported too. With ``paper_scale`` (default) each C is
+    the paper's, for 5200 per class, applied at the same C x n (``C_applied`` = C x 5200 / n);
+    without, C is applied as given (a fixed C, the old convention).
 
-    Returns q, C, n_per_class, sigma_T, sigma_T_population, b_best, best_accuracy.
+    Returns q, C, C_applied, C_times_n (applied C x n), n_per_class, sigma_T,
+    sigma_T_population, b_best, best_accuracy.
     """
     a = profile["analysis"]
     T = float(a["appendix_temperature"] if T is None else T)
@@ -154,11 +170,13 @@ def sigma_T_dependence(profile, T: float | None = None, qs=None, Cs=None, n_per_
     for q in qs:
         ds = fluidity_training_set(profile, T, q=q, n_per_class=n)
         for C in Cs:
-            clf = train_classifier(ds["X"], ds["y"], C=float(C), seed=int(profile["seed"]))
+            C_applied = float(C) * PAPER_N_PER_CLASS / n if paper_scale else float(C)
+            clf = train_classifier(ds["X"], ds["y"], C=C_applied, seed=int(profile["seed"]))
             alpha = clf.decision(X)
             w_raw = clf.w_hat / clf.scale
             best = scoring.best_bias(clf.decision(ts["X"]), ts["y"], b=clf.b)
-            rows.append(dict(T=T, q=float(q), C=float(C), n_per_class=n, sigma_T=float(np.std(alpha)),
+            rows.append(dict(T=T, q=float(q), C=float(C), C_applied=C_applied, C_times_n=C_applied * n,
+                             n_per_class=n, sigma_T=float(np.std(alpha)),
                              sigma_T_population=float(np.std(X @ w_raw) / np.linalg.norm(w_raw * s_pop)),
                              b_best=best.b_best, best_accuracy=best.accuracy))
     return pd.DataFrame(rows)

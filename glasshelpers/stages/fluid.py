@@ -14,14 +14,15 @@ import pandas as pd
 from .. import scoring
 from ..datasets import fluidity_training_set
 from ..stagedata import load_bank
-from ..training import fluidity_classifier, softness_classifier
+from ..training import cv_penalty, fluidity_classifier, softness_classifier
 from .common import bias_shifts, blocks as _blocks, seed as _seed
 
 
 def cv_bias_scans(profile) -> pd.DataFrame:
     """Fig. 1 main panel: five-fold CV accuracy vs bias shift of each fluidity classifier.
 
-    Folds are grouped by particle x p_hop window (one event never on both sides of a split,
+    C follows the profile's C x n convention for the size each fold trains on. Folds are
+    grouped by particle x p_hop window (one event never on both sides of a split,
     :func:`glasshelpers.scoring.cv_accuracy_vs_bias`). ``accuracy`` is the pooled held-out accuracy (each sample scored by the fold classifier
     that did not see it), ``accuracy_lo``/``accuracy_hi`` its bootstrap interval over
     samples, and ``accuracy_err`` the standard error over folds."""
@@ -29,8 +30,8 @@ def cv_bias_scans(profile) -> pd.DataFrame:
     rows = []
     for T in profile["analysis"]["fig1_temperatures"]:
         ds = fluidity_training_set(profile, T)
-        scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts, C=profile["classifiers"]["C"],
-                                           folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile),
+        scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts,
+                                           C=cv_penalty(profile, "fluidity", len(ds["y"]) / 2), folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile),
                                            groups=_blocks(ds))
         ci = scoring.accuracy_ci(scan.heldout_alpha, ds["y"], shifts, n_boot=int(profile["analysis"]["bootstrap"]),
                                  seed=_seed(profile), clusters=_blocks(ds))
@@ -51,7 +52,8 @@ def cv_grouping_effect(profile) -> pd.DataFrame:
         ds = fluidity_training_set(profile, T)
         best = {}
         for name, groups in (("random_folds", None), ("grouped_folds", _blocks(ds))):
-            scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts, C=profile["classifiers"]["C"],
+            scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts,
+                                               C=cv_penalty(profile, "fluidity", len(ds["y"]) / 2),
                                                folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile),
                                                groups=groups)
             best[name] = float(scoring.accuracy_vs_bias(scan.heldout_alpha, ds["y"], shifts).max())

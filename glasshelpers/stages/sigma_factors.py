@@ -19,10 +19,12 @@ import numpy as np
 import pandas as pd
 
 from .. import classify, labels, scoring
-from ..datasets import softness_p_l, test_set
+from ..datasets import fluidity_training_set, softness_p_l, softness_training_set, test_set
 from ..profiles import production_time, replicas, validate_profile
 from ..dynamics import HALF_WINDOW, STRUCTURE_LAG
 from ..stagedata import labelled_features, load_bank, load_phop, load_trajectory
+from ..stats import labelled_block_ids
+from ..training import penalty
 
 
 def fluidity_sigma_T(phop, types, features_of, population, *, q: float, n_per_class: int, C: float,
@@ -116,7 +118,8 @@ def sigma_T_vs_run_length(profile, T: float | None = None, fractions=(0.25, 0.5,
                           with_test: bool = True) -> pd.DataFrame:
     """sigma_T from the first ``fraction`` of each replica's run at T, all else fixed.
 
-    q and C default to the profile's fluidity values; ``n_per_class`` defaults to the most
+    q and C default to the profile's fluidity values (C from its C x n convention at the n
+    used); ``n_per_class`` defaults to the most
     the shortest stretch fills (90 % of its smaller tail, at most the profile's
     ``fluidity_per_class``), so that only the run length changes. sigma_T is always
     measured over the whole run's feature bank, so only the classifier changes.
@@ -127,13 +130,13 @@ def sigma_T_vs_run_length(profile, T: float | None = None, fractions=(0.25, 0.5,
     lab, A = profile["labels"], profile["analysis"]
     T = float(A["appendix_temperature"] if T is None else T)
     q = float(lab["fluidity_q"] if q is None else q)
-    C = float(profile["classifiers"]["C"] if C is None else C)
     reps = replicas(profile)
     if n_per_class is None:
         n_per_class = min(int(lab["fluidity_per_class"]), _fill(profile, T, [q], min(fractions))[q])
     if n_per_class < 10:
         raise ValueError(f"the first {min(fractions):g} of the run at T = {T:g} fills only {n_per_class} samples "
                          f"per class at q = {q:g}; use longer fractions or a larger q")
+    C = float(penalty(profile, "fluidity", n_per_class) if C is None else C)
     test = test_set(profile, softness_p_l(profile)) if with_test else None
     settings = [dict(q=q, C=C, n_per_class=n_per_class, fraction=f) for f in fractions]
     return pd.DataFrame([row for r in reps for row in _run(profile, T, r, settings, test)])
@@ -198,7 +201,7 @@ def sigma_T_vs_size(profile, sizes, T: float | None = None, *, progress: bool = 
 
     lab, A = profile["labels"], profile["analysis"]
     T = float(A["appendix_temperature"] if T is None else T)
-    setting = [dict(q=float(lab["fluidity_q"]), C=float(profile["classifiers"]["C"]),
+    setting = [dict(q=float(lab["fluidity_q"]), C=penalty(profile, "fluidity", int(lab["fluidity_per_class"])),
                     n_per_class=int(lab["fluidity_per_class"]))]
     rows = [row for r in replicas(profile) for row in _run(profile, T, r, setting)]
     for n in sizes:
@@ -253,4 +256,38 @@ def factor_table(scans: dict, paper=(0.63, 0.77)) -> pd.DataFrame:
         rows.append({"factor": name, "from": f"{first[col]:g}", "to": f"{last[col]:g}",
                      "sigma_T_from": float(first["sigma_T"]),
                      "sigma_T_to": float(last["sigma_T"]), "change": change, "noise": noise, "verdict": verdict})
+    return pd.DataFrame(rows)
+
+
+def regularisation_convention(profile, C_fixed: float = 0.01) -> pd.DataFrame:
+    """What the C x n convention changes (issue 17): every classifier of Table I trained on
+    the profile's own sets with the old fixed ``C_fixed`` (C x n = C_fixed x n, 15 on demo)
+    and with the profile's rule (C = C_times_n / n, the paper's C x n), all else equal.
+
+    Returns, per fluidity training T and convention (``fixed C`` / ``fixed C x n``): C,
+    C_times_n, sigma_T (std of the output over the feature bank at T), similarity_raw (plain
+    cosine with the softness normal of the same convention, softness scaling; not corrected
+    for attenuation) and transfer_accuracy (cross-fitted best accuracy on the T = 0.47 test
+    set, :func:`glasshelpers.scoring.crossfit_best_accuracy`)."""
+    lab = profile["labels"]
+    seed = int(profile["seed"])
+    p_l = softness_p_l(profile)
+    sets = {"softness": softness_training_set(profile, p_l)}
+    sets.update({float(T): fluidity_training_set(profile, T) for T in lab["fluidity_temperatures"]})
+    ts = test_set(profile, p_l)
+    blocks = labelled_block_ids(ts)
+    rows = []
+    for name in ("fixed C", "fixed C x n"):
+        clfs = {}
+        for key, ds in sets.items():
+            n = len(ds["y"]) / 2
+            C = C_fixed if name == "fixed C" else penalty(profile, "softness" if key == "softness" else "fluidity", n)
+            clfs[key] = classify.train_classifier(ds["X"], ds["y"], C=C, seed=seed)
+        for T in lab["fluidity_temperatures"]:
+            clf = clfs[float(T)]
+            rows.append(dict(T=float(T), convention=name, C=clf.C, C_times_n=clf.C * sum(clf.n_train) / 2,
+                             sigma_T=float(np.std(_population(profile, T, 0) @ clf.w_raw)),
+                             similarity_raw=scoring.similarity(clfs["softness"], clf, scaling="a"),
+                             transfer_accuracy=scoring.crossfit_best_accuracy(clf.decision(ts["X"]), ts["y"],
+                                                                              blocks, seed=seed)))
     return pd.DataFrame(rows)

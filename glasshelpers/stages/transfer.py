@@ -1,19 +1,18 @@
 """Stage 5, transfer to the supercooled liquid (Fig. 2, Table I): each classifier on the
-T = 0.47 test set with its bias re-optimised, sigma_T, the similarity of normals, their
-block-bootstrap intervals, and the van Hove function of the Fig. 2 inset."""
+T = 0.47 test set with its bias re-optimised, sigma_T, the similarity of normals (corrected
+for attenuation), their half-sampling intervals of refitted classifiers, and the van Hove
+function of the Fig. 2 inset."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .. import scoring, stats
-from ..classify import train_classifier
-from ..scoring import similarity
+from .. import halfsample, scoring, stats
 from ..datasets import fluidity_training_set, softness_p_l, softness_training_set, test_set
 from ..dynamics import van_hove_self
 from ..stagedata import load_bank, load_trajectory
-from ..training import all_classifiers
+from ..training import all_classifiers, refit
 from .common import bias_shifts, blocks as _blocks, seed as _seed
 
 
@@ -80,106 +79,60 @@ def table_one(profile, classifiers: dict | None = None, best: pd.DataFrame | Non
     return pd.DataFrame(rows)
 
 
-def table_one_intervals(profile, classifiers: dict | None = None, table1: pd.DataFrame | None = None,
-                        n_boot: int | None = None) -> pd.DataFrame:
-    """Block-bootstrap intervals of Table I's b_best and sigma_T.
+def _bank_population(profile, T):
+    """Feature-bank rows at T and their cluster ids (one particle over bank frames spanning
+    at least one p_hop window), the population of sigma_T."""
+    bank = load_bank(profile, T)
+    nf, na = bank["phop_later"].shape
+    span = stats.block_frames(float(profile["features"]["bank_stride"])) * float(profile["features"]["bank_stride"])
+    cl = stats.block_ids(np.tile(np.arange(na), nf), np.repeat(np.floor(np.asarray(bank["frames"]) / span), na), 1)
+    return bank["features"].reshape(-1, bank["features"].shape[-1]), cl
 
-    b_best: the T = 0.47 test set resampled by blocks (one particle, one class, 11 tau),
-    the optimum re-found in every replicate. sigma_T: the training temperature's feature
-    bank resampled by blocks (one particle, bank frames spanning >= 11 tau).
-    The similarity w_S . w_alpha would need the SVMs refitted per replicate; it has no
-    interval here. Returns T, b_best_lo/hi (68 %), b_best_lo95/hi95, sigma_T_lo/hi, sigma_T_lo95/hi95.
-    """
+
+def table_one_half_sampling(profile, classifiers: dict | None = None, *, max_splits: int | None = None,
+                            seed_offset: int = 11) -> pd.DataFrame:
+    """Table I's similarity, sigma_T, b_best and the transfer accuracy with half-sampling
+    intervals of the refitted classifiers (:func:`glasshelpers.halfsample.half_sample_statistics`).
+
+    Every split halves each training set (softness at T_softness, fluidity at each T) by
+    blocks (one particle, one class, 11 tau) within each class, the T = 0.47 test set the
+    same way and every feature bank by clusters (one particle over >= 11 tau of bank
+    frames); all classifiers are refitted on their halves with the profile's penalty
+    convention (C x n fixed, :func:`glasshelpers.training.penalty`). Columns per T:
+    ``similarity`` (attenuation corrected, softness scaling), ``similarity_raw`` (plain
+    cosine of the full fits), ``reliability`` (split-half agreement of the normal),
+    ``sigma_T``, ``b_best``, ``best_accuracy`` (cross-fitted, at a bias chosen on the other
+    half of the test set), ``best_accuracy_in_sample`` (the maximum over the bias, the
+    paper's definition, optimistic), each with ``_lo/_hi`` (68 %), ``_lo95/_hi95``, ``_se``
+    and ``_end_error`` (Monte Carlo error of the 95 % ends); ``n_splits``."""
     clfs = classifiers or all_classifiers(profile)
-    n_boot = int(n_boot or profile["analysis"]["bootstrap"])
-    ts = test_set(profile, softness_p_l(profile))
-    blocks = _blocks(ts)
-    stride = float(profile["features"]["bank_stride"])
-    rng_seed = _seed(profile, 7)
-    rows = []
-    for T, clf in clfs.items():
-        a = clf.decision(ts["X"])
-        bb = stats.bootstrap_ci(lambda x, yy: scoring.best_bias(x, yy, b=clf.b).b_best, a, ts["y"],
-                                n_boot=n_boot, seed=rng_seed, strata=ts["y"], clusters=blocks, return_samples=True)
-        bank = load_bank(profile, T)
-        nf, na = bank["phop_later"].shape
-        al = clf.decision(bank["features"].reshape(-1, bank["features"].shape[-1]))
-        span = stats.block_frames(stride) * stride
-        cl = stats.block_ids(np.tile(np.arange(na), nf), np.repeat(np.floor(np.asarray(bank["frames"]) / span), na), 1)
-        nc = int(cl.max()) + 1
-        sums = np.column_stack([np.bincount(cl, minlength=nc), np.bincount(cl, weights=al, minlength=nc),
-                                np.bincount(cl, weights=al * al, minlength=nc)])
-        D = stats.cluster_draws(np.random.default_rng(rng_seed), nc, n_boot).astype(float)
-        m = D @ sums
-        sig = np.sqrt(np.maximum(m[:, 2] / m[:, 0] - (m[:, 1] / m[:, 0]) ** 2, 0) * m[:, 0] / (m[:, 0] - 1))
-        rows.append(dict(T=T, b_best_lo=bb.low, b_best_hi=bb.high,
-                         b_best_lo95=float(np.nanquantile(bb.samples, 0.025)),
-                         b_best_hi95=float(np.nanquantile(bb.samples, 0.975)),
-                         sigma_T_lo=float(np.quantile(sig, 0.16)), sigma_T_hi=float(np.quantile(sig, 0.84)),
-                         sigma_T_lo95=float(np.quantile(sig, 0.025)), sigma_T_hi95=float(np.quantile(sig, 0.975))))
-    return pd.DataFrame(rows)
-
-
-def similarity_intervals(profile, classifiers: dict | None = None, n_boot: int | None = None) -> pd.DataFrame:
-    """Block-bootstrap interval of the similarity w_S . w_alpha of Table I.
-
-    Each replicate resamples the softness training set and each fluidity training set by
-    blocks (one particle, one class, 11 tau), refits both SVMs (same C, seed) and
-    recomputes the similarity in the refitted softness scaling. Refitting is the costly
-    part (a 3000-sample fit takes ~1.5-3 s on 2 cores): ``n_boot`` defaults to
-    min(analysis.bootstrap, 20). The replicates' similarity is
-    biased low (two noisier normals), so the interval is the basic bootstrap one,
-    [2 s - q_hi, 2 s - q_lo], which corrects for that bias; ``similarity_bias`` (replicate
-    mean minus the point value) shows it. A bias as large as the interval's half-width
-    means the bootstrap cannot be trusted here (the verdict is then inconclusive).
-
-    Returns T, similarity_lo/hi (68 %), similarity_lo95/hi95, n_boot."""
-    clfs = classifiers or all_classifiers(profile)
-    n_boot = int(n_boot or min(int(profile["analysis"]["bootstrap"]), 20))
-    C, seed = float(profile["classifiers"]["C"]), int(profile["seed"])
+    A = profile["analysis"]
     soft_T = float(profile["labels"]["softness_temperature"])
     sets = {soft_T: softness_training_set(profile, softness_p_l(profile))}
     for T in clfs:
         if T != soft_T:
             sets[T] = fluidity_training_set(profile, T)
-    gens = {T: stats.block_resampler(_blocks(ds), ds["y"], seed=_seed(profile, 11) + i)
-            for i, (T, ds) in enumerate(sets.items())}
-    sims = {T: [] for T in sets if T != soft_T}
-    for _ in range(n_boot):
-        fits = {}
-        for T, ds in sets.items():
-            idx = next(gens[T])
-            fits[T] = train_classifier(ds["X"][idx], ds["y"][idx], C=C, seed=seed, max_imbalance=None)
-        for T in sims:
-            sims[T].append(similarity(fits[soft_T], fits[T], scaling="a"))
-    rows = [dict(T=soft_T, similarity_lo=1.0, similarity_hi=1.0, similarity_lo95=1.0, similarity_hi95=1.0,
-                 similarity_bias=0.0, n_boot=n_boot)]
-    point = {T: similarity(clfs[soft_T], clfs[T], scaling="a") for T in sims}
-    for T, v in sims.items():
-        v = np.asarray(v)
-        # basic (reverse-percentile) interval 2 s - q: the cosine of two refitted, noisier
-        # normals is biased low, and the basic interval corrects for that bias
-        basic = lambda q: float(np.clip(2 * point[T] - np.quantile(v, q), -1, 1))  # noqa: E731
-        rows.append(dict(T=T, similarity_lo=basic(0.84), similarity_hi=basic(0.16), similarity_lo95=basic(0.975),
-                         similarity_hi95=basic(0.025), similarity_bias=float(v.mean() - point[T]),
-                         n_boot=n_boot))
-    return pd.DataFrame(rows)
+    train = {T: {"X": ds["X"], "y": ds["y"], "blocks": _blocks(ds)} for T, ds in sets.items()}
+    ts = test_set(profile, softness_p_l(profile))
+    test = {"X": ts["X"], "y": ts["y"], "blocks": _blocks(ts)}
+    fits = {T: refit(profile, "softness" if T == soft_T else "fluidity") for T in train}
+    pops = {T: _bank_population(profile, T) for T in train}
+    out = halfsample.half_sample_statistics(train, {T: clfs[T] for T in train}, fits, ref=soft_T, test=test,
+                                            populations=pops, max_splits=int(max_splits or A["half_splits"]),
+                                            end_error=float(A["interval_end_error"]),
+                                            seed=_seed(profile, seed_offset))
+    return out.rename(columns={"key": "T"})
 
 
 def table_one_with_intervals(profile, classifiers: dict | None = None, best: pd.DataFrame | None = None,
-                             similarity_boot: int | None = None) -> pd.DataFrame:
-    """:func:`table_one` plus block-bootstrap intervals of b_best, sigma_T
-    (:func:`table_one_intervals`) and the similarity (:func:`similarity_intervals`), and
-    the best accuracy's interval when ``best`` (from :func:`transfer_scans`) has it.
-    The input of :func:`glasshelpers.verdicts.table_one` and :func:`glasshelpers.figures.table1`."""
+                             max_splits: int | None = None) -> pd.DataFrame:
+    """:func:`table_one` (T, b) with every other column and its interval from
+    :func:`table_one_half_sampling`: the input of :func:`glasshelpers.verdicts.table_one`
+    and :func:`glasshelpers.figures.table1`. ``best`` is not needed any more (b_best and the
+    accuracy come from the half-sampling table) and is accepted for old callers."""
     clfs = classifiers or all_classifiers(profile)
-    t1 = table_one(profile, clfs, best)
-    t1 = t1.merge(table_one_intervals(profile, clfs, t1), on="T", how="left")
-    t1 = t1.merge(similarity_intervals(profile, clfs, similarity_boot).drop(columns=["n_boot"]),
-                  on="T", how="left")
-    if best is not None and {"best_accuracy_lo", "best_accuracy_hi"} <= set(best.columns):
-        t1 = t1.merge(best[["T", "best_accuracy_lo", "best_accuracy_hi"]], on="T", how="left")
-    return t1
+    t1 = pd.DataFrame([{"T": T, "b": clf.b} for T, clf in clfs.items()])
+    return t1.merge(table_one_half_sampling(profile, clfs, max_splits=max_splits), on="T", how="left")
 
 
 def van_hove(profile, lag: int | None = None, bins=None) -> pd.DataFrame:

@@ -12,8 +12,10 @@
 # Conventions (SPEC.md section 5): $\alpha = \hat w\cdot F_\mathrm{std} + b$, positive for
 # rearranging or extremely diffusive; a bias shift $\delta b$ is added to $\alpha$ before
 # thresholding at zero. Accuracies are five-fold cross-validated on the balanced
-# training set (bands: 68 % block-bootstrap intervals of the pooled held-out accuracy;
-# folds grouped by event, below) or, for the softness panel, bootstrapped over samples.
+# training set (bands: 68 % block-bootstrap intervals of the pooled held-out accuracy, the
+# fold classifiers held fixed; folds grouped by event, below) or, for the softness panel,
+# bootstrapped over samples. The intervals of Table I (chapter 5) refit the classifiers
+# instead (half-sampling).
 
 # %%
 # parameters
@@ -44,7 +46,13 @@ Markdown(_note) if _note else None
 
 # %% [markdown]
 # One classifier per training temperature (cached: a classifier is trained once per
-# labelled set and parameters, and re-read afterwards):
+# labelled set and parameters, and re-read afterwards). **Penalty convention:**
+# scikit-learn's $C$ multiplies the *sum* of the hinge losses, so what sets the hyperplane
+# is $C$ times the number of samples. Every set is trained at the paper's $C\,n$ per class
+# (`classifiers.C_times_n` = 0.01 x 5200 = 52 for fluidity, `C_times_n_softness` = 0.01 x
+# 3800 = 38 for softness): $C = 52/n$ for $n$ samples per class, also for each
+# cross-validation fold (its training part's $n$). A profile may still fix one $C$ for
+# every set (`classifiers.C`, the convention before issue 17); chapter 7 compares the two.
 
 # %% tags=["hide-input"]
 pd.DataFrame([{"T_train": T, "C": c.C, "n_train": c.n_train, "b": c.b, "train_accuracy": c.train_accuracy}
@@ -88,8 +96,9 @@ inset_peaks
 # structure frames of one particle; if those frames were split between a training and a
 # test fold, the test fold would hold near-copies of training samples. The folds above
 # keep each particle's frames within one $p_\mathrm{hop}$ window (11 $\tau$) together
-# (scikit-learn's `StratifiedGroupKFold`). What that changes, against folds drawn sample by
-# sample (best accuracy over the bias scan):
+# (scikit-learn's `StratifiedGroupKFold`; groups = the block ids of every interval in the
+# book, so the folds and the resampling units agree). What that changes, against folds
+# drawn sample by sample (best accuracy over the bias scan):
 
 # %%
 grouping = fluid.cv_grouping_effect(P)

@@ -26,6 +26,7 @@ from glasshelpers.stages import appendix, sigma_factors
 from glasshelpers.parameters import check_parameters
 from glasshelpers.results import save_figure, write_result
 from glasshelpers.display import use_reading_tables
+from glasshelpers.training import paper_equivalent_C
 
 use_reading_tables()
 P = check_parameters("07_appendix", profile, overrides)   # every parameter (and override) validated first
@@ -42,6 +43,10 @@ Markdown(_note) if _note else None
 
 # %% [markdown]
 # ## Figures 6 and 7: tail fraction and penalty
+#
+# $C$ in Fig. 6 is on the paper's scale, for its sets of 5200 per class: each value is
+# applied at the same $C\,n$ (`C_applied` = $C$ x 5200 / samples per class of a fold), so
+# that the scan spans the paper's range of regularisation whatever the size of our sets.
 
 # %%
 f6 = appendix.accuracy_vs_C(P)
@@ -99,8 +104,8 @@ widths.round(3)
 
 # %%
 sig = appendix.sigma_T_dependence(P)
-sig_n = pd.concat([appendix.sigma_T_dependence(P, qs=[P["labels"]["fluidity_q"]], Cs=[P["classifiers"]["C"]],
-                                               n_per_class=n)
+sig_n = pd.concat([appendix.sigma_T_dependence(P, qs=[P["labels"]["fluidity_q"]], Cs=[0.01], paper_scale=False,
+                                               n_per_class=n)   # a fixed C = 0.01 (the old convention) at each n
                    for n in sorted({max(A["appendix_per_class"] // 4, 20), A["appendix_per_class"] // 2,
                                     A["appendix_per_class"]})])
 write_result(P, "sigma_T_dependence", pd.concat([sig.assign(scan="q x C"), sig_n.assign(scan="samples per class")]))
@@ -162,10 +167,28 @@ pd.DataFrame([{"training": f"this profile's C n = {runlen['C_times_n'].iloc[-1]:
               {"training": "the paper's fluidity classifiers (Table I)", "σ_T": "0.63-0.77"}])
 
 # %% [markdown]
+# ### What the penalty convention changes
+#
+# The book trains every classifier at the paper's $C\,n$ (`classifiers.C_times_n` = 52 =
+# 0.01 x 5200 per class for fluidity, `C_times_n_softness` = 38 = 0.01 x 3800 for softness):
+# a set of $n$ per class gets $C$ = 52 / $n$. Until issue 17 it used $C$ = 0.01 whatever
+# $n$, i.e. a much stronger penalty on the summed hinge loss's competitor $|w|^2/2$ for
+# our smaller sets. The Table I classifiers trained on the same sets both ways
+# (`similarity_raw`: the plain cosine with the softness normal of the same convention, not
+# corrected for attenuation; `transfer_accuracy`: cross-fitted best accuracy at
+# $T = 0.47$; point estimates):
+
+# %%
+convention = sigma_factors.regularisation_convention(P)
+write_result(P, "regularisation_convention", convention)
+convention.pivot(index="T", columns="convention", values=["C", "sigma_T", "similarity_raw", "transfer_accuracy"]
+                 ).round(3)
+
+# %% [markdown]
 # ## Verdicts
 
 # %%
-v = verdicts.appendix(f6, summary, C=P["classifiers"]["C"])
+v = verdicts.appendix(f6, summary, C=paper_equivalent_C(P))
 for key, rows in registry.route_verdicts(v, "07_appendix").items():
     write_result(P, key, rows)
 v.drop(columns=registry.ITEMS_COLUMN)
