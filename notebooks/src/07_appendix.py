@@ -140,14 +140,15 @@ write_result(P, "sigma_T_run_length", runlen)
 qscan = sigma_factors.sigma_T_vs_q(P)
 write_result(P, "sigma_T_paper_q", qscan)
 if qscan.attrs["dropped_q"]:
-    print(f"Tail fractions left out (their tails hold too few samples in this run): {qscan.attrs['dropped_q']}")
+    display(Markdown("Tail fractions left out (their tails hold too few samples in this run): q = "
+                     + ", ".join(f"{q:g}" for q in qscan.attrs["dropped_q"]) + "."))
 scans = {"run length (tau)": (runlen, "run_length_tau"), "tail fraction q at C n = 52": (qscan, "q")}
 if A["sigma_T_sizes"]:
     sizes = sigma_factors.sigma_T_vs_size(P, A["sigma_T_sizes"])
     write_result(P, "sigma_T_size", sizes)
     scans["system size N"] = (sizes, "N")
 else:
-    print("System size: not measured on this profile (analysis.sigma_T_sizes is empty).")
+    display(Markdown("System size: not measured on this profile (`analysis.sigma_T_sizes` is empty)."))
 pd.concat([sigma_factors.summarise(s, c).rename(columns={c: "value"}).assign(scan=k) for k, (s, c) in scans.items()]
           )[["scan", "value", "sigma_T", "replica_std", "replicas"]].round(4)
 
