@@ -56,7 +56,7 @@ EXERCISES = (
         "Before running, guess from the definition of $p_\\mathrm{hop}$ how its distribution should move "
         "on heating. Then run the labels stage and find the temperature above which the threshold "
         "$p_c$ no longer separates a minority of hops from the vibrating majority.",
-        "the $p_\\mathrm{hop}$ table (median, 99th percentile, fraction above $p_c$) and the distribution "
+        "The $p_\\mathrm{hop}$ table (median, 99th percentile, fraction above $p_c$) and the distribution "
         "figure with $p_l$ and $p_c$ marked; compare the median with $p_c$ temperature by temperature.",
         sol.hops, thought=True),
     Exercise(
@@ -85,7 +85,7 @@ EXERCISES = (
         "with its error bars.",
         "Run the appendix stage and read Figure 6: the accuracy at the appendix temperature over a grid of "
         "SVM penalties C and tail fractions q. Is the dependence weak, as the paper says?",
-        "the C x q accuracy grid and its intervals: compare the spread over the grid with an interval's width.",
+        "The C x q accuracy grid and its intervals: compare the spread over the grid with an interval's width.",
         sol.appendix_scan),
     Exercise(
         "control", "Why two tails?", "07_appendix", 15,
@@ -93,7 +93,7 @@ EXERCISES = (
         "In the same run, Figure 8 compares the two-tail fluidity classifier with one trained on immobile "
         "against random particles, and with one trained on displacement instead of $p_\\mathrm{hop}$. "
         "Explain before reading the numbers what each control removes, then read the paired differences.",
-        "the control summary table: each classifier's transfer accuracy and its paired difference from the "
+        "The control summary table: each classifier's transfer accuracy and its paired difference from the "
         "two-tail classifier with the interval.",
         sol.control, thought=True),
     Exercise(
