@@ -171,9 +171,12 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
             if np.isfinite(lo) and np.isfinite(bias) and abs(bias) > 0.5 * (hi - lo):
                 holds = None                     # the bootstrap is dominated by its own bias
                 ours += f"; bootstrap bias {bias:+.3f} exceeds the half-width"
+            if not np.isfinite(r["similarity"]) and np.isfinite(r.get("similarity_raw", np.nan)):
+                ours = (f"undetermined: normals fitted on two halves of a training set do not agree "
+                        f"(raw cosine {r['similarity_raw']:.3f})")
             rows.append(verdict(f"T = {r['T']:g}: direction similar to softness (w_S . w_alpha > 0.5 at 95 %, "
-                                "bias-corrected bootstrap)", f"{p[4]:.3f}" if p else "not reported", ours, holds,
-                                items=("table1",)))
+                                "attenuation-corrected, half-sampling interval)", f"{p[4]:.3f}" if p else "not reported",
+                                ours, holds, items=("table1",)))
         if p is None or not compare_table:
             continue
         for col, k, label in (("sigma_T", 2, "sigma_T"), ("b_best", 3, "b_best (paper's sign)")):

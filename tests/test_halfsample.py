@@ -135,3 +135,12 @@ def test_a_bootstrap_that_ignores_the_refit_would_fail(coverage_runs):
     est = np.array([r["similarity"] for r in rows])
     h = np.array([r["similarity_hi95"] - r["similarity_lo95"] for r in rows]) / 6
     assert np.mean(np.abs(est - truth) <= h) < 0.9
+
+
+def test_every_estimate_lies_inside_its_own_interval(coverage_runs):
+    """The check of the book (glasshelpers.intervals) finds nothing in these tables."""
+    import pandas as pd
+    from glasshelpers.intervals import violations
+    table = pd.DataFrame([r for r, _ in coverage_runs])
+    assert {"similarity_lo", "best_accuracy_lo95", "b_best_hi"} <= set(table.columns)
+    assert violations(table, "synthetic").empty

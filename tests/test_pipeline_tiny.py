@@ -53,6 +53,21 @@ def test_results_are_physically_sane(tiny_data):
     assert (tiny_data / "figures" / "fig2.png").stat().st_size > 1000
 
 
+def test_classification_estimates_lie_inside_their_own_intervals(tiny_data):
+    """Issue 17: every estimate of the classification stages' result CSVs (04, 05, 07) lies
+    inside its own 68 % and 95 % intervals (half-sampling intervals are centred on it)."""
+    from glasshelpers import registry
+    from glasshelpers.intervals import results_violations
+    from glasshelpers.profiles import load_profile
+    keys = {k for stem in ("04_fluid_classification", "05_transfer_learning", "07_appendix")
+            for k in registry.stage_results(stem, load_profile("tiny"))}
+    v = results_violations(tiny_data / "results")
+    bad = v[v["table"].isin(keys)]
+    assert bad.empty, bad.to_string()
+    t1 = pd.read_csv(tiny_data / "results" / "table1_data.csv")
+    assert {"similarity_lo95", "sigma_T_lo95", "b_best_lo95", "best_accuracy_lo95"} <= set(t1.columns)
+
+
 def test_book_builds_strictly_from_tiny_notebooks(tiny_data, tmp_path):
     from glasshelpers.book.htmlbuild import build
     dest = tmp_path / "repo"
