@@ -614,6 +614,7 @@ def test_lab_solutions_follow_the_numbers():
     grid = lambda d: pd.DataFrame({"q": [0.01, 0.02], "C": [0.01, 0.01], "accuracy": [0.55, 0.55 + d],  # noqa: E731
                                    "accuracy_lo": [0.54, 0.54 + d], "accuracy_hi": [0.56, 0.56 + d]})
     assert "no more than the statistical error" in "\n".join(sol.appendix_scan({"fig6_data": grid(0.01)}, P))
+    assert "at most weak evidence" in "\n".join(sol.appendix_scan({"fig6_data": grid(0.03)}, P))
     assert "C and q matter here" in "\n".join(sol.appendix_scan({"fig6_data": grid(0.05)}, P))
     assert "`labels_summary.csv`" in sol.hops({}, P)[0]
 
