@@ -143,8 +143,8 @@ class AnalysisSection(Section):
                                             "stage-6 indicator test; 10 is the stage-2 window")
     indicator_bootstrap: PosInt = Field(30, description="bootstrap resamples for the design effects of each "
                                                         "indicator-test variant")
-    half_splits: PosInt = Field(200, ge=2, description="most random half splits of the half-sampling intervals of "
-                                                       "refitted classifiers (Table I; fewer once the ends are stable)")
+    half_splits: PosInt = Field(40, ge=2, description="most random half splits of the half-sampling intervals of "
+                                                      "refitted classifiers (Table I; fewer once the ends are stable)")
     interval_end_error: PosFloat = Field(0.01, description="Monte Carlo error of a 95 % interval end at which the "
                                                            "half-sampling stops adding splits")
     sigma_T_sizes: list[PosInt] = Field([], description="system sizes N at which the appendix re-measures the "
