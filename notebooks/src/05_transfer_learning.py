@@ -37,7 +37,7 @@
 # $\rho = 2r/(1+r)$ is the Spearman-Brown reliability from the agreement $r$ of normals
 # fitted on the two halves of one training set (`glasshelpers/halfsample.py`). On 100
 # synthetic pairs of training sets with a known true cosine (0.4), the 95 % intervals
-# covered it 99 % of the time and the transfer accuracy's 97 % (`tests/test_halfsample.py`).
+# covered it 99 % of the time and the transfer accuracy's 98 % (`tests/test_halfsample.py`).
 # The transfer accuracy of Table I is *cross-fitted*: the best bias is chosen on one half
 # of the test set and scored on the other (the maximum over the bias on the same samples
 # is optimistic by about 0.03 on sets of 60 per class).
