@@ -318,3 +318,31 @@ def test_grouped_cv_keeps_groups_together_and_removes_the_leak():
     assert abs(grouped.mean[0] - 0.5) < 0.05
     with pytest.raises(ValueError, match="one entry per sample"):
         cv_accuracy_vs_bias(X, y, [0.0], groups=groups[:-1])
+
+
+def test_C_for_keeps_C_times_n():
+    from glasshelpers.classify import C_for, PAPER_C_TIMES_N
+    assert PAPER_C_TIMES_N == {"fluidity": 52.0, "softness": 38.0}
+    assert C_for(52, 5200) == pytest.approx(0.01) and C_for(52, 1500) == pytest.approx(52 / 1500)
+    assert C_for(52, 750) == pytest.approx(2 * C_for(52, 1500))      # half the set, twice the C
+    with pytest.raises(ValueError):
+        C_for(52, 0)
+
+
+def test_crossfit_accuracy_is_not_optimistic_for_a_classifier_without_skill():
+    """Scores unrelated to the labels: the maximum over the bias on the same samples is well
+    above chance, the accuracy at a bias chosen on the other half is not."""
+    from glasshelpers.scoring import crossfit_best_accuracy
+    rng = np.random.default_rng(3)
+    y = np.repeat([0, 1], 50)
+    ins, cf = [], []
+    for _ in range(200):
+        a = rng.normal(size=100)
+        ins.append(best_bias(a, y).accuracy)
+        cf.append(crossfit_best_accuracy(a, y, seed=rng))
+    assert np.mean(ins) > 0.56
+    assert abs(np.mean(cf) - 0.5) < 0.015
+    # a block of samples stays on one side of every halving
+    blocks = np.repeat(np.arange(50), 2)
+    a = rng.normal(size=100) + 2 * y
+    assert 0.75 < crossfit_best_accuracy(a, y, blocks, seed=0) <= best_bias(a, y).accuracy + 1e-12
