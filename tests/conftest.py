@@ -89,17 +89,117 @@ def workflow_failure(proc, profile_root) -> str:
     return f"workflow failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}\n{logs}"
 
 
+# ------------------------------------------------------------------- background workflows
+# The suite's three whole workflows (tiny, tiny on HOOMD-blue, lab) are started in the
+# background, niced, as soon as collection shows that a selected test needs them; the
+# tests that use them run after every other test (``pytest_collection_modifyitems``), so
+# the single-threaded unit tests run on the core a workflow leaves idle (most of the time
+# after its MD: stages 02-07 run one after another). The fixtures wait for their run.
+
+def hoomd_tiny_profile(folder) -> Path:
+    """The tiny profile with ``engine: hoomd`` (its own name, so its own data folder), as a
+    YAML file in ``folder``."""
+    import yaml
+    from glasshelpers.profiles import load_profile
+    prof = load_profile("tiny", {"name": "tiny_hoomd", "engine": {"name": "hoomd"}})
+    path = Path(folder) / "tiny_hoomd.yaml"
+    path.write_text(yaml.safe_dump(prof, sort_keys=False))
+    return path
+
+
+class BackgroundWorkflow:
+    """``python -m glasshelpers.workflow`` (what `make workflow` runs) into ``data_root``,
+    started now, niced, with its output in files beside the data root."""
+
+    def __init__(self, data_root, profile, jobs: int = 2, nice: int = 5):
+        self.root, self.profile = Path(data_root), profile
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._out = open(self.root.with_name(self.root.name + ".stdout"), "w+")
+        self._err = open(self.root.with_name(self.root.name + ".stderr"), "w+")
+        env = {**os.environ, "GLASSBOOK_DATA": str(self.root)}
+        cmd = ["nice", "-n", str(nice), sys.executable, "-m", "glasshelpers.workflow", "--profile", str(profile),
+               "-j", str(jobs), "--", "--quiet"]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._out, stderr=self._err, text=True,
+                                     start_new_session=True)
+        self._done = None
+
+    def result(self) -> subprocess.CompletedProcess:
+        """Wait for the run; its exit status and output, like :func:`run_workflow`'s."""
+        if self._done is None:
+            rc = self.proc.wait()
+            self._out.seek(0), self._err.seek(0)
+            self._done = subprocess.CompletedProcess(self.proc.args, rc, self._out.read(), self._err.read())
+            self._out.close(), self._err.close()
+        return self._done
+
+
+#: fixture name -> (environment variable that reuses a finished run, how to start one)
+_BACKGROUND_FIXTURES = {
+    "tiny_data": ("GLASSBOOK_TEST_TINY_DATA", lambda f: BackgroundWorkflow(f.mktemp("tinydata"), "tiny")),
+    "hoomd_tiny": (None, lambda f: BackgroundWorkflow(f.mktemp("tinyhoomd") / "data",
+                                                       hoomd_tiny_profile(f.mktemp("tinyhoomd_profile")))),
+    "lab_data": ("GLASSBOOK_TEST_LAB_DATA", lambda f: BackgroundWorkflow(f.mktemp("labdata"), "lab")),
+}
+_background: dict = {}
+
+
+def _heavy(item) -> int:
+    names = getattr(item, "fixturenames", ())
+    return 1 + list(_BACKGROUND_FIXTURES).index(next(n for n in _BACKGROUND_FIXTURES if n in names)) \
+        if any(n in names for n in _BACKGROUND_FIXTURES) else 0
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Tests on a whole workflow run last (grouped by workflow), after the unit tests."""
+    items.sort(key=_heavy)          # a stable sort: the order within each group is kept
+
+
+def pytest_collection_finish(session):
+    if session.config.option.collectonly or os.environ.get("GLASSBOOK_TEST_NO_PRESTART"):
+        return
+    wanted = {n for item in session.items for n in getattr(item, "fixturenames", ())}
+    if "hoomd_tiny" in wanted and not hoomd_available():
+        wanted.discard("hoomd_tiny")
+    factory = session.config._tmp_path_factory
+    for name, (reuse, start) in _BACKGROUND_FIXTURES.items():
+        if name in wanted and not (reuse and os.environ.get(reuse)) and engine_available("lammps"):
+            _background[name] = start(factory)
+
+
+def background_workflow(name: str, tmp_path_factory) -> BackgroundWorkflow:
+    """The background run behind fixture ``name`` (started now if collection did not)."""
+    if name not in _background:
+        _background[name] = _BACKGROUND_FIXTURES[name][1](tmp_path_factory)
+    return _background[name]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import signal
+    for run in _background.values():            # a run nobody waited for (-x, Ctrl-C) is stopped
+        if run.proc.poll() is None:
+            os.killpg(run.proc.pid, signal.SIGTERM)
+            try:
+                run.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                pass
+            try:                                # Snakemake and its jobs share the run's group
+                os.killpg(run.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 @pytest.fixture(scope="session")
 def tiny_data(tmp_path_factory):
-    """The whole tiny workflow, uninterrupted, in a private data root (run once per session).
+    """The whole tiny workflow, uninterrupted, in a private data root (run once per session,
+    started in the background at collection).
 
     For quick iteration on later stages only, ``GLASSBOOK_TEST_TINY_DATA=<data root>``
     reuses a finished tiny run there instead."""
     reuse = os.environ.get("GLASSBOOK_TEST_TINY_DATA")
     if reuse:
         return Path(reuse) / "tiny"
-    root = tmp_path_factory.mktemp("tinydata")
-    proc = run_workflow(root)
+    run = background_workflow("tiny_data", tmp_path_factory)
+    proc = run.result()
     if proc.returncode != 0:
-        pytest.fail(workflow_failure(proc, root / "tiny"))
-    return root / "tiny"
+        pytest.fail(workflow_failure(proc, run.root / "tiny"))
+    return run.root / "tiny"

@@ -10,9 +10,8 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-from conftest import requires_hoomd, run_workflow, workflow_failure
+from conftest import background_workflow, requires_hoomd, workflow_failure
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [requires_hoomd, pytest.mark.slow]
@@ -21,17 +20,13 @@ pytestmark = [requires_hoomd, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def hoomd_tiny(tmp_path_factory):
     """A copy of the tiny profile with engine hoomd (its own name, so its own data folder),
-    run by ``python -m glasshelpers.workflow`` (what `make workflow` / `make book` run)."""
-    from glasshelpers.profiles import load_profile
-    tmp = tmp_path_factory.mktemp("tinyhoomd")
-    prof = load_profile("tiny", {"name": "tiny_hoomd", "engine": {"name": "hoomd"}})
-    path = tmp / "tiny_hoomd.yaml"
-    path.write_text(yaml.safe_dump(prof, sort_keys=False))
-    root = tmp / "data"
-    proc = run_workflow(root, profile=path)
+    run by ``python -m glasshelpers.workflow`` (what `make workflow` / `make book` run),
+    started in the background at collection (conftest)."""
+    run = background_workflow("hoomd_tiny", tmp_path_factory)
+    proc = run.result()
     if proc.returncode != 0:
-        pytest.fail(workflow_failure(proc, root / "tiny_hoomd"))
-    return path, root
+        pytest.fail(workflow_failure(proc, run.root / "tiny_hoomd"))
+    return Path(run.profile), run.root
 
 
 def test_simulations_ran_in_hoomd(hoomd_tiny, monkeypatch):
