@@ -35,6 +35,8 @@ Newton method with step halving, checked against statsmodels' GLM in the tests;
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.stats import chi2 as chi2_dist
 
@@ -203,7 +205,9 @@ def design_effect(k, n, k_boot, n_boot, family: str = "binomial"):
     with np.errstate(divide="ignore", invalid="ignore"):
         P = k / n
         Pb = np.asarray(k_boot, dtype=float) / np.asarray(n_boot, dtype=float)
-        vb = np.nanvar(Pb, axis=0, ddof=1) if Pb.shape[0] > 1 else np.full(P.shape, np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)          # cells never drawn: NaN
+            vb = np.nanvar(Pb, axis=0, ddof=1) if Pb.shape[0] > 1 else np.full(P.shape, np.nan)
         vm = P * (1 - P) / n if family == "binomial" else P / n
     use = (k > 0) & np.isfinite(vb) & np.isfinite(vm) & (vm > 0)
     num, den = np.where(use, vb, 0).sum(-1), np.where(use, vm, 0).sum(-1)

@@ -109,6 +109,7 @@ def profile_onset(kind, T, k, n, x, family, sel, level: float = 0.95, bins=None,
         return out
     i = int(np.nanargmax(ll))
     g, ll = _merge(g, ll, np.linspace(g[max(i - 1, 0)], g[min(i + 1, g.size - 1)], 21), curve)
+    g, ll = _merge(g, ll, np.array([_peak(kind, T, k, n, x, family, sel, g, ll)]), curve)
     m = int(np.nanargmax(ll))
     crits = [float(chi2_dist.ppf(v, 1)) for v in lv]
     extra = []
@@ -130,6 +131,24 @@ def profile_onset(kind, T, k, n, x, family, sel, level: float = 0.95, bins=None,
     out.update(u_onset=u_hat, T_onset=1 / u_hat, loglik_max=ll_max, T_low=out["intervals"][lv[0]][0],
                T_high=out["intervals"][lv[0]][1])
     return out
+
+
+def _peak(kind, T, k, n, x, family, sel, g, ll) -> float:
+    """The maximum of the profile: exactly s1 / e1 for the smooth form (the profile's
+    maximum is the unconstrained fit's), else the vertex of a parabola through the best
+    grid point and its neighbours."""
+    m = int(np.nanargmax(ll))
+    if kind == "smooth":
+        u = smooth_fit(T, k, n, x, family, sel)["u_onset"]
+        if np.isfinite(u) and g[0] < u < g[-1]:
+            return float(u)
+    if 0 < m < g.size - 1 and np.isfinite(ll[m - 1:m + 2]).all():
+        (x0, x1, x2), (y0, y1, y2) = g[m - 1:m + 2], ll[m - 1:m + 2]
+        num = (x1 - x0) ** 2 * (y1 - y2) - (x1 - x2) ** 2 * (y1 - y0)
+        den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0)
+        if den != 0:
+            return float(np.clip(x1 - 0.5 * num / den, x0, x2))
+    return float(g[m])
 
 
 def _merge(g, ll, new, curve):

@@ -37,7 +37,7 @@ def samples(seed=0, n_particles=300, n_frames=60, stride=5, classifiers=(0.45, 2
 @pytest.fixture(scope="module")
 def result():
     return barrier_glm.glm_analysis(samples(), np.linspace(-2, 2, 5), p_c=0.2, windows=(10, 20),
-                                    p_c_values=(0.2, 0.3), n_boot=30, seed=1, frame_spacing=5, indicator_boot=20)
+                                    p_c_values=(0.2, 0.3), n_boot=20, seed=1, frame_spacing=5)
 
 
 def test_rate_onset_and_range(result):

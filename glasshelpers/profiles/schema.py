@@ -141,8 +141,8 @@ class AnalysisSection(Section):
                                           "stage-6 indicator test (onset recomputed for each, sigma_AA^2)")
     indicator_windows: list[PosInt] = Field([10, 20], min_length=1, description="p_hop windows (tau, even) of the "
                                             "stage-6 indicator test; 10 is the stage-2 window")
-    indicator_bootstrap: PosInt = Field(30, description="bootstrap resamples for the design effects of each "
-                                                        "indicator-test variant")
+    glm_bootstrap: PosInt = Field(30, description="bootstrap resamples for the design effects of the stage-6 "
+                                                  "likelihood fits (shared by every indicator and measure)")
     half_splits: PosInt = Field(40, ge=2, description="most random half splits of the half-sampling intervals of "
                                                       "refitted classifiers (Table I; fewer once the ends are stable)")
     interval_end_error: PosFloat = Field(0.01, description="Monte Carlo error of a 95 % interval end at which the "

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .. import events, glm, glmonset, stats
 from ..dynamics import HALF_WINDOW, PHOP_SPAN
-from ..rearrangement import resampled_counts
+from ..rearrangement import cell_counts
 from .barrier_analysis import point_counts, prepare
 
 MEASURES = {"occupancy": "binomial", "rate": "poisson"}
@@ -66,12 +66,11 @@ def indicator_groups(groups, ind: Indicator, measure: str):
     return out
 
 
-def measure_counts(groups, classifiers, nb, ind, measure, n_boot, seed, modes):
-    """Counts (n_T, nb) per classifier: n, k, mean x, design effect phi (n_T,), and the
-    plain rate or probability per cell."""
-    g = indicator_groups(groups, ind, measure)
+def measure_counts(g, classifiers, nb, measure, boot):
+    """Counts (n_T, nb) per classifier of one measure's samples ``g`` (from
+    :func:`indicator_groups`): n, k, mean x, design effect phi (n_T,) from the replicates
+    ``boot`` (classifier -> (n_b, k_b)), and the effective counts keff, neff."""
     n_pt, k_pt, xs_pt = point_counts(g, classifiers, nb)
-    boot = resampled_counts(g, classifiers, nb, n_boot, seed, mode=modes)
     out = {}
     for Tt in classifiers:
         n, k = n_pt[Tt], k_pt[Tt]
@@ -79,6 +78,35 @@ def measure_counts(groups, classifiers, nb, ind, measure, n_boot, seed, modes):
         with np.errstate(divide="ignore", invalid="ignore"):
             xm = np.where(n > 0, xs_pt[Tt] / n, np.nan)
         out[Tt] = dict(n=n, k=k, x=xm, phi=phi, keff=k / phi[:, None], neff=n / phi[:, None])
+    return out
+
+
+def joint_replicates(groups, variants: dict, nb, n_rep, seed, modes) -> dict:
+    """Bootstrap replicates of (n, k) for many variants of the same samples with the same
+    draws (one set of cluster draws per temperature, shared by every indicator, measure and
+    classifier, as :func:`glasshelpers.rearrangement.resampled_counts` draws them).
+
+    variants : key -> (variant groups from :func:`indicator_groups`, classifiers).
+    Returns key -> {classifier: (n_b, k_b)}, arrays (n_rep, n_T, nb)."""
+    rng = np.random.default_rng(seed)
+    n_T = len(groups)
+    out = {key: {Tt: (np.zeros((n_rep, n_T, nb)), np.zeros((n_rep, n_T, nb))) for Tt in clfs}
+           for key, (_, clfs) in variants.items()}
+    for i, g in enumerate(groups):
+        cl, offset = [], 0
+        for smp in g:
+            c = {"iid": lambda: np.arange(smp["particle"].size), "block": lambda: smp["blocks"],
+                 "time": lambda: smp["time_blocks"]}[modes[i]]()
+            cl.append(c + offset)
+            offset += int(c.max()) + 1 if c.size else 0
+        cluster = np.concatenate(cl)
+        D = stats.cluster_draws(rng, offset, n_rep).astype(float)
+        for key, (vg, clfs) in variants.items():
+            flags = np.concatenate([smp["rearranged"] for smp in vg[i]])
+            for Tt in clfs:
+                idx = np.concatenate([smp["bins"][Tt] for smp in vg[i]])
+                N, K = cell_counts(idx, flags, cluster, offset, nb)
+                out[key][Tt][0][:, i], out[key][Tt][1][:, i] = D @ N, D @ K
     return out
 
 
@@ -101,18 +129,19 @@ def scan_ranges(T, counts, family, min_temperatures: int = 4, onset_ranges=None)
 
 def add_onsets(scan, T, counts, family, T_ups=None):
     """Fill ``T_onset, T_low95, T_high95`` (smooth form, profile) of the scan's rows whose
-    T_up is in ``T_ups`` (None: all rows). An interval end that the scanned grid does not
+    T_up is in ``T_ups`` (None: all rows) and whose classifier is in ``counts``. An interval end that the scanned grid does not
     reach is 0 (low) or inf (high): unbounded."""
     for col in ("T_onset", "T_low95", "T_high95"):
         if col not in scan:
             scan[col] = np.nan
     for i, r in scan.iterrows():
-        if T_ups is not None and not np.isclose(r["T_up"], T_ups).any():
+        if (T_ups is not None and not np.isclose(r["T_up"], T_ups).any()) or r["T_train"] not in counts:
             continue
         if np.isfinite(r["T_onset"]):
             continue
         c = counts[r["T_train"]]
-        o = glmonset.profile_onset("smooth", T, c["keff"], c["neff"], c["x"], family, glm.select(T, r["T_up"]))
+        o = glmonset.profile_onset("smooth", T, c["keff"], c["neff"], c["x"], family, glm.select(T, r["T_up"]),
+                                   n_grid=61)
         scan.loc[i, ["T_onset", "T_low95", "T_high95"]] = (o["T_onset"], _low(o["T_low"]), o["T_high"])
 
 
@@ -209,18 +238,21 @@ def bootstrap_modes(groups, min_time_blocks) -> list:
     return ["time" if min_time_blocks is not None and n >= int(min_time_blocks) else "block" for n in n_tb]
 
 
-def analyse_indicator(T, groups, classifiers, nb, ind, measure, *, n_boot, seed, modes, p_min,
-                      min_temperatures=4, with_common=True):
+def analyse_indicator(T, vg, classifiers, nb, ind, measure, boot, *, p_min, min_temperatures=4, with_common=True,
+                      figure_classifiers=()):
     """One measure under one indicator: counts, range scan and choice, onsets at the
-    default range. ``with_common``: also the common-point onsets, and the smooth-form
-    onset of every candidate range (for the figure); else only of the passing ranges.
+    default range. ``vg``: the measure's samples (:func:`indicator_groups`); ``boot``:
+    their replicates. Smooth-form onsets of the passing ranges and the default one; with
+    ``with_common`` also the common-point onsets, and the smooth-form onset of every
+    candidate range for ``figure_classifiers`` (the onset-vs-range figure).
     Returns (counts, scan, choice dict, onset rows)."""
     family = MEASURES[measure]
-    counts = measure_counts(groups, classifiers, nb, ind, measure, n_boot, seed, modes)
-    scan = scan_ranges(T, counts, family, min_temperatures, onset_ranges=None if with_common else [])
+    counts = measure_counts(vg, classifiers, nb, measure, boot)
+    scan = scan_ranges(T, counts, family, min_temperatures, onset_ranges=[])
     ch = choose_range(scan, p_min)
-    if not with_common:
-        add_onsets(scan, T, counts, family, scan.loc[scan["passes"], "T_up"].unique().tolist() + [ch["T_up"]])
+    add_onsets(scan, T, counts, family, scan.loc[scan["passes"], "T_up"].unique().tolist() + [ch["T_up"]])
+    if with_common and figure_classifiers:               # every range, for the onset-vs-range figure
+        add_onsets(scan, T, {Tt: counts[Tt] for Tt in counts if np.isclose(Tt, figure_classifiers).any()}, family)
     rows = onsets_at_range(T, counts, family, ch["T_up"], scan, ch["passes"])
     if not with_common:
         rows = [r for r in rows if r["kind"] == "smooth"]
@@ -255,17 +287,18 @@ class GLMResult:
         return self.ranges.set_index("measure").loc[measure].to_dict()
 
 
-def glm_analysis(samples, edges, *, p_c: float, windows=(10, 20), p_c_values=(0.1, 0.2, 0.4), n_boot: int = 100,
+def glm_analysis(samples, edges, *, p_c: float, windows=(10, 20), p_c_values=(0.1, 0.2, 0.4), n_boot: int = 30,
                  seed: int = 0, p_min: float = 0.01, frame_spacing: float = 1.0, min_time_blocks=30,
-                 min_temperatures: int = 4, indicator_boot: int = 50, indicator_classifiers=None) -> GLMResult:
+                 min_temperatures: int = 4, indicator_classifiers=None) -> GLMResult:
     """Occupancy and rate fits, range choice and onsets, and the indicator test.
 
     samples : from :func:`glasshelpers.stages.barriers.rearrangement_samples` (with
         ``phop``: dict window (tau) -> (p_hop at t - 1, p_hop at t)).
     p_c : the profile's threshold (the baseline indicator is p_c with a 10 tau window).
     windows, p_c_values : the indicator grid (every p_c with every window).
-    n_boot : replicates for the design effects of the baseline; ``indicator_boot`` for
-        the other indicators (a design effect needs fewer than an interval).
+    n_boot : bootstrap replicates for the design effects (shared draws for every
+        indicator, measure and classifier; a design effect pooled over bins needs far
+        fewer replicates than an interval).
     indicator_classifiers : training temperatures recomputed for the other indicators
         (default all; the stage uses the two of Fig. 3, to keep its run time).
     """
@@ -274,31 +307,28 @@ def glm_analysis(samples, edges, *, p_c: float, windows=(10, 20), p_c_values=(0.
     span = stats.block_frames(frame_spacing, PHOP_SPAN) * float(frame_spacing)
     temps, groups, classifiers = prepare(samples, edges, span)
     T = np.asarray(temps)
-    modes = bootstrap_modes(groups, min_time_blocks)
     base = Indicator(float(p_c), 2 * HALF_WINDOW)
-    cells, scans, ranges, fits, onsets, ind_rows = [], [], [], [], [], []
-    for measure in MEASURES:
-        counts, scan, ch, rows = analyse_indicator(T, groups, classifiers, nb, base, measure, n_boot=n_boot,
-                                                   seed=seed, modes=modes, p_min=p_min,
-                                                   min_temperatures=min_temperatures)
-        cells.append(cell_frame(T, counts, measure, edges))
-        scans.append(scan)
-        ranges.append(dict(measure=measure, **ch))
-        fits.append(per_bin_table(T, counts, MEASURES[measure], ch["T_up"], edges).assign(measure=measure))
-        onsets += rows
-        ind_rows += [r for r in rows if r["kind"] == "smooth"]
     ind_clfs = classifiers if indicator_classifiers is None else \
         [c for c in classifiers if np.isclose(c, list(indicator_classifiers)).any()]
-    ind_rows = [r for r in ind_rows if r["T_train"] in ind_clfs]
-    for w in windows:
-        for pc in p_c_values:
-            ind = Indicator(float(pc), int(w))
-            if np.isclose(ind.p_c, base.p_c) and ind.window == base.window:
-                continue
-            for measure in MEASURES:
-                ind_rows += analyse_indicator(T, groups, ind_clfs, nb, ind, measure, n_boot=indicator_boot,
-                                              seed=seed, modes=modes, p_min=p_min,
-                                              min_temperatures=min_temperatures, with_common=False)[3]
+    others = [Indicator(float(pc), int(w)) for w in windows for pc in p_c_values
+              if not (np.isclose(pc, base.p_c) and int(w) == base.window)]
+    variants = {(ind.p_c, ind.window, m): (indicator_groups(groups, ind, m), classifiers if ind is base else ind_clfs)
+                for ind in [base] + others for m in MEASURES}
+    boot = joint_replicates(groups, variants, nb, int(n_boot), seed, bootstrap_modes(groups, min_time_blocks))
+    cells, scans, ranges, fits, onsets, ind_rows = [], [], [], [], [], []
+    for ind in [base] + others:
+        for m in MEASURES:
+            key = (ind.p_c, ind.window, m)
+            counts, scan, ch, rows = analyse_indicator(T, variants[key][0], variants[key][1], nb, ind, m, boot[key],
+                                                       p_min=p_min, min_temperatures=min_temperatures,
+                                                       with_common=ind is base, figure_classifiers=ind_clfs)
+            ind_rows += [r for r in rows if r["kind"] == "smooth" and r["T_train"] in ind_clfs]
+            if ind is base:
+                cells.append(cell_frame(T, counts, m, edges))
+                scans.append(scan)
+                ranges.append(dict(measure=m, **ch))
+                fits.append(per_bin_table(T, counts, MEASURES[m], ch["T_up"], edges).assign(measure=m))
+                onsets += rows
     return GLMResult(cells=pd.concat(cells, ignore_index=True), scan=pd.concat(scans, ignore_index=True),
                      ranges=pd.DataFrame(ranges), fits=pd.concat(fits, ignore_index=True),
                      onsets=pd.DataFrame(onsets), indicator=pd.DataFrame(ind_rows), baseline=base)

@@ -151,7 +151,7 @@ def fig3_classifiers(profile) -> tuple:
 def run(profile, classifiers: dict | None = None):
     """The Kramers analysis of a profile over all its replicas, with the profile's
     settings (``analysis.min_bin_count, bootstrap, kramers_T_max_low, fit_range_p_min,
-    min_time_blocks, indicator_p_c, indicator_windows, indicator_bootstrap``,
+    min_time_blocks, indicator_p_c, indicator_windows, glm_bootstrap``,
     ``features.bank_stride``, ``labels.p_c``, ``seed``).
 
     First the likelihood analysis (:func:`~glasshelpers.stages.barrier_glm.glm_analysis`:
@@ -165,9 +165,9 @@ def run(profile, classifiers: dict | None = None):
     samples = [s for r in replicas(profile) for s in rearrangement_samples(profile, clfs, t1, replica=r, windows=windows)]
     spacing = float(profile["features"]["bank_stride"])
     g = glm_analysis(samples, x_edges(profile), p_c=float(profile["labels"]["p_c"]), windows=windows,
-                     p_c_values=[float(v) for v in A["indicator_p_c"]], n_boot=int(A["bootstrap"]),
+                     p_c_values=[float(v) for v in A["indicator_p_c"]], n_boot=int(A["glm_bootstrap"]),
                      seed=int(profile["seed"]), p_min=float(A["fit_range_p_min"]), frame_spacing=spacing,
-                     min_time_blocks=int(A["min_time_blocks"]), indicator_boot=int(A["indicator_bootstrap"]),
+                     min_time_blocks=int(A["min_time_blocks"]),
                      indicator_classifiers=fig3_classifiers(profile))
     res = kramers_analysis(samples, x_edges(profile), min_bin_count=int(A["min_bin_count"]),
                            n_boot=int(A["bootstrap"]), seed=int(profile["seed"]),
