@@ -286,7 +286,8 @@ g.onsets[_cols].round(3)
 
 # %% [markdown]
 # The onset against the upper end of the fit range (filled: no curvature detected; open:
-# curvature detected; dashed: the default range; dotted: published onsets):
+# curvature detected; dashed: the default range; dotted: published onsets), at every
+# range for the two classifiers of Fig. 3 and at the passing ranges for the others:
 
 # %%
 from glasshelpers.figures.barriers import onset_vs_range
