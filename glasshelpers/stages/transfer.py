@@ -98,7 +98,11 @@ def table_one_half_sampling(profile, classifiers: dict | None = None, *, max_spl
     blocks (one particle, one class, 11 tau) within each class, the T = 0.47 test set the
     same way and every feature bank by clusters (one particle over >= 11 tau of bank
     frames); all classifiers are refitted on their halves with the profile's penalty
-    convention (C x n fixed, :func:`glasshelpers.training.penalty`). Columns per T:
+    convention (C x n fixed, :func:`glasshelpers.training.penalty`). A training set and the
+    feature bank of its temperature come from one trajectory and are halved independently,
+    so sigma_T's two halves share the few bank rows that are also training samples (demo:
+    at most 3000 of 48 000 per T); the test set (T = 0.47) is independent of every training set.
+    Columns per T:
     ``similarity`` (attenuation corrected, softness scaling), ``similarity_raw`` (plain
     cosine of the full fits), ``reliability`` (split-half agreement of the normal),
     ``sigma_T``, ``b_best``, ``best_accuracy`` (cross-fitted, at a bias chosen on the other
