@@ -167,8 +167,9 @@ def _line_search(X, k, n, off, family, beta, ll, step, done):
         pending &= ~good
         t = np.where(pending, t * 0.5, t)
     scale = np.maximum(1.0, np.abs(new_beta)).max(-1)
-    small = (np.abs(new_beta - beta).max(-1) <= 1e-10 * scale) | (pending & (t < 1e-11)) | \
-        (np.abs(new_ll - ll) <= 1e-13 * np.maximum(1.0, np.abs(ll)))
+    with np.errstate(invalid="ignore"):                  # -inf - -inf where a fit has no valid start
+        small = (np.abs(new_beta - beta).max(-1) <= 1e-10 * scale) | (pending & (t < 1e-11)) | \
+            (np.abs(new_ll - ll) <= 1e-13 * np.maximum(1.0, np.abs(ll)))
     return new_beta, new_ll, small | ~np.isfinite(step).all(-1)
 
 

@@ -23,6 +23,7 @@ range (over the default range alone when none passes).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -302,6 +303,17 @@ def glm_analysis(samples, edges, *, p_c: float, windows=(10, 20), p_c_values=(0.
     indicator_classifiers : training temperatures recomputed for the other indicators
         (default all; the stage uses the two of Fig. 3, to keep its run time).
     """
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        # fits that cannot be made (a bin without events, a range that does not close) come
+        # back NaN by design; their numerical warnings would only print the source path
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _glm_analysis(samples, edges, p_c, windows, p_c_values, n_boot, seed, p_min, frame_spacing,
+                             min_time_blocks, min_temperatures, indicator_classifiers)
+
+
+def _glm_analysis(samples, edges, p_c, windows, p_c_values, n_boot, seed, p_min, frame_spacing, min_time_blocks,
+                  min_temperatures, indicator_classifiers) -> GLMResult:
+    """The body of :func:`glm_analysis`."""
     edges = np.asarray(edges, dtype=float)
     nb = edges.size - 1
     span = stats.block_frames(frame_spacing, PHOP_SPAN) * float(frame_spacing)
