@@ -173,7 +173,8 @@ def plan_lines(durations: dict) -> list[str]:
 
 def _exercise_lines(k: int, ex: Exercise, tables: dict, profile: dict, name: str, durations: dict) -> list[str]:
     run = durations.get(ex.stage)
-    cost = f"; the command itself runs in {_duration(run)} on the `{name}` run's machine" if run else ""
+    cost = (f"; the stage took {_duration(run)} in the `{name}` run that gave the numbers below (a re-run reuses "
+            "its cached labels and classifiers)") if run else ""
     lines = [f"(lab-{ex.key})=", f"### Exercise {k + 1}: {ex.title}" + (" (think first)" if ex.thought else ""),
              "", f"**Objective.** {ex.objective}", "", f"**Time.** about {ex.minutes} min{cost}.", "",
              f"**Task.** {ex.task}", "", "```bash", ex.command(), "```", "",
