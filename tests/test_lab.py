@@ -230,9 +230,8 @@ def test_lab_page_loads_in_chromium(lab):
 @pytest.fixture(scope="session")
 def lab_data(tmp_path_factory):
     """The whole ``lab`` workflow in a private data root (what ``make workflow
-    PROFILE=lab`` runs; once per session, started in the background at collection:
-    conftest). ``GLASSBOOK_TEST_LAB_DATA=<data root>`` reuses a finished lab run there
-    instead."""
+    PROFILE=lab`` runs; once per session, started in the background at collection by
+    ``conftest.py``). ``GLASSBOOK_TEST_LAB_DATA=<data root>`` reuses a finished lab run."""
     from conftest import background_workflow, workflow_failure
 
     reuse = os.environ.get("GLASSBOOK_TEST_LAB_DATA")
