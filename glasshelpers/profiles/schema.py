@@ -159,6 +159,14 @@ class AnalysisSection(Section):
             raise ValueError(f"need start < stop and count >= 2, got {list(v)}")
         return v
 
+    @field_validator("indicator_windows")
+    @classmethod
+    def _windows(cls, v):
+        odd = [w for w in v if w % 2]
+        if odd:
+            raise ValueError(f"p_hop windows must be even numbers of tau (t - w/2 ... t + w/2), got {odd}")
+        return v
+
     @field_validator("x_bins")
     @classmethod
     def _bins(cls, v):
