@@ -149,7 +149,7 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
 
     ``table1`` columns: T, b_best, sigma_T, similarity, best_accuracy (+ ``_lo/_hi``
     68 % or ``_lo95/_hi95`` interval columns for any of them, e.g. from
-    :func:`glasshelpers.stages.transfer.table_one_intervals`). Table I values are compared with
+    :func:`glasshelpers.stages.transfer.table_one_half_sampling`). Table I values are compared with
     the paper's (our b_best sign-flipped to its convention) with :func:`judge_value`;
     ``resolution`` is the largest 95 % half-width that can discriminate."""
     paper = {round(row[0], 2): row for row in PAPER_TABLE1}
@@ -208,8 +208,7 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
 
 def table_one(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float = 0.1) -> pd.DataFrame:
     """Table I verdicts only: similarity > 0.5 and sigma_T, b_best against the paper's
-    values (interval columns from :func:`glasshelpers.stages.transfer.table_one_intervals` and
-    :func:`glasshelpers.stages.transfer.similarity_intervals`)."""
+    values (interval columns from :func:`glasshelpers.stages.transfer.table_one_half_sampling`)."""
     v = transfer(table1, softness_T, resolution, compare_table=True)
     return split_transfer(v)[1]
 
