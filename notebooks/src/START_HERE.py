@@ -15,8 +15,8 @@
 # ```
 #
 # **2. Do the exercises.** Each re-runs one stage notebook on the lab data with
-# papermill and writes the executed copy to `out/` (open it here); the notebooks in
-# this folder stay untouched:
+# papermill and writes the executed copy to `out/` (create it once with `mkdir -p out`;
+# open the copies here); the notebooks in this folder stay untouched:
 #
 # | exercise | notebook | command (from the repository root) |
 # |---|---|---|
