@@ -106,11 +106,13 @@ def test_scans_agree_with_the_dataset_path_and_a_same_size_variant_reproduces_th
 
     monkeypatch.setenv("GLASSBOOK_DATA", str(tiny_data.parent))
     P = load_profile("tiny")
-    A, q, C = P["analysis"], P["labels"]["fluidity_q"], P["classifiers"]["C"]
+    from glasshelpers.training import penalty
+    A, q = P["analysis"], P["labels"]["fluidity_q"]
+    C = penalty(P, "fluidity", A["appendix_per_class"])          # the C x n rule at this n
     # 1. the whole run, through sigma_factors, equals the cached-dataset path of the appendix table
     full = sigma_factors.sigma_T_vs_run_length(P, fractions=(1.0,), q=q, C=C, n_per_class=A["appendix_per_class"],
                                           with_test=False)
-    ref = appendix.sigma_T_dependence(P, qs=[q], Cs=[C])
+    ref = appendix.sigma_T_dependence(P, qs=[q], Cs=[C], paper_scale=False)
     assert full["sigma_T"].iloc[0] == pytest.approx(ref["sigma_T"].iloc[0], rel=1e-9)
     # 2. run lengths are what was asked for, with one n for every length
     rl = sigma_factors.sigma_T_vs_run_length(P, fractions=(0.5, 1.0), with_test=False)
