@@ -95,7 +95,7 @@ def test_equilibration_history_counts_the_seed_at_its_own_temperature():
     P = load_profile("demo", {"protocol.equil_time_by_T": {0.47: 700}, "protocol.seed_time": 300})
     assert S.equilibration_history(P, 0.45) == 300 + 100
     assert S.equilibration_history(P, 0.47) == 700
-    assert S.equilibration_history(P, 0.6) == 100
+    assert S.equilibration_history(P, 0.7) == 100
 
 
 def test_equil_time_by_T_and_seed_threads_enter_the_run_parameters():
