@@ -95,7 +95,7 @@ Markdown(_note) if _note else None
 # (worst classifier: smallest likelihood-ratio p-value; the deviance p-value measures any
 # misfit of the straight lines, reported as it is):
 
-# %%
+# %% tags=["hide-input"]
 rng_occ = g.range_of("occupancy")
 print(f"rule: {rng_occ['rule']}")
 print(f"chosen: T <= {rng_occ['T_up']:g}" + ("" if rng_occ["passes"] else
@@ -108,7 +108,7 @@ g.scan.groupby(["measure", "T_up", "passes"])[["curvature_p", "deviance_p"]].min
 # left out, block-bootstrap errors) that chose the range before; its reduced $\chi^2$ is
 # the misfit at each range, not used to scale anything:
 
-# %%
+# %% tags=["hide-input"]
 print(f"weighted fits over the chosen range: chi2/dof = {fr.red_chi2:.2f}")
 res.scan.round(4)
 
@@ -123,14 +123,14 @@ res.scan.round(4)
 # whole-system time blocks when it has at least `analysis.min_time_blocks` of them
 # (pooled over replicas), and particle blocks otherwise:
 
-# %%
+# %% tags=["hide-input"]
 res.scheme
 
 # %% [markdown]
 # The widths of the three schemes against the iid bootstrap (every sample on its own,
 # equivalent to binomial errors), and of the errors actually used:
 
-# %%
+# %% tags=["hide-input"]
 res.widths.round(3)
 
 # %% [markdown]
@@ -152,7 +152,7 @@ fig = figures.fig3_fit_variants(sel(pr, T_hot), sel(fits, T_hot), sel(pr, T_soft
                                 default=res.default.label)
 save_figure(P, "fig3", fig)
 
-# %%
+# %% tags=["hide-input"]
 fits.assign(red_chi2=fits["chi2"] / fits["dof"].where(fits["dof"] > 0)).pivot_table(
     index="T_train", columns="fit", values="red_chi2", aggfunc="median").round(2)
 
@@ -168,7 +168,7 @@ save_figure(P, "fig4", fig)
 # %% [markdown]
 # For comparison, the barriers of the paper's all-temperature fit and of its $T < 0.8$ check:
 
-# %%
+# %% tags=["hide-input"]
 for v in res.variants:
     if v != res.default:
         fig = figures.fig4_barrier_collapse(res.of("fits", v))
@@ -203,7 +203,7 @@ save_figure(P, "fig9", fig)
 # `T_low_pct` ... `T_high95_pct`. The likelihood onsets further down use profile
 # intervals, which contain their estimates by construction.
 
-# %%
+# %% tags=["hide-input"]
 cols = ["fit", "T_train", "T_onset", "T_low", "T_high", "T_low95", "T_high95", "T_low95_pct", "T_high95_pct",
         "T_boot_median", "T_low_iid",
         "T_high_iid", "n_lines"]
@@ -256,7 +256,7 @@ targets.round(3)
 # curvature test (`T_env_low95`, `T_env_high95`). The common-point form (per-bin barriers,
 # all lines through one point) gives the paper's "where the lines meet" the same way.
 
-# %%
+# %% tags=["hide-input"]
 for _, r in g.ranges.iterrows():
     print(f"{r['measure']:>9}: widest range without curvature T <= {r['T_up']:g}"
           + ("" if r["passes"] else " (none passes: smallest range shown)") + f"; {r['n_passing']} range(s) pass")
@@ -278,7 +278,7 @@ g.cells.groupby("measure").apply(lambda d: pd.Series({"cells": len(d), "zero-eve
 # profile intervals over the default range; the envelope over passing ranges), with the
 # value of $P$ where the lines cross ($P_R$, or $r$ in $1/\tau$):
 
-# %%
+# %% tags=["hide-input"]
 _cols = ["measure", "kind", "T_train", "T_up", "T_onset", "T_low", "T_high", "T_low95", "T_high95", "T_env_low95",
          "T_env_high95", "P_at_onset", "n_zero"]
 assert ((g.onsets["T_low95"] <= g.onsets["T_onset"]) & (g.onsets["T_onset"] <= g.onsets["T_high95"])).all()
@@ -305,7 +305,7 @@ save_figure(P, "onset_range", fig)
 # Per-bin barriers of the likelihood fits at each bin's mean $x$ (95 % Wald intervals on the
 # effective counts), for both measures:
 
-# %%
+# %% tags=["hide-input"]
 g.fits.pivot_table(index=["T_train", "bin"], columns="measure", values=["x_mean", "Delta_E", "Delta_E_err"]).round(2)
 
 # %% [markdown]
@@ -326,10 +326,10 @@ g.fits.pivot_table(index=["T_train", "bin"], columns="measure", values=["x_mean"
 # onset of viscous dynamics, about the melting point (Pedersen, Schr&oslash;der and Dyre,
 # PRL 120, 165501 (2018)).
 
-# %%
+# %% tags=["hide-input"]
 pd.DataFrame([dict(source=r.source, quantity=r.quantity, T_onset=r.value, where=r.where) for r in ONSET_TEMPERATURES])
 
-# %%
+# %% tags=["hide-input"]
 _ind = g.indicator.assign(interval=lambda d: [f"{a:.2f} [{b:.2f}, {c:.2f}]" for a, b, c in
                                               zip(d["T_onset"], d["T_env_low95"], d["T_env_high95"])])
 _ind.pivot_table(index=["measure", "T_train"], columns=["window", "p_c"], values="interval", aggfunc="first")
@@ -338,7 +338,7 @@ _ind.pivot_table(index=["measure", "T_train"], columns=["window", "p_c"], values
 # $P$ at the crossing ($P_R$ for occupancy, $r$ in $1/\tau$ for the rate), and whether the
 # range passed the curvature test:
 
-# %%
+# %% tags=["hide-input"]
 _ind.pivot_table(index=["measure", "T_train"], columns=["window", "p_c"], values=["P_at_onset", "range_passes"],
                  aggfunc="first").round(3)
 
