@@ -66,7 +66,10 @@ def test_stages_02_to_07_produce_results(hoomd_tiny):
     assert lab["phop_q0.5"].is_monotonic_increasing
     t1 = pd.read_csv(res / "table1_data.csv").set_index("T")
     assert t1.loc[0.45, "similarity"] == pytest.approx(1.0)
-    assert (t1["best_accuracy"].between(0.5, 1.0)).all()
+    # the in-sample maximum over the bias is >= 0.5 by construction (balanced classes); the
+    # cross-fitted accuracy is not, since a classifier at chance scores 0.5 +- noise
+    assert (t1["best_accuracy_in_sample"].between(0.5, 1.0)).all()
+    assert (t1["best_accuracy"].between(t1["best_accuracy_lo95"], t1["best_accuracy_hi95"])).all()
     for key in ("fig1", "fig2", "fig4", "fig6", "fig8", "table1"):
         df = pd.read_csv(res / f"{key}.csv")
         assert "verdict" in df and len(df) > 0
