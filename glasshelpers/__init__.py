@@ -15,7 +15,8 @@ The map, in data-flow order. Each layer imports only its own and lower layers (c
    reading), ``faults`` (the one-line faults and their exit statuses).
 1. Kernels on arrays: ``features`` (G_A, G_B; stage 2), ``labels`` (softness / fluidity /
    control rules; stage 3), ``classify`` (linear SVMs), ``stats`` (bootstraps, block ids,
-   consistency tests), ``relaxation`` (MSD, F_s, tau_alpha, D), ``trajectory`` (GSD I/O),
+   consistency tests), ``relaxation`` (MSD, F_s, tau_alpha, D), ``crystal`` (solid-like
+   q_6 order of the A particles: is a cold run still a liquid), ``trajectory`` (GSD I/O),
    ``engines/`` (LAMMPS, HOOMD-blue), ``provenance``, ``reproducibility``, ``integrity``
    (size and SHA-256 records of every product, checked before use).
 2. Kernels built on those: ``scoring`` (accuracy vs bias, b_best, sigma_alpha, x_alpha,

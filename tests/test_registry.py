@@ -117,7 +117,7 @@ def test_every_key_a_notebook_reads_is_in_the_schema():
 LAYERS = [
     {"registry", "paper", "model", "dynamics", "structure", "paths", "display", "faults"},
     {"features", "labels", "classify", "stats", "relaxation", "trajectory", "provenance", "reproducibility",
-     "engines", "integrity"},
+     "engines", "integrity", "crystal"},
     {"scoring", "kramers", "onset", "fitrange", "rearrangement", "equilibration", "cache", "results",
      "published", "profiles", "cli", "parameters", "intervals", "halfsample", "events", "glm", "glmonset"},
     {"runs", "simulate", "stagedata", "datasets", "training", "verdicts", "figures", "simfigures", "products"},

@@ -96,13 +96,17 @@ def _relaxation_table(df: pd.DataFrame) -> list[str]:
         return ["*These simulation summaries predate the equilibrium tests: re-run the simulation "
                 "notebooks to get tau_alpha, D_A and each run's verdict.*", ""]
     lines = ["| T | before production (τ) | τ_α (τ) | before / τ_α | D_A (σ²/τ) | U/N halves p | "
-             "MSD halves p | F_s halves p | run |", "|---|---|---|---|---|---|---|---|---|"]
+             "MSD halves p | F_s halves p | largest solid-like cluster | run |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for _, r in df.iterrows():
         badge = EQUILIBRIUM_BADGES.get(r["equilibrium"], "bdg-secondary")
         ratio = r["equil_over_tau_alpha"]
+        cluster = r.get("largest_solid_cluster", np.nan)
+        cluster = "–" if not np.isfinite(cluster) else (f"{cluster:.0f}" + (" (crystallite)" if str(r.get("crystallite"))
+                                                                             == "True" else ""))
         lines.append(f"| {r['T']:g} | {r['equil_history']:g} | {_fmt_ci(r, 'tau_alpha')} | "
                      f"{'–' if not np.isfinite(ratio) else f'{ratio:.3g}'} | {_fmt_ci(r, 'D_A')} | "
-                     f"{_p(r['U_drift_p'])} | {_p(r['msd_drift_p'])} | {_p(r['fs_drift_p'])} | "
+                     f"{_p(r['U_drift_p'])} | {_p(r['msd_drift_p'])} | {_p(r['fs_drift_p'])} | {cluster} | "
                      f"{{{badge}}}`{r['equilibrium']}` |")
     counts = df["equilibrium"].value_counts()
     sentence = [f"**{counts.get('equilibrated', 0)} of {len(df)} runs equilibrated**"]
@@ -113,7 +117,8 @@ def _relaxation_table(df: pd.DataFrame) -> list[str]:
     return lines + ["", "; ".join(sentence) + ". A run's reason is on its page. τ_α and D_A carry 68 % "
                     "block-bootstrap intervals over time origins (– where the run is too short to measure "
                     "them, or τ_α is below the 1 τ frame interval); the p-values are those of the "
-                    "two-halves tests (each at 5 %/3).", ""]
+                    "two-halves tests (each at 5 %/3); the largest cluster of solid-like A particles (q_6 "
+                    "order, first, middle and last production frames) is 0 to a few in a liquid.", ""]
 
 
 def _published(results_dir: Path, temperatures) -> pd.DataFrame:

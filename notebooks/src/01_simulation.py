@@ -164,6 +164,30 @@ pd.DataFrame([{"quantity": t.quantity, "first half": t.first_mean, "second half"
 # This run is **{glue:text}`equilibrium`**: {glue:text}`equilibrium_reason`.
 # $\tau_\alpha$ = {glue:text}`tau_alpha`; $D_A$ = {glue:text}`D_A` $\sigma_{AA}^2/\tau$.
 
+# %% [markdown]
+# ## Still a liquid?
+#
+# Deeply supercooled, this mixture can grow crystallites of pure A (fcc), which lower $U/N$
+# and slow the dynamics. We count *solid-like* A particles by the bond-orientational
+# criterion of ten Wolde, Ruiz-Montero and Frenkel (neighbours within $1.45\,\sigma_{AA}$
+# whose $q_6$ vectors align; a particle with 7 or more aligned neighbours is solid-like) at
+# the first, middle and last frames of production, and the largest cluster they form. A
+# liquid holds a few solid-like particles in clusters of a handful; a cluster of
+# {glue:text}`crystallite_size` or more A particles counts as a crystallite.
+
+# %% tags=["hide-input"]
+crystal_table, crystal_row = simulation.crystal_check(traj["positions"][:, traj["types"] == 0],
+                                                      traj["box_length"])
+glue("crystallite_size", simulation.CRYSTALLITE, display=False)
+glue("crystal_verdict", ("a crystallite is present: this run is not a supercooled liquid"
+                         if crystal_row["crystallite"] else
+                         f"no crystallite: the largest solid-like cluster holds {crystal_row['largest_solid_cluster']} "
+                         f"A particles"), display=False)
+crystal_table
+
+# %% [markdown]
+# Verdict: {glue:text}`crystal_verdict`.
+
 # %% tags=["hide-input"]
 published = simulation.published_comparison(rel, temperature)
 _ = write_result(P, f"sim_{tag}_published", published)
@@ -174,7 +198,8 @@ published.drop(columns=["source", "where"]) if len(published) else None
 summary = pd.DataFrame([{"T": temperature, "U_per_N": avg["pe"], "pressure": avg["pressure"],
                          "T_kin": avg["temperature"], "equil_time": equil_time(P, temperature),
                          "production_time": production_time(P, temperature),
-                         "n_frames": meta["n_frames"], "wall_time_s": meta["wall_time_s"], **row}])
+                         "n_frames": meta["n_frames"], "wall_time_s": meta["wall_time_s"], **row,
+                         **crystal_row}])
 curves = pd.concat([pd.DataFrame({"curve": "g_AA", "x": r, "y": g["AA"]}),
                     pd.DataFrame({"curve": "msd_A", "x": lags, "y": msd}),
                     pd.DataFrame({"curve": "fs_A", "x": rel.curves["lag"], "y": rel.curves["fs"]})])
