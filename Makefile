@@ -28,8 +28,12 @@ test: venv
 	@if [ -n "$(HOOMD_WHEEL)" ]; then \
 	  echo "installing HOOMD-blue from $(HOOMD_WHEEL)"; \
 	  $(BIN)/python -m pip install -q -c constraints.txt "$(HOOMD_WHEEL)"; fi
-	$(BIN)/python -m pytest -ra
-	@if [ -n "$(TEST_CLUSTER)" ]; then $(MAKE) --no-print-directory test-cluster; fi
+	@if [ -z "$(TEST_CLUSTER)" ]; then $(BIN)/python -m pytest -ra; else \
+	  ref=$$(mktemp -d -t glassbook-tinyref-XXXXXX); \
+	  echo "GLASSBOOK_TEST_KEEP_TINY=$$ref $(BIN)/python -m pytest -ra"; \
+	  GLASSBOOK_TEST_KEEP_TINY=$$ref $(BIN)/python -m pytest -ra \
+	    && $(MAKE) --no-print-directory test-cluster CLUSTER_ARGS="--reference $$ref"; \
+	  rc=$$?; rm -rf "$$ref"; exit $$rc; fi
 
 # The kill soak alone (also part of `make test`); GLASSBOOK_SOAK_SEED picks other kill times.
 test-soak: venv
@@ -37,9 +41,11 @@ test-soak: venv
 
 # The workflow on a real one-node SLURM (slurmdbd + MariaDB accounting), started and stopped
 # here as root; compares with a local run and resumes a cancelled job (tools/cluster/).
+# Inside `make test` (TEST_CLUSTER=1) the local run is the suite's own tiny run, hard-linked
+# aside by tests/conftest.py (GLASSBOOK_TEST_KEEP_TINY) and passed as CLUSTER_ARGS.
 test-cluster: venv
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[cluster]"
-	nice -n 10 $(BIN)/python tools/cluster/test_cluster.py
+	nice -n 10 $(BIN)/python tools/cluster/test_cluster.py $(CLUSTER_ARGS)
 
 # Snakemake drives papermill over every stage and temperature; reruns resume, a stale
 # lock left by a killed run is cleared, each profile has its own lock. Every product is

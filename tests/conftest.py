@@ -202,4 +202,25 @@ def tiny_data(tmp_path_factory):
     proc = run.result()
     if proc.returncode != 0:
         pytest.fail(workflow_failure(proc, run.root / "tiny"))
+    keep = os.environ.get("GLASSBOOK_TEST_KEEP_TINY")
+    if keep:
+        keep_tiny_run(run.root, Path(keep))
     return run.root / "tiny"
+
+
+def keep_tiny_run(root: Path, keep: Path) -> Path:
+    """Hard-link a finished data root into ``keep`` before any test touches it, for
+    ``make test`` to hand to the SLURM test as its local reference (``--reference``), so CI
+    runs the tiny workflow locally once, not twice. Every product is written to a temporary
+    name and renamed, so a later rewrite or deletion in ``root`` leaves the linked copy as it
+    was; a file changed in place would show in the SLURM test's byte comparison."""
+    import shutil
+
+    def link(src, dst):
+        try:
+            os.link(src, dst)
+        except OSError:                 # another file system: a copy
+            shutil.copy2(src, dst)
+    keep.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(root, keep, copy_function=link, dirs_exist_ok=True)
+    return keep

@@ -1,7 +1,9 @@
 """`make test-cluster`: the workflow on a real one-node SLURM cluster, checked against a local run.
 
 1. Install Debian's slurm-wlm, slurmdbd, munge and MariaDB if missing (apt-get).
-2. Run the workflow of a profile (default ``tiny``) locally with Snakemake (the reference).
+2. Run the workflow of a profile (default ``tiny``) locally with Snakemake (the reference),
+   or reuse a finished local run (``--reference``: ``make test`` passes the test suite's
+   own uninterrupted tiny run, hard-linked aside before any test touched it).
 3. Start munged, MariaDB, slurmdbd, slurmctld and slurmd in a scratch directory
    (``onenode.py``) and run the same workflow through ``snakemake-executor-plugin-slurm``:
    every rule instance is its own SLURM job (the seed, one job per temperature, one per
@@ -190,7 +192,9 @@ def main(argv=None) -> int:
     ap.add_argument("--scratch", type=Path, help="scratch directory (default: a new one in $TMPDIR)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory after success")
     ap.add_argument("--jobs", type=int, default=6, help="SLURM jobs in flight at once")
-    ap.add_argument("--reference", type=Path, help="reuse a finished local run's data root")
+    ap.add_argument("--reference", type=Path,
+                    help="the local run's data root: reused if it holds a finished run of the profile "
+                         "(make test passes the suite's tiny run), else the local run is made there")
     args = ap.parse_args(argv)
 
     def on_signal(signum, frame):
@@ -207,7 +211,10 @@ def main(argv=None) -> int:
         # ---- 1. the local reference run
         ref = args.reference or scratch / "local" / "data"
         t = time.monotonic()
-        if args.reference is None:
+        finished = args.reference is not None and any(args.reference.glob(f"{args.profile}/results/table1_data.csv"))
+        if args.reference is not None:
+            log(f"local reference: {ref} " + ("(a finished run, reused)" if finished else "(no finished run: run now)"))
+        if not finished:
             rc = run_logged(workflow_cmd(args.profile, 2, []),
                             data_env(ref), scratch / "local.log")
             check(rc == 0, f"local run of {args.profile} finished (log {scratch / 'local.log'})\n"
