@@ -129,6 +129,26 @@ def cell_counts(idx, flags, cluster, n_clusters, nb):
     return N, K
 
 
+def cluster_ids(samples, mode: str) -> tuple[np.ndarray, int]:
+    """Resampling clusters of the samples of one temperature (its replicas one after another).
+
+    samples : prepared samples (see :func:`resampled_counts`).
+    mode : "iid" (every sample its own cluster), "block" (particle x time block) or "time"
+        (whole-system time block).
+    Returns (ids, n_clusters): ids (n_total,) numbered 0 .. n_clusters - 1, each replica's
+    clusters after the previous replica's."""
+    pick = {"iid": lambda smp: np.arange(smp["particle"].size), "block": lambda smp: smp["blocks"],
+            "time": lambda smp: smp["time_blocks"]}
+    if mode not in pick:
+        raise ValueError(f"resampling mode {mode!r}: expected one of {sorted(pick)}")
+    parts, offset = [], 0
+    for smp in samples:
+        c = np.asarray(pick[mode](smp))
+        parts.append(c + offset)
+        offset += int(c.max()) + 1 if c.size else 0
+    return (np.concatenate(parts) if parts else np.zeros(0, dtype=int)), offset
+
+
 def resampled_counts(groups, classifiers, nb, n_boot, seed, mode: str = "block", chunk: int = 50):
     """Bootstrap replicates of (n, k) per classifier, temperature and bin.
 
@@ -146,13 +166,7 @@ def resampled_counts(groups, classifiers, nb, n_boot, seed, mode: str = "block",
     modes = [mode] * n_T if isinstance(mode, str) else list(mode)
     out = {Tt: (np.zeros((n_boot, n_T, nb)), np.zeros((n_boot, n_T, nb))) for Tt in classifiers}
     for i, g in enumerate(groups):
-        cl, offset = [], 0
-        for smp in g:
-            c = {"iid": lambda: np.arange(smp["particle"].size), "block": lambda: smp["blocks"],
-                 "time": lambda: smp["time_blocks"]}[modes[i]]()
-            cl.append(c + offset)
-            offset += int(c.max()) + 1 if c.size else 0
-        cluster = np.concatenate(cl)
+        cluster, offset = cluster_ids(g, modes[i])
         mats = {}
         for Tt in classifiers:
             idx = np.concatenate([smp["bins"][Tt] for smp in g])

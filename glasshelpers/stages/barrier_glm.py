@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import events, glm, glmonset, stats
+from .. import events, glm, glmonset, rearrangement, stats
 from ..dynamics import HALF_WINDOW, PHOP_SPAN
 from ..rearrangement import cell_counts
 from .barrier_analysis import point_counts, prepare
@@ -94,13 +94,7 @@ def joint_replicates(groups, variants: dict, nb, n_rep, seed, modes) -> dict:
     out = {key: {Tt: (np.zeros((n_rep, n_T, nb)), np.zeros((n_rep, n_T, nb))) for Tt in clfs}
            for key, (_, clfs) in variants.items()}
     for i, g in enumerate(groups):
-        cl, offset = [], 0
-        for smp in g:
-            c = {"iid": lambda: np.arange(smp["particle"].size), "block": lambda: smp["blocks"],
-                 "time": lambda: smp["time_blocks"]}[modes[i]]()
-            cl.append(c + offset)
-            offset += int(c.max()) + 1 if c.size else 0
-        cluster = np.concatenate(cl)
+        cluster, offset = rearrangement.cluster_ids(g, modes[i])
         D = stats.cluster_draws(rng, offset, n_rep).astype(float)
         for key, (vg, clfs) in variants.items():
             flags = np.concatenate([smp["rearranged"] for smp in vg[i]])
