@@ -195,17 +195,25 @@ def tiny_data(tmp_path_factory):
 
     For quick iteration on later stages only, ``GLASSBOOK_TEST_TINY_DATA=<data root>``
     reuses a finished tiny run there instead."""
-    reuse = os.environ.get("GLASSBOOK_TEST_TINY_DATA")
+    prof, fresh = finished_workflow("tiny_data", "tiny", tmp_path_factory)
+    keep = os.environ.get("GLASSBOOK_TEST_KEEP_TINY")
+    if keep and fresh:
+        keep_tiny_run(prof.parent, Path(keep))
+    return prof
+
+
+def finished_workflow(name: str, profile: str, tmp_path_factory) -> tuple[Path, bool]:
+    """The profile folder of background run ``name`` once it has finished (the test fails
+    with the workflow's logs if it did not), or of the finished run that the fixture's
+    environment variable names (``_BACKGROUND_FIXTURES``). Returns (folder, made here)."""
+    reuse = os.environ.get(_BACKGROUND_FIXTURES[name][0] or "")
     if reuse:
-        return Path(reuse) / "tiny"
-    run = background_workflow("tiny_data", tmp_path_factory)
+        return Path(reuse) / profile, False
+    run = background_workflow(name, tmp_path_factory)
     proc = run.result()
     if proc.returncode != 0:
-        pytest.fail(workflow_failure(proc, run.root / "tiny"))
-    keep = os.environ.get("GLASSBOOK_TEST_KEEP_TINY")
-    if keep:
-        keep_tiny_run(run.root, Path(keep))
-    return run.root / "tiny"
+        pytest.fail(workflow_failure(proc, run.root / profile))
+    return run.root / profile, True
 
 
 def keep_tiny_run(root: Path, keep: Path) -> Path:

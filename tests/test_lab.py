@@ -232,16 +232,9 @@ def lab_data(tmp_path_factory):
     """The whole ``lab`` workflow in a private data root (what ``make workflow
     PROFILE=lab`` runs; once per session, started in the background at collection by
     ``conftest.py``). ``GLASSBOOK_TEST_LAB_DATA=<data root>`` reuses a finished lab run."""
-    from conftest import background_workflow, workflow_failure
+    from conftest import finished_workflow
 
-    reuse = os.environ.get("GLASSBOOK_TEST_LAB_DATA")
-    if reuse:
-        return Path(reuse) / "lab"
-    run = background_workflow("lab_data", tmp_path_factory)
-    proc = run.result()
-    if proc.returncode != 0:
-        pytest.fail(workflow_failure(proc, run.root / "lab"))
-    return run.root / "lab"
+    return finished_workflow("lab_data", "lab", tmp_path_factory)[0]
 
 
 def test_start_here_and_make_lab_lead_to_every_exercise():
