@@ -113,3 +113,32 @@ def test_weighted_fits_take_the_given_range_and_rescale_nothing():
     o = res.of("onsets")
     fin = np.isfinite(o["T_onset"])
     assert ((o["T_low95"] <= o["T_onset"]) & (o["T_onset"] <= o["T_high95"]))[fin].all()
+
+
+def test_both_measures_figure_range_sentence_and_cell_summary(result):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from glasshelpers.figures.barriers import onset_vs_range_measures
+
+    fig = onset_vs_range_measures(result, literature=[(0.87, "0.87")])
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["occupancy: $P_R$", r"rate: $r$, onsets per $\tau$ at risk"]
+    for ax, m in zip(fig.axes[:2], ("occupancy", "rate")):          # the default range marked on each
+        assert result.range_of(m)["T_up"] in [ln.get_xdata()[0] for ln in ax.lines if ln.get_linestyle() == "--"]
+    table, sentence = result.range_summary()
+    assert list(table["measure"]) == list(result.ranges["measure"])
+    occ, rate = result.range_of("occupancy")["T_up"], result.range_of("rate")["T_up"]
+    if occ == rate:
+        assert "same range" in sentence
+    else:
+        assert ("rate" if rate > occ else "occupancy") + " over the wider range" in sentence
+    # the sentence follows the ranges: swap them and it names the other measure
+    import copy
+    other = copy.copy(result)
+    other.ranges = result.ranges.assign(T_up=[0.6, 0.9] if list(result.ranges["measure"]) == ["occupancy", "rate"]
+                                        else [0.9, 0.6])
+    assert "rate over the wider range (T <= 0.9)" in other.range_summary()[1]
+    cells = result.cell_summary().set_index("measure")
+    for m, d in result.cells.groupby("measure"):
+        assert cells.loc[m, "cells"] == len(d)
+        assert cells.loc[m, "zero-event cells"] == int(((d["k"] == 0) & (d["n"] > 0)).sum())

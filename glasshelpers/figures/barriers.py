@@ -376,3 +376,26 @@ def onset_vs_range(scan, chosen_T_up=None, ax=None, title=None, literature=None,
         ax.set_title(title, fontsize=9)
     legend_outside(ax)
     return fig
+
+
+def onset_vs_range_measures(result, literature=None, axes=None):
+    """:func:`onset_vs_range` for the occupancy P_R and the event rate r side by side, each
+    with its default range marked.
+
+    result : :class:`glasshelpers.stages.barrier_glm.GLMResult`.
+    literature : optional list of (value, label) of published onsets (epsilon_AA).
+    axes : two Axes, optional.
+
+    Returns
+    -------
+    Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.8), sharey=True, layout="constrained")
+    titles = {"occupancy": "occupancy: $P_R$", "rate": r"rate: $r$, onsets per $\tau$ at risk"}
+    for ax, m in zip(axes, ("occupancy", "rate")):
+        onset_vs_range(result.scan[result.scan["measure"] == m], result.range_of(m)["T_up"], ax=ax,
+                       literature=literature, title=titles[m])
+    return axes[0].figure

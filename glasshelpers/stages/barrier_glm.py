@@ -281,6 +281,29 @@ class GLMResult:
     def range_of(self, measure: str) -> dict:
         return self.ranges.set_index("measure").loc[measure].to_dict()
 
+    def range_summary(self) -> tuple[pd.DataFrame, str]:
+        """The chosen range per measure as a table, and the sentence saying which measure the
+        Kramers form describes over the wider range (or that both share one)."""
+        rows = [{"measure": r["measure"], "widest range without curvature": f"T <= {r['T_up']:g}",
+                 "passes": bool(r["passes"]), "ranges that pass": int(r["n_passing"]),
+                 "note": "" if r["passes"] else "none passes: the smallest range is shown"}
+                for _, r in self.ranges.iterrows()]
+        occ, rate = self.range_of("occupancy"), self.range_of("rate")
+        if np.isclose(occ["T_up"], rate["T_up"]):
+            sentence = "the Kramers form describes the rate and the occupancy over the same range"
+        else:
+            wide = self.ranges.sort_values("T_up").iloc[-1]
+            sentence = f"the Kramers form describes the {wide['measure']} over the wider range (T <= {wide['T_up']:g})"
+        return pd.DataFrame(rows), sentence
+
+    def cell_summary(self) -> pd.DataFrame:
+        """Per measure: cells fitted, cells with trials but no event (kept in the
+        likelihood), and the median design effect phi."""
+        c = self.cells
+        return pd.DataFrame([{"measure": m, "cells": len(d), "zero-event cells": int(((d["k"] == 0) & (d["n"] > 0)).sum()),
+                              "median design effect": float(d["phi"].median())}
+                             for m, d in c.groupby("measure", sort=True)])
+
 
 def glm_analysis(samples, edges, *, p_c: float, windows=(10, 20), p_c_values=(0.1, 0.2, 0.4), n_boot: int = 30,
                  seed: int = 0, p_min: float = 0.01, frame_spacing: float = 1.0, min_time_blocks=30,

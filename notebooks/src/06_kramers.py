@@ -45,6 +45,8 @@ overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides:
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
+from IPython.display import display
+from myst_nb import glue
 
 from glasshelpers import figures, registry, verdicts
 from glasshelpers.parameters import check_parameters
@@ -257,15 +259,13 @@ targets.round(3)
 # all lines through one point) gives the paper's "where the lines meet" the same way.
 
 # %% tags=["hide-input"]
-for _, r in g.ranges.iterrows():
-    print(f"{r['measure']:>9}: widest range without curvature T <= {r['T_up']:g}"
-          + ("" if r["passes"] else " (none passes: smallest range shown)") + f"; {r['n_passing']} range(s) pass")
-_wide = g.ranges.sort_values("T_up").iloc[-1]
-_occ, _rate = g.range_of("occupancy"), g.range_of("rate")
-print("the Kramers form describes the " + ("rate and the occupancy over the same range" if
-      np.isclose(_occ["T_up"], _rate["T_up"]) else f"{_wide['measure']} over the wider range") + ".")
-g.cells.groupby("measure").apply(lambda d: pd.Series({"cells": len(d), "zero-event cells": int(((d["k"] == 0) & (d["n"] > 0)).sum()),
-                                                      "median design effect": float(d["phi"].median())}))
+_ranges, _which = g.range_summary()
+glue("glm_range_sentence", _which, display=False)
+display(_ranges)
+g.cell_summary()
+
+# %% [markdown]
+# In this run, {glue:text}`glm_range_sentence`.
 
 # %% [markdown]
 # Why they differ: occupancy cannot exceed 1, so $\ln P_R$ bends over as $P_R$ approaches
@@ -290,15 +290,10 @@ g.onsets[_cols].round(3)
 # range for the two classifiers of Fig. 3 and at the passing ranges for the others:
 
 # %%
-from glasshelpers.figures.barriers import onset_vs_range
+from glasshelpers.figures.barriers import onset_vs_range_measures
 from glasshelpers.published import ONSET_TEMPERATURES
-import matplotlib.pyplot as plt
 
-_lit = [(r.value, f"{r.value:g}") for r in ONSET_TEMPERATURES]
-fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.8), sharey=True)
-for ax, m in zip(axes, ("occupancy", "rate")):
-    onset_vs_range(g.scan[g.scan["measure"] == m], g.range_of(m)["T_up"], ax=ax, literature=_lit,
-                   title=f"{m}: " + ("$P_R$" if m == "occupancy" else r"$r$, onsets per $\tau$ at risk"))
+fig = onset_vs_range_measures(g, literature=[(r.value, f"{r.value:g}") for r in ONSET_TEMPERATURES])
 save_figure(P, "onset_range", fig)
 
 # %% [markdown]
