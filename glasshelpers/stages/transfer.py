@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import halfsample, scoring, stats
+from .. import halfsample, scoring, sizing, stats
 from ..datasets import fluidity_training_set, softness_p_l, softness_training_set, test_set
 from ..dynamics import van_hove_self
 from ..stagedata import load_bank, load_trajectory
@@ -150,3 +150,81 @@ def van_hove(profile, lag: int | None = None, bins=None) -> pd.DataFrame:
         rows.append(pd.DataFrame({"T": float(T), "r": r, "G_s": p}))
     return pd.concat(rows, ignore_index=True)
 
+
+
+def settling_plan(profile, t1: pd.DataFrame, target: float = sizing.TARGET) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """What it takes for every Table I similarity and transfer accuracy to reach a 95 %
+    half-width of ``target`` (:mod:`glasshelpers.sizing`).
+
+    Returns (factors, plan, summary): ``factors`` per T and quantity
+    (:func:`glasshelpers.sizing.table_one_factors`); ``plan`` per labelled set (softness,
+    test, fluidity at each T): samples per class now and needed, the scarcer class's
+    candidates, production now and needed (tau), and the MD cost at this run's measured
+    speed (core-seconds per tau from each run's ``meta.json``); ``summary``: the common
+    factor and the quantity that sets it, the undetermined entries, and the MD of the
+    whole profile now and sized (core-hours, seed included)."""
+    from ..datasets import label_headroom
+    from ..paths import seed_dir, temperature_dir
+    from ..profiles import equil_time, production_time
+    from ..provenance import read_json
+
+    soft_T = float(profile["labels"]["softness_temperature"])
+    factors = sizing.table_one_factors(t1, soft_T, target)
+    known = factors[np.isfinite(factors["factor"])]
+    F = float(max(1.0, known["factor"].max())) if len(known) else np.nan
+    top = known.loc[known["factor"].idxmax()] if len(known) else None
+
+    def speed(T):
+        meta = read_json(temperature_dir(profile, T) / "meta.json")
+        return float(meta["wall_time_s"]) / (equil_time(profile, T) + production_time(profile, T))
+
+    head = label_headroom(profile)
+    head = head[head["set"].isin(["softness", "test", "fluidity"])]
+    rows = []
+    for _, h in head.iterrows():
+        T, prod = float(h["T"]), float(production_time(profile, float(h["T"])))
+        cand = int(min(h["class1"], h["class0"]))
+        need = sizing.production_needed(prod, int(h["drawn"]), cand, F) if np.isfinite(F) else np.nan
+        rows.append(dict(set=h["set"], T=T, per_class=int(h["drawn"]),
+                         per_class_needed=int(np.ceil(F * h["drawn"])) if np.isfinite(F) else np.nan,
+                         candidates=cand, production=prod, production_needed=need,
+                         core_s_per_tau=speed(T)))
+    plan = pd.DataFrame(rows)
+    needed = dict(zip(plan["T"], plan["production_needed"]))
+    seed_meta = read_json(seed_dir(profile) / "meta.json")
+    now_s = float(seed_meta["wall_time_s"]) * int(seed_meta.get("params", {}).get("engine", {}).get("threads", 1))
+    sized_s = now_s
+    for T in profile["temperatures"]:
+        T = float(T)
+        s = speed(T)
+        now_s += s * (equil_time(profile, T) + production_time(profile, T))
+        sized_s += s * (equil_time(profile, T) + needed.get(T, production_time(profile, T)))
+    summary = dict(target=target, factor=F, set_by=(f"{top['quantity']} at T = {top['T']:g}" if top is not None else None),
+                   undetermined=[f"{r['quantity']} at T = {r['T']:g}" for _, r in factors.iterrows()
+                                 if r["basis"] == "undetermined"],
+                   lower_bound=[f"{r['quantity']} at T = {r['T']:g}" for _, r in factors.iterrows()
+                                if r["basis"] == "reliability (lower bound)"],
+                   md_core_hours_now=now_s / 3600, md_core_hours_sized=sized_s / 3600)
+    return factors, plan, summary
+
+
+def settling_sentence(summary: dict) -> str:
+    """One sentence of :func:`settling_plan`'s summary, for the page and the README."""
+    F = summary["factor"]
+    if not np.isfinite(F):
+        return ("No similarity or transfer accuracy of this run has a half-width or a positive split-half "
+                "agreement to extrapolate from: the set sizes that would settle Table I cannot be estimated here.")
+    if F <= 1 and not summary["undetermined"]:
+        return (f"Every similarity and transfer accuracy already has a 95 % half-width of at most "
+                f"{summary['target']:g}.")
+    s = (f"Reaching a 95 % half-width of {summary['target']:g} everywhere needs {F:.1f} times these sets "
+         f"(set by the {summary['set_by'].replace('best_accuracy', 'transfer accuracy')}), which needs "
+         f"{summary['md_core_hours_sized']:.1f} core-hours of MD at this run's measured speed, against "
+         f"{summary['md_core_hours_now']:.1f} for this run")
+    if summary.get("lower_bound"):
+        s += (f"; for {', '.join(summary['lower_bound'])} the factor only makes the similarity measurable "
+              "(a lower bound)")
+    if summary["undetermined"]:
+        s += (f"; {', '.join(summary['undetermined'])} cannot be extrapolated at all (no split-half agreement), "
+              "so the factor is a lower bound")
+    return s.replace("best_accuracy", "transfer accuracy") + "."

@@ -141,3 +141,34 @@ for key, rows in registry.route_verdicts(v, "05_transfer_learning").items():
     _ = write_result(P, key, rows)
 _ = write_result(P, "table1_side", side)
 v.drop(columns=registry.ITEMS_COLUMN)
+
+# %% [markdown]
+# ## How large must the sets be to settle Table I?
+#
+# A verdict of "inconclusive" means the interval is too wide, not that the paper is wrong.
+# How much data would make every similarity and transfer accuracy of Table I precise to a
+# 95 % half-width of {glue:text}`sizing_target:.2f`? The half-sampling interval rests on an
+# estimator whose variance falls as $1/n$ at a fixed $C\,n$ (its coverage test confirms
+# it, and `tests/test_sizing.py` measures the $1/\sqrt{n}$ fall of the half-width
+# directly), so a half-width $h$ measured at $n$ per class needs the sets scaled by
+# $f = (h / 0.1)^2$. Where a similarity is undetermined (a normal whose split-half
+# agreement $r$ is below 0.2), the agreement model $r(n) = 1/(1 + c/n)$ gives the factor
+# that first makes it measurable, a lower bound (`glasshelpers/sizing.py`).
+
+# %% tags=["hide-input"]
+sizing_factors, sizing_plan, sizing_summary = transfer.settling_plan(P, t1)
+_ = write_result(P, "table1_sizing", sizing_factors)
+_ = write_result(P, "table1_sizing_plan", sizing_plan)
+glue("sizing_target", sizing_summary["target"], display=False)
+glue("sizing_sentence", transfer.settling_sentence(sizing_summary), display=False)
+sizing_factors.round(3)
+
+# %% [markdown]
+# {glue:text}`sizing_sentence`
+#
+# Per labelled set: samples per class now and needed, the scarcer class's candidates in
+# this run, and the production that would hold them with 25 % headroom (candidates grow in
+# proportion to the production of an equilibrated run):
+
+# %% tags=["hide-input"]
+sizing_plan.round(3)
