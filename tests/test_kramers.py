@@ -356,3 +356,23 @@ def test_barrier_slope_exact_and_batched():
     batch = np.stack([2.0 - 0.7 * x, 1.0 + 0.3 * x, np.array([1.0, np.nan, np.nan, 2.0])])
     s = barrier_slope(np.broadcast_to(x, batch.shape), batch)
     assert s[:2] == pytest.approx([-0.7, 0.3]) and np.isnan(s[2])   # two finite points: no slope
+
+
+def test_barrier_intervals_contain_their_estimate_when_the_bootstrap_is_offset():
+    """A bootstrap distribution offset from the estimate (the bias of lines fitted to logs of
+    small counts) put the percentile interval beside Delta_E on the lab run (5.55 outside
+    [3.85, 5.31]); the reported intervals are estimate +- bootstrap sd and contain it, the
+    percentile ends and the offset are kept."""
+    import pandas as pd
+
+    from glasshelpers.stages.barrier_analysis import _interval_columns
+
+    rng = np.random.default_rng(0)
+    reps = rng.normal(4.5, 0.4, size=(2000, 2))           # replicates centred 1 below the estimate
+    df = pd.DataFrame({"Delta_E": [5.5, 4.5]})
+    _interval_columns(df, "Delta_E", reps)
+    assert (df["Delta_E_hi95_pct"].iloc[0] < 5.5)           # the percentile interval misses it
+    for lo, hi in (("Delta_E_lo", "Delta_E_hi"), ("Delta_E_lo95", "Delta_E_hi95")):
+        assert ((df[lo] <= df["Delta_E"]) & (df["Delta_E"] <= df[hi])).all()
+    assert df["Delta_E_hi95"].iloc[1] - df["Delta_E_lo95"].iloc[1] == pytest.approx(2 * 1.96 * 0.4, rel=0.08)
+    assert df["Delta_E_boot_bias"].iloc[0] == pytest.approx(-1.0, abs=0.05)
