@@ -168,7 +168,7 @@ def _one_split(train, full, test, populations, fit, ref, rng):
 
 
 def half_sample_statistics(train: dict, full: dict, fit, *, ref=None, test: dict | None = None,
-                           populations: dict | None = None, max_splits: int = 200, min_splits: int = 20,
+                           populations: dict | None = None, pairs=(), max_splits: int = 200, min_splits: int = 20,
                            batch: int = 10, end_error: float = END_ERROR, seed: int = 0) -> pd.DataFrame:
     """Estimates and half-sampling intervals of the statistics of refitted classifiers.
 
@@ -189,6 +189,10 @@ def half_sample_statistics(train: dict, full: dict, fit, *, ref=None, test: dict
         :func:`glasshelpers.scoring.crossfit_best_accuracy`; the one with an interval).
     populations : dict key -> (features (m, d), cluster ids (m,)), optional: adds
         ``sigma_T``, the std of the classifier's output over the population (dimensionless).
+    pairs : (key_a, key_b) pairs, with ``test``: adds to key_a's row ``best_accuracy_diff``,
+        the cross-fitted accuracy of a minus that of b on the same test set, whose
+        half-sample replicates pair the two on the same test half in every split (so the
+        interval is that of the difference, training noise of both classifiers included).
     max_splits, min_splits, batch, end_error : splits are drawn ``batch`` at a time, at least
         ``min_splits``, until every 95 % end has a Monte Carlo error <= ``end_error`` or
         ``max_splits`` are drawn.
@@ -212,14 +216,15 @@ def half_sample_statistics(train: dict, full: dict, fit, *, ref=None, test: dict
             for key, r in rel.items():
                 rels[key].append(r)
         k_done += batch
-        table = _table(train, full, halves, rels, ref, test, populations, k_done)
+        table = _table(train, full, halves, rels, ref, test, populations, k_done, pairs)
         worst = np.nanmax(table.filter(like="_end_error").to_numpy(float), initial=0.0)
         if k_done >= max_splits or (k_done >= min_splits and worst <= end_error):
             return table
 
 
-def _table(train, full, halves, rels, ref, test, populations, k_done):
+def _table(train, full, halves, rels, ref, test, populations, k_done, pairs=()):
     rows = []
+    acc_full = {}
     rbar = {k: float(np.mean(v)) if v else np.nan for k, v in rels.items()}
     for key, clf in full.items():
         row = {"key": key, "n_splits": k_done}
@@ -240,6 +245,7 @@ def _table(train, full, halves, rels, ref, test, populations, k_done):
             a = clf.decision(test["X"])
             b = best_bias(a, test["y"], b=clf.b)
             acc = crossfit_best_accuracy(a, test["y"], test["blocks"], seed=0)
+            acc_full[key] = acc
             row["best_accuracy_in_sample"] = b.accuracy
             for stat, est, clip in (("best_accuracy", acc, (0.0, 1.0)), ("b_best", b.b_best, None)):
                 row.update(interval_columns(stat, est, (h[stat][:, 0] - h[stat][:, 1]) / 2, clip=clip))
@@ -247,6 +253,12 @@ def _table(train, full, halves, rels, ref, test, populations, k_done):
             est = float(np.std(populations[key][0] @ clf.w_raw))
             row.update(interval_columns("sigma_T", est, (h["sigma_T"][:, 0] - h["sigma_T"][:, 1]) / 2))
         rows.append(row)
+    by_key = {r["key"]: r for r in rows}
+    for a_key, b_key in pairs if test is not None else ():
+        ha, hb = (np.asarray(halves[k]["best_accuracy"], dtype=float) for k in (a_key, b_key))
+        d = ((ha[:, 0] - hb[:, 0]) - (ha[:, 1] - hb[:, 1])) / 2
+        by_key[a_key].update(diff_reference=b_key,
+                             **interval_columns("best_accuracy_diff", acc_full[a_key] - acc_full[b_key], d))
     return pd.DataFrame(rows)
 
 

@@ -315,8 +315,9 @@ def appendix(fig6: pd.DataFrame, control_summary: pd.DataFrame, C: float = 0.01,
              q_tolerance: float = 0.05, same_tolerance: float = 0.02, resolution: float = 0.05) -> pd.DataFrame:
     """Appendix verdicts. ``control_summary`` rows after the first (the fluidity classifier)
     should carry ``diff_vs_fluidity`` and its 95 % interval ``diff_lo95, diff_hi95``
-    (paired bootstrap over the shared test set, :func:`glasshelpers.stages.appendix.control_transfer`);
-    without them the two accuracy intervals are combined as independent."""
+    (cross-fitted accuracies, half-sampling of the refitted classifiers paired on the shared
+    test set, :func:`glasshelpers.stages.appendix.control_transfer`); without them the two
+    accuracy intervals are combined as independent."""
     rows = []
     at_c = fig6[np.isclose(fig6["C"], C)]
     if len(at_c) > 1:
@@ -335,6 +336,7 @@ def appendix(fig6: pd.DataFrame, control_summary: pd.DataFrame, C: float = 0.01,
         d = fl.best_accuracy - r.best_accuracy
         if "diff_lo95" in r and np.isfinite(r.get("diff_lo95", np.nan)):
             lo, hi = -r.diff_hi95, -r.diff_lo95          # diff_vs_fluidity = control - fluidity
+            d = -r.diff_vs_fluidity                      # the estimate that interval belongs to
         else:
             hw = Z95 * np.hypot(0.5 * (r.best_accuracy_hi - r.best_accuracy_lo),
                                 0.5 * (fl.best_accuracy_hi - fl.best_accuracy_lo))

@@ -144,3 +144,25 @@ def test_every_estimate_lies_inside_its_own_interval(coverage_runs):
     table = pd.DataFrame([r for r, _ in coverage_runs])
     assert {"similarity_lo", "best_accuracy_lo95", "b_best_hi"} <= set(table.columns)
     assert violations(table, "synthetic").empty
+
+
+def test_paired_difference_of_identical_classifiers_is_exactly_zero_and_pairing_narrows():
+    """``pairs``: a classifier against a copy of itself (same training set, halved
+    independently) has a difference of exactly 0, inside a symmetric interval; two classifiers of one direction trained on independent sets are scored on
+    the same test halves, so the interval of their difference is narrower than the two
+    intervals combined as independent (the shared test-set noise cancels)."""
+    rng = np.random.default_rng(5)
+    u = direction()
+    a, b = blocked_set(u, N, rng), blocked_set(u, N, rng)
+    test = blocked_set(u, N_TEST, rng)
+    train = {"F": a, "G": {k: v.copy() for k, v in a.items()}, "H": b}
+    full = {k: fit(ds["X"], ds["y"]) for k, ds in train.items()}
+    t = half_sample_statistics(train, full, fit, test=test, pairs=[("G", "F"), ("H", "F")], max_splits=16,
+                               min_splits=16, batch=16, seed=3).set_index("key")
+    assert t.loc["G", "best_accuracy_diff"] == 0
+    assert t.loc["G", "best_accuracy_diff_hi95"] == pytest.approx(-t.loc["G", "best_accuracy_diff_lo95"])
+    assert t.loc["G", "best_accuracy_diff_hi95"] > 0
+    assert t.loc["G", "diff_reference"] == "F" and np.isnan(t.loc["F"].get("best_accuracy_diff", np.nan))
+    hw = lambda k, s: (t.loc[k, f"{s}_hi95"] - t.loc[k, f"{s}_lo95"]) / 2      # noqa: E731
+    assert t.loc["H", "best_accuracy_diff"] == pytest.approx(t.loc["H", "best_accuracy"] - t.loc["F", "best_accuracy"])
+    assert hw("H", "best_accuracy_diff") < np.hypot(hw("H", "best_accuracy"), hw("F", "best_accuracy"))
