@@ -89,8 +89,8 @@ def write_data(cfg: dict, path: Path) -> None:
 def bare_run(profile, T: float, data: Path, workdir: Path, dump: bool) -> tuple[float, int, dict]:
     """Time one plain LAMMPS input with the product's settings; returns (seconds, MD steps,
     production averages of pe and temperature sampled every tau by LAMMPS)."""
-    from glasshelpers.engines.lammps import _LJ, _SETTINGS, import_lammps
-    from glasshelpers.profiles import steps_per_tau
+    from glasshelpers.engines.lammps import _LJ, _SETTINGS, import_lammps, lammps_args
+    from glasshelpers.profiles import engine_threads, steps_per_tau
     from glasshelpers.runs import temperature_params
     from glasshelpers.simulate import _replica_seed
     lammps = import_lammps()
@@ -101,7 +101,7 @@ def bare_run(profile, T: float, data: Path, workdir: Path, dump: bool) -> tuple[
     tau_t = float(profile["engine"]["tau_thermostat"])
     vseed = _replica_seed(profile, 0, 2, round(T * 1e6)) % 900000000 + 1     # the product's draw
     t0 = time.perf_counter()
-    lmp = lammps.lammps(cmdargs=["-nocite", "-log", "none", "-screen", "none"])
+    lmp = lammps.lammps(cmdargs=lammps_args(engine_threads(profile)))   # the product's styles
     lmp.commands_string(f"units lj\natom_style atomic\natom_modify map array\nboundary p p p\n"
                         f"read_data {data}\n{_LJ}\n{_SETTINGS}\ntimestep {dt_md!r}\n"
                         f"velocity all create {T!r} {vseed} dist gaussian mom yes rot no loop geom\n"
