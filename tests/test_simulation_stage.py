@@ -136,3 +136,17 @@ def test_tau_alpha_near_half_the_run_is_untested_not_an_error():
     r = S.run_relaxation(brownian(n_frames=22, D=0.002), ar1(22), history=500.0, n_boot=10, seed=3)
     verdict, reason = S.equilibrium_verdict(r, 3.0)
     assert r.dynamics.fs is None and verdict == "untested" and "fewer than 4 time origins" in reason
+
+
+def test_a_drift_within_a_run_shorter_than_tau_alpha_is_untested_and_its_energy_inconclusive():
+    """Structure that does not relax within half the run: a drifting U/N is no evidence of
+    ageing (block errors shorter than tau_alpha miss slow equilibrium fluctuations), and
+    U/N is compared with the published value with its instantaneous spread."""
+    drift = ar1(40, seed=7, mean=-7.012, sd=0.003) + np.where(np.arange(40) < 20, -0.01, 0.01)   # a step
+    r = S.run_relaxation(brownian(n_frames=40, D=0.0002), drift, history=1e4, n_boot=20, seed=3)
+    assert r.slow and r.energy.verdict == "ageing"
+    verdict, reason = S.equilibrium_verdict(r, 3.0)
+    assert verdict == "untested" and "slow equilibrium fluctuations" in reason and "differ in U/N" in reason
+    row = S.published_comparison(r, 0.45).set_index("quantity").loc["U_per_N"]
+    assert row["ours_hi95"] - row["ours_lo95"] >= 2 * 1.96 * r.energy_sd * 0.999
+    assert row["verdict"] == "inconclusive"
