@@ -17,6 +17,10 @@ import subprocess
 import tempfile
 import time
 
+#: Bound of every wait on the browser (s): generous, because the suite's background workflows
+#: share the cores while the browser checks run (a page once took over 60 s to load under load).
+PAGE_TIMEOUT = 120
+
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "chromium", "chromium-browser",
                        "google-chrome", "google-chrome-stable")
 
@@ -103,7 +107,7 @@ class Browser:
         raw, self._buf = self._buf.split(b"\0", 1)
         return json.loads(raw)
 
-    def send(self, method: str, params: dict | None = None, session: bool = False, timeout: float = 30):
+    def send(self, method: str, params: dict | None = None, session: bool = False, timeout: float = PAGE_TIMEOUT):
         self._next_id += 1
         msg = {"id": self._next_id, "method": method, "params": params or {}}
         if session:
@@ -121,7 +125,7 @@ class Browser:
             if "method" in reply:
                 self.events.append(reply)
 
-    def wait_event(self, method: str, timeout: float = 30) -> dict:
+    def wait_event(self, method: str, timeout: float = PAGE_TIMEOUT) -> dict:
         for i, ev in enumerate(self.events):
             if ev["method"] == method:
                 return self.events.pop(i)
@@ -136,12 +140,12 @@ class Browser:
                 self.events.append(msg)
 
     # -- conveniences ---------------------------------------------------------------------
-    def goto(self, url: str, timeout: float = 30) -> None:
+    def goto(self, url: str, timeout: float = PAGE_TIMEOUT) -> None:
         self.events.clear()
         self.send("Page.navigate", {"url": url}, session=True)
         self.wait_event("Page.loadEventFired", timeout)
 
-    def evaluate(self, expression: str, timeout: float = 30):
+    def evaluate(self, expression: str, timeout: float = PAGE_TIMEOUT):
         res = self.send("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
                                              "returnByValue": True}, session=True, timeout=timeout)
         if "exceptionDetails" in res:
