@@ -196,9 +196,16 @@ def _execute(src: Path, part: Path, params: dict, log: JobLog) -> None:
     logger.propagate = False
     try:
         papermill.execute_notebook(str(src), str(part), parameters=params, kernel_name="python3",
-                                   cwd=str(src.parent), log_output=True, progress_bar=False)
+                                   cwd=str(src.parent), log_output=True, progress_bar=False,
+                                   iopub_timeout=IOPUB_TIMEOUT)
     finally:
         logger.removeHandler(handler)
+
+
+#: Seconds nbclient waits for a cell's output messages after the kernel has replied. Its
+#: default, 4 s, failed a tiny workflow on a loaded 2-core machine ("Timeout waiting for
+#: IOPub output" after a cell that had finished); it bounds a wait, not a computation.
+IOPUB_TIMEOUT = 120
 
 
 def run_notebook(profile: str, stem: str, temperature: float | None, log_path: os.PathLike) -> int:

@@ -114,10 +114,14 @@ def test_nvt_energy_and_temperature_agree_with_lammps_and_literature(states, T, 
     2.5 tau with their own thermostat and sample 10 tau (40 samples).
 
     Tolerances from measured fluctuations (N = 2000, 10-tau windows, block standard
-    errors of the mean): PE/N 0.003-0.006 at T = 1.0 and 0.002 at T = 0.6, kinetic T
-    0.002 and 0.0013. Engines: PE/N within 0.03 (T = 1.0) and 0.02 (0.6), about 3.5
-    standard errors of a difference; kinetic T within 1 %. Literature (N = 4096,
-    -6.01 and -6.71): within 0.04, as the LAMMPS test; kinetic T within 2 % of target."""
+    errors of the mean): PE/N 0.003-0.006 at T = 1.0 and 0.002 at T = 0.6. Engines: PE/N
+    within 0.03 (T = 1.0) and 0.02 (0.6), about 3.5 standard errors of a difference.
+    Kinetic T: one sample fluctuates by sqrt(2 / 3N) = 1.8 % (canonical ensemble), and 40
+    samples 0.25 tau apart under a 0.5-tau Nose-Hoover thermostat hold about 25 independent
+    ones, so each 10-tau mean is known to ~0.37 % and a difference to ~0.5 %: within 2 %
+    (4 standard errors; 1 % failed at 2.5 once, 0.5962 vs 0.6038 at T = 0.6). Literature
+    (N = 4096, -6.01 and -6.71): within 0.04, as the LAMMPS test; kinetic T within 2 % of
+    target."""
     res = {}
     for name in ("hoomd", "lammps"):
         with engine(name) as eng:
@@ -128,7 +132,7 @@ def test_nvt_energy_and_temperature_agree_with_lammps_and_literature(states, T, 
     h, lmp = res["hoomd"], res["lammps"]
     print(f"T = {T}: HOOMD-blue {h}, LAMMPS {lmp}")   # shown with pytest -rP
     assert abs(h["pe"] - lmp["pe"]) < (0.03 if T == 1.0 else 0.02)
-    assert abs(h["temperature"] / lmp["temperature"] - 1) < 0.01
+    assert abs(h["temperature"] / lmp["temperature"] - 1) < 0.02
     assert abs(h["pressure"] / lmp["pressure"] - 1) < 0.03
     for r in (h, lmp):
         assert abs(r["pe"] - pe_lit) < 0.04
