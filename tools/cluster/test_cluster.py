@@ -76,10 +76,23 @@ def data_env(data: Path, base: dict | None = None) -> dict:
 
 
 def run_logged(cmd, env, logfile: Path) -> int:
+    """Run ``cmd`` in its own process group with its output in ``logfile``; if this script
+    is interrupted meanwhile, the whole group (Snakemake and its jobs) is stopped too."""
     with open(logfile, "ab") as out:
         out.write(f"\n$ {' '.join(map(str, cmd))}\n".encode())
         out.flush()
-        return subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT).returncode
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+        try:
+            return proc.wait()
+        except BaseException:
+            for sig in (signal.SIGINT, signal.SIGKILL):
+                try:
+                    os.killpg(proc.pid, sig)
+                    proc.wait(timeout=30)
+                    break
+                except (ProcessLookupError, subprocess.TimeoutExpired):
+                    continue
+            raise
 
 
 def tail(path: Path, n: int = 40) -> str:
