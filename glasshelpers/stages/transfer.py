@@ -188,7 +188,7 @@ def settling_plan(profile, t1: pd.DataFrame, target: float = sizing.TARGET) -> t
         rows.append(dict(set=h["set"], T=T, per_class=int(h["drawn"]),
                          per_class_needed=int(np.ceil(F * h["drawn"])) if np.isfinite(F) else np.nan,
                          candidates=cand, production=prod, production_needed=need,
-                         core_s_per_tau=speed(T)))
+                         wall_s_per_tau=speed(T)))
     plan = pd.DataFrame(rows)
     needed = dict(zip(plan["T"], plan["production_needed"]))
     seed_meta = read_json(seed_dir(profile) / "meta.json")
