@@ -69,10 +69,12 @@ def table_one_factors(t1: pd.DataFrame, soft_T: float, target: float = TARGET) -
     "half-width" (the rule of the module docstring), "reliability (lower bound)" for an
     undetermined similarity with r > 0, or "undetermined" (no factor)."""
     rows = []
-    for _, r in t1[t1["T"] != soft_T].iterrows():
-        one = r.to_frame().T
+    widths = {q: half_width95(t1, q) for q in ("similarity", "best_accuracy")}
+    for i, r in t1.reset_index(drop=True).iterrows():
+        if r["T"] == soft_T:
+            continue
         for q in ("similarity", "best_accuracy"):
-            h = float(half_width95(one, q)[0])
+            h = float(widths[q][i])
             est = float(r[q])
             if np.isfinite(h):
                 rows.append(dict(T=float(r["T"]), quantity=q, estimate=est, half_width95=h,

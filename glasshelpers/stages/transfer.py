@@ -218,7 +218,7 @@ def settling_sentence(summary: dict) -> str:
         return (f"Every similarity and transfer accuracy already has a 95 % half-width of at most "
                 f"{summary['target']:g}.")
     s = (f"Reaching a 95 % half-width of {summary['target']:g} everywhere needs {F:.1f} times these sets "
-         f"(set by the {summary['set_by'].replace('best_accuracy', 'transfer accuracy')}), which needs "
+         f"(set by the {summary['set_by']}), which needs "
          f"{summary['md_core_hours_sized']:.1f} core-hours of MD at this run's measured speed, against "
          f"{summary['md_core_hours_now']:.1f} for this run")
     if summary.get("lower_bound"):
