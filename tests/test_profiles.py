@@ -185,6 +185,35 @@ def test_dumped_profile_round_trips(tmp_path):
     assert load_profile(path)["classifiers"]["C"] == 0.5
 
 
+def test_extends_takes_the_base_and_replaces_what_the_file_gives(tmp_path):
+    """``extends``: every value of the base, the file's own values replacing the base's key
+    by key inside a section; chains resolve; the seed-2 demo differs from demo only in its
+    name, description and seed."""
+    (tmp_path / "a.yaml").write_text("extends: tiny\nname: a\nseed: 7\nlabels:\n  p_c: 0.3\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\nname: b\nengine:\n  dt: 0.004\n")
+    tiny, b = load_profile("tiny"), load_profile(tmp_path / "b.yaml")
+    assert (b["name"], b["seed"], b["labels"]["p_c"], b["engine"]["dt"]) == ("b", 7, 0.3, 0.004)
+    assert b["labels"]["softness_per_class"] == tiny["labels"]["softness_per_class"]   # the rest of labels kept
+    assert b["engine"]["name"] == tiny["engine"]["name"] and b["temperatures"] == tiny["temperatures"]
+    assert "extends" not in b
+    demo, seed2 = load_profile("demo"), load_profile("demo-seed2")
+    assert {k for k in demo if demo[k] != seed2[k]} == {"name", "description", "seed"}
+    assert seed2["seed"] != demo["seed"]
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("extends: nosuch\nname: x\n", "extends: unknown profile 'nosuch'"),
+    ("extends: 3\nname: x\n", "extends = 3: expected the name of a profile"),
+    ("extends: c.yaml\nname: c\n", "extends forms a cycle (c -> c)"),
+])
+def test_bad_extends_is_one_line(tmp_path, text, fragment):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    assert fragment in str(exc.value) and "\n" not in str(exc.value)
+
+
 # ----------------------------------------------------------------------------- overrides
 def test_dotted_overrides_merge_and_are_recorded():
     p = load_profile("tiny", {"classifiers.C": 0.1, "labels.fluidity_q": 0.002})

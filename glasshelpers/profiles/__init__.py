@@ -3,6 +3,11 @@
 ``tiny`` (tests and CI), ``demo`` (the README's main command on a laptop) and
 ``paper`` (the paper's protocol at N = 4096). Notebooks and the workflow read all their
 numbers from a profile; nothing is hard-coded in a notebook.
+
+A profile may start from another: ``extends: demo`` takes every value of ``demo.yaml``
+and replaces those the file gives (sections merged key by key), e.g. ``demo-seed2``,
+which is demo with another base seed. The validated profile holds the merged values,
+so products record them in full.
 """
 
 from __future__ import annotations
@@ -93,6 +98,34 @@ def profile_path(name_or_path: str | os.PathLike) -> Path:
         raise ProfileError(f"unknown profile {str(name_or_path)!r}{hint}: choose one of "
                            f"{available_profiles()} or give a YAML path")
     return path
+
+
+def read_extended(path: os.PathLike, _chain: tuple = ()) -> dict:
+    """A profile file with its ``extends`` chain resolved (see the module docstring).
+
+    ``extends`` names a shipped profile or a YAML path (relative to the file); the file's
+    own values replace the base's, sections merged key by key. ProfileError for an
+    unknown base, a base that is not a name, or a cycle.
+    """
+    path = Path(path).resolve()
+    if path in _chain:
+        names = " -> ".join(p.stem for p in (*_chain, path))
+        raise ProfileError(f"{_display(path)}: extends forms a cycle ({names})")
+    raw = read_yaml(path)
+    if "extends" not in raw:
+        return raw
+    base = raw.pop("extends")
+    if not isinstance(base, str) or not base:
+        raise ProfileError(f"{_display(path)}: extends = {_describe(base)}: expected the name of a profile "
+                           f"or a YAML path")
+    target = Path(base)
+    if target.suffix in (".yaml", ".yml") and not target.is_absolute():
+        target = path.parent / target
+    try:
+        base_path = profile_path(target if target.suffix in (".yaml", ".yml") else base)
+    except ProfileError as exc:
+        raise ProfileError(f"{_display(path)}: extends: {exc}") from None
+    return _merge(read_extended(base_path, (*_chain, path)), raw)
 
 
 # ------------------------------------------------------------------------- overrides
@@ -279,7 +312,7 @@ def load_profile(name_or_path: str | os.PathLike, overrides: dict | None = None)
         One line naming the file, the dotted key and what is expected.
     """
     path = profile_path(name_or_path)
-    raw = read_yaml(path)
+    raw = read_extended(path)
     source = _display(path)
     recorded = raw.pop("overrides", None) or {}
     if not isinstance(recorded, dict):
