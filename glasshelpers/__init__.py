@@ -22,7 +22,8 @@ The map, in data-flow order. Each layer imports only its own and lower layers (c
 2. Kernels built on those: ``scoring`` (accuracy vs bias, b_best, sigma_alpha, x_alpha,
    similarity; stages 4, 5, 7), ``halfsample`` (half-sampling intervals of refitted
    classifiers, the attenuation-corrected similarity; stage 5), ``sizing`` (the set sizes that
-   would bring Table I's intervals to a target width; stage 5), ``rearrangement`` (P_R counts and replicates),
+   would bring Table I's intervals to a target width; stage 5), ``realisations`` (do two
+   seeds of one profile agree: Table I row by row, Holm-corrected), ``rearrangement`` (P_R counts and replicates),
    ``kramers`` (line fits), ``onset`` (where the lines meet), ``fitrange`` (which
    temperatures are fitted; stage 6), ``events`` (rearrangement onsets and the event rate),
    ``glm`` (likelihood fits of the counts, zeros kept, and the curvature test),

@@ -120,7 +120,7 @@ LAYERS = [
      "engines", "integrity", "crystal"},
     {"scoring", "kramers", "onset", "fitrange", "rearrangement", "equilibration", "cache", "results",
      "published", "profiles", "cli", "parameters", "intervals", "halfsample", "events", "glm", "glmonset",
-     "sizing"},
+     "sizing", "realisations"},
     {"runs", "simulate", "stagedata", "datasets", "training", "verdicts", "figures", "simfigures", "products"},
     {"stages"},
     {"book", "workflow", "jobs"},
