@@ -44,3 +44,15 @@ def test_slurm_plugin_pinned_in_the_cluster_extra():
     assert pins["snakemake-executor-plugin-slurm"] == "2.8.0"
     assert "snakemake-executor-plugin-slurm-jobstep" in pins
     assert 'cluster = ["snakemake-executor-plugin-slurm"]' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_the_slurm_run_targets_the_stage_that_writes_table1():
+    """The cluster test stops its SLURM run at Table I (it compares table1_data.csv and the
+    trajectories): its target must be the rule of the stage that writes that table."""
+    sys.path.insert(0, str(ROOT / "tools" / "cluster"))
+    try:
+        import test_cluster
+    finally:
+        sys.path.pop(0)
+    writers = [stem for stem in registry.per_profile_stems() if "table1_data" in registry.stage_results(stem)]
+    assert [f"stage_{stem}" for stem in writers] == [test_cluster.TABLE1_RULE]
