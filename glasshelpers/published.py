@@ -26,7 +26,8 @@ What is here
 * :data:`POTENTIAL_ENERGY` -- equilibrium U/N at two state points: T = 0.45 (RUMD
   reference data, N = 10000) and T = 1.028 (Pedersen et al. 2018 data repository).
 * :data:`RUMD_T045` -- tabulated MSD(t) and F_s(k, t) of A and B at T = 0.45 (RUMD
-  reference data, N = 10000), and :func:`derived_t045` -- D_A, D_B and tau_alpha from them.
+  reference data, N = 10000), :func:`derived_t045` -- D_A, D_B and tau_alpha from them,
+  and :func:`rumd_t045_at` -- the A curves at any time inside the table.
 * :data:`ONSET_TEMPERATURES` -- onset temperatures from three definitions (0.87 from the
   softness literature as the paper quotes it; about 1.0 from the energy landscape; 1.03,
   the onset of viscous dynamics, approximately T_m).
@@ -266,6 +267,21 @@ def derived_t045() -> dict[str, Reference]:
                               source=tab.source, where=tab.where, kind="derived",
                               notes="Interpolated between the tabulated times, which double from point to point.")
     return out
+
+
+def rumd_t045_at(t) -> dict[str, np.ndarray]:
+    """The tabulated A-particle curves of :data:`RUMD_T045` at times ``t`` (tau), for
+    comparing a run shorter than tau_alpha(0.45) inside its own window: ``msd_A``
+    (sigma_AA^2, interpolated linearly in log t - log MSD) and ``fs_A`` (F_s at k = 7.25,
+    linearly in log t). The table's times double from point to point, so interpolation
+    errors are far below the curves' differences between runs. ValueError outside the table.
+    """
+    tab = RUMD_T045
+    t = np.atleast_1d(np.asarray(t, dtype=np.float64))
+    if np.any(t < tab.time[0]) or np.any(t > tab.time[-1]):
+        raise ValueError(f"times must lie within the table, {tab.time[0]:g} .. {tab.time[-1]:g} tau")
+    lt, lg = np.log(t), np.log(tab.time)
+    return {"msd_A": np.exp(np.interp(lt, lg, np.log(tab.msd_a))), "fs_A": np.interp(lt, lg, tab.fs_a)}
 
 
 # --------------------------------------------------------------------- power laws

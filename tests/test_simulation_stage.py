@@ -150,3 +150,41 @@ def test_a_drift_within_a_run_shorter_than_tau_alpha_is_untested_and_its_energy_
     row = S.published_comparison(r, 0.45).set_index("quantity").loc["U_per_N"]
     assert row["ours_hi95"] - row["ours_lo95"] >= 2 * 1.96 * r.energy_sd * 0.999
     assert row["verdict"] == "inconclusive"
+
+
+def test_window_values_are_the_exact_brownian_curves_inside_their_intervals():
+    """Inside the run's window: MSD = 6 D t and F_s = exp(-k^2 D t) for Brownian particles,
+    at every lag a run of 1200 frames can block (lag <= 1199 / 6: 8 ... 128 tau); the 95 %
+    block intervals cover the exact values and the single-origin spread is wider."""
+    D = 1e-4
+    w = S.window_values(brownian(D=D, n=400, seed=5), K, n_boot=200, seed=1)
+    assert sorted(set(w["lag"])) == [8, 16, 32, 64, 128]
+    for _, r in w.iterrows():
+        exact = 6 * D * r["lag"] if r["quantity"] == "msd_A" else np.exp(-K ** 2 * D * r["lag"])
+        assert r["lo95"] <= exact <= r["hi95"], (r.to_dict(), exact)
+        assert r["estimate"] == pytest.approx(exact, rel=0.05)
+        assert r["spread"] > 0.5 * (r["hi95"] - r["lo95"]) / 1.96
+
+
+def test_window_rows_join_the_published_comparison_at_045_only():
+    """At 0.45 the MSD and F_s inside the window are compared with the RUMD table: a
+    Brownian liquid with D chosen to give the RUMD MSD at 64 tau (0.0512) agrees there
+    in MSD, and its exponential F_s (0.98, no cage plateau) disagrees with RUMD's 0.68."""
+    from glasshelpers.published import rumd_t045_at
+    D = float(rumd_t045_at(64)["msd_A"][0]) / (6 * 64)
+    r = S.run_relaxation(brownian(D=D, n=400, seed=6), ar1(1200, mean=-7.012, sd=0.002), history=500.0,
+                         n_boot=100, seed=3)
+    c = S.published_comparison(r, 0.45).set_index("quantity")
+    assert {"msd_A(t=64)", "fs_A(t=64)", "U_per_N", "tau_alpha", "D_A"} <= set(c.index)
+    # log-log between the table's (32.768, 0.0440765) and (65.536, 0.051452): 0.05118
+    assert c.loc["msd_A(t=64)", "published"] == pytest.approx(0.05118, rel=1e-3)
+    assert c.loc["msd_A(t=64)", "verdict"] == "agrees"
+    assert c.loc["fs_A(t=64)", "verdict"] == "disagrees"
+    assert not any(q.startswith(("msd_A(", "fs_A(")) for q in S.published_comparison(r, 0.6)["quantity"])
+    # a run shorter than tau_alpha gets no verdict inside its window, whatever its numbers
+    frozen = S.run_relaxation(brownian(D=1e-6, n=400, seed=6), ar1(1200, mean=-7.012, sd=0.002),
+                              history=500.0, n_boot=100, seed=3)
+    assert frozen.slow
+    w = S.published_comparison(frozen, 0.45).set_index("quantity")
+    assert (w.loc[["msd_A(t=64)", "fs_A(t=64)"], "verdict"] == "inconclusive").all()
+    assert w.loc["fs_A(t=64)", "ours"] > 0.99
