@@ -1,6 +1,7 @@
 """The tiny profile proves the pipeline reliably: every labelled set fills at least twice
-over, whatever the seed (checked on three seeds), so neither an interruption nor a new
-seed can make CI fail at the label stage."""
+over, whatever the seed (checked on two seeds: the suite's and 7; seed 424242, checked in
+every CI run up to stop 23, was dropped to save 80 s of CI), so neither an interruption nor
+a new seed can make CI fail at the label stage."""
 
 from concurrent.futures import ProcessPoolExecutor
 
@@ -13,7 +14,7 @@ from glasshelpers.profiles import load_profile
 
 pytestmark = [requires_lammps, pytest.mark.slow]
 
-OTHER_SEEDS = (7, 424242)
+OTHER_SEEDS = (7,)
 
 
 def _label_temperatures(profile):
