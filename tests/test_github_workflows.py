@@ -82,13 +82,13 @@ def test_build_caches_are_keyed_by_profile_and_code():
     assert venv["path"] == ".venv" and "hashFiles('constraints.txt', 'pyproject.toml')" in venv["key"]
     sim = caches["Cache the trajectories"]
     assert sim["path"] == "data/${{ inputs.profile }}/sim"
-    for part in ("inputs.profile", "glasshelpers/profiles/{0}.yaml", "glasshelpers/simulate.py",
-                 "glasshelpers/engines/**"):
+    for part in ("inputs.profile", "glasshelpers/profiles/{0}.yaml", "'.profile-chain.yaml'",
+                 "glasshelpers/simulate.py", "glasshelpers/engines/**"):
         assert part in sim["key"], part
     data = caches["Cache the later products"]
     assert data["path"].strip().splitlines() == ["data/${{ inputs.profile }}", "!data/${{ inputs.profile }}/sim"]
-    for part in ("inputs.profile", "glasshelpers/profiles/{0}.yaml", "'glasshelpers/**'", "'notebooks/**'",
-                 "'workflow/**'"):
+    for part in ("inputs.profile", "glasshelpers/profiles/{0}.yaml", "'.profile-chain.yaml'", "'glasshelpers/**'",
+                 "'notebooks/**'", "'workflow/**'"):
         assert part in data["key"], part
     # every file the simulation cache names exists (a renamed module would silently drop out of the key)
     for rel in ("glasshelpers/simulate.py", "glasshelpers/model.py", "glasshelpers/trajectory.py",
@@ -98,3 +98,22 @@ def test_build_caches_are_keyed_by_profile_and_code():
     assert 'make book PROFILE="${PROFILE}"' in run
     pages = [s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
     assert pages and pages[0]["with"]["path"] == "_build/${{ inputs.profile }}/html" and pages[0]["if"] == "inputs.pages"
+
+
+def test_the_cache_keys_follow_the_extends_chain():
+    """The step that collects a profile and the profiles it extends, run as GitHub runs it
+    (bash, from the repository root): demo-seed2 collects itself and demo, demo only itself;
+    the collected file is what the cache keys hash besides the profile's own."""
+    steps = load("book-build.yml")["jobs"]["build"]["steps"]
+    (step,) = [s for s in steps if s.get("name", "").startswith("Collect the profile")]
+    out = ROOT / ".profile-chain.yaml"
+    for profile, files in (("demo-seed2", ["demo-seed2", "demo"]), ("demo", ["demo"])):
+        try:
+            r = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=ROOT,
+                               env={"PROFILE": profile, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+                               timeout=30)
+            assert r.returncode == 0, r.stderr
+            want = "".join((ROOT / "glasshelpers" / "profiles" / f"{f}.yaml").read_text() for f in files)
+            assert out.read_text() == want
+        finally:
+            out.unlink(missing_ok=True)
