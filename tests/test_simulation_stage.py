@@ -173,7 +173,7 @@ def test_window_rows_join_the_published_comparison_at_045_only():
     from glasshelpers.published import rumd_t045_at
     D = float(rumd_t045_at(64)["msd_A"][0]) / (6 * 64)
     r = S.run_relaxation(brownian(D=D, n=400, seed=6), ar1(1200, mean=-7.012, sd=0.002), history=500.0,
-                         n_boot=100, seed=3)
+                         n_boot=100, seed=3, window=S.has_published_curves(0.45))
     c = S.published_comparison(r, 0.45).set_index("quantity")
     assert {"msd_A(t=64)", "fs_A(t=64)", "U_per_N", "tau_alpha", "D_A"} <= set(c.index)
     # log-log between the table's (32.768, 0.0440765) and (65.536, 0.051452): 0.05118
@@ -183,7 +183,7 @@ def test_window_rows_join_the_published_comparison_at_045_only():
     assert not any(q.startswith(("msd_A(", "fs_A(")) for q in S.published_comparison(r, 0.6)["quantity"])
     # a run shorter than tau_alpha gets no verdict inside its window, whatever its numbers
     frozen = S.run_relaxation(brownian(D=1e-6, n=400, seed=6), ar1(1200, mean=-7.012, sd=0.002),
-                              history=500.0, n_boot=100, seed=3)
+                              history=500.0, n_boot=100, seed=3, window=True)
     assert frozen.slow
     w = S.published_comparison(frozen, 0.45).set_index("quantity")
     assert (w.loc[["msd_A(t=64)", "fs_A(t=64)"], "verdict"] == "inconclusive").all()

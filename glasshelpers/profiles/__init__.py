@@ -118,11 +118,10 @@ def read_extended(path: os.PathLike, _chain: tuple = ()) -> dict:
     if not isinstance(base, str) or not base:
         raise ProfileError(f"{_display(path)}: extends = {_describe(base)}: expected the name of a profile "
                            f"or a YAML path")
-    target = Path(base)
-    if target.suffix in (".yaml", ".yml") and not target.is_absolute():
-        target = path.parent / target
+    if Path(base).suffix in (".yaml", ".yml"):
+        base = path.parent / base            # a path relative to the file (an absolute one stays)
     try:
-        base_path = profile_path(target if target.suffix in (".yaml", ".yml") else base)
+        base_path = profile_path(base)
     except ProfileError as exc:
         raise ProfileError(f"{_display(path)}: extends: {exc}") from None
     return _merge(read_extended(base_path, (*_chain, path)), raw)

@@ -158,7 +158,7 @@ def _energy_test(series, alpha) -> eq.HalvesTest:
 
 
 def run_relaxation(positions, energy_series, *, history: float, k: float = rx.FS_WAVENUMBER,
-                   n_boot: int = 200, seed: int = 0, alpha: float = 0.05) -> RunRelaxation:
+                   n_boot: int = 200, seed: int = 0, alpha: float = 0.05, window: bool = False) -> RunRelaxation:
     """Relaxation and equilibrium tests of one production run.
 
     positions : (n_frames, n_A, 3) unwrapped positions of the A particles, one frame per tau.
@@ -169,6 +169,8 @@ def run_relaxation(positions, energy_series, *, history: float, k: float = rx.FS
     n_boot, seed : block bootstrap of tau_alpha and D (blocks of consecutive origins).
     alpha : family-wise level of the three two-halves tests (each is run at alpha / 3,
         Bonferroni, so that a stationary run is called ageing at most ``alpha`` of the time).
+    window : also measure the curves at :data:`WINDOW_LAGS` (:func:`window_values`), for a
+        temperature with a published table of them (:func:`has_published_curves`).
     """
     x = np.asarray(positions)
     n = x.shape[0]
@@ -189,7 +191,7 @@ def run_relaxation(positions, energy_series, *, history: float, k: float = rx.FS
     return RunRelaxation(curves=curves, tau_alpha=tau, D=D, energy=energy, dynamics=dyn,
                          history=float(history), production=float(n - 1), fast=bool(fs[0] <= rx.INV_E),
                          energy_sd=float(np.std(energy_series)) if energy_series.size else float("nan"),
-                         window=window_values(x, k, n_boot=n_boot, seed=seed + 2))
+                         window=window_values(x, k, n_boot=n_boot, seed=seed + 2) if window else None)
 
 
 def equilibrium_verdict(r: RunRelaxation, min_tau_alpha: float) -> tuple[str, str]:
@@ -256,13 +258,20 @@ TOLERANCE = {"tau_alpha": ("factor", 1.25), "D_A": ("factor", 1.25), "U_per_N": 
              "msd_A": ("factor", 1.25), "fs_A": ("absolute", 0.03)}
 
 
+def has_published_curves(T: float) -> bool:
+    """Whether a published table of MSD_A(t) and F_s^A(t) exists at T (RUMD, T = 0.45)."""
+    from .. import published
+
+    return abs(float(T) - published.RUMD_T045.temperature) < 1e-9
+
+
 def published_values(T: float) -> list:
     """``(quantity, reference)`` of every published value at exactly this temperature."""
     from .. import published
 
     out = [("U_per_N", r) for r in published.POTENTIAL_ENERGY if r.temperature is not None
            and abs(r.temperature - T) < 1e-9]
-    if abs(T - published.RUMD_T045.temperature) < 1e-9:
+    if has_published_curves(T):
         d = published.derived_t045()
         out += [("tau_alpha", d["tau_alpha_A"]), ("D_A", d["D_A"])]
     return out
@@ -309,11 +318,11 @@ def published_comparison(r: RunRelaxation, T: float) -> pd.DataFrame:
     rows = [row(q, q, *_interval95(r, q), ref.value, ref.kind, ref.source, ref.where)
             for q, ref in published_values(T)]
     tab = published.RUMD_T045
-    if abs(T - tab.temperature) < 1e-9 and r.window is not None and len(r.window):
+    if has_published_curves(T) and r.window is not None and len(r.window):
         ref = published.rumd_t045_at(r.window["lag"].to_numpy(float))
-        for (_, w), value in zip(r.window.iterrows(), (ref[q][i] for i, q in enumerate(r.window["quantity"]))):
-            rows.append(row(w["quantity"], f"{w['quantity']}(t={int(w['lag'])})", w["estimate"], w["lo95"],
-                            w["hi95"], value, "published data", tab.source, f"{tab.where} (interpolated in log t)"))
+        for i, w in enumerate(r.window.itertuples(index=False)):
+            rows.append(row(w.quantity, f"{w.quantity}(t={w.lag})", w.estimate, w.lo95, w.hi95,
+                            ref[w.quantity][i], "published data", tab.source, f"{tab.where} (interpolated in log t)"))
             if r.slow:
                 # A run shorter than tau_alpha samples one slowly changing state: its block
                 # interval says how well that state's curve is measured, not how far another

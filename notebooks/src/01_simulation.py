@@ -137,7 +137,8 @@ glue("msd_lag", int(lags[-1]), display=False)
 prod_pe = np.array([t["pe"] for t in thermo if t["phase"] == "production"])
 rel = simulation.run_relaxation(traj["positions"][:, traj["types"] == 0], prod_pe,
                                 history=simulation.equilibration_history(P, temperature),
-                                n_boot=int(P["analysis"]["bootstrap"]), seed=int(P["seed"]))
+                                n_boot=int(P["analysis"]["bootstrap"]), seed=int(P["seed"]),
+                                window=simulation.has_published_curves(temperature))
 row = simulation.summary_row(rel, float(P["protocol"]["equil_tau_alpha"]))
 fig = relaxation_figure(rel.curves, row["tau_alpha"])
 
