@@ -20,7 +20,8 @@ The map, in data-flow order. Each layer imports only its own and lower layers (c
    ``engines/`` (LAMMPS, HOOMD-blue), ``provenance``, ``reproducibility``, ``integrity``
    (size and SHA-256 records of every product, checked before use).
 2. Kernels built on those: ``scoring`` (accuracy vs bias, b_best, sigma_alpha, x_alpha,
-   similarity; stages 4, 5, 7), ``halfsample`` (half-sampling intervals of refitted
+   similarity; stages 4, 5, 7), ``maxscore`` (b_best as the maximiser of a kernel-smoothed
+   accuracy; stages 5, 7), ``halfsample`` (half-sampling intervals of refitted
    classifiers, the attenuation-corrected similarity; stage 5), ``sizing`` (the set sizes that
    would bring Table I's intervals to a target width; stage 5), ``realisations`` (do two
    seeds of one profile agree: Table I row by row, Holm-corrected), ``rearrangement`` (P_R counts and replicates),

@@ -119,7 +119,7 @@ LAYERS = [
     {"features", "labels", "classify", "stats", "relaxation", "trajectory", "provenance", "reproducibility",
      "engines", "integrity", "crystal"},
     {"scoring", "kramers", "onset", "fitrange", "rearrangement", "equilibration", "cache", "results",
-     "published", "profiles", "cli", "parameters", "intervals", "halfsample", "events", "glm", "glmonset",
+     "published", "profiles", "cli", "parameters", "intervals", "halfsample", "maxscore", "events", "glm", "glmonset",
      "sizing", "realisations"},
     {"runs", "simulate", "stagedata", "datasets", "training", "verdicts", "figures", "simfigures", "products"},
     {"stages"},

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import halfsample, scoring, stats
+from .. import halfsample, maxscore, scoring, stats
 from ..classify import train_classifier
 from ..dynamics import PHOP_SPAN
 from ..datasets import fluidity_training_set, softness_p_l, test_set
@@ -82,7 +82,7 @@ def control_transfer(profile) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, summary, at_best = [], [], {}
     for name, clf in clfs.items():
         alpha = clf.decision(ts["X"])
-        best, _ = scoring.accuracy_around_best(alpha, ts["y"], shifts, b=clf.b)
+        best = maxscore.smoothed_best_bias(alpha, ts["y"], b=clf.b)
         at_best[name] = alpha + best.shift          # decision at this classifier's best bias
         ci = scoring.accuracy_ci(alpha, ts["y"], best.shift + shifts, n_boot=int(a["bootstrap"]), seed=_seed(profile),
                                clusters=blocks)
@@ -162,7 +162,7 @@ def accuracy_width_comparison(profile, classifier=None) -> pd.DataFrame:
                       (f"fluidity T = {profile['analysis']['appendix_temperature']:g}",
                        fluidity_classifier(profile, float(profile["analysis"]["appendix_temperature"])))):
         a = clf.decision(ts["X"])
-        best = scoring.best_bias(a, ts["y"], b=clf.b)
+        best = maxscore.smoothed_best_bias(a, ts["y"], b=clf.b)
         iid = scoring.accuracy_ci(a, ts["y"], [best.shift], n_boot=n_boot, seed=_seed(profile))
         blk = scoring.accuracy_ci(a, ts["y"], [best.shift], n_boot=n_boot, seed=_seed(profile), clusters=_blocks(ts))
         rows.append(dict(quantity=f"test accuracy at b_best ({name})", block_tau=PHOP_SPAN,
@@ -207,7 +207,7 @@ def sigma_T_dependence(profile, T: float | None = None, qs=None, Cs=None, n_per_
             clf = train_classifier(ds["X"], ds["y"], C=C_applied, seed=int(profile["seed"]))
             alpha = clf.decision(X)
             w_raw = clf.w_hat / clf.scale
-            best = scoring.best_bias(clf.decision(ts["X"]), ts["y"], b=clf.b)
+            best = maxscore.smoothed_best_bias(clf.decision(ts["X"]), ts["y"], b=clf.b)
             rows.append(dict(T=T, q=float(q), C=float(C), C_applied=C_applied, C_times_n=C_applied * n,
                              n_per_class=n, sigma_T=float(np.std(alpha)),
                              sigma_T_population=float(np.std(X @ w_raw) / np.linalg.norm(w_raw * s_pop)),

@@ -18,7 +18,7 @@ import copy
 import numpy as np
 import pandas as pd
 
-from .. import classify, labels, scoring
+from .. import classify, labels, maxscore, scoring
 from ..datasets import fluidity_training_set, softness_p_l, softness_training_set, test_set
 from ..profiles import production_time, replicas, validate_profile
 from ..dynamics import HALF_WINDOW, STRUCTURE_LAG
@@ -93,7 +93,7 @@ def _run(profile, T, replica, settings, test=None):
                "C_times_n": float(st["C"]) * int(st["n_per_class"]), "sigma_T": r["sigma_T"],
                "p_l": r["p_l"], "p_u": r["p_u"], "candidates": r["candidates"]}
         if test is not None:
-            best = scoring.best_bias(r["classifier"].decision(test["X"]), test["y"], b=r["classifier"].b)
+            best = maxscore.smoothed_best_bias(r["classifier"].decision(test["X"]), test["y"], b=r["classifier"].b)
             row.update(b_best=best.b_best, best_accuracy=best.accuracy)
         rows.append(row)
     return rows
