@@ -107,18 +107,24 @@ def hoomd_tiny_profile(folder) -> Path:
     return path
 
 
+#: The HOOMD-blue tiny run stops after the labels (stage 03): the engine shows in the
+#: trajectories and in what the features and p_hop labels make of them; stages 04-07 read
+#: only labelled sets and are tested on the LAMMPS tiny run (saves their CPU time in CI).
+HOOMD_TARGETS = ("stage_03_labels",)
+
+
 class BackgroundWorkflow:
     """``python -m glasshelpers.workflow`` (what `make workflow` runs) into ``data_root``,
     started now, niced, with its output in files beside the data root."""
 
-    def __init__(self, data_root, profile, jobs: int = 2, nice: int = 5):
+    def __init__(self, data_root, profile, jobs: int = 2, nice: int = 5, targets=()):
         self.root, self.profile = Path(data_root), profile
         self.root.mkdir(parents=True, exist_ok=True)
         self._out = open(self.root.with_name(self.root.name + ".stdout"), "w+")
         self._err = open(self.root.with_name(self.root.name + ".stderr"), "w+")
         env = {**os.environ, "GLASSBOOK_DATA": str(self.root)}
         cmd = ["nice", "-n", str(nice), sys.executable, "-m", "glasshelpers.workflow", "--profile", str(profile),
-               "-j", str(jobs), "--", "--quiet"]
+               "-j", str(jobs), "--", *targets, "--quiet"]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._out, stderr=self._err, text=True,
                                      start_new_session=True)
         self._done = None
@@ -137,7 +143,8 @@ class BackgroundWorkflow:
 _BACKGROUND_FIXTURES = {
     "tiny_data": ("GLASSBOOK_TEST_TINY_DATA", lambda f: BackgroundWorkflow(f.mktemp("tinydata"), "tiny")),
     "hoomd_tiny": (None, lambda f: BackgroundWorkflow(f.mktemp("tinyhoomd") / "data",
-                                                       hoomd_tiny_profile(f.mktemp("tinyhoomd_profile")))),
+                                                       hoomd_tiny_profile(f.mktemp("tinyhoomd_profile")),
+                                                       targets=HOOMD_TARGETS)),
     "lab_data": ("GLASSBOOK_TEST_LAB_DATA", lambda f: BackgroundWorkflow(f.mktemp("labdata"), "lab")),
 }
 _background: dict = {}

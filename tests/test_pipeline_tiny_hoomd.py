@@ -1,9 +1,10 @@
-"""The whole tiny workflow with ``engine: hoomd``: Snakemake drives the seed and the six
-simulation notebooks through HOOMD-blue, then stages 02-07 run on its trajectories and
-the book builds strictly from them. Runs wherever HOOMD-blue is importable (CI)."""
+"""The tiny workflow with ``engine: hoomd`` up to the labels: Snakemake drives the seed and
+the six simulation notebooks through HOOMD-blue, then stages 02 (features) and 03 (p_hop
+labels) run on its trajectories (``conftest.HOOMD_TARGETS``; stages 04-07 and the book read
+only the labelled sets and are tested on the LAMMPS tiny run). Runs wherever HOOMD-blue is
+importable (CI)."""
 
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -13,7 +14,6 @@ import pytest
 
 from conftest import background_workflow, requires_hoomd, workflow_failure
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [requires_hoomd, pytest.mark.slow]
 
 
@@ -50,41 +50,28 @@ def test_simulations_ran_in_hoomd(hoomd_tiny, monkeypatch):
         assert sum(r["temperature"] for r in th) / len(th) == pytest.approx(T, rel=0.05)
 
 
-def test_stages_02_to_07_produce_results(hoomd_tiny):
+def test_features_and_labels_from_the_hoomd_trajectories(hoomd_tiny, monkeypatch):
+    """Stages 02 and 03 ran on HOOMD-blue's trajectories without an error, the A particles'
+    thermal p_hop at 0.45 lies in the SPEC's range and grows with T, and every temperature
+    has a feature bank of 100 finite features; the run stopped there."""
     from glasshelpers.book import error_outputs, expected_notebooks
     from glasshelpers.profiles import load_profile
+    from glasshelpers.stagedata import load_bank
     path, root = hoomd_tiny
     data = root / "tiny_hoomd"
-    names = expected_notebooks(load_profile(path)["temperatures"])
-    assert len(names) == 12
-    for name in names:
+    P = load_profile(path)
+    names = expected_notebooks(P["temperatures"])
+    done = [n for n in names if (data / "notebooks" / n).is_file()]
+    assert len(names) == 12 and len(done) == 8           # six simulation pages, 02 and 03
+    for name in done:
         nb = nbformat.read(data / "notebooks" / name, as_version=4)
         assert not error_outputs(nb), name
+    assert not (data / "notebooks" / names[-1]).exists()
     res = data / "results"
     lab = pd.read_csv(res / "labels_summary.csv").set_index("T")
     assert 0.01 < lab.loc[0.45, "phop_q0.5"] < 0.04          # thermal p_hop of A particles (SPEC)
     assert lab["phop_q0.5"].is_monotonic_increasing
-    t1 = pd.read_csv(res / "table1_data.csv").set_index("T")
-    assert t1.loc[0.45, "similarity"] == pytest.approx(1.0)
-    # the in-sample maximum over the bias is >= 0.5 by construction (balanced classes); the
-    # cross-fitted accuracy is not, since a classifier at chance scores 0.5 +- noise
-    assert (t1["best_accuracy_in_sample"].between(0.5, 1.0)).all()
-    assert (t1["best_accuracy"].between(t1["best_accuracy_lo95"], t1["best_accuracy_hi95"])).all()
-    for key in ("fig1", "fig2", "fig4", "fig6", "fig8", "table1"):
-        df = pd.read_csv(res / f"{key}.csv")
-        assert "verdict" in df and len(df) > 0
-    assert (data / "figures" / "fig2.png").stat().st_size > 1000
-
-
-@pytest.mark.book
-def test_book_builds_from_the_hoomd_run(hoomd_tiny, tmp_path):
-    from glasshelpers.book import build
-    path, root = hoomd_tiny
-    data = root / "tiny_hoomd"
-    dest = tmp_path / "repo"
-    dest.mkdir()
-    for item in ("_config.yml", "_toc.yml"):
-        shutil.copy2(ROOT / item, dest / item)
-    shutil.copytree(ROOT / "book", dest / "book", ignore=shutil.ignore_patterns("generated", "_build", "mathjax"))
-    index = build(str(path), root=dest, data_dir=data, strict=True, log=lambda *a: None)
-    assert index.is_file()
+    monkeypatch.setenv("GLASSBOOK_DATA", str(root))
+    for T in P["temperatures"]:
+        X = load_bank(P, T)["features"]
+        assert X.shape[-1] == 100 and np.isfinite(X).all()
