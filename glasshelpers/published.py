@@ -23,8 +23,9 @@ What is here
   reachable here.
 * :data:`MELTING_TEMPERATURE` -- T_m = 1.028(3) at density 1.2 (Pedersen, Schroder & Dyre,
   PRL 120, 165501 (2018), abstract).
-* :data:`POTENTIAL_ENERGY` -- equilibrium U/N at two state points: T = 0.45 (RUMD
-  reference data, N = 10000) and T = 1.028 (Pedersen et al. 2018 data repository).
+* :data:`POTENTIAL_ENERGY` -- equilibrium U/N at three state points: T = 0.45 (RUMD
+  reference data, N = 10000), T = 0.8 (a RUMD 3 value quoted by gamdpy's example) and
+  T = 1.028 (Pedersen et al. 2018 data repository).
 * :data:`RUMD_T045` -- tabulated MSD(t) and F_s(k, t) of A and B at T = 0.45 (RUMD
   reference data, N = 10000), :func:`derived_t045` -- D_A, D_B and tau_alpha from them,
   and :func:`rumd_t045_at` -- the A curves at any time inside the table.
@@ -105,6 +106,10 @@ PEDERSEN_2018 = ("U. R. Pedersen, T. B. Schroder and J. C. Dyre, \"Phase diagram
                  "binary Lennard-Jones mixtures\", Phys. Rev. Lett. 120, 165501 (2018), "
                  "doi:10.1103/PhysRevLett.120.165501; data: github.com/urpedersen/PRL_120_165501_data, "
                  "Zenodo doi:10.5281/zenodo.10047547")
+GAMDPY_KABLJ_EXAMPLE = ("RUMD 3 reference values for the Kob-Andersen mixture at rho = 1.2, T = 0.8, quoted in "
+                        "gamdpy (formerly rumdpy, the RUMD group's GPU MD code) as the pass/fail targets of its "
+                        "example examples/kablj.py (github.com/jklust/gamdpy, commit "
+                        "08142db88063b941f8bffd38ad8304840be7fb7d)")
 RUMD_REFERENCE_2022 = ("RUMD 3 reference data for the Kob-Andersen mixture, N = 10000, rho = 1.2, T = 0.45, "
                        "distributed with gamdpy 0.8.2 (PyPI) in science_tests/ReferenceData/kablj_prl_2022_*.dat "
                        "(file header: created with Octave by T. B. Schroder, 2021); the test script "
@@ -172,6 +177,15 @@ POTENTIAL_ENERGY = (
               notes="Shifted potential at 2.5 sigma_ab (the gamdpy test that compares against it uses "
                     "apply_shifted_potential_cutoff), as in glassbook. Same file: virial W/N = 2.1012, density "
                     "scaling exponent gamma = 5.167, W-U correlation R = 0.931, C_V,ex/N = 2.118."),
+    # examples/kablj.py: "if rho==1.200 and temperature==0.800: mu3 = -6.346, mw3 = 5.534,
+    # cvex3 = 0.0001089086505*10000/0.8**2", then "assert abs(mu - mu3) < 0.01" against its
+    # own NVT run (shifted potential at 2.5 sigma_ab, dt = 0.004).
+    Reference(quantity="U/N (potential energy per particle)", value=-6.346, unit="epsilon_AA",
+              temperature=0.8, n_particles=10000, source=GAMDPY_KABLJ_EXAMPLE,
+              where="examples/kablj.py, variable mu3 (RUMD 3 value, three decimals)", kind="secondary",
+              notes="Shifted potential at 2.5 sigma_ab (apply_shifted_potential_cutoff), NVT, as in glassbook. "
+                    "N = 10000 is read from the heat-capacity line (variance per particle times 10000), "
+                    "not stated. Same lines: virial W/N = 5.534. The example's own tolerance is 0.01."),
     # figure_4/liquid.csv, row "0.200,1.028,1.200,5.11,-5.974,7.444"
     # (mole_fraction, temperature, density, scaling_exponent, energy, virial): liquid
     # properties along the p = 10.19 isobar; figure_4/readme.md defines u = U/N, w = W/N.
@@ -344,6 +358,6 @@ NOT_FOUND = (
      "(gamma_A = 2.0 is often quoted; not found in a source here, not included)"),
     "Kob & Andersen tau(T) exponent (PRL 73, 1376 (1994); part II of PRE 51, 4626, cond-mat/9505118)",
     "tau_alpha(T) tables of Berthier & Tarjus, Flenner & Szamel, Coslovich & Pastore",
-    "equilibrium U/N(T) over the supercooled range (only T = 0.45 and T = 1.028 found)",
+    "equilibrium U/N(T) over the supercooled range (only T = 0.45, 0.8 and 1.028 found)",
     "primary confirmation of Kob & Andersen's time unit sigma sqrt(m / 48 epsilon) (secondary code comment only)",
 )

@@ -254,8 +254,9 @@ def test_published_references_are_sourced_and_consistent():
         assert r.source and r.where and r.unit
         assert r.kind in ("published", "published data", "secondary", "derived")
     assert P.T_MCT.value == 0.435 and P.MELTING_TEMPERATURE.value == 1.028
-    u045, u1028 = (r.value for r in P.POTENTIAL_ENERGY)
-    assert u045 < u1028 < 0                                    # U/N rises with T along the isochore
+    u = {r.temperature: r.value for r in P.POTENTIAL_ENERGY}
+    assert sorted(u) == [0.45, 0.8, 1.028]
+    assert u[0.45] < u[0.8] < u[1.028] < 0                    # U/N rises with T along the isochore
     tab = P.RUMD_T045
     assert len(tab.time) == len(tab.msd_a) == len(tab.msd_b) == len(tab.fs_a) == len(tab.fs_b) == 30
     np.testing.assert_allclose(tab.time[1:] / tab.time[:-1], 2.0, rtol=1e-4)   # doubling times
