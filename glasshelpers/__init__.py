@@ -30,7 +30,8 @@ The map, in data-flow order. Each layer imports only its own and lower layers (c
    ``glm`` (likelihood fits of the counts, zeros kept, and the curvature test),
    ``glmonset`` (onsets from those fits with profile-likelihood intervals),
    ``equilibration`` (intervals of tau_alpha and D,
-   ageing tests; stage 1), ``published`` (other authors' numbers for this model),
+   ageing tests; stage 1), ``ageingflags`` (which of a profile's ageing flags chance
+   explains: Holm over the runs), ``published`` (other authors' numbers for this model),
    ``cache``, ``results`` (writing products), ``profiles/`` (YAML and its schema), ``cli``,
    ``parameters`` (notebook parameters validated like profiles).
 3. Products of a profile: ``simulate`` and ``runs`` (stage 1), ``stagedata`` (p_hop and

@@ -120,7 +120,7 @@ LAYERS = [
      "engines", "integrity", "crystal"},
     {"scoring", "kramers", "onset", "fitrange", "rearrangement", "equilibration", "cache", "results",
      "published", "profiles", "cli", "parameters", "intervals", "halfsample", "maxscore", "events", "glm", "glmonset",
-     "sizing", "realisations"},
+     "sizing", "realisations", "ageingflags"},
     {"runs", "simulate", "stagedata", "datasets", "training", "verdicts", "figures", "simfigures", "products"},
     {"stages"},
     {"book", "workflow", "jobs"},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from glasshelpers import ageingflags
 from glasshelpers.profiles import load_profile
 from glasshelpers.stages import simulation as S
 
@@ -188,3 +189,77 @@ def test_window_rows_join_the_published_comparison_at_045_only():
     w = S.published_comparison(frozen, 0.45).set_index("quantity")
     assert (w.loc[["msd_A(t=64)", "fs_A(t=64)"], "verdict"] == "inconclusive").all()
     assert w.loc["fs_A(t=64)", "ours"] > 0.99
+
+
+def test_across_runs_by_hand():
+    """Bonferroni within a run (x3, matching the per-run 5 %/3), Holm over the runs."""
+    p = [[0.01, 0.5, np.nan], [0.2, 0.3, 0.4], [1e-6, np.nan, np.nan], [np.nan] * 3]
+    family, holm, flagged = ageingflags.across_runs(p)
+    np.testing.assert_allclose(family[:3], [0.03, 0.6, 3e-6])
+    # Holm over 3 tested runs: 3e-6 x 3, then 0.03 x 2, then 0.6 x 1 (monotone)
+    np.testing.assert_allclose(holm[:3], [0.06, 0.6, 9e-6])
+    assert np.isnan(family[3]) and np.isnan(holm[3])
+    assert flagged.tolist() == [False, False, True, False]
+    # the per-run verdict is exactly family < alpha
+    assert (family[:3] < 0.05).tolist() == [True, False, True]
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        ageingflags.across_runs([[1.5, 0.1, 0.1]])
+
+
+def test_across_runs_keeps_the_profile_false_alarm_rate():
+    """13 stationary runs (uniform p, three tests each): the per-run rule flags at least one
+    run in about half the profiles (1 - 0.95^13 = 0.49); Holm over the runs in at most 5 %.
+    A run with a strong drift among them is still flagged."""
+    rng = np.random.default_rng(11)
+    n_prof, n_runs = 400, 13
+    per_run = holm_any = strong = 0
+    for _ in range(n_prof):
+        p = rng.uniform(size=(n_runs, 3))
+        family, _, flagged = ageingflags.across_runs(p)
+        per_run += bool((family < 0.05).any())
+        holm_any += bool(flagged.any())
+        p[0] = [1e-7, 0.3, 1e-5]
+        strong += bool(ageingflags.across_runs(p)[2][0])
+    se = np.sqrt(0.49 * 0.51 / n_prof)
+    assert abs(per_run / n_prof - (1 - (1 - 0.05 / 3) ** (3 * n_runs))) < 4 * se
+    assert holm_any / n_prof <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / n_prof)
+    assert strong == n_prof
+
+
+def test_overview_says_how_many_flags_chance_explains():
+    import pandas as pd
+
+    from glasshelpers.book.overview import _relaxation_table
+
+    Ts = [0.45, 0.47, 0.55, 0.6, 0.7, 0.8, 1.0, 1.2, 1.4, 1.6]
+    rows = [dict(T=T, equil_history=1000.0, tau_alpha=np.nan, equil_over_tau_alpha=np.nan, D_A=np.nan,
+                 U_drift_p=0.5, msd_drift_p=0.4, fs_drift_p=np.nan, equilibrium="equilibrated") for T in Ts]
+    rows[0].update(U_drift_p=1.4e-5, fs_drift_p=1.2e-7, equilibrium="ageing")   # barrier's 0.45
+    rows[7].update(msd_drift_p=0.0107, equilibrium="ageing")                   # barrier's 1.2
+    text = "\n".join(_relaxation_table(pd.DataFrame(rows)))
+    assert "flag T = 0.45, 1.2 at 5 % per run" in text
+    assert "about 0.5 of 10 stationary runs" in text
+    assert "still flag T = 0.45 (" in text
+    rows[0].update(U_drift_p=0.5, fs_drift_p=0.5, equilibrium="equilibrated")
+    assert "still flag none" in "\n".join(_relaxation_table(pd.DataFrame(rows)))
+
+
+def test_landing_line_names_the_runs_and_clears_a_chance_flag(tmp_path):
+    import pandas as pd
+
+    from glasshelpers.book.pages import equilibrium_lines
+
+    def write(T, **kw):
+        row = dict(T=T, U_drift_p=0.5, msd_drift_p=0.4, fs_drift_p=0.6, equilibrium="equilibrated", **kw)
+        pd.DataFrame([row]).to_csv(tmp_path / f"sim_T{T:.3f}_summary.csv", index=False)
+
+    for T in (0.55, 0.6, 0.7, 0.8, 0.9, 1.0, 1.4, 1.6):
+        write(T)
+    pd.DataFrame([dict(T=0.45, U_drift_p=1e-5, msd_drift_p=0.006, fs_drift_p=1e-7, equilibrium="ageing")]
+                 ).to_csv(tmp_path / "sim_T0.450_summary.csv", index=False)
+    pd.DataFrame([dict(T=1.2, U_drift_p=0.14, msd_drift_p=0.0107, fs_drift_p=np.nan, equilibrium="ageing")]
+                 ).to_csv(tmp_path / "sim_T1.200_summary.csv", index=False)
+    line = equilibrium_lines(tmp_path)[0]
+    assert "8 of 10 equilibrated; ageing: T = 0.45, 1.2" in line
+    assert "flag at T = 1.2 is within what chance gives over 10 runs" in line
+    assert "T = 0.45 is" not in line and "0.45, 1.2 is" not in line

@@ -114,11 +114,32 @@ def _relaxation_table(df: pd.DataFrame) -> list[str]:
         temps = df.loc[df["equilibrium"] == word, "T"]
         if len(temps):
             sentence.append(f"{word}: T = {', '.join(f'{T:g}' for T in temps)}")
-    return lines + ["", "; ".join(sentence) + ". A run's reason is on its page. τ_α and D_A carry 68 % "
+    sentence.append(_chance_flags(df))
+    return lines + ["", "; ".join(s for s in sentence if s) + ". A run's reason is on its page. τ_α and D_A carry 68 % "
                     "block-bootstrap intervals over time origins (– where the run is too short to measure "
                     "them, or τ_α is below the 1 τ frame interval); the p-values are those of the "
                     "two-halves tests (each at 5 %/3); the largest cluster of solid-like A particles (q_6 "
                     "order, first, middle and last production frames) is 0 to a few in a liquid.", ""]
+
+
+def _chance_flags(df: pd.DataFrame) -> str:
+    """How many of the runs' halves-test flags chance explains (Holm over the runs,
+    :func:`glasshelpers.equilibration.across_runs`)."""
+    from ..ageingflags import across_runs
+
+    cols = [c for c in ("U_drift_p", "msd_drift_p", "fs_drift_p") if c in df]
+    if not cols or len(df) < 2:
+        return ""
+    family, holm, flagged = across_runs(df[cols].to_numpy(dtype=float))
+    by_halves = family < 0.05
+    if not by_halves.any():
+        return ""
+    kept = df.loc[flagged, "T"]
+    return (f"the halves tests flag T = {', '.join(f'{T:g}' for T in df.loc[by_halves, 'T'])} at 5 % per run, "
+            f"where about {0.05 * len(df):.1g} of {len(df)} stationary runs would be flagged by chance; with "
+            f"Holm's correction over the runs they still flag "
+            + (f"T = {', '.join(f'{T:g}' for T in kept)}" if len(kept) else "none")
+            + " (a run's own verdict stays the per-run one)")
 
 
 def _published(results_dir: Path, temperatures) -> pd.DataFrame:

@@ -178,8 +178,20 @@ def equilibrium_lines(results_dir: os.PathLike) -> list[str]:
         temps = df.loc[df["equilibrium"] == word, "T"]
         if len(temps):
             text += f"; {word}: T = {', '.join(f'{T:g}' for T in temps)}"
-    return [text + " (tests and reasons in {doc}`/book/simulation`). Results that use a run not shown to be "
-            "equilibrated describe that run, not the equilibrium liquid.", ""]
+    chance_note = ""
+    cols = [c for c in ("U_drift_p", "msd_drift_p", "fs_drift_p") if c in df]
+    if cols and len(df) > 1:
+        from ..ageingflags import across_runs
+
+        family, _, kept = across_runs(df[cols].to_numpy(dtype=float))
+        chance = df.loc[(family < 0.05) & ~kept, "T"]
+        if len(chance):
+            chance_note = (f" The halves tests' {'flag' if len(chance) == 1 else 'flags'} at T = "
+                           f"{', '.join(f'{T:g}' for T in chance)} {'is' if len(chance) == 1 else 'are'} within "
+                           f"what chance gives over {len(df)} runs tested at 5 % each (Holm's correction over the "
+                           "runs clears it); the verdict stays.")
+    return [text + " (tests and reasons in {doc}`/book/simulation`)." + chance_note + " Results that use a run not "
+            "shown to be equilibrated describe that run, not the equilibrium liquid.", ""]
 
 
 # --------------------------------------------------------------------------------------
