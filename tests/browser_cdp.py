@@ -60,6 +60,7 @@ class Browser:
     """One headless Chromium with one page, driven over the DevTools pipe."""
 
     def __init__(self, executable: str, width: int = 1280, height: int = 900):
+        self.width, self.height = int(width), int(height)
         self.profile_dir = tempfile.mkdtemp(prefix="glassbook-chromium-")
         to_child_r, self._to_child_w = os.pipe()
         self._from_child_r, from_child_w = os.pipe()
@@ -163,13 +164,21 @@ class Browser:
                 self.events.append(msg)
 
     def screenshot(self, path: str, full_page: bool = True, max_height: int = 4000) -> None:
-        params = {"format": "png"}
+        """Save a PNG of the page. ``full_page``: the whole page up to ``max_height`` px,
+        taken by making the viewport that tall (``captureBeyondViewport`` with a clip
+        draws the book theme's sticky sidebars and header shifted, cutting off the left
+        of the article), then restoring the viewport."""
+        metrics = {"width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False}
         if full_page:
             height = min(int(self.evaluate("document.documentElement.scrollHeight")), max_height)
-            width = int(self.evaluate("document.documentElement.scrollWidth"))
-            params.update(captureBeyondViewport=True,
-                          clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
-        data = self.send("Page.captureScreenshot", params, session=True)["data"]
+            self.send("Emulation.setDeviceMetricsOverride", {**metrics, "height": max(height, self.height)},
+                      session=True)
+            self.drain(0.5)
+        try:
+            data = self.send("Page.captureScreenshot", {"format": "png"}, session=True)["data"]
+        finally:
+            if full_page:
+                self.send("Emulation.setDeviceMetricsOverride", metrics, session=True)
         with open(path, "wb") as fh:
             fh.write(base64.b64decode(data))
 

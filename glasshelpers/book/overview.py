@@ -95,9 +95,9 @@ def _relaxation_table(df: pd.DataFrame) -> list[str]:
     if "equilibrium" not in df:
         return ["*These simulation summaries predate the equilibrium tests: re-run the simulation "
                 "notebooks to get tau_alpha, D_A and each run's verdict.*", ""]
-    lines = ["| T | before production (τ) | τ_α (τ) | before / τ_α | D_A (σ²/τ) | U/N halves p | "
-             "MSD halves p | F_s halves p | largest solid-like cluster | run |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| T | before production (τ) | τ_α (τ) | before / τ_α | D_A (σ²/τ) | halves p: U/N, MSD, F_s | "
+             "largest solid-like cluster | run |",
+             "|---|---|---|---|---|---|---|---|"]
     for _, r in df.iterrows():
         badge = EQUILIBRIUM_BADGES.get(r["equilibrium"], "bdg-secondary")
         ratio = r["equil_over_tau_alpha"]
@@ -106,7 +106,7 @@ def _relaxation_table(df: pd.DataFrame) -> list[str]:
                                                                              == "True" else ""))
         lines.append(f"| {r['T']:g} | {r['equil_history']:g} | {_fmt_ci(r, 'tau_alpha')} | "
                      f"{'–' if not np.isfinite(ratio) else f'{ratio:.3g}'} | {_fmt_ci(r, 'D_A')} | "
-                     f"{_p(r['U_drift_p'])} | {_p(r['msd_drift_p'])} | {_p(r['fs_drift_p'])} | {cluster} | "
+                     f"{_p(r['U_drift_p'])}, {_p(r['msd_drift_p'])}, {_p(r['fs_drift_p'])} | {cluster} | "
                      f"{{{badge}}}`{r['equilibrium']}` |")
     counts = df["equilibrium"].value_counts()
     sentence = [f"**{counts.get('equilibrated', 0)} of {len(df)} runs equilibrated**"]
