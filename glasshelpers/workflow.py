@@ -29,14 +29,16 @@ import argparse
 import fcntl
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from . import paths, products
 from .cli import add_debug_flag, run as cli_run
-from .faults import (DISK_FULL_ADVICE, EXIT_DAMAGED, EXIT_DISK_FULL, EXIT_FAILED, EXIT_INPUT, Fault,
-                     disk_full_cause)
+from .faults import (DISK_FULL_ADVICE, EXIT_DAMAGED, EXIT_DISK_FULL, EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED,
+                     Fault, disk_full_cause)
 from .jobs import parse_marker
 from .profiles import load_profile
 
@@ -55,6 +57,12 @@ class WorkflowFailed(Fault):
     def __init__(self, status: int, message: str = ""):
         super().__init__(message)
         self.exit_status = status
+
+
+class WorkflowStopped(Fault):
+    """SIGTERM or SIGHUP stopped the run, its Snakemake and its jobs (:func:`_forward_termination`)."""
+
+    exit_status = EXIT_INTERRUPTED
 
 
 #: which status wins when several jobs failed: the root causes first
@@ -203,6 +211,58 @@ def check_products(prof: dict, verify: bool = False, log=None) -> list:
     return products.repair(prof, found, log)
 
 
+def _forward_termination(proc: subprocess.Popen):
+    """On SIGTERM or SIGHUP, stop Snakemake and every job it started, then report.
+
+    ``kill PID`` or ``timeout`` signals only this process, not its process group. With
+    Python's default handling we would die alone; Snakemake itself stops on SIGTERM but
+    leaves its running jobs going (measured: a seed run finished 7 min after its Snakemake
+    had exited), and a rerun then finds a live lock, or later takes the job that finished
+    unobserved for an incomplete one and computes it again. So the signal goes to Snakemake
+    and all its descendants (``psutil``), which is what the kill soak's SIGKILL of the whole
+    process group already proves safe: every product is written under a temporary name
+    and every run resumes from its checkpoint. Returns a function that restores the
+    previous handlers and raises :class:`WorkflowStopped` if a signal came (main thread
+    only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    fired = []
+
+    def handler(signum, frame):
+        fired.append(signal.Signals(signum).name)
+        terminate_tree(proc.pid)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+
+    def restore():
+        for sig, h in previous.items():
+            signal.signal(sig, h)
+        if fired:
+            raise WorkflowStopped(f"stopped by {fired[0]}: Snakemake and its running jobs were stopped, "
+                                  "their checkpoints kept; run the same command again to resume")
+    return restore
+
+
+def terminate_tree(pid: int, sig: int = signal.SIGTERM) -> int:
+    """Send ``sig`` to process ``pid`` and all its descendants; return how many got it."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = root.children(recursive=True) + [root]
+    except psutil.NoSuchProcess:
+        return 0
+    sent = 0
+    for p in procs:
+        try:
+            p.send_signal(sig)
+            sent += 1
+        except psutil.NoSuchProcess:
+            pass
+    return sent
+
+
 def run(profile: str, jobs: int = 2, extra=(), log=print, verify: bool = False, debug: bool = False) -> int:
     """Run the workflow of ``profile``; return 0, or raise the fault that stopped it."""
     prof = load_profile(profile)
@@ -216,12 +276,14 @@ def run(profile: str, jobs: int = 2, extra=(), log=print, verify: bool = False, 
         stream = _Stream(paths.log_file(prof, "workflow"), debug)
         proc = subprocess.Popen(snakemake_command(profile_arg, workdir, jobs, extra), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, errors="replace", env=env)
+        restore = _forward_termination(proc)
         try:
             for line in proc.stdout:
                 stream.feed(line)
         finally:
             returncode = proc.wait()
             stream.close()
+            restore()
         failed = stream.verdict(returncode)
         if failed is not None:
             raise failed

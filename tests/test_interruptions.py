@@ -232,3 +232,36 @@ def test_two_profiles_build_at_once_in_one_checkout(tmp_path):
     # same profile contents, other name: same seed, same bytes
     assert reproducibility.trajectory_digests(root / "tiny") == reproducibility.trajectory_digests(root / "tinycopy")
     shutil.rmtree(root)
+
+
+def test_sigterm_to_the_runner_stops_snakemake_and_its_jobs(tmp_path):
+    """``kill PID`` and ``timeout`` signal the runner alone, not its process group. It must
+    stop Snakemake and every running job (none may run on unobserved and finish behind a
+    rerun's back), say so in one line with status 130, and the same command resumes."""
+    root = tmp_path / "data"
+    prof = root / "tiny"
+    target = ["--until", "seed"]
+    proc = _start(root, extra=target)
+    checkpoint = prof / "sim/r0/seed/work/checkpoint.json"
+    deadline = time.time() + 300
+    while time.time() < deadline and not checkpoint.exists() and proc.poll() is None:
+        time.sleep(0.05)
+    assert checkpoint.exists(), "the seed never started"
+    try:
+        proc.send_signal(signal.SIGTERM)                  # the runner only, as `kill PID` does
+        err = proc.communicate(timeout=120)[1]
+    finally:
+        if proc.poll() is None:
+            _killpg(proc)
+    assert proc.returncode == 130, err[-2000:]
+    assert err.strip().splitlines()[-1].startswith("error: stopped by SIGTERM"), err[-2000:]
+    assert not _group_alive(proc.pid, wait_s=10), "a job of the stopped run is still running"
+    assert not (prof / "sim/r0/seed/meta.json").exists(), "the seed finished after its run was stopped"
+    again = _start(root, extra=target)
+    try:
+        assert again.wait(timeout=600) == 0, again.stderr.read()[-2000:]
+    finally:
+        if again.poll() is None:
+            _killpg(again)
+    assert "resuming the seed run from its checkpoint" in (prof / "logs/seed_r0.log").read_text()
+    assert (prof / "sim/r0/seed/meta.json").exists()
