@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: The p-value columns of a run's summary (``results/sim_<tag>_summary.csv``, written by
+#: :mod:`glasshelpers.stages.simulation`): U/N, MSD at a lag near tau_alpha, F_s at tau_alpha.
+HALVES_COLUMNS = ("U_drift_p", "msd_drift_p", "fs_drift_p")
+
 
 def across_runs(p_values, alpha: float = 0.05, tests_per_run: int = 3):
     """The two-halves tests of several runs read as one family.
@@ -61,3 +65,17 @@ def across_runs(p_values, alpha: float = 0.05, tests_per_run: int = 3):
     if has.any():
         holm[has] = multipletests(family[has], alpha=alpha, method="holm")[1]
     return family, holm, np.where(has, holm < alpha, False)
+
+
+def summary_flags(summaries, alpha: float = 0.05):
+    """:func:`across_runs` on a frame of run summaries, one row per run.
+
+    Returns two boolean arrays over the rows: ``by_halves`` (the run's own halves tests
+    flag it at ``alpha``) and ``kept`` (the flag survives Holm over the runs). Both are all
+    False where the frame has no :data:`HALVES_COLUMNS` or a single run."""
+    n = len(summaries)
+    cols = [c for c in HALVES_COLUMNS if c in summaries]
+    if not cols or n < 2:
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    family, _, kept = across_runs(summaries[cols].to_numpy(dtype=float), alpha=alpha)
+    return family < alpha, kept

@@ -244,23 +244,20 @@ def _forward_termination(proc: subprocess.Popen):
     return restore
 
 
-def terminate_tree(pid: int, sig: int = signal.SIGTERM) -> int:
-    """Send ``sig`` to process ``pid`` and all its descendants; return how many got it."""
+def terminate_tree(pid: int, sig: int = signal.SIGTERM) -> None:
+    """Send ``sig`` to process ``pid`` and all its descendants (those already gone are skipped)."""
     import psutil
 
     try:
         root = psutil.Process(pid)
         procs = root.children(recursive=True) + [root]
     except psutil.NoSuchProcess:
-        return 0
-    sent = 0
+        return
     for p in procs:
         try:
             p.send_signal(sig)
-            sent += 1
         except psutil.NoSuchProcess:
             pass
-    return sent
 
 
 def run(profile: str, jobs: int = 2, extra=(), log=print, verify: bool = False, debug: bool = False) -> int:

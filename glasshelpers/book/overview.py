@@ -124,17 +124,13 @@ def _relaxation_table(df: pd.DataFrame) -> list[str]:
 
 def _chance_flags(df: pd.DataFrame) -> str:
     """How many of the runs' halves-test flags chance explains (Holm over the runs,
-    :func:`glasshelpers.equilibration.across_runs`)."""
-    from ..ageingflags import across_runs
+    :func:`glasshelpers.ageingflags.summary_flags`)."""
+    from ..ageingflags import summary_flags
 
-    cols = [c for c in ("U_drift_p", "msd_drift_p", "fs_drift_p") if c in df]
-    if not cols or len(df) < 2:
-        return ""
-    family, holm, flagged = across_runs(df[cols].to_numpy(dtype=float))
-    by_halves = family < 0.05
+    by_halves, kept = summary_flags(df)
     if not by_halves.any():
         return ""
-    kept = df.loc[flagged, "T"]
+    kept = df.loc[kept, "T"]
     return (f"the halves tests flag T = {', '.join(f'{T:g}' for T in df.loc[by_halves, 'T'])} at 5 % per run, "
             f"where about {0.05 * len(df):.1g} of {len(df)} stationary runs would be flagged by chance; with "
             f"Holm's correction over the runs they still flag "

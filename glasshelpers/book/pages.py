@@ -167,6 +167,8 @@ def equilibrium_lines(results_dir: os.PathLike) -> list[str]:
     item above rests on those runs."""
     import pandas as pd
 
+    from ..ageingflags import summary_flags
+
     rows = [pd.read_csv(f) for f in sorted(Path(results_dir).glob("sim_T*_summary.csv"))]
     rows = [r for r in rows if "equilibrium" in r]
     if not rows:
@@ -179,17 +181,13 @@ def equilibrium_lines(results_dir: os.PathLike) -> list[str]:
         if len(temps):
             text += f"; {word}: T = {', '.join(f'{T:g}' for T in temps)}"
     chance_note = ""
-    cols = [c for c in ("U_drift_p", "msd_drift_p", "fs_drift_p") if c in df]
-    if cols and len(df) > 1:
-        from ..ageingflags import across_runs
-
-        family, _, kept = across_runs(df[cols].to_numpy(dtype=float))
-        chance = df.loc[(family < 0.05) & ~kept, "T"]
-        if len(chance):
-            chance_note = (f" The halves tests' {'flag' if len(chance) == 1 else 'flags'} at T = "
-                           f"{', '.join(f'{T:g}' for T in chance)} {'is' if len(chance) == 1 else 'are'} within "
-                           f"what chance gives over {len(df)} runs tested at 5 % each (Holm's correction over the "
-                           "runs clears it); the verdict stays.")
+    by_halves, kept = summary_flags(df)
+    chance = df.loc[by_halves & ~kept, "T"]
+    if len(chance):
+        chance_note = (f" The halves tests' {'flag' if len(chance) == 1 else 'flags'} at T = "
+                       f"{', '.join(f'{T:g}' for T in chance)} {'is' if len(chance) == 1 else 'are'} within "
+                       f"what chance gives over {len(df)} runs tested at 5 % each (Holm's correction over the "
+                       "runs clears it); the verdict stays.")
     return [text + " (tests and reasons in {doc}`/book/simulation`)." + chance_note + " Results that use a run not "
             "shown to be equilibrated describe that run, not the equilibrium liquid.", ""]
 
