@@ -139,9 +139,12 @@ class BackgroundWorkflow:
         return self._done
 
 
-#: fixture name -> (environment variable that reuses a finished run, how to start one)
+#: fixture name -> (environment variable that reuses a finished run, how to start one).
+#: The tiny run's data root holds a space and non-ASCII letters (home folders often do):
+#: every path the workflow hands to a shell command must survive it, and the book built
+#: from it (tests/test_pipeline_tiny.py) too.
 _BACKGROUND_FIXTURES = {
-    "tiny_data": ("GLASSBOOK_TEST_TINY_DATA", lambda f: BackgroundWorkflow(f.mktemp("tinydata"), "tiny")),
+    "tiny_data": ("GLASSBOOK_TEST_TINY_DATA", lambda f: BackgroundWorkflow(f.mktemp("tiny dätä"), "tiny")),
     "hoomd_tiny": (None, lambda f: BackgroundWorkflow(f.mktemp("tinyhoomd") / "data",
                                                        hoomd_tiny_profile(f.mktemp("tinyhoomd_profile")),
                                                        targets=HOOMD_TARGETS)),

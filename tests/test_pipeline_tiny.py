@@ -71,7 +71,7 @@ def test_classification_estimates_lie_inside_their_own_intervals(tiny_data):
 
 def test_book_builds_strictly_from_tiny_notebooks(tiny_data, tmp_path):
     from glasshelpers.book.htmlbuild import build
-    dest = tmp_path / "repo"
+    dest = tmp_path / "my réпо"           # a checkout whose path holds a space and non-ASCII letters
     dest.mkdir()
     for item in ("_config.yml", "_toc.yml"):
         shutil.copy2(ROOT / item, dest / item)

@@ -326,3 +326,42 @@ def test_readme_table_is_current(tmp_path):
 if __name__ == "__main__":
     import tempfile
     print(bad_input_table(Path(tempfile.mkdtemp())))
+
+
+SHIPPED = sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
+
+
+def _job_stats(text: str) -> dict:
+    """Snakemake's "Job stats" table of a dry run as {rule: count}."""
+    lines = text.split("Job stats:", 1)[1].splitlines()
+    out = {}
+    for line in lines[3:]:
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            break
+        out[parts[0]] = int(parts[1])
+    return out
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_profile_loads_and_its_workflow_dry_runs(name, tmp_path):
+    """Each YAML file in glasshelpers/profiles/ validates, and Snakemake plans its whole job
+    graph (a dry run: nothing runs) with one job per simulation and stage."""
+    from glasshelpers import registry
+    from glasshelpers.profiles import replicas
+    from glasshelpers.workflow import snakemake_command
+
+    p = load_profile(name)
+    assert p["name"] == name
+    env = {**os.environ, "GLASSBOOK_DATA": str(tmp_path / "data")}
+    proc = subprocess.run(snakemake_command(name, tmp_path / "wd", 2, ["-n", "--quiet", "rules"]),
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    jobs = _job_stats(proc.stdout + proc.stderr)
+    n_T, n_rep = len(p["temperatures"]), len(replicas(p))
+    assert jobs["seed"] == n_rep
+    assert jobs["simulate"] == n_T
+    assert jobs.get("simulate_replica", 0) == (n_rep - 1) * n_T
+    for stem in registry.per_profile_stems():
+        assert jobs[f"stage_{stem}"] == 1, (stem, jobs)
+    assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.npz"))
