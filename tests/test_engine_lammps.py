@@ -64,6 +64,8 @@ def test_nvt_temperature_and_energy_band(T, pe_lit):
 
 
 def test_checkpoint_continues_the_same_trajectory(engine, tmp_path):
+    """Also in a folder whose path holds a space and non-ASCII letters (LAMMPS splits its
+    commands at blanks and drops bytes of non-ASCII letters)."""
     from glasshelpers.engines import get_engine
     x, t, L = random_configuration(KASystem(500), 4)
     engine.load(x, t, L)
@@ -71,11 +73,14 @@ def test_checkpoint_continues_the_same_trajectory(engine, tmp_path):
     engine.thermalize(1.0, 1)
     engine.set_nvt(1.0, 0.5)
     engine.run(200)
-    engine.save_checkpoint(tmp_path / "ck.restart")
+    folder = tmp_path / "my dätä"
+    folder.mkdir()
+    engine.save_checkpoint(folder / "ck ü.restart")
+    assert (folder / "ck ü.restart").stat().st_size > 1000 and len(list(folder.iterdir())) == 1
     engine.run(100)
     a = engine.state()
     with get_engine("lammps", threads=1) as other:
-        other.load_checkpoint(tmp_path / "ck.restart", 1.0, 0.5)
+        other.load_checkpoint(folder / "ck ü.restart", 1.0, 0.5)
         assert other.step == 200
         other.run(100)
         b = other.state()

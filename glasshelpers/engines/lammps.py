@@ -9,9 +9,12 @@ has the OPENMP package: the ``/omp`` styles are used whenever the build has them
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -98,6 +101,31 @@ thermo_style custom step temp pe press
 thermo_modify norm yes flush no
 thermo 0
 """
+
+
+def _quoted(path) -> str:
+    """A file path as one word of a LAMMPS command (LAMMPS splits words at blanks unless they
+    sit inside double quotes); a path that itself holds a double quote is refused."""
+    s = os.fspath(path)
+    if '"' in s:
+        raise ValueError(f"LAMMPS cannot be given a path that holds a double quote: {s}")
+    return f'"{s}"'
+
+
+@contextlib.contextmanager
+def _ascii_alias(path):
+    """A path LAMMPS can open for ``path``: itself when it is ASCII, else a symbolic link in
+    a temporary ASCII folder (LAMMPS drops bytes of non-ASCII letters in its commands)."""
+    path = Path(path).absolute()
+    if str(path).isascii():
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="glassbook-lmp-") as tmp:
+        if not tmp.isascii():
+            raise ValueError(f"LAMMPS needs an ASCII path for {path}; set TMPDIR to an ASCII folder")
+        alias = Path(tmp) / "file"          # LAMMPS follows it, to read or to create the file
+        alias.symlink_to(path)
+        yield alias
 
 
 class LammpsEngine(Engine):
@@ -224,12 +252,14 @@ reset_timestep 0
 
     # ---------------------------------------------------------------- checkpoints
     def save_checkpoint(self, path):
-        self._lmp.command(f"write_restart {os.fspath(path)}")
+        with _ascii_alias(path) as p:
+            self._lmp.command(f"write_restart {_quoted(p)}")
 
     def load_checkpoint(self, path, temperature: float, tau: float):
         self._new_instance()
-        self._cmd(f"""
-read_restart {os.fspath(path)}
+        with _ascii_alias(path) as p:
+            self._cmd(f"""
+read_restart {_quoted(p)}
 timestep {self.dt!r}
 {_LJ}
 {_SETTINGS}
