@@ -53,7 +53,7 @@ test-cluster: venv
 # VERIFY=1 hashes every product (default: size always, the hash after a change of mtime).
 # Exit statuses: README, "Faults: one line each".
 workflow: venv
-	$(BIN)/python -m glasshelpers.workflow --profile $(PROFILE) -j $(JOBS) $(if $(VERIFY),--verify)
+	$(BIN)/python -m glasshelpers.pipeline.workflow --profile $(PROFILE) -j $(JOBS) $(if $(VERIFY),--verify)
 
 # A strict build refuses missing or damaged results; PARTIAL=1 builds a debugging copy anyway.
 html: venv

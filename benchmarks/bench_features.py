@@ -42,8 +42,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from glasshelpers.dynamics import phop, phop_direct  # noqa: E402
-from glasshelpers.features import DELTA, R_CUT, R_GRID, radial_features  # noqa: E402
+from glasshelpers.core.dynamics.dynamics import phop, phop_direct  # noqa: E402
+from glasshelpers.core.structure.features import DELTA, R_CUT, R_GRID, radial_features  # noqa: E402
 
 
 def naive_features(pos, types, L, targets, cutoff=None, block=24):

@@ -1,7 +1,7 @@
 """MD throughput: the product's simulation path for one temperature vs a bare LAMMPS input.
 
 "Product" is exactly what the workflow runs for one temperature:
-``glasshelpers.simulate.run_temperature(profile, T)`` with a profile built in memory from
+``glasshelpers.stages.s01_simulation.simulate.run_temperature(profile, T)`` with a profile built in memory from
 ``tiny`` (N = 2000, density 1.2, dt = 0.005, one engine thread) with a short protocol:
 fresh velocities, ``equil_time`` tau of NVT logged every tau, then ``production_time``
 tau with a GSD frame and a thermo row every tau, a checkpoint every ``checkpoint_every``
@@ -11,7 +11,7 @@ to end (engine start, reading the seed configuration, all segments, finishing), 
 private data root.
 
 "Bare" is one LAMMPS input from the same seed configuration: ``read_data``, the same
-pair style, cutoffs, shift, neighbour settings (``glasshelpers.engines.lammps``), the
+pair style, cutoffs, shift, neighbour settings (``glasshelpers.core.md.engines.lammps``), the
 same ``fix nvt``, dt, thread count (1, no OpenMP styles), ``velocity create`` with the
 product's seed, then ``run`` for the equilibration steps and, with a ``dump`` of
 positions and images every tau, ``run`` for the production steps: the same number of
@@ -46,7 +46,7 @@ import numpy as np
 
 def make_profile(n: int, equil: int, production: int, checkpoint_every: int, seed_time: int, name: str):
     """The tiny profile with the benchmark's system size and protocol (validated)."""
-    from glasshelpers.profiles import load_profile
+    from glasshelpers.pipeline.profiles import load_profile
     return load_profile("tiny", {
         "name": name,
         "model": {"n_particles": n},
@@ -61,10 +61,10 @@ def make_profile(n: int, equil: int, production: int, checkpoint_every: int, see
 def product_run(profile, T: float) -> tuple[float, int, dict]:
     """Time run_temperature (the workflow's call) once; returns (seconds, MD steps,
     production averages of its thermo log)."""
-    from glasshelpers import simulate
-    from glasshelpers.profiles import steps_per_tau
-    from glasshelpers.runs import temperature_params
-    from glasshelpers.trajectory import production_averages, read_thermo
+    from glasshelpers.stages.s01_simulation import simulate
+    from glasshelpers.pipeline.profiles import steps_per_tau
+    from glasshelpers.pipeline.runs import temperature_params
+    from glasshelpers.core.md.trajectory import production_averages, read_thermo
     params = temperature_params(profile, T)
     steps = (params["equil_time"] + params["production_time"]) * steps_per_tau(profile)
     t0 = time.perf_counter()
@@ -89,10 +89,10 @@ def write_data(cfg: dict, path: Path) -> None:
 def bare_run(profile, T: float, data: Path, workdir: Path, dump: bool) -> tuple[float, int, dict]:
     """Time one plain LAMMPS input with the product's settings; returns (seconds, MD steps,
     production averages of pe and temperature sampled every tau by LAMMPS)."""
-    from glasshelpers.engines.lammps import _LJ, _SETTINGS, import_lammps, lammps_args
-    from glasshelpers.profiles import engine_threads, steps_per_tau
-    from glasshelpers.runs import temperature_params
-    from glasshelpers.simulate import _replica_seed
+    from glasshelpers.core.md.engines.lammps import _LJ, _SETTINGS, import_lammps, lammps_args
+    from glasshelpers.pipeline.profiles import engine_threads, steps_per_tau
+    from glasshelpers.pipeline.runs import temperature_params
+    from glasshelpers.stages.s01_simulation.simulate import _replica_seed
     lammps = import_lammps()
     params = temperature_params(profile, T)
     spt = steps_per_tau(profile)
@@ -120,7 +120,7 @@ def bare_run(profile, T: float, data: Path, workdir: Path, dump: bool) -> tuple[
 
 
 def profile_stats(name):
-    from glasshelpers.paths import data_root
+    from glasshelpers.pipeline.paths import data_root
     sim = data_root() / name / "sim"
     if not sim.exists():
         return None
@@ -145,8 +145,8 @@ def main(argv=None):
     ap.add_argument("--profile-stats", nargs="*", default=[], metavar="PROFILE")
     args = ap.parse_args(argv)
 
-    from glasshelpers import simulate
-    from glasshelpers.trajectory import read_configuration
+    from glasshelpers.stages.s01_simulation import simulate
+    from glasshelpers.core.md.trajectory import read_configuration
 
     old_root = os.environ.get("GLASSBOOK_DATA")
     res = {"bare": [], "product": [], "pure": []}

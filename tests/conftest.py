@@ -22,7 +22,7 @@ def data_root(tmp_path, monkeypatch):
 def small_profile():
     """A very small simulation profile (N = 500) for protocol tests (MD only: its box is
     below the 5.9 sigma feature reach, which ``features.allow_small_box`` permits)."""
-    from glasshelpers.profiles import load_profile
+    from glasshelpers.pipeline.profiles import load_profile
     return load_profile("tiny", {
         "name": "unit",
         "model": {"n_particles": 500},
@@ -39,7 +39,7 @@ def small_profile():
 
 def engine_available(name: str) -> bool:
     try:
-        from glasshelpers.engines import check_engine
+        from glasshelpers.core.md.engines import check_engine
         check_engine(name)
         return True
     except Exception:
@@ -77,9 +77,9 @@ def mean_thermo(eng, n_samples: int, every: int, keys=("pe", "temperature", "pre
 
 
 def run_workflow(data_root, profile="tiny", jobs=2, extra=(), **kwargs):
-    """Run ``python -m glasshelpers.workflow`` (what `make workflow` runs) into ``data_root``."""
+    """Run ``python -m glasshelpers.pipeline.workflow`` (what `make workflow` runs) into ``data_root``."""
     env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
-    cmd = [sys.executable, "-m", "glasshelpers.workflow", "--profile", str(profile), "-j", str(jobs),
+    cmd = [sys.executable, "-m", "glasshelpers.pipeline.workflow", "--profile", str(profile), "-j", str(jobs),
            "--", "--quiet", *extra]
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, **kwargs)
 
@@ -100,7 +100,7 @@ def hoomd_tiny_profile(folder) -> Path:
     """The tiny profile with ``engine: hoomd`` (its own name, so its own data folder), as a
     YAML file in ``folder``."""
     import yaml
-    from glasshelpers.profiles import load_profile
+    from glasshelpers.pipeline.profiles import load_profile
     prof = load_profile("tiny", {"name": "tiny_hoomd", "engine": {"name": "hoomd"}})
     path = Path(folder) / "tiny_hoomd.yaml"
     path.write_text(yaml.safe_dump(prof, sort_keys=False))
@@ -114,7 +114,7 @@ HOOMD_TARGETS = ("stage_03_labels",)
 
 
 class BackgroundWorkflow:
-    """``python -m glasshelpers.workflow`` (what `make workflow` runs) into ``data_root``,
+    """``python -m glasshelpers.pipeline.workflow`` (what `make workflow` runs) into ``data_root``,
     started now, niced, with its output in files beside the data root."""
 
     def __init__(self, data_root, profile, jobs: int = 2, nice: int = 5, targets=()):
@@ -123,7 +123,7 @@ class BackgroundWorkflow:
         self._out = open(self.root.with_name(self.root.name + ".stdout"), "w+")
         self._err = open(self.root.with_name(self.root.name + ".stderr"), "w+")
         env = {**os.environ, "GLASSBOOK_DATA": str(self.root)}
-        cmd = ["nice", "-n", str(nice), sys.executable, "-m", "glasshelpers.workflow", "--profile", str(profile),
+        cmd = ["nice", "-n", str(nice), sys.executable, "-m", "glasshelpers.pipeline.workflow", "--profile", str(profile),
                "-j", str(jobs), "--", *targets, "--quiet"]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._out, stderr=self._err, text=True,
                                      start_new_session=True)

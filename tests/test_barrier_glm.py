@@ -1,4 +1,4 @@
-"""Stage 6's likelihood half (glasshelpers.stages.barrier_glm) on synthetic samples whose
+"""Stage 6's likelihood half (glasshelpers.stages.s06_kramers.barrier_glm) on synthetic samples whose
 event rate follows the Kramers form exactly: the rate's onset, the range rule, the indicator
 test and the verdicts built on them."""
 
@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glasshelpers import verdicts
+from glasshelpers.reference import verdicts
 from glasshelpers.figures.barriers import onset_vs_range
-from glasshelpers.stages import barrier_glm
+from glasshelpers.stages.s06_kramers import barrier_glm
 
 TEMPS = (0.45, 0.5, 0.55, 0.6, 0.7, 0.8)
 T0 = 1.0                                     # the rate's lines meet here (ln(T r) = s0 + s1 x - (e0 + e1 x)/T)
@@ -101,7 +101,7 @@ def test_onset_vs_range_figure(result):
 
 
 def test_weighted_fits_take_the_given_range_and_rescale_nothing():
-    from glasshelpers.stages.barrier_analysis import kramers_analysis
+    from glasshelpers.stages.s06_kramers.barrier_analysis import kramers_analysis
 
     choice = dict(T_up=0.6, passes=False, rule="curvature rule", worst_p=1e-4)
     res = kramers_analysis(samples(n_particles=100), np.linspace(-2, 2, 5), min_bin_count=10, n_boot=20, seed=2,

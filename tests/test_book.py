@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glasshelpers import book, display
+from glasshelpers import book
+from glasshelpers.book import display
 from glasshelpers.book import headline, htmlbuild, notebooks, overview, pages
 from glasshelpers.book.errors import BookBuildError
-from glasshelpers.profiles import load_profile
+from glasshelpers.pipeline.profiles import load_profile
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -126,7 +127,7 @@ def write_fake_profile_data(root: Path, profile: str = "tiny") -> Path:
 
 def write_fake_results(results: Path, prof: dict) -> None:
     """Results CSVs shaped like the workflow's, for the landing page and the simulation overview."""
-    from glasshelpers.profiles import production_time, temperature_tag
+    from glasshelpers.pipeline.profiles import production_time, temperature_tag
 
     r = np.linspace(0.5, 3.0, 40)
     for T in prof["temperatures"]:
@@ -277,7 +278,7 @@ def test_paper_vs_ours_counts_verdicts_with_badges_and_links(tmp_path):
 
 
 def test_comparison_chapter_follows_the_registry(tmp_path):
-    from glasshelpers import registry
+    from glasshelpers.pipeline import registry
 
     md = pages.paper_vs_ours_markdown("tiny", tmp_path, tmp_path)
     rows = [line for line in md.splitlines() if line.startswith("| {ref}`")]
@@ -600,7 +601,7 @@ def test_lab_solutions_follow_the_numbers():
     """The lab chapter's judgements are built from the results: the same exercise gives the
     opposite sentence on numbers that say the opposite, and a missing table is named."""
     from glasshelpers.book import labsolutions as sol
-    from glasshelpers.profiles import load_profile
+    from glasshelpers.pipeline.profiles import load_profile
 
     P = load_profile("lab")
     peaks = lambda lo: pd.DataFrame({"panel": ["fluidity CV"], "T": [1.2], "best_accuracy": [0.56],  # noqa: E731

@@ -4,10 +4,10 @@
 import numpy as np
 import pytest
 
-from glasshelpers import cache, integrity
-from glasshelpers.cache import cached, load_arrays, read_meta, save_arrays
-from glasshelpers.faults import DamagedProductError
-from glasshelpers.provenance import StaleDataError, params_hash
+from glasshelpers.pipeline import cache, integrity
+from glasshelpers.pipeline.cache import cached, load_arrays, read_meta, save_arrays
+from glasshelpers.pipeline.faults import DamagedProductError
+from glasshelpers.pipeline.provenance import StaleDataError, params_hash
 
 PARAMS = {"profile": "tiny", "T": 0.45, "delta": 0.2, "grid": [0.0, 4.9, 50]}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from glasshelpers import verdicts
+from glasshelpers.reference import verdicts
 from glasshelpers.book.claims import headline_claims_markdown
-from glasshelpers.paper import HEADLINE_CLAIMS
-from glasshelpers.results import verdict
+from glasshelpers.reference.paper import HEADLINE_CLAIMS
+from glasshelpers.pipeline.results import verdict
 
 
 def test_combine():
@@ -47,7 +47,7 @@ def test_every_headline_claim_is_tested_by_some_verdict_function():
 
 def test_estimates_outside_their_interval_are_found_and_named(tmp_path):
     from glasshelpers.book.pages import interval_warning
-    from glasshelpers.intervals import violations
+    from glasshelpers.core.statistics.intervals import violations
 
     df = pd.DataFrame({"similarity": [0.8, 0.5], "similarity_lo": [0.7, 0.6], "similarity_hi": [0.9, 0.7],
                        "T_onset": [1.0, 1.0], "T_low": [0.9, 0.8], "T_high": [1.1, 1.2],
@@ -62,7 +62,7 @@ def test_estimates_outside_their_interval_are_found_and_named(tmp_path):
 
 def test_landing_prose_follows_the_results_not_the_profile_name(tmp_path):
     from glasshelpers.book.headline import headline_markdown
-    from glasshelpers.profiles import load_profile
+    from glasshelpers.pipeline.profiles import load_profile
 
     P = load_profile("tiny")
     texts = []

@@ -1,11 +1,11 @@
-"""Tests of glasshelpers.classify and glasshelpers.scoring on synthetic Gaussian clouds with known answers."""
+"""Tests of glasshelpers.core.learning.classify and glasshelpers.core.learning.scoring on synthetic Gaussian clouds with known answers."""
 
 import numpy as np
 import pytest
 from scipy.stats import norm
 
-from glasshelpers.classify import HyperplaneClassifier, check_balance, train_classifier
-from glasshelpers.scoring import (
+from glasshelpers.core.learning.classify import HyperplaneClassifier, check_balance, train_classifier
+from glasshelpers.core.learning.scoring import (
     accuracy_around_best, accuracy_vs_bias, best_bias, cv_accuracy_vs_bias, sigma_alpha, similarity, x_alpha,
 )
 
@@ -289,7 +289,7 @@ def test_accuracy_functions_reject_bad_input(trained):
 
 def test_cv_heldout_decisions_reproduce_fold_accuracies():
     """Pooled held-out decisions give the fold-size-weighted mean of the per-fold accuracies."""
-    from glasshelpers.scoring import accuracy_vs_bias, cv_accuracy_vs_bias
+    from glasshelpers.core.learning.scoring import accuracy_vs_bias, cv_accuracy_vs_bias
     rng = np.random.default_rng(3)
     n, d = 400, 6
     y = np.repeat([0, 1], n // 2)
@@ -302,7 +302,7 @@ def test_cv_heldout_decisions_reproduce_fold_accuracies():
 
 
 def test_grouped_cv_keeps_groups_together_and_removes_the_leak():
-    from glasshelpers.scoring import cv_accuracy_vs_bias
+    from glasshelpers.core.learning.scoring import cv_accuracy_vs_bias
 
     # 200 "events" per class, each seen in 5 nearly identical frames (one group each), with
     # labels unrelated to the features: any accuracy above chance is leakage of an event's
@@ -321,7 +321,7 @@ def test_grouped_cv_keeps_groups_together_and_removes_the_leak():
 
 
 def test_C_for_keeps_C_times_n():
-    from glasshelpers.classify import C_for, PAPER_C_TIMES_N
+    from glasshelpers.core.learning.classify import C_for, PAPER_C_TIMES_N
     assert PAPER_C_TIMES_N == {"fluidity": 52.0, "softness": 38.0}
     assert C_for(52, 5200) == pytest.approx(0.01) and C_for(52, 1500) == pytest.approx(52 / 1500)
     assert C_for(52, 750) == pytest.approx(2 * C_for(52, 1500))      # half the set, twice the C
@@ -332,7 +332,7 @@ def test_C_for_keeps_C_times_n():
 def test_crossfit_accuracy_is_not_optimistic_for_a_classifier_without_skill():
     """Scores unrelated to the labels: the maximum over the bias on the same samples is well
     above chance, the accuracy at a bias chosen on the other half is not."""
-    from glasshelpers.scoring import crossfit_best_accuracy
+    from glasshelpers.core.learning.scoring import crossfit_best_accuracy
     rng = np.random.default_rng(3)
     y = np.repeat([0, 1], 50)
     ins, cf = [], []

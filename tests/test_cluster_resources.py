@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from glasshelpers import registry
+from glasshelpers.pipeline import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 

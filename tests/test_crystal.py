@@ -1,11 +1,11 @@
-"""Solid-like order (glasshelpers.crystal): an fcc lattice is all solid, an ideal gas and a
+"""Solid-like order (glasshelpers.core.structure.crystal): an fcc lattice is all solid, an ideal gas and a
 dense random liquid have no crystallite, and an fcc nucleus embedded in a liquid is found
 with about its own size."""
 
 import numpy as np
 import pytest
 
-from glasshelpers import crystal
+from glasshelpers.core.structure import crystal
 
 #: fcc lattice constant of pure A at its partial number density in KA (0.8 x 1.2 = 0.96)
 A_FCC = (4 / 0.96) ** (1 / 3)
@@ -72,7 +72,7 @@ def test_crystal_check_of_a_run_and_its_overview_row():
     import pandas as pd
 
     from glasshelpers.book.overview import _relaxation_table
-    from glasshelpers.stages import simulation
+    from glasshelpers.stages.s01_simulation import simulation
 
     n = 7
     L = n * A_FCC

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glasshelpers import display
-from glasshelpers.dynamics import log_lags, mean_squared_displacement
-from glasshelpers.trajectory import production_averages
+from glasshelpers.book import display
+from glasshelpers.core.dynamics.dynamics import log_lags, mean_squared_displacement
+from glasshelpers.core.md.trajectory import production_averages
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -158,7 +158,7 @@ def test_production_averages():
 def test_temperature_overview_figure_headless():
     import matplotlib.pyplot as plt
 
-    from glasshelpers.simfigures import temperature_overview_figure
+    from glasshelpers.figures.simfigures import temperature_overview_figure
 
     r = np.linspace(0.5, 3, 50)
     rdfs = {T: (r, 1 + np.exp(-r) / T) for T in (0.45, 1.0, 2.0)}

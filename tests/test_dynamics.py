@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from glasshelpers.dynamics import cumulative_displacement, phop, phop_direct, van_hove_self
+from glasshelpers.core.dynamics.dynamics import cumulative_displacement, phop, phop_direct, van_hove_self
 
 
 def jump_trajectory(n_frames=40, jump_after=20, d=0.7):

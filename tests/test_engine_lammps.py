@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 
 from conftest import mean_thermo, requires_lammps
-from glasshelpers.model import KASystem, potential_energy, random_configuration
+from glasshelpers.core.md.model import KASystem, potential_energy, random_configuration
 
 pytestmark = requires_lammps
 
 
 @pytest.fixture
 def engine():
-    from glasshelpers.engines import get_engine
+    from glasshelpers.core.md.engines import get_engine
     eng = get_engine("lammps", dt=0.005, threads=1)
     yield eng
     eng.close()
@@ -46,7 +46,7 @@ def test_nvt_temperature_and_energy_band(T, pe_lit):
     """Kinetic temperature within 2 % of the target; PE/N within 0.04 of the literature
     values for N = 4096 (about -6.01 at T = 1.0 and -6.71 at T = 0.6). N = 500 here; the
     finite-size shift of PE/N is below 0.01."""
-    from glasshelpers.engines import get_engine
+    from glasshelpers.core.md.engines import get_engine
     x, t, L = random_configuration(KASystem(500), 5)
     with get_engine("lammps", threads=1) as eng:
         eng.load(x, t, L)
@@ -66,7 +66,7 @@ def test_nvt_temperature_and_energy_band(T, pe_lit):
 def test_checkpoint_continues_the_same_trajectory(engine, tmp_path):
     """Also in a folder whose path holds a space and non-ASCII letters (LAMMPS splits its
     commands at blanks and drops bytes of non-ASCII letters)."""
-    from glasshelpers.engines import get_engine
+    from glasshelpers.core.md.engines import get_engine
     x, t, L = random_configuration(KASystem(500), 4)
     engine.load(x, t, L)
     engine.minimize()

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glasshelpers import cli, integrity, jobs, parameters, products, registry, results, workflow
-from glasshelpers.faults import EXIT_DAMAGED, EXIT_DISK_FULL, EXIT_FAILED, EXIT_INPUT, DamagedProductError, DiskFullError
-from glasshelpers.profiles import load_profile
-from glasshelpers.provenance import atomic_path
+from glasshelpers.pipeline import cli, integrity, jobs, parameters, products, registry, results, workflow
+from glasshelpers.pipeline.faults import EXIT_DAMAGED, EXIT_DISK_FULL, EXIT_FAILED, EXIT_INPUT, DamagedProductError, DiskFullError
+from glasshelpers.pipeline.profiles import load_profile
+from glasshelpers.pipeline.provenance import atomic_path
 
 
 @pytest.fixture
@@ -206,7 +206,7 @@ def test_snakemake_failing_by_itself_is_one_line(tmp_path):
 # ---------------------------------------------------------------- the pre-pass repair
 def _fake_products(root, prof):
     """A profile folder with a finished results table, a feature bank and the stage pages."""
-    from glasshelpers import cache
+    from glasshelpers.pipeline import cache
 
     prof = dict(prof)
     res = root / "results" / "fig1.csv"
@@ -248,7 +248,7 @@ def test_prepass_moves_damaged_products_aside_and_unmarks_their_stage(data_root,
 
 
 def test_a_trajectory_that_cannot_be_recomputed_here_stops_the_run(data_root, tiny, monkeypatch):
-    import glasshelpers.engines as engines
+    import glasshelpers.core.md.engines as engines
 
     root = data_root / "tiny"
     run = root / "sim" / "r0" / "T0.600"
@@ -298,9 +298,9 @@ def test_book_refuses_missing_or_damaged_results_in_one_line(data_root, tiny):
 
 
 def test_a_stage_refuses_a_damaged_trajectory_before_reading_it(data_root, tiny):
-    from glasshelpers import stagedata
-    from glasshelpers.provenance import params_hash, write_json
-    from glasshelpers.runs import temperature_params
+    from glasshelpers.stages.s02_features import stagedata
+    from glasshelpers.pipeline.provenance import params_hash, write_json
+    from glasshelpers.pipeline.runs import temperature_params
 
     run = data_root / "tiny" / "sim" / "r0" / "T0.600"
     write_json(run / "meta.json", {"params_hash": params_hash(temperature_params(tiny, 0.6))})

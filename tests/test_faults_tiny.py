@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, requires_lammps, run_workflow, workflow_failure
-from glasshelpers import integrity, reproducibility
+from glasshelpers.pipeline import integrity, reproducibility
 
 pytestmark = [requires_lammps, pytest.mark.slow]
 
@@ -35,8 +35,8 @@ TRAJ = "sim/r0/T0.600/traj.gsd"
 
 def _n_results() -> int:
     """How many result CSVs the registry declares for tiny (the deleted results folder)."""
-    from glasshelpers import registry
-    from glasshelpers.profiles import load_profile
+    from glasshelpers.pipeline import registry
+    from glasshelpers.pipeline.profiles import load_profile
 
     P = load_profile("tiny")
     sim = registry.per_temperature_stem()
@@ -68,7 +68,7 @@ def _same_archive(a: Path, b: Path) -> bool:
         return True
     import numpy as np
 
-    from glasshelpers.cache import read_meta
+    from glasshelpers.pipeline.cache import read_meta
     ma, mb = read_meta(a), read_meta(b)
     if ma["code_version"] == mb["code_version"]:
         return False
@@ -153,7 +153,7 @@ def test_deleted_results_are_rebuilt_and_nothing_is_half_written(faulted, tiny_d
     assert reproducibility.results_differences(tiny_data, prof) == []
     assert reproducibility.half_written(prof) == []
     from glasshelpers.book.htmlbuild import check_inputs
-    from glasshelpers.profiles import load_profile
+    from glasshelpers.pipeline.profiles import load_profile
     check_inputs(load_profile("tiny"), prof, verify=True)             # the strict book accepts it again
 
 
@@ -227,7 +227,7 @@ SRC01 = (ROOT / "notebooks" / "src" / "01_simulation.py").read_text()
 
 
 @pytest.mark.skipif("check_parameters(" not in SRC01,
-                    reason="notebooks/src/01_simulation.py does not call glasshelpers.parameters.check_parameters yet")
+                    reason="notebooks/src/01_simulation.py does not call glasshelpers.pipeline.parameters.check_parameters yet")
 def test_a_temperature_the_profile_does_not_have_stops_notebook_01(tmp_path):
     data = tmp_path / "data"
     proc = _papermill("01_simulation.ipynb", tmp_path / "out.ipynb", data, "-p", "profile", "tiny",
@@ -242,7 +242,7 @@ def test_the_workflow_jobs_refuse_a_temperature_before_any_work(tmp_path):
     data = tmp_path / "data"
     env = {**os.environ, "GLASSBOOK_DATA": str(data)}
     for args in (["notebook", "--stage", "01_simulation"], ["simulate", "temperature", "--replica", "0"]):
-        proc = subprocess.run([sys.executable, "-m", "glasshelpers.jobs", *args, "--profile", "tiny",
+        proc = subprocess.run([sys.executable, "-m", "glasshelpers.pipeline.jobs", *args, "--profile", "tiny",
                                "--temperature", "0.61", "--log", str(tmp_path / "job.log")],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 2, proc.stderr

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from glasshelpers.features import (
+from glasshelpers.core.structure.features import (
     KERNEL_ERROR, N_FEATURES, R_CUT, R_GRID, min_particles, radial_features,
     radial_features_bruteforce,
 )
@@ -151,7 +151,7 @@ def test_bad_inputs(bad):
 
 
 def test_features_for_samples_matches_per_frame():
-    from glasshelpers.features import features_for_samples
+    from glasshelpers.core.structure.features import features_for_samples
     rng = np.random.default_rng(8)
     L, N, F = 12.0, 500, 4
     traj = rng.uniform(0, L, size=(F, N, 3))

@@ -21,7 +21,7 @@ import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 
 from glasshelpers import figures as gf  # noqa: E402
-from glasshelpers import simfigures as sf  # noqa: E402
+from glasshelpers.figures import simfigures as sf  # noqa: E402
 
 TRAIN = [1.0, 1.2, 1.4, 1.8, 2.0]
 DENSE = np.round(np.linspace(-3, 3, 121), 6)      # the pipeline's bias grid (step 0.05)
@@ -91,7 +91,7 @@ TEMPS18 = [0.45, 0.47, 0.5, 0.52, 0.55, 0.58, 0.6, 0.65, 0.7, 0.8, 0.9, 1.0, 1.1
 
 
 def _figures():
-    """(name, builder) of every figure of glasshelpers.figures and glasshelpers.simfigures."""
+    """(name, builder) of every figure of glasshelpers.figures and glasshelpers.figures.simfigures."""
     rng = np.random.default_rng(0)
     r = np.linspace(0.5, 3, 50)
     lag = np.geomspace(1, 1000, 20)

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from glasshelpers import figures as gf  # noqa: E402
-from glasshelpers import paper  # noqa: E402
+from glasshelpers.reference import paper  # noqa: E402
 
 TRAIN = [1.0, 1.2, 1.4, 1.8, 2.0]
 SHIFTS = np.linspace(-1, 1, 11)
@@ -236,7 +236,7 @@ def test_fig9_with_variants_adds_a_residual_row():
 
 
 def test_kramers_residuals_mark_the_fit_range():
-    from glasshelpers.kramers import kramers_residuals
+    from glasshelpers.core.barriers.kramers import kramers_residuals
     r = kramers_residuals(pr_frame(), _variants().query("fit == 'T < 0.8'"))
     assert set(r.loc[r["in_range"], "T"]) == {0.45, 0.5, 0.6}
     np.testing.assert_allclose(r["pull"], 0, atol=1e-9)

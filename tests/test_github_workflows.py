@@ -82,17 +82,17 @@ def test_build_caches_are_keyed_by_profile_and_code():
     assert venv["path"] == ".venv" and "hashFiles('constraints.txt', 'pyproject.toml')" in venv["key"]
     sim = caches["Cache the trajectories"]
     assert sim["path"] == "data/${{ inputs.profile }}/sim"
-    for part in ("inputs.profile", "glasshelpers/profiles/{0}.yaml", "'.profile-chain.yaml'",
-                 "glasshelpers/simulate.py", "glasshelpers/engines/**"):
+    for part in ("inputs.profile", "glasshelpers/pipeline/profiles/{0}.yaml", "'.profile-chain.yaml'",
+                 "glasshelpers/stages/s01_simulation/simulate.py", "glasshelpers/core/md/engines/**"):
         assert part in sim["key"], part
     data = caches["Cache the later products"]
     assert data["path"].strip().splitlines() == ["data/${{ inputs.profile }}", "!data/${{ inputs.profile }}/sim"]
-    for part in ("inputs.profile", "glasshelpers/profiles/{0}.yaml", "'.profile-chain.yaml'", "'glasshelpers/**'",
+    for part in ("inputs.profile", "glasshelpers/pipeline/profiles/{0}.yaml", "'.profile-chain.yaml'", "'glasshelpers/**'",
                  "'notebooks/**'", "'workflow/**'"):
         assert part in data["key"], part
     # every file the simulation cache names exists (a renamed module would silently drop out of the key)
-    for rel in ("glasshelpers/simulate.py", "glasshelpers/model.py", "glasshelpers/trajectory.py",
-                "glasshelpers/profiles/__init__.py"):
+    for rel in ("glasshelpers/stages/s01_simulation/simulate.py", "glasshelpers/core/md/model.py", "glasshelpers/core/md/trajectory.py",
+                "glasshelpers/pipeline/profiles/__init__.py"):
         assert (ROOT / rel).exists(), rel
     run = " ".join(s.get("run", "") for s in steps)
     assert 'make book PROFILE="${PROFILE}"' in run
@@ -113,7 +113,7 @@ def test_the_cache_keys_follow_the_extends_chain():
                                env={"PROFILE": profile, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
                                timeout=30)
             assert r.returncode == 0, r.stderr
-            want = "".join((ROOT / "glasshelpers" / "profiles" / f"{f}.yaml").read_text() for f in files)
+            want = "".join((ROOT / "glasshelpers" / "pipeline" / "profiles" / f"{f}.yaml").read_text() for f in files)
             assert out.read_text() == want
         finally:
             out.unlink(missing_ok=True)

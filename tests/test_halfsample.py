@@ -1,4 +1,4 @@
-"""Tests of glasshelpers.halfsample: half-sampling intervals of refitted SVMs and the
+"""Tests of glasshelpers.core.learning.halfsample: half-sampling intervals of refitted SVMs and the
 attenuation-corrected similarity, with coverage measured on synthetic data whose
 generating directions are known."""
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from glasshelpers.classify import C_for, train_classifier
-from glasshelpers.halfsample import (corrected_similarity, half_sample_statistics, half_split, interval_columns,
+from glasshelpers.core.learning.classify import C_for, train_classifier
+from glasshelpers.core.learning.halfsample import (corrected_similarity, half_sample_statistics, half_split, interval_columns,
                                      spearman_brown)
 
 D = 10          # features
@@ -138,9 +138,9 @@ def test_a_bootstrap_that_ignores_the_refit_would_fail(coverage_runs):
 
 
 def test_every_estimate_lies_inside_its_own_interval(coverage_runs):
-    """The check of the book (glasshelpers.intervals) finds nothing in these tables."""
+    """The check of the book (glasshelpers.core.statistics.intervals) finds nothing in these tables."""
     import pandas as pd
-    from glasshelpers.intervals import violations
+    from glasshelpers.core.statistics.intervals import violations
     table = pd.DataFrame([r for r, _ in coverage_runs])
     assert {"similarity_lo", "best_accuracy_lo95", "b_best_hi"} <= set(table.columns)
     assert violations(table, "synthetic").empty

@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 
 from conftest import mean_thermo, requires_hoomd, requires_lammps
-from glasshelpers.model import KASystem, potential_energy, random_configuration
+from glasshelpers.core.md.model import KASystem, potential_energy, random_configuration
 
 pytestmark = [requires_hoomd, requires_lammps]
 
 
 def engine(name, **kw):
-    from glasshelpers.engines import get_engine
+    from glasshelpers.core.md.engines import get_engine
     return get_engine(name, dt=0.005, threads=1, **kw)
 
 
@@ -185,8 +185,8 @@ def test_checkpoint_reload_is_bit_for_bit_and_does_not_leak(states, tmp_path):
 
 
 def test_bad_checkpoint_and_device_choice_are_refused(tmp_path, monkeypatch):
-    from glasshelpers.engines import EngineUnavailable
-    from glasshelpers.engines.hoomd import DEVICE_ENV
+    from glasshelpers.core.md.engines import EngineUnavailable
+    from glasshelpers.core.md.engines.hoomd import DEVICE_ENV
     bad = tmp_path / "other.npz"
     np.savez(bad, positions=np.zeros((3, 3)))
     with engine("hoomd") as h:
@@ -208,15 +208,15 @@ def test_bad_checkpoint_and_device_choice_are_refused(tmp_path, monkeypatch):
 # ----------------------------------------------------------------- the protocol
 def _hoomd_profile(small_profile, **protocol):
     """The N = 500 protocol-test profile with engine hoomd (a validated copy)."""
-    from glasshelpers.profiles import validate_profile
+    from glasshelpers.pipeline.profiles import validate_profile
     prof = {**small_profile, "name": "unit_hoomd", "engine": {**small_profile["engine"], "name": "hoomd"},
             "protocol": {**small_profile["protocol"], **protocol}}
     return validate_profile(prof)
 
 
 def test_seed_runs_seed_time_of_md_after_minimisation(data_root, small_profile):
-    from glasshelpers import simulate
-    from glasshelpers.trajectory import read_configuration, read_thermo
+    from glasshelpers.stages.s01_simulation import simulate
+    from glasshelpers.core.md.trajectory import read_configuration, read_thermo
     p = _hoomd_profile(small_profile, seed_time=8, checkpoint_every=4)
     out = simulate.run_seed(p, progress=False)
     rows = read_thermo(out / "thermo.csv")
@@ -242,14 +242,15 @@ def test_sigkill_mid_production_then_resume(data_root, small_profile, tmp_path, 
 
     import yaml
 
-    from glasshelpers import paths, simulate
-    from glasshelpers.trajectory import read_steps, read_thermo
+    from glasshelpers.pipeline import paths
+    from glasshelpers.stages.s01_simulation import simulate
+    from glasshelpers.core.md.trajectory import read_steps, read_thermo
     prof = _hoomd_profile(small_profile, production_time=30, checkpoint_every=5)
     prof["name"] = "killtest_hoomd"
     path = tmp_path / "killtest_hoomd.yaml"
     path.write_text(yaml.safe_dump(prof))
     env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
-    cmd = [sys.executable, "-m", "glasshelpers.simulate"]
+    cmd = [sys.executable, "-m", "glasshelpers.stages.s01_simulation.simulate"]
     args = ["--profile", str(path), "--no-progress"]
     subprocess.run(cmd + ["seed"] + args, env=env, check=True, capture_output=True)
     proc = subprocess.Popen(cmd + ["temperature", "--temperature", "1.0"] + args, env=env,

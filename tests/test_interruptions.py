@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, requires_lammps, run_workflow, workflow_failure
-from glasshelpers import reproducibility, workflow
+from glasshelpers.pipeline import reproducibility, workflow
 
 pytestmark = [requires_lammps]
 
@@ -30,7 +30,7 @@ SOAK_SEED = int(os.environ.get("GLASSBOOK_SOAK_SEED", "20231103"))
 
 def _start(data_root, profile="tiny", extra=()):
     env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
-    cmd = [sys.executable, "-m", "glasshelpers.workflow", "--profile", str(profile), "-j", "2",
+    cmd = [sys.executable, "-m", "glasshelpers.pipeline.workflow", "--profile", str(profile), "-j", "2",
            "--", "--quiet", *extra]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
@@ -162,7 +162,7 @@ def test_results_differences_ignore_only_volatile_columns(tmp_path):
 
 # ------------------------------------------------------------------------------ locks
 def _copy_profile(tmp_path, name):
-    prof = yaml.safe_load((ROOT / "glasshelpers/profiles/tiny.yaml").read_text())
+    prof = yaml.safe_load((ROOT / "glasshelpers/pipeline/profiles/tiny.yaml").read_text())
     prof["name"] = name
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(prof))
@@ -193,8 +193,8 @@ def test_live_run_is_refused_and_other_profiles_run(tmp_path):
     old = os.environ.get("GLASSBOOK_DATA")
     os.environ.update(env_root)
     try:
-        from glasshelpers import paths
-        from glasshelpers.profiles import load_profile
+        from glasshelpers.pipeline import paths
+        from glasshelpers.pipeline.profiles import load_profile
         held = workflow.acquire(paths.workflow_dir(load_profile("tiny")))   # a live run of tiny
     finally:
         if old is None:

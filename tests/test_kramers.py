@@ -4,11 +4,11 @@ with known barriers and onset."""
 import numpy as np
 import pytest
 
-from glasshelpers.fitrange import choose_fit_range, fit_range_scan, pool_scans
-from glasshelpers.kramers import barrier_slope, fit_kramers, fit_kramers_frame, fit_lines_batch
-from glasshelpers.labels import P_C
-from glasshelpers.onset import onset_temperature, onset_u_batch
-from glasshelpers.rearrangement import bin_index, cell_counts, rearrangement_probability, rearrangement_table
+from glasshelpers.core.barriers.fitrange import choose_fit_range, fit_range_scan, pool_scans
+from glasshelpers.core.barriers.kramers import barrier_slope, fit_kramers, fit_kramers_frame, fit_lines_batch
+from glasshelpers.core.dynamics.labels import P_C
+from glasshelpers.core.barriers.onset import onset_temperature, onset_u_batch
+from glasshelpers.core.barriers.rearrangement import bin_index, cell_counts, rearrangement_probability, rearrangement_table
 
 TEMPS = np.array([0.45, 0.47, 0.50, 0.52, 0.55, 0.58, 0.60, 0.65, 0.70, 0.75, 0.80, 0.90,
                   1.0, 1.2, 1.4, 1.6, 1.8, 2.0])
@@ -365,7 +365,7 @@ def test_barrier_intervals_contain_their_estimate_when_the_bootstrap_is_offset()
     percentile ends and the offset are kept."""
     import pandas as pd
 
-    from glasshelpers.stages.barrier_analysis import _interval_columns
+    from glasshelpers.stages.s06_kramers.barrier_analysis import _interval_columns
 
     rng = np.random.default_rng(0)
     reps = rng.normal(4.5, 0.4, size=(2000, 2))           # replicates centred 1 below the estimate

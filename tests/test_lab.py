@@ -260,8 +260,8 @@ def test_lab_chapter_solutions_are_the_lab_runs_numbers(lab_data):
     import pandas as pd
 
     from glasshelpers.book.lab import EXERCISES, lab_markdown
-    from glasshelpers.display import format_value
-    from glasshelpers.profiles import load_profile
+    from glasshelpers.book.display import format_value
+    from glasshelpers.pipeline.profiles import load_profile
 
     P = load_profile("lab")
     page = lab_markdown(P, lab_data)

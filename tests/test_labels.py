@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from glasshelpers.labels import (
+from glasshelpers.core.dynamics.labels import (
     LabelError, choose_p_l, fluidity_labels, immobile_vs_random_labels, label_summary,
     quiet_pieces, softness_labels, tail_thresholds,
 )

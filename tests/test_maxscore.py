@@ -1,4 +1,4 @@
-"""Tests of glasshelpers.maxscore: the best bias as the maximiser of a kernel-smoothed
+"""Tests of glasshelpers.core.learning.maxscore: the best bias as the maximiser of a kernel-smoothed
 accuracy, checked against symmetry, the h -> 0 limit, the crossing of the two class
 densities, an analytic population optimum, and the coverage of its half-sampling interval."""
 
@@ -7,9 +7,9 @@ import pytest
 from scipy.optimize import brentq
 from scipy.stats import norm, t as tdist
 
-from glasshelpers.halfsample import rate_factor
-from glasshelpers.maxscore import RATE, bandwidth, smoothed_accuracy, smoothed_best_bias
-from glasshelpers.scoring import best_bias
+from glasshelpers.core.learning.halfsample import rate_factor
+from glasshelpers.core.learning.maxscore import RATE, bandwidth, smoothed_accuracy, smoothed_best_bias
+from glasshelpers.core.learning.scoring import best_bias
 
 
 def test_mirror_image_classes_give_the_midpoint_exactly():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from glasshelpers.model import KASystem, pair_energy, potential_energy, random_configuration
+from glasshelpers.core.md.model import KASystem, pair_energy, potential_energy, random_configuration
 
 
 def test_pair_energy_hand_values():

@@ -18,10 +18,12 @@ import pytest
 import yaml
 
 from conftest import requires_lammps
-from glasshelpers import book, simulate, training
-from glasshelpers.cache import read_meta
-from glasshelpers.profiles import load_profile
-from glasshelpers.results import write_result
+from glasshelpers import book
+from glasshelpers.stages.s01_simulation import simulate
+from glasshelpers.stages.s04_fluid import training
+from glasshelpers.pipeline.cache import read_meta
+from glasshelpers.pipeline.profiles import load_profile
+from glasshelpers.pipeline.results import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.ipynb"))

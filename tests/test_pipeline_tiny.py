@@ -21,7 +21,7 @@ pytestmark = [requires_lammps, pytest.mark.slow]
 
 def test_every_notebook_ran_without_error(tiny_data):
     from glasshelpers.book.notebooks import error_outputs, expected_notebooks
-    from glasshelpers.profiles import load_profile
+    from glasshelpers.pipeline.profiles import load_profile
     names = expected_notebooks(load_profile("tiny")["temperatures"])
     assert len(names) == 6 + 6
     for name in names:
@@ -57,9 +57,9 @@ def test_results_are_physically_sane(tiny_data):
 def test_classification_estimates_lie_inside_their_own_intervals(tiny_data):
     """Issue 17: every estimate of the classification stages' result CSVs (04, 05, 07) lies
     inside its own 68 % and 95 % intervals (half-sampling intervals are centred on it)."""
-    from glasshelpers import registry
-    from glasshelpers.intervals import results_violations
-    from glasshelpers.profiles import load_profile
+    from glasshelpers.pipeline import registry
+    from glasshelpers.core.statistics.intervals import results_violations
+    from glasshelpers.pipeline.profiles import load_profile
     keys = {k for stem in ("04_fluid_classification", "05_transfer_learning", "07_appendix")
             for k in registry.stage_results(stem, load_profile("tiny"))}
     v = results_violations(tiny_data / "results")
@@ -110,8 +110,8 @@ def test_book_builds_strictly_from_tiny_notebooks(tiny_data, tmp_path):
 
 def test_best_biases_match_the_bootstrapped_transfer_scan(tiny_data, monkeypatch):
     """Table I's cheap b_best path and the transfer scan find the same optimum."""
-    from glasshelpers.stages import transfer
-    from glasshelpers.profiles import load_profile
+    from glasshelpers.stages.s05_transfer import transfer
+    from glasshelpers.pipeline.profiles import load_profile
     monkeypatch.setenv("GLASSBOOK_DATA", str(tiny_data.parent))
     P = load_profile("tiny")
     cheap = transfer.best_biases(P)
@@ -135,7 +135,7 @@ def test_two_profiles_build_their_books_at_once(tiny_data, tmp_path):
         shutil.copy2(ROOT / item, repo / item)
     shutil.copytree(ROOT / "book", repo / "book", ignore=shutil.ignore_patterns("generated", "_build", "mathjax"))
     other = tmp_path / "tinycopy.yaml"
-    prof = yaml.safe_load((ROOT / "glasshelpers/profiles/tiny.yaml").read_text())
+    prof = yaml.safe_load((ROOT / "glasshelpers/pipeline/profiles/tiny.yaml").read_text())
     other.write_text(yaml.safe_dump({**prof, "name": "tinycopy"}))
     data_b = tmp_path / "tinycopy"
     shutil.copytree(tiny_data, data_b, ignore=shutil.ignore_patterns(".book", ".workflow"))

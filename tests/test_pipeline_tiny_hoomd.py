@@ -20,7 +20,7 @@ pytestmark = [requires_hoomd, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def hoomd_tiny(tmp_path_factory):
     """A copy of the tiny profile with engine hoomd (its own name, so its own data folder),
-    run by ``python -m glasshelpers.workflow`` (what `make workflow` / `make book` run),
+    run by ``python -m glasshelpers.pipeline.workflow`` (what `make workflow` / `make book` run),
     started in the background at collection (conftest)."""
     run = background_workflow("hoomd_tiny", tmp_path_factory)
     proc = run.result()
@@ -30,9 +30,9 @@ def hoomd_tiny(tmp_path_factory):
 
 
 def test_simulations_ran_in_hoomd(hoomd_tiny, monkeypatch):
-    from glasshelpers import paths
-    from glasshelpers.profiles import load_profile
-    from glasshelpers.trajectory import read_steps, read_thermo
+    from glasshelpers.pipeline import paths
+    from glasshelpers.pipeline.profiles import load_profile
+    from glasshelpers.core.md.trajectory import read_steps, read_thermo
     path, root = hoomd_tiny
     monkeypatch.setenv("GLASSBOOK_DATA", str(root))
     P = load_profile(path)
@@ -55,8 +55,8 @@ def test_features_and_labels_from_the_hoomd_trajectories(hoomd_tiny, monkeypatch
     thermal p_hop at 0.45 lies in the SPEC's range and grows with T, and every temperature
     has a feature bank of 100 finite features; the run stopped there."""
     from glasshelpers.book import error_outputs, expected_notebooks
-    from glasshelpers.profiles import load_profile
-    from glasshelpers.stagedata import load_bank
+    from glasshelpers.pipeline.profiles import load_profile
+    from glasshelpers.stages.s02_features.stagedata import load_bank
     path, root = hoomd_tiny
     data = root / "tiny_hoomd"
     P = load_profile(path)

@@ -1,4 +1,4 @@
-"""Profiles are validated at load (glasshelpers.profiles.schema), before any MD runs, and
+"""Profiles are validated at load (glasshelpers.pipeline.profiles.schema), before any MD runs, and
 every CLI reports a bad one in one line with exit status 2.
 
 ``BAD_INPUTS`` is the README's bad-input table: each case is a profile file derived from
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from glasshelpers import simulate
-from glasshelpers.profiles import PROFILE_DIR, ProfileError, load_profile
+from glasshelpers.stages.s01_simulation import simulate
+from glasshelpers.pipeline.profiles import PROFILE_DIR, ProfileError, load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = yaml.safe_load((PROFILE_DIR / "tiny.yaml").read_text())
@@ -253,7 +253,7 @@ def test_overrides_must_be_a_mapping():
 # --------------------------------------------------------------------------------- CLIs
 def test_cli_subprocess_one_line_and_debug_traceback(tmp_path, data_root):
     path = _write_case(tmp_path, BAD_INPUTS[0][1])
-    cmd = [sys.executable, "-m", "glasshelpers.simulate", "seed", "--profile", str(path), "--no-progress"]
+    cmd = [sys.executable, "-m", "glasshelpers.stages.s01_simulation.simulate", "seed", "--profile", str(path), "--no-progress"]
     env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
     assert proc.returncode == 2
@@ -281,7 +281,8 @@ def test_book_cli_bad_profile(tmp_path, capsys, data_root):
 @pytest.mark.parametrize("cli", ["simulate", "book", "workflow"])
 def test_every_cli_reports_a_bad_profile_in_one_line(cli, tmp_path, data_root, capsys):
     import importlib
-    mod = importlib.import_module(f"glasshelpers.{cli}")
+    mod = importlib.import_module({"simulate": "glasshelpers.stages.s01_simulation.simulate", "book": "glasshelpers.book",
+                                   "workflow": "glasshelpers.pipeline.workflow"}[cli])
     path = _write_case(tmp_path, _rename("labels.fluidity_q", "fluidty_q"))
     argv = {"simulate": ["seed", "--profile", str(path)], "book": ["build", "--profile", str(path)],
             "workflow": ["--profile", str(path)]}[cli]
@@ -293,7 +294,7 @@ def test_every_cli_reports_a_bad_profile_in_one_line(cli, tmp_path, data_root, c
 
 
 def test_cli_other_errors_exit_1_without_traceback(capsys):
-    from glasshelpers import cli
+    from glasshelpers.pipeline import cli
 
     def boom():
         raise RuntimeError("disk full")
@@ -307,7 +308,7 @@ def test_cli_other_errors_exit_1_without_traceback(capsys):
 
 # ------------------------------------------------------------------------------ README
 def bad_input_table(tmp_path) -> str:
-    rows = ["| bad input | message (`python -m glasshelpers.simulate seed --profile my.yaml`, exit status 2) |",
+    rows = ["| bad input | message (`python -m glasshelpers.stages.s01_simulation.simulate seed --profile my.yaml`, exit status 2) |",
             "|---|---|"]
     for case, change, _ in BAD_INPUTS:
         msg = "error: " + case_message(change, tmp_path).replace("|", "\\|")
@@ -345,11 +346,11 @@ def _job_stats(text: str) -> dict:
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_every_shipped_profile_loads_and_its_workflow_dry_runs(name, tmp_path):
-    """Each YAML file in glasshelpers/profiles/ validates, and Snakemake plans its whole job
+    """Each YAML file in glasshelpers/pipeline/profiles/ validates, and Snakemake plans its whole job
     graph (a dry run: nothing runs) with one job per simulation and stage."""
-    from glasshelpers import registry
-    from glasshelpers.profiles import replicas
-    from glasshelpers.workflow import snakemake_command
+    from glasshelpers.pipeline import registry
+    from glasshelpers.pipeline.profiles import replicas
+    from glasshelpers.pipeline.workflow import snakemake_command
 
     p = load_profile(name)
     assert p["name"] == name

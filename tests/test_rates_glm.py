@@ -1,12 +1,13 @@
-"""Likelihood fits of the Kramers counts (glasshelpers.glm, glmonset), the event rate
-(glasshelpers.events) and the range rule of stage 6 (stages.barrier_glm), on synthetic data
+"""Likelihood fits of the Kramers counts (glasshelpers.core.barriers.glm, glmonset), the event rate
+(glasshelpers.core.dynamics.events) and the range rule of stage 6 (stages.barrier_glm), on synthetic data
 with known answers."""
 
 import numpy as np
 import pytest
 
-from glasshelpers import events, glm, glmonset
-from glasshelpers.stages import barrier_glm
+from glasshelpers.core.dynamics import events
+from glasshelpers.core.barriers import glm, glmonset
+from glasshelpers.stages.s06_kramers import barrier_glm
 
 T_GRID = np.array([0.45, 0.47, 0.50, 0.52, 0.55, 0.58, 0.60, 0.65, 0.70])
 EDGES = np.arange(-2.5, 2.51, 0.5)
@@ -66,7 +67,7 @@ def test_glm_recovers_smooth_form_and_onset_with_zeros():
 def test_dropping_zeros_biases_least_squares_but_not_the_glm():
     """Over seeds, the least-squares barrier of the rarest bin (zeros dropped) is biased
     low (ln P biased up at cold T); the GLM's is not (mean within 3 standard errors)."""
-    from glasshelpers.kramers import fit_kramers
+    from glasshelpers.core.barriers.kramers import fit_kramers
 
     ls, ml = [], []
     for seed in range(30):

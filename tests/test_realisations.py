@@ -1,4 +1,4 @@
-"""Two realisations of one profile compared row by row (glasshelpers.realisations): a
+"""Two realisations of one profile compared row by row (glasshelpers.core.statistics.realisations): a
 hand-computed z-test, the family-wise false-alarm rate of the Holm correction on tables
 drawn from one truth, the power against a shifted row, and the command line."""
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glasshelpers import realisations
+from glasshelpers.core.statistics import realisations
 
 
 def _table(T, **cols):

@@ -1,11 +1,11 @@
-"""Resampling clusters of the P_R counts (glasshelpers.rearrangement)."""
+"""Resampling clusters of the P_R counts (glasshelpers.core.barriers.rearrangement)."""
 
 import numpy as np
 import pytest
 
 
 def test_cluster_ids_number_each_replicas_clusters_after_the_previous_ones():
-    from glasshelpers.rearrangement import cluster_ids
+    from glasshelpers.core.barriers.rearrangement import cluster_ids
     a = {"particle": np.array([5, 5, 6]), "blocks": np.array([0, 0, 2]), "time_blocks": np.array([1, 1, 1])}
     b = {"particle": np.array([1, 2]), "blocks": np.array([1, 0]), "time_blocks": np.array([0, 3])}
     ids, n = cluster_ids([a, b], "block")

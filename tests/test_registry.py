@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from glasshelpers import registry
-from glasshelpers.profiles.schema import Profile
-from glasshelpers.results import verdict
+from glasshelpers.pipeline import registry
+from glasshelpers.pipeline.profiles.schema import Profile
+from glasshelpers.pipeline.results import verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,7 +70,7 @@ def test_registry_declares_every_result_and_figure_the_notebooks_write():
 
 
 def test_optional_results_follow_the_profile():
-    from glasshelpers.profiles import load_profile
+    from glasshelpers.pipeline.profiles import load_profile
 
     tiny, barrier = load_profile("tiny"), load_profile("barrier")
     assert not tiny["analysis"]["sigma_T_sizes"] and barrier["analysis"]["sigma_T_sizes"]
@@ -113,61 +113,112 @@ def test_every_key_a_notebook_reads_is_in_the_schema():
 
 
 # ------------------------------------------------------------------------- layering
-#: Layers from the bottom up; a module may import its own layer and the ones below.
-LAYERS = [
-    {"registry", "paper", "model", "dynamics", "structure", "paths", "display", "faults"},
-    {"features", "labels", "classify", "stats", "relaxation", "trajectory", "provenance", "reproducibility",
-     "engines", "integrity", "crystal"},
-    {"scoring", "kramers", "onset", "fitrange", "rearrangement", "equilibration", "cache", "results",
-     "published", "profiles", "cli", "parameters", "intervals", "halfsample", "maxscore", "events", "glm", "glmonset",
-     "sizing", "realisations", "ageingflags"},
-    {"runs", "simulate", "stagedata", "datasets", "training", "verdicts", "figures", "simfigures", "products"},
-    {"stages"},
-    {"book", "workflow", "jobs"},
+#: The package's floors from the bottom up; a unit imports its own floor and the ones below.
+#: A unit is a package of the numerical core (``core.md``, ``core.structure``, ...), a stage
+#: folder (``stages.s01_simulation`` ... ``stages.s07_appendix``, and ``stages.common``), or one
+#: of the top-level packages. The README's map names the same units.
+FLOORS = [
+    {"core", "core.md", "core.structure", "core.dynamics", "core.statistics", "core.learning", "core.barriers"},
+    {"pipeline"},
+    {"reference"},
+    {"figures"},
+    {"stages", "stages.common", "stages.s01_simulation", "stages.s02_features", "stages.s03_labels", "stages.s04_fluid",
+     "stages.s05_transfer", "stages.s06_kramers", "stages.s07_appendix"},
+    {"book"},
 ]
 
+#: The modules through which a later stage still makes or loads an earlier stage's products
+#: (trajectories, p_hop and feature banks, labelled sets, classifiers); no other module of a
+#: stage may be imported by another stage.
+PRODUCT_MODULES = {
+    "glasshelpers.stages.s01_simulation.simulate",
+    "glasshelpers.stages.s02_features.stagedata",
+    "glasshelpers.stages.s03_labels.datasets",
+    "glasshelpers.stages.s04_fluid.training",
+}
 
-def _top(module: str) -> str:
-    return module.split(".")[0]
+
+def _unit(module: str) -> str:
+    """The unit of a dotted module name below ``glasshelpers``."""
+    parts = module.split(".")[1:]
+    if parts and parts[0] in ("core", "stages") and len(parts) > 1:
+        return ".".join(parts[:2])
+    return parts[0] if parts else "glasshelpers"
 
 
-def _imports(path: Path) -> set[str]:
-    """Package modules (first component below glasshelpers) imported by a file."""
-    tree = ast.parse(path.read_text())
-    rel = path.relative_to(ROOT / "glasshelpers").with_suffix("")
-    here = list(rel.parts[:-1])
+def _module_of(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Dotted glasshelpers modules a file imports (a name imported from a package counts as
+    its module when it is one)."""
     out = set()
-    for n in ast.walk(tree):
+    for n in ast.walk(ast.parse(path.read_text())):
         if isinstance(n, ast.ImportFrom):
-            if n.level:
-                base = here[:len(here) - (n.level - 1)] if n.level > 1 else here
-                parts = base + (n.module.split(".") if n.module else [])
-                if parts:
-                    out.add(parts[0])
-                else:                              # "from . import x, y": only modules count
-                    pkg = ROOT / "glasshelpers"
-                    out.update(a.name for a in n.names
-                               if (pkg / f"{a.name}.py").is_file() or (pkg / a.name).is_dir())
-            elif n.module and n.module.startswith("glasshelpers."):
-                out.add(n.module.split(".")[1])
+            assert not n.level, f"{path}: relative import (the package imports absolutely)"
+            if n.module and n.module.split(".")[0] == "glasshelpers":
+                for a in n.names:
+                    sub = ROOT / Path(*n.module.split(".")) / a.name
+                    full = f"{n.module}.{a.name}"
+                    out.add(full if sub.with_suffix(".py").is_file() or sub.is_dir() else n.module)
         elif isinstance(n, ast.Import):
-            out.update(a.name.split(".")[1] for a in n.names if a.name.startswith("glasshelpers."))
+            out.update(a.name for a in n.names if a.name.split(".")[0] == "glasshelpers")
     return out
 
 
-def test_lower_layers_never_import_higher_ones():
-    level = {m: i for i, layer in enumerate(LAYERS) for m in layer}
-    files = [p for p in (ROOT / "glasshelpers").rglob("*.py") if p.name != "__init__.py" or p.parent.name != "glasshelpers"]
+def _package_files():
+    return [p for p in (ROOT / "glasshelpers").rglob("*.py") if p != ROOT / "glasshelpers" / "__init__.py"]
+
+
+def test_every_unit_has_a_floor_and_lower_floors_never_import_higher_ones():
+    level = {u: i for i, floor in enumerate(FLOORS) for u in floor}
     problems = []
-    for path in files:
-        rel = path.relative_to(ROOT / "glasshelpers").with_suffix("")
-        me = _top(".".join(rel.parts))
-        assert me in level, f"{me} is in no layer: add it to LAYERS (and the README's map)"
-        for other in _imports(path) - {me}:
-            assert other in level, f"{path}: imports {other}, which is in no layer"
+    for path in _package_files():
+        me = _unit(_module_of(path))
+        assert me in level, f"{path}: unit {me} is on no floor: add it to FLOORS (and the README's map)"
+        for mod in _imported_modules(path):
+            other = _unit(mod)
+            if other == "glasshelpers":
+                continue
+            assert other in level, f"{path}: imports {mod}, whose unit {other} is on no floor"
             if level[other] > level[me]:
-                problems.append(f"{me} (layer {level[me]}) imports {other} (layer {level[other]})")
+                problems.append(f"{me} (floor {level[me]}) imports {mod} (floor {level[other]})")
     assert not problems, "\n".join(sorted(set(problems)))
+
+
+def test_the_numerical_core_reads_no_profile_and_the_units_import_no_cycle():
+    graph: dict[str, set[str]] = {}
+    for path in _package_files():
+        me = _unit(_module_of(path))
+        others = {_unit(m) for m in _imported_modules(path)} - {me, "glasshelpers"}
+        graph.setdefault(me, set()).update(others)
+        if me.startswith("core."):
+            assert all(o.startswith("core.") for o in others), f"{path} imports outside the core: {others}"
+    seen, done = set(), set()
+
+    def visit(u, trail):
+        assert u not in trail, f"import cycle: {' -> '.join(trail + [u])}"
+        if u in done:
+            return
+        for v in graph.get(u, ()):
+            visit(v, trail + [u])
+        done.add(u)
+    for u in graph:
+        visit(u, [])
+
+
+def test_no_stage_imports_another_stage_but_its_product_modules():
+    problems = []
+    for path in (ROOT / "glasshelpers" / "stages").rglob("*.py"):
+        me = _unit(_module_of(path))
+        for mod in _imported_modules(path):
+            other = _unit(mod)
+            if other.startswith("stages.s") and other != me and mod not in PRODUCT_MODULES:
+                problems.append(f"{_module_of(path)} imports {mod}")
+    assert not problems, "\n".join(sorted(problems))
 
 
 def test_no_module_over_500_lines_and_no_function_over_80():
@@ -180,3 +231,41 @@ def test_no_module_over_500_lines_and_no_function_over_80():
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 80:
                 long_functions.append(f"{path.name}:{n.name}: {n.end_lineno - n.lineno + 1}")
     assert not long_modules and not long_functions, (long_modules, long_functions)
+
+
+def test_the_workflow_graph_is_the_true_one(tmp_path):
+    """Snakemake's rule graph, reduced to its direct stage edges, is 01 -> 02 -> 03 -> 04 ->
+    {05 -> 06, 07}: a stage waits for the stages whose products it reads, and no other."""
+    import os
+    import subprocess
+    from glasshelpers.pipeline.workflow import snakemake_command
+
+    env = {**os.environ, "GLASSBOOK_DATA": str(tmp_path / "data")}
+    proc = subprocess.run(snakemake_command("tiny", tmp_path / "wd", 1, ["--rulegraph", "--quiet"]), cwd=ROOT,
+                          env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    names = dict(re.findall(r"^\s*(\d+)\[label = \"(\w+)\"", proc.stdout, re.M))
+    edges = {(names[a], names[b]) for a, b in re.findall(r"^\s*(\d+) -> (\d+)", proc.stdout, re.M)}
+    edges = {(a.removeprefix("stage_"), b.removeprefix("stage_")) for a, b in edges if b != "all"}
+    reach = {}
+
+    def below(n):                        # everything n's job waits for, transitively
+        if n not in reach:
+            reach[n] = set().union(*({a} | below(a) for a, b in edges if b == n))
+        return reach[n]
+    direct = {(a, b) for a, b in edges if not any(a in below(c) for c, d in edges if d == b and c != a)}
+    assert direct == {("seed", "simulate"), ("simulate", "02_features"), ("02_features", "03_labels"),
+                      ("03_labels", "04_fluid_classification"),
+                      ("04_fluid_classification", "05_transfer_learning"),
+                      ("05_transfer_learning", "06_kramers"), ("04_fluid_classification", "07_appendix")}, direct
+
+
+def test_the_readme_map_names_every_unit():
+    """The README's map of the package names every unit of FLOORS, so it is the one the code has."""
+    row = next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `glasshelpers/` |"))
+    for floor in FLOORS:
+        for unit in floor - {"core", "stages"}:
+            name = unit.split(".")[-1]
+            assert f"`{unit.replace('.', '/')}" in row or f"`{name}`" in row or f"**`{name}/`**" in row, unit
+    actual = {_unit(_module_of(p)) for p in _package_files()}
+    assert actual == set().union(*FLOORS), actual ^ set().union(*FLOORS)

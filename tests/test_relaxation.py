@@ -1,11 +1,11 @@
-"""glasshelpers.relaxation against known answers: Brownian walkers, exact decays, AR(1) series."""
+"""glasshelpers.core.dynamics.relaxation against known answers: Brownian walkers, exact decays, AR(1) series."""
 
 import numpy as np
 import pytest
 from scipy.signal import lfilter
 
-from glasshelpers import equilibration as E
-from glasshelpers import relaxation as R
+from glasshelpers.core.dynamics import equilibration as E
+from glasshelpers.core.dynamics import relaxation as R
 
 # Brownian walkers: D and the frame interval are known, so MSD = 6 D t and, for Gaussian
 # displacements, F_s(k, t) = exp(-k^2 MSD / 6) = exp(-k^2 D t) exactly.
@@ -248,7 +248,7 @@ def test_compare_halves_dynamics():
 
 # ---------------------------------------------------------- published references
 def test_published_references_are_sourced_and_consistent():
-    from glasshelpers import published as P
+    from glasshelpers.reference import published as P
     refs = [P.T_MCT, P.MELTING_TEMPERATURE, *P.POTENTIAL_ENERGY, *P.derived_t045().values()]
     for r in refs:
         assert r.source and r.where and r.unit
@@ -270,7 +270,7 @@ def test_published_references_are_sourced_and_consistent():
 
 
 def test_power_law_round_trip():
-    from glasshelpers import published as P
+    from glasshelpers.reference import published as P
     T = np.array([0.47, 0.5, 0.55, 0.6, 0.8])
     D = P.power_law(T, 0.05, 2.3)
     amp, gamma = P.fit_power_law(T, D)

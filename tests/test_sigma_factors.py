@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from conftest import requires_lammps
-from glasshelpers.stages import sigma_factors
-from glasshelpers.profiles import ProfileError, load_profile
+from glasshelpers.stages.s07_appendix import sigma_factors
+from glasshelpers.pipeline.profiles import ProfileError, load_profile
 
 LAG = 2
 
@@ -41,7 +41,7 @@ def test_small_C_limit_normal_is_the_class_mean_difference():
     """For C -> 0 every sample is a bound support vector (alpha_i = C), so the normal is
     along sum_i y_i F~_i, the difference of the standardised class means, whatever C.
     sigma_T, the std of w_hat . F~ over the population, is then computed by hand."""
-    from glasshelpers import labels
+    from glasshelpers.core.dynamics import labels
 
     phop, types, feats, pop = _synthetic()
     kw = dict(q=0.05, n_per_class=150)
@@ -102,11 +102,11 @@ def test_size_variant_and_its_box_check():
 @requires_lammps
 @pytest.mark.slow
 def test_scans_agree_with_the_dataset_path_and_a_same_size_variant_reproduces_the_run(tiny_data, monkeypatch):
-    from glasshelpers.stages import appendix
+    from glasshelpers.stages.s07_appendix import appendix
 
     monkeypatch.setenv("GLASSBOOK_DATA", str(tiny_data.parent))
     P = load_profile("tiny")
-    from glasshelpers.training import penalty
+    from glasshelpers.stages.s04_fluid.training import penalty
     A, q = P["analysis"], P["labels"]["fluidity_q"]
     C = penalty(P, "fluidity", A["appendix_per_class"])          # the C x n rule at this n
     # 1. the whole run, through sigma_factors, equals the cached-dataset path of the appendix table

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from conftest import requires_lammps
-from glasshelpers import simulate
-from glasshelpers.profiles import ProfileError, load_profile
-from glasshelpers.provenance import StaleDataError
-from glasshelpers.trajectory import read_steps, read_thermo, read_unwrapped
+from glasshelpers.stages.s01_simulation import simulate
+from glasshelpers.pipeline.profiles import ProfileError, load_profile
+from glasshelpers.pipeline.provenance import StaleDataError
+from glasshelpers.core.md.trajectory import read_steps, read_thermo, read_unwrapped
 
 pytestmark = requires_lammps
 
@@ -119,7 +119,7 @@ def test_missing_engine_is_reported_before_work(data_root, small_profile, monkey
     monkeypatch.setattr(builtins, "__import__", no_hoomd)
     p = load_profile("tiny", {**{k: small_profile[k] for k in ("model", "protocol", "name", "features")},
                               "engine": {"name": "hoomd"}})
-    from glasshelpers.engines import EngineUnavailable
+    from glasshelpers.core.md.engines import EngineUnavailable
     with pytest.raises(EngineUnavailable, match="conda-forge"):
         simulate.run_seed(p, progress=False)
     assert not data_root.exists() or not any(data_root.rglob("*.gsd*"))
@@ -157,7 +157,7 @@ def test_sigkill_mid_production_then_resume(data_root, small_profile, tmp_path):
     path = tmp_path / "killtest.yaml"
     path.write_text(yaml.safe_dump(prof))
     env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
-    cmd = [sys.executable, "-m", "glasshelpers.simulate"]
+    cmd = [sys.executable, "-m", "glasshelpers.stages.s01_simulation.simulate"]
     subprocess.run(cmd + ["seed", "--profile", str(path), "--threads", "1", "--no-progress"],
                    env=env, check=True, capture_output=True)
     proc = subprocess.Popen(cmd + ["temperature", "--profile", str(path), "--temperature", "1.0",
@@ -185,8 +185,8 @@ def test_lammps_restart_is_exact(tmp_path):
     """The engine's restart file holds the state in full double precision: a reloaded
     engine has bit-identical positions, images and velocities, and two continuations
     from one file are bit-identical (the basis of deterministic segments)."""
-    from glasshelpers.engines import get_engine
-    from glasshelpers.model import KASystem, random_configuration
+    from glasshelpers.core.md.engines import get_engine
+    from glasshelpers.core.md.model import KASystem, random_configuration
     x, t, L = random_configuration(KASystem(500, 1.2), 5)
     ck = tmp_path / "a.restart"
     with get_engine("lammps", 0.005, 1) as e:
@@ -227,7 +227,7 @@ def test_thread_count_belongs_to_the_profile(data_root, small_profile):
 
 
 def test_replicas_are_independent_and_keyed_in_the_layout(data_root, small_profile):
-    from glasshelpers import paths
+    from glasshelpers.pipeline import paths
     p = load_profile("tiny", {**{k: small_profile[k] for k in ("model", "protocol", "temperatures", "features",
                                                                 "labels", "analysis")},
                               "name": "reps", "replicas": 2})
@@ -236,7 +236,7 @@ def test_replicas_are_independent_and_keyed_in_the_layout(data_root, small_profi
     d0 = simulate.run_seed(p, progress=False, replica=0)
     d1 = simulate.run_seed(p, progress=False, replica=1)
     assert d0 == paths.seed_dir(p, 0) and d1 == paths.seed_dir(p, 1) and d0 != d1
-    from glasshelpers.trajectory import read_configuration
+    from glasshelpers.core.md.trajectory import read_configuration
     a, b = read_configuration(d0 / "seed.gsd"), read_configuration(d1 / "seed.gsd")
     assert not np.allclose(a["positions"], b["positions"])      # independent starts
     assert simulate.seed_params(p, 0)["replica"] == 0 and simulate.seed_params(p, 1)["replica"] == 1

@@ -1,4 +1,4 @@
-"""Stage 1's relaxation and equilibrium verdicts (glasshelpers.stages.simulation) on
+"""Stage 1's relaxation and equilibrium verdicts (glasshelpers.stages.s01_simulation.simulation) on
 synthetic runs with known answers."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glasshelpers import ageingflags
-from glasshelpers.profiles import load_profile
-from glasshelpers.stages import simulation as S
+from glasshelpers.core.statistics import ageingflags
+from glasshelpers.pipeline.profiles import load_profile
+from glasshelpers.stages.s01_simulation import simulation as S
 
 K = 7.25
 
@@ -100,9 +100,9 @@ def test_equilibration_history_counts_the_seed_at_its_own_temperature():
 
 
 def test_equil_time_by_T_and_seed_threads_enter_the_run_parameters():
-    from glasshelpers.profiles import ProfileError, equil_time, seed_threads
-    from glasshelpers.provenance import params_hash
-    from glasshelpers.runs import seed_params, temperature_params
+    from glasshelpers.pipeline.profiles import ProfileError, equil_time, seed_threads
+    from glasshelpers.pipeline.provenance import params_hash
+    from glasshelpers.pipeline.runs import seed_params, temperature_params
 
     base = load_profile("tiny")
     P = load_profile("tiny", {"protocol.equil_time_by_T": {0.47: 30}, "engine.seed_threads": 2})
@@ -171,7 +171,7 @@ def test_window_rows_join_the_published_comparison_at_045_only():
     """At 0.45 the MSD and F_s inside the window are compared with the RUMD table: a
     Brownian liquid with D chosen to give the RUMD MSD at 64 tau (0.0512) agrees there
     in MSD, and its exponential F_s (0.98, no cage plateau) disagrees with RUMD's 0.68."""
-    from glasshelpers.published import rumd_t045_at
+    from glasshelpers.reference.published import rumd_t045_at
     D = float(rumd_t045_at(64)["msd_A"][0]) / (6 * 64)
     r = S.run_relaxation(brownian(D=D, n=400, seed=6), ar1(1200, mean=-7.012, sd=0.002), history=500.0,
                          n_boot=100, seed=3, window=S.has_published_curves(0.45))

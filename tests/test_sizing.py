@@ -1,4 +1,4 @@
-"""The set-size rule of glasshelpers.sizing: hand-computed factors, the reliability model,
+"""The set-size rule of glasshelpers.core.learning.sizing: hand-computed factors, the reliability model,
 and the 1/n rule checked against the half-sampling intervals themselves on synthetic
 data (quadrupling n halves the half-width)."""
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glasshelpers import sizing
-from glasshelpers.halfsample import half_sample_statistics
+from glasshelpers.core.learning import sizing
+from glasshelpers.core.learning.halfsample import half_sample_statistics
 
 
 def test_hand_computed_factors():
@@ -53,7 +53,7 @@ def test_half_width_falls_as_one_over_root_n():
     """The rule behind the factors, measured with the method it is applied to: the mean
     95 % half-width of the cross-fitted accuracy and of the corrected similarity over 10
     synthetic sets, at n and 4 n per class, differ by a factor of 2 (within 25 %)."""
-    from glasshelpers.classify import C_for, train_classifier
+    from glasshelpers.core.learning.classify import C_for, train_classifier
 
     d = 8
     u = np.ones(d) / np.sqrt(d)

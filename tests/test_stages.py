@@ -4,9 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glasshelpers import verdicts
-from glasshelpers.stages import appendix, barriers, common, fluid
-from glasshelpers.stages.barrier_analysis import kramers_analysis
+from glasshelpers.reference import verdicts
+from glasshelpers.stages.s07_appendix import appendix
+from glasshelpers.stages.s06_kramers import barriers
+from glasshelpers.stages import common
+from glasshelpers.stages.s04_fluid import fluid
+from glasshelpers.stages.s06_kramers.barrier_analysis import kramers_analysis
 
 T0 = 0.9
 
@@ -81,7 +84,7 @@ def test_control_verdicts_use_the_paired_interval():
 
 
 def test_bias_grid_and_bins_from_profile():
-    from glasshelpers.profiles import load_profile
+    from glasshelpers.pipeline.profiles import load_profile
     p = load_profile("demo")
     s = common.bias_shifts(p)
     assert s[0] == -3 and s[-1] == 3 and len(s) == 121 and np.isclose(s[60], 0)

@@ -1,11 +1,11 @@
-"""Tests of glasshelpers.stats: bootstrap intervals, coverage, seeding."""
+"""Tests of glasshelpers.core.statistics.stats: bootstrap intervals, coverage, seeding."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from glasshelpers.scoring import accuracy_ci
-from glasshelpers.stats import binomial_se, bootstrap_ci
+from glasshelpers.core.learning.scoring import accuracy_ci
+from glasshelpers.core.statistics.stats import binomial_se, bootstrap_ci
 
 
 def test_mean_interval_matches_normal_theory():
@@ -100,7 +100,7 @@ def test_binomial_se_and_bad_input():
 
 # ----------------------------------------------------------------- block bootstrap
 
-from glasshelpers.stats import (ar1_variance_inflation, block_frames, block_ids, consistency_test,  # noqa: E402
+from glasshelpers.core.statistics.stats import (ar1_variance_inflation, block_frames, block_ids, consistency_test,  # noqa: E402
                                 interval_width_ratio, pool_counts, pool_replicas)
 
 
@@ -227,7 +227,7 @@ def test_two_identical_replicas_pool_to_the_same_estimate_with_zero_spread():
 
 
 def test_indicator_autocorrelation_of_held_events():
-    from glasshelpers.stats import decorrelation_time, indicator_autocorrelation
+    from glasshelpers.core.statistics.stats import decorrelation_time, indicator_autocorrelation
     rng = np.random.default_rng(0)
     # events that last exactly 6 frames, starting at random: C(k) = 1 - k/6 for k < 6, then 0
     n_t, n_p, h = 4000, 50, 6
@@ -244,7 +244,7 @@ def test_indicator_autocorrelation_of_held_events():
 
 
 def test_block_resampler_draws_whole_blocks_within_strata():
-    from glasshelpers.stats import block_resampler
+    from glasshelpers.core.statistics.stats import block_resampler
     clusters = np.repeat(np.arange(10), 3)
     y = (clusters >= 5).astype(int)
     g = block_resampler(clusters, y, seed=1)

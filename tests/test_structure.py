@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from glasshelpers.simfigures import rdf_figure, thermo_figure
-from glasshelpers.structure import partial_rdf
+from glasshelpers.figures.simfigures import rdf_figure, thermo_figure
+from glasshelpers.core.structure.structure import partial_rdf
 
 
 def test_ideal_gas_rdf_is_one():
@@ -42,7 +42,7 @@ def test_figures_headless():
 
 
 def test_stage_figures_headless():
-    from glasshelpers.simfigures import mean_features_figure, phop_distribution_figure, phop_traces_figure
+    from glasshelpers.figures.simfigures import mean_features_figure, phop_distribution_figure, phop_traces_figure
     r = np.arange(50) * 0.1
     fig = mean_features_figure(r, {0.45: np.ones(100), 2.0: np.zeros(100)})
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 2

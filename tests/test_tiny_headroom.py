@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from conftest import requires_lammps
-from glasshelpers import datasets, labels, simulate
-from glasshelpers.profiles import load_profile
+from glasshelpers.stages.s03_labels import datasets
+from glasshelpers.core.dynamics import labels
+from glasshelpers.stages.s01_simulation import simulate
+from glasshelpers.pipeline.profiles import load_profile
 
 pytestmark = [requires_lammps, pytest.mark.slow]
 

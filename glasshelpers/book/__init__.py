@@ -7,7 +7,7 @@ Usage::
 The workflow (Snakemake driving papermill) leaves executed notebooks in
 ``data/<profile>/notebooks/`` (``01_simulation_T0.450.ipynb`` once per temperature,
 ``02_features.ipynb`` ... ``07_appendix.ipynb`` once per profile: the stages of
-:mod:`glasshelpers.registry`). The build
+:mod:`glasshelpers.pipeline.registry`). The build
 
 1. checks that every expected executed notebook is there (naming the missing ones);
 2. copies them into ``book/generated/``, where each copy gets papermill's injected
@@ -29,7 +29,7 @@ One job per module:
   notebook dicts (tags, hidden parameter cells, provenance box, page titles, failed
   notebooks); copying them into the book; stamping the code version;
 * :mod:`.pages`: the comparison chapter, the simulation overview, the costs table and
-  the verdict counts (:func:`glasshelpers.verdicts.counts`) with their badges;
+  the verdict counts (:func:`glasshelpers.reference.verdicts.counts`) with their badges;
 * :mod:`.headline`: the landing page's headline;
 * :mod:`.assets`: MathJax (download, integrity check, unpacking) and the data-flow figure;
 * :mod:`.htmlbuild`: staging, the jupyter-book run, the HTML checks, publishing, :func:`build`;
@@ -38,18 +38,18 @@ One job per module:
 
 Results convention for the comparison chapter: ``data/<profile>/results/<key>.csv`` and
 optionally ``data/<profile>/figures/<key>.png`` for every item key of
-:data:`glasshelpers.registry.ITEMS` (``fig1`` ... ``fig9``, ``table1``). A CSV with a
+:data:`glasshelpers.pipeline.registry.ITEMS` (``fig1`` ... ``fig9``, ``table1``). A CSV with a
 ``verdict`` column contributes its verdicts to the summary table; any CSV is shown
 (first rows) under its figure.
 """
 
 from __future__ import annotations
 
-from .assets import ensure_mathjax
-from .cli import main
-from .errors import BookBuildError
-from .htmlbuild import build
-from .notebooks import error_outputs, expected_notebooks, provenance_markdown, simulation_titles, stamp_code_version
+from glasshelpers.book.assets import ensure_mathjax
+from glasshelpers.book.cli import main
+from glasshelpers.book.errors import BookBuildError
+from glasshelpers.book.htmlbuild import build
+from glasshelpers.book.notebooks import error_outputs, expected_notebooks, provenance_markdown, simulation_titles, stamp_code_version
 
 __all__ = ["BookBuildError", "build", "ensure_mathjax", "error_outputs", "expected_notebooks", "main",
            "provenance_markdown", "simulation_titles", "stamp_code_version"]

@@ -18,7 +18,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from .errors import BookBuildError
+from glasshelpers.book.errors import BookBuildError
 
 MATHJAX_VERSION = "3.2.2"
 # npm's dist.integrity for mathjax@3.2.2 (checked after every download).
@@ -44,7 +44,7 @@ def write_data_flow_figure(path: os.PathLike) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..figures import data_flow_diagram
+    from glasshelpers.figures import data_flow_diagram
 
     fig = data_flow_diagram()
     path = Path(path)

@@ -2,9 +2,9 @@
 landing page and of the comparison chapter.
 
 Reads the item CSVs (``results/<key>.csv`` for every item of the registry); a verdict row
-whose ``headline`` column names a claim of :data:`glasshelpers.paper.HEADLINE_CLAIMS` tests
+whose ``headline`` column names a claim of :data:`glasshelpers.reference.paper.HEADLINE_CLAIMS` tests
 it. A claim tested by several rows (e.g. one per training temperature) gets one verdict,
-:func:`glasshelpers.verdicts.combine`; its numbers are the rows' own. Computes nothing.
+:func:`glasshelpers.reference.verdicts.combine`; its numbers are the rows' own. Computes nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import registry
-from ..paper import HEADLINE_CLAIMS
+from glasshelpers.pipeline import registry
+from glasshelpers.reference.paper import HEADLINE_CLAIMS
 
 BADGES = {"agrees": "bdg-success", "disagrees": "bdg-danger", "inconclusive": "bdg-warning"}
 
@@ -43,7 +43,7 @@ def headline_rows(results_dir: os.PathLike) -> dict:
 def headline_claims_markdown(results_dir: os.PathLike) -> str:
     """The table: the paper's claim, where it makes it, our one verdict, our numbers, and
     links to the items that hold the detail."""
-    from ..verdicts import combine
+    from glasshelpers.reference.verdicts import combine
 
     rows = headline_rows(results_dir)
     lines = ["| the paper's claim | in the paper | verdict | our numbers (95 % intervals) | detail |",

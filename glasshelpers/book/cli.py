@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 
-from ..paths import REPO_ROOT
+from glasshelpers.pipeline.paths import REPO_ROOT
 
 
 def _parser() -> argparse.ArgumentParser:
-    from ..cli import add_debug_flag
+    from glasshelpers.pipeline.cli import add_debug_flag
 
     parser = argparse.ArgumentParser(prog="python -m glasshelpers.book",
                                      description="Assemble the HTML book from executed notebooks.")
@@ -38,10 +38,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from ..cli import run
-    from .assets import ensure_mathjax
-    from .htmlbuild import build
-    from .notebooks import stamp_code_version
+    from glasshelpers.pipeline.cli import run
+    from glasshelpers.book.assets import ensure_mathjax
+    from glasshelpers.book.htmlbuild import build
+    from glasshelpers.book.notebooks import stamp_code_version
 
     args = _parser().parse_args(argv)
 

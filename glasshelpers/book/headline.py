@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..paper import T_ONSET_LITERATURE
-from .errors import BookBuildError
-from .claims import headline_claims_markdown
-from .pages import count_verdicts, equilibrium_lines
+from glasshelpers.reference.paper import T_ONSET_LITERATURE
+from glasshelpers.book.errors import BookBuildError
+from glasshelpers.book.claims import headline_claims_markdown
+from glasshelpers.book.pages import count_verdicts, equilibrium_lines
 
 #: The results tables the headline reads, in the order a missing one is named.
 HEADLINE_TABLES = ("fig1_peaks", "table1_data", "kramers_variants", "kramers_slopes", "onsets")

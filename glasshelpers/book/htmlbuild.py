@@ -20,14 +20,14 @@ import sys
 import time
 from pathlib import Path
 
-from ..paths import REPO_ROOT
-from .assets import ensure_mathjax, write_data_flow_figure
-from .errors import BookBuildError
-from .headline import headline_markdown
-from .lab import lab_markdown, lab_results_dir
-from .notebooks import copy_notebooks, expected_notebooks, missing_notebooks, simulation_titles
-from .overview import simulation_overview_markdown
-from .pages import costs_markdown, paper_vs_ours_markdown
+from glasshelpers.pipeline.paths import REPO_ROOT
+from glasshelpers.book.assets import ensure_mathjax, write_data_flow_figure
+from glasshelpers.book.errors import BookBuildError
+from glasshelpers.book.headline import headline_markdown
+from glasshelpers.book.lab import lab_markdown, lab_results_dir
+from glasshelpers.book.notebooks import copy_notebooks, expected_notebooks, missing_notebooks, simulation_titles
+from glasshelpers.book.overview import simulation_overview_markdown
+from glasshelpers.book.pages import costs_markdown, paper_vs_ours_markdown
 
 
 def run_jupyter_book(root: os.PathLike, strict: bool = True) -> subprocess.CompletedProcess:
@@ -117,8 +117,8 @@ def publish_html(built: os.PathLike, build_dir: os.PathLike, profile_name: str) 
 def write_generated(prof: dict, pdir: Path, gen: Path, log=print) -> None:
     """Fill ``gen`` (``book/generated/``, emptied first) from the profile data folder
     ``pdir``: the prepared notebooks, the generated pages and the data-flow figure."""
-    from ..profiles import load_profile
-    from ..provenance import code_version
+    from glasshelpers.pipeline.profiles import load_profile
+    from glasshelpers.pipeline.provenance import code_version
 
     name, nb_dir = prof["name"], pdir / "notebooks"
     if gen.exists():
@@ -174,7 +174,7 @@ class BookInputsMissing(BookBuildError):
 def check_inputs(prof: dict, pdir: Path, allow_partial: bool = False, verify: bool = False, log=print) -> None:
     """Refuse, in one line, a book whose products are damaged or (unless ``allow_partial``)
     missing; see :func:`build`."""
-    from ..products import _listing, book_problems
+    from glasshelpers.pipeline.products import _listing, book_problems
 
     name = prof["name"]
     missing, damaged = book_problems(prof, pdir, full=verify)
@@ -208,8 +208,8 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     one refuses the build (status 5), and so does a missing one unless ``allow_partial``
     (a debugging copy whose comparison chapter lists what is missing).
     """
-    from .. import paths
-    from ..profiles import load_profile
+    from glasshelpers.pipeline import paths
+    from glasshelpers.pipeline.profiles import load_profile
 
     t0 = time.time()
     prof = load_profile(profile)

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import labsolutions as sol
-from .headline import read_results
-from .pages import _duration
+from glasshelpers.book import labsolutions as sol
+from glasshelpers.book.headline import read_results
+from glasshelpers.book.pages import _duration
 
 #: The profile the lab is written for.
 LAB_PROFILE = "lab"
@@ -111,8 +111,8 @@ def lab_results_dir(build_profile: dict, build_dir: Path) -> tuple[Path, str]:
     """(profile folder, profile name) whose results the lab chapter shows: this build's
     when it is the lab profile, else the ``lab`` run's folder when it holds results,
     else this build's own."""
-    from .. import paths
-    from ..profiles import load_profile
+    from glasshelpers.pipeline import paths
+    from glasshelpers.pipeline.profiles import load_profile
 
     if build_profile["name"] == LAB_PROFILE:
         return Path(build_dir), LAB_PROFILE

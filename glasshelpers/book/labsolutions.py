@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..display import reading_table
-from ..paper import T_ONSET_LITERATURE
-from .headline import _ci, default_variant
+from glasshelpers.book.display import reading_table
+from glasshelpers.reference.paper import T_ONSET_LITERATURE
+from glasshelpers.book.headline import _ci, default_variant
 
 #: Results tables the solutions read (``results/<key>.csv`` of the lab run).
 SOLUTION_TABLES = ("labels_summary", "fig1_peaks", "table1_data", "fig6_data", "fig8_summary",

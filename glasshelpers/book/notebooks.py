@@ -1,6 +1,6 @@
 """Preparing executed notebooks for the book.
 
-Which executed notebooks a profile needs (one per stage of :mod:`glasshelpers.registry`,
+Which executed notebooks a profile needs (one per stage of :mod:`glasshelpers.pipeline.registry`,
 the simulation once per temperature), and what the book does to each copy: papermill's
 injected parameters cell hidden (found by its tag, never by position), progress bars
 dropped, a provenance box near the top, per-temperature page titles, and a failed
@@ -19,8 +19,9 @@ import re
 import shlex
 from pathlib import Path
 
-from .. import registry
-from .errors import BookBuildError
+from glasshelpers.pipeline import registry
+from glasshelpers.book.errors import BookBuildError
+from glasshelpers.pipeline.provenance import stamp_code_version  # noqa: F401 (part of the book API)
 
 INJECTED_TAG = "injected-parameters"      # papermill's cell with the -p values
 PARAMETERS_TAG = "parameters"             # the notebook's own defaults
@@ -34,7 +35,7 @@ PROVENANCE_TAG = "glassbook-provenance"
 
 def expected_notebooks(temperatures) -> list[str]:
     """File names of the executed notebooks a profile with these temperatures produces."""
-    from ..profiles import temperature_tag
+    from glasshelpers.pipeline.profiles import temperature_tag
 
     sim = registry.per_temperature_stem()
     names = [f"{sim}_{temperature_tag(T)}.ipynb" for T in sorted(temperatures)]
@@ -288,7 +289,7 @@ def retitle(nb: dict, title: str) -> dict:
 
 def simulation_titles(profile: dict) -> dict:
     """Executed simulation notebook name -> page title, for every temperature of ``profile``."""
-    from ..profiles import production_time, temperature_tag
+    from glasshelpers.pipeline.profiles import production_time, temperature_tag
 
     sim = registry.per_temperature_stem()
     return {f"{sim}_{temperature_tag(T)}.ipynb": simulation_page_title(T, production_time(profile, T))
@@ -323,13 +324,3 @@ def copy_notebooks(nb_dir: os.PathLike, dest: os.PathLike, names, profile: str, 
     if failures:
         raise BookBuildError("failed notebooks fail the book: " + "; ".join(failures))
     return written
-
-
-def stamp_code_version(path: os.PathLike, version: str | None = None) -> None:
-    """Write ``metadata.glassbook.code_version`` into an executed notebook (atomically)."""
-    from ..provenance import atomic_path, code_version
-
-    nb = json.loads(Path(path).read_text())
-    nb.setdefault("metadata", {}).setdefault("glassbook", {})["code_version"] = version or code_version()
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(json.dumps(nb, indent=1))

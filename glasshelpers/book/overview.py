@@ -4,9 +4,9 @@ two figures, read from the simulation notebooks' results (computes nothing).
 * thermodynamics: U/N, pressure, kinetic temperature, production length, wall time;
 * relaxation and equilibrium: tau_alpha, D_A (68 % block-bootstrap intervals), the
   equilibration in units of tau_alpha, the two-halves tests and each run's verdict
-  (:mod:`glasshelpers.stages.simulation`);
+  (:mod:`glasshelpers.stages.s01_simulation.simulation`);
 * g_AA(r) and the MSD of every temperature overlaid; tau_alpha(T) and D_A(T) on
-  Arrhenius axes beside published values (:mod:`glasshelpers.published`), with the
+  Arrhenius axes beside published values (:mod:`glasshelpers.reference.published`), with the
   per-temperature comparison table.
 """
 
@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import registry
-from .pages import _duration, _md_cell
+from glasshelpers.pipeline import registry
+from glasshelpers.book.pages import _duration, _md_cell
 
-#: Verdict words of a run (glasshelpers.stages.simulation) and their badge colours.
+#: Verdict words of a run (glasshelpers.stages.s01_simulation.simulation) and their badge colours.
 EQUILIBRIUM_BADGES = {"equilibrated": "bdg-success", "ageing": "bdg-danger", "untested": "bdg-warning"}
 
 
@@ -29,7 +29,7 @@ def _overview_row(T: float, summary: Path, page: str, titles: dict | None) -> st
     """One temperature's row of the overview table, from its ``sim_<tag>_summary.csv``."""
     import pandas as pd
 
-    from ..display import format_value
+    from glasshelpers.book.display import format_value
 
     r = pd.read_csv(summary).iloc[0]
     text = (titles or {}).get(page + ".ipynb", f"T = {T:g}")
@@ -70,7 +70,7 @@ def _overview_figure(rdfs: dict, msds: dict, image_dir: Path) -> list[str]:
 
     matplotlib.use("Agg")
 
-    from ..simfigures import temperature_overview_figure
+    from glasshelpers.figures.simfigures import temperature_overview_figure
 
     return _figure_block(temperature_overview_figure(rdfs, msds), image_dir, "sim_overview",
                          "Every temperature at once: the A-A pair correlation of the last frame (left) and the "
@@ -124,8 +124,8 @@ def _relaxation_table(df: pd.DataFrame) -> list[str]:
 
 def _chance_flags(df: pd.DataFrame) -> str:
     """How many of the runs' halves-test flags chance explains (Holm over the runs,
-    :func:`glasshelpers.ageingflags.summary_flags`)."""
-    from ..ageingflags import summary_flags
+    :func:`glasshelpers.core.statistics.ageingflags.summary_flags`)."""
+    from glasshelpers.core.statistics.ageingflags import summary_flags
 
     by_halves, kept = summary_flags(df)
     if not by_halves.any():
@@ -139,7 +139,7 @@ def _chance_flags(df: pd.DataFrame) -> str:
 
 
 def _published(results_dir: Path, temperatures) -> pd.DataFrame:
-    from ..profiles import temperature_tag
+    from glasshelpers.pipeline.profiles import temperature_tag
 
     parts = []
     for T in temperatures:
@@ -165,7 +165,7 @@ def _published_table(pub: pd.DataFrame) -> list[str]:
     notes = [f"[{i + 1}] {_md_cell(src)}; " + "; ".join(sorted(set(pub.loc[pub['source'] == src, 'where'])))
              for i, src in enumerate(sources)]
     return lines + ["", "Sources: " + " ".join(notes) + ". *derived*: computed here from the source's tabulated "
-                    "curves (`glasshelpers/published.py`).", ""]
+                    "curves (`glasshelpers/reference/published.py`).", ""]
 
 
 def _arrhenius(df: pd.DataFrame, pub: pd.DataFrame, image_dir: Path) -> list[str]:
@@ -173,7 +173,7 @@ def _arrhenius(df: pd.DataFrame, pub: pd.DataFrame, image_dir: Path) -> list[str
 
     matplotlib.use("Agg")
 
-    from ..simfigures import arrhenius_figure
+    from glasshelpers.figures.simfigures import arrhenius_figure
 
     if "tau_alpha" not in df or not (np.isfinite(df["tau_alpha"]).any() or np.isfinite(df["D_A"]).any()):
         return []
@@ -191,7 +191,7 @@ def simulation_overview_markdown(results_dir: os.PathLike, temperatures, image_d
     ``sim_<tag>_curves.csv`` (curve g_AA, msd_A or fs_A; x, y) and ``sim_<tag>_published.csv``;
     draws ``image_dir/sim_overview.png`` and ``sim_arrhenius.png``. Temperatures without a
     summary are listed as missing rather than dropped silently."""
-    from ..profiles import temperature_tag
+    from glasshelpers.pipeline.profiles import temperature_tag
 
     results_dir, image_dir = Path(results_dir), Path(image_dir)
     rows, summaries, missing, rdfs, msds = [], [], [], {}, {}

@@ -2,9 +2,9 @@
 
 Each page reads what the stages stored under ``data/<profile>/results/`` (and
 ``figures/``) and computes nothing scientific. The comparison chapter ("Paper vs. this
-reproduction") has one section per item of :data:`glasshelpers.registry.ITEMS`: the
+reproduction") has one section per item of :data:`glasshelpers.pipeline.registry.ITEMS`: the
 paper's claim, our figure ``figures/<key>.png`` and our numbers ``results/<key>.csv``,
-whose ``verdict`` column is counted by :func:`glasshelpers.verdicts.counts` and shown
+whose ``verdict`` column is counted by :func:`glasshelpers.reference.verdicts.counts` and shown
 as coloured badges. The landing page's headline is :mod:`glasshelpers.book.headline`,
 the simulation chapter's overview :mod:`glasshelpers.book.overview`.
 """
@@ -16,11 +16,11 @@ import os
 import shutil
 from pathlib import Path
 
-from .. import registry
-from .claims import headline_claims_markdown
-from ..paper import PAPER_TABLE1
+from glasshelpers.pipeline import registry
+from glasshelpers.book.claims import headline_claims_markdown
+from glasshelpers.reference.paper import PAPER_TABLE1
 
-#: The three verdicts (glasshelpers.verdicts) and the sphinx-design badge colour of each.
+#: The three verdicts (glasshelpers.reference.verdicts) and the sphinx-design badge colour of each.
 VERDICT_BADGES = {"agrees": "bdg-success", "disagrees": "bdg-danger", "inconclusive": "bdg-warning"}
 
 
@@ -29,14 +29,14 @@ VERDICT_BADGES = {"agrees": "bdg-success", "disagrees": "bdg-danger", "inconclus
 # --------------------------------------------------------------------------------------
 
 def count_verdicts(results_dir: os.PathLike, keys=None) -> dict:
-    """Verdicts of the comparison items' CSVs, counted by :func:`glasshelpers.verdicts.counts`.
+    """Verdicts of the comparison items' CSVs, counted by :func:`glasshelpers.reference.verdicts.counts`.
 
     ``keys`` defaults to the items of the registry (fig1 ... fig9, table1); a missing
     CSV, or one without a ``verdict`` column, adds nothing, and rows without a verdict
     are not counted. Returns ``{"agrees": n, "disagrees": n, "inconclusive": n, "other": n}``."""
     import pandas as pd
 
-    from ..verdicts import counts
+    from glasshelpers.reference.verdicts import counts
 
     words = []
     for key in keys or [item.key for item in registry.ITEMS]:
@@ -101,7 +101,7 @@ def _item_section(item: registry.Item, profile: str, results_dir: Path, figures_
                   image_dir: os.PathLike | None) -> tuple[str, dict | None]:
     """One item's section of the comparison chapter, and its verdict counts (None when
     its CSV is missing)."""
-    from ..verdicts import counts
+    from glasshelpers.reference.verdicts import counts
 
     key, page = item.key, f"{{doc}}`/book/generated/{item.stage}`"
     csv_path, fig_path = results_dir / f"{key}.csv", figures_dir / f"{key}.png"
@@ -131,10 +131,10 @@ def paper_vs_ours_markdown(profile: str, results_dir: os.PathLike, figures_dir: 
     """Body of the comparison chapter; copies found figures into ``image_dir``.
 
     Every verdict in the results CSVs was computed from our intervals (agrees /
-    disagrees / inconclusive, :mod:`glasshelpers.verdicts`); the summary counts them,
+    disagrees / inconclusive, :mod:`glasshelpers.reference.verdicts`); the summary counts them,
     overall and per item, with coloured badges, and each item links to the stage page
     that draws it. Nothing here depends on the profile's name."""
-    from ..verdicts import counts
+    from glasshelpers.reference.verdicts import counts
 
     results_dir, figures_dir = Path(results_dir), Path(figures_dir)
     summary = ["| item | drawn in | verdicts |", "|---|---|---|"]
@@ -167,7 +167,7 @@ def equilibrium_lines(results_dir: os.PathLike) -> list[str]:
     item above rests on those runs."""
     import pandas as pd
 
-    from ..ageingflags import summary_flags
+    from glasshelpers.core.statistics.ageingflags import summary_flags
 
     rows = [pd.read_csv(f) for f in sorted(Path(results_dir).glob("sim_T*_summary.csv"))]
     rows = [r for r in rows if "equilibrium" in r]
@@ -222,9 +222,9 @@ def _duration(seconds: float) -> str:
 
 def interval_warning(results_dir: os.PathLike) -> list[str]:
     """A warning naming every estimate in the results that lies outside its own interval
-    (:func:`glasshelpers.intervals.results_violations`); such an interval is not one of
+    (:func:`glasshelpers.core.statistics.intervals.results_violations`); such an interval is not one of
     that estimator, and the verdicts that use it cannot be trusted."""
-    from ..intervals import results_violations
+    from glasshelpers.core.statistics.intervals import results_violations
 
     v = results_violations(results_dir)
     if v.empty:

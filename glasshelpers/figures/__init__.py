@@ -33,15 +33,15 @@ pipeline  data_flow_diagram                                   diagram
 colours   training_cmap, temperature_color                    style
 ========  ==================================================  ==============
 
-Table I is built by :func:`glasshelpers.paper.table1`.
+Table I is built by :func:`glasshelpers.reference.paper.table1`.
 """
 
-from .barriers import (fig3_fit_variants, fig3_kramers, fig3_kramers_pair, fig4_barrier_collapse,
+from glasshelpers.figures.barriers import (fig3_fit_variants, fig3_kramers, fig3_kramers_pair, fig4_barrier_collapse,
                        fig9_kramers_all, pd_unique_sorted)
-from .classification import (fig1_cv_accuracy, fig2_transfer, fig5_fluidity_distributions, fig6_accuracy_vs_C,
+from glasshelpers.figures.classification import (fig1_cv_accuracy, fig2_transfer, fig5_fluidity_distributions, fig6_accuracy_vs_C,
                              fig7_accuracy_vs_bias_fractions, fig8_control)
-from .diagram import PIPELINE_STEPS, data_flow_diagram
-from .style import SOFTNESS_T, TRAINING_COLORS, temperature_color, training_cmap
+from glasshelpers.figures.diagram import PIPELINE_STEPS, data_flow_diagram
+from glasshelpers.figures.style import SOFTNESS_T, TRAINING_COLORS, temperature_color, training_cmap
 
 __all__ = [
     "training_cmap", "temperature_color",

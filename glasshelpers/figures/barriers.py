@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import (SOFTNESS_T, _by_temperature, _fig_ax, _fig_axes, _main_and_side, _merged_handles, _require,
+from glasshelpers.figures.style import (SOFTNESS_T, _by_temperature, _fig_ax, _fig_axes, _main_and_side, _merged_handles, _require,
                     _tfmt, errorbars_or_band, legend_outside)
 
 
@@ -28,7 +28,7 @@ def fig3_kramers(pr, fits=None, ax=None, title=None, yscale: str = "ln", onset=N
         (drawn as error bars on ln P_R, sigma / P) and ``x_center`` (for labels).
         P_R = 0 points are not drawn.
     fits : DataFrame, optional
-        Columns ``bin``, ``Sigma``, ``Delta_E`` (from :func:`glasshelpers.kramers.fit_kramers_frame`);
+        Columns ``bin``, ``Sigma``, ``Delta_E`` (from :func:`glasshelpers.core.barriers.kramers.fit_kramers_frame`);
         drawn as dotted lines ln P_R = Sigma - Delta_E / T - ln T over the data's 1/T range.
     ax : Axes, optional
     title : str, optional
@@ -196,7 +196,7 @@ def fig9_kramers_all(pr, fits, axes=None, ncols: int = 3, onsets=None, default: 
     else:
         _bin_legend(axes[0])
     if res_axes:
-        from ..kramers import kramers_residuals
+        from glasshelpers.core.barriers.kramers import kramers_residuals
 
         for a, v in zip(res_axes, variants):
             f = fits[fits["fit"] == v]
@@ -278,7 +278,7 @@ def fig3_fit_variants(pr_a, fits_a, pr_b, fits_b, titles=(r"$\mathcal{F}^{2.0}$"
             tag = " (default)" if v == default else ""
             fig3_kramers(pr, f, ax=axes[2 * r0, j], title=f"{name}: fit {v}{tag}\nchi2/dof = {red:.2f} ({dof} dof)",
                          onset=on, legend=j == len(variants) - 1)
-            from ..kramers import kramers_residuals
+            from glasshelpers.core.barriers.kramers import kramers_residuals
             _residual_panel(axes[2 * r0 + 1, j], kramers_residuals(pr, f))
     return fig
 
@@ -334,7 +334,7 @@ def onset_vs_range(scan, chosen_T_up=None, ax=None, title=None, literature=None,
     Parameters
     ----------
     scan : DataFrame with ``T_train, T_up, T_onset, T_low95, T_high95, passes`` (rows of
-        :func:`glasshelpers.stages.barrier_glm.scan_ranges` for one measure). Filled
+        :func:`glasshelpers.stages.s06_kramers.barrier_glm.scan_ranges` for one measure). Filled
         markers: ranges where no curvature is detected; open: ranges that fail.
     chosen_T_up : the default range, marked by a vertical line.
     ax : Axes, optional.
@@ -382,7 +382,7 @@ def onset_vs_range_measures(result, literature=None, axes=None):
     """:func:`onset_vs_range` for the occupancy P_R and the event rate r side by side, each
     with its default range marked.
 
-    result : :class:`glasshelpers.stages.barrier_glm.GLMResult`.
+    result : :class:`glasshelpers.stages.s06_kramers.barrier_glm.GLMResult`.
     literature : optional list of (value, label) of published onsets (epsilon_AA).
     axes : two Axes, optional.
 

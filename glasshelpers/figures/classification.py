@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import (SOFTNESS_T, _by_group, _by_temperature, _fig_ax, _fig_axes, _main_and_side, _merged_handles,
+from glasshelpers.figures.style import (SOFTNESS_T, _by_group, _by_temperature, _fig_ax, _fig_axes, _main_and_side, _merged_handles,
                     _require, _tfmt, legend_outside, training_cmap)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .style import _fig_ax
+from glasshelpers.figures.style import _fig_ax
 
 
 PIPELINE_STEPS = (

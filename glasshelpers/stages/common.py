@@ -1,11 +1,16 @@
 """What every stage after the labels shares: the profile's bias shifts and x_alpha bins,
-seeds, and the block ids of a labelled set."""
+seeds, the block ids of a labelled set, and the transfer calibration that stage 05 writes
+and stage 06 reads."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from .. import stats
+from glasshelpers.core.statistics import stats
+from glasshelpers.pipeline import paths
+from glasshelpers.pipeline.cache import load_arrays, save_arrays
+from glasshelpers.pipeline.provenance import params_hash, profile_record
 
 
 def bias_shifts(profile) -> np.ndarray:
@@ -30,3 +35,29 @@ def blocks(ds) -> np.ndarray:
     (11 tau) of structure frames (frames are 1 tau apart)."""
     return stats.labelled_block_ids(ds)
 
+
+
+def _calibration_params(classifiers: dict) -> dict:
+    """What the calibration depends on: every classifier's weights and bias (their hash)."""
+    return {"product": "calibration",
+            "classifiers": {f"{float(T):g}": params_hash({"w_hat": [float(v) for v in np.ravel(c.w_hat)], "b": float(c.b)})
+                            for T, c in sorted(classifiers.items())}}
+
+
+def save_calibration(profile, classifiers: dict, table: pd.DataFrame):
+    """Store b_best and sigma_T of every classifier (columns ``T, b_best, sigma_T`` of
+    ``table``, full precision) as ``models/calibration.npz``; returns nothing."""
+    t = table.set_index("T").loc[sorted(float(T) for T in classifiers)]
+    save_arrays(paths.calibration_file(profile),
+                {"T": t.index.to_numpy(float), "b_best": t["b_best"].to_numpy(float),
+                 "sigma_T": t["sigma_T"].to_numpy(float)},
+                _calibration_params(classifiers), record=profile_record(profile))
+
+
+def load_calibration(profile, classifiers: dict) -> pd.DataFrame:
+    """The calibration stage 05 stored for these classifiers: DataFrame ``T, b_best,
+    sigma_T`` (bias units of the decision function, see :func:`save_calibration`). Raises
+    FileNotFoundError when stage 05 has not run, StaleDataError when it ran on other
+    classifiers."""
+    d = load_arrays(paths.calibration_file(profile), _calibration_params(classifiers))
+    return pd.DataFrame({"T": d["T"], "b_best": d["b_best"], "sigma_T": d["sigma_T"]})

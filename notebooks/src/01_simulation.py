@@ -10,7 +10,7 @@
 #
 # This page was executed for a single temperature; the profile and parameters that produced
 # it are listed at the top. All numbers come from the profile file
-# (`glasshelpers/profiles/<profile>.yaml`), none are set here.
+# (`glasshelpers/pipeline/profiles/<profile>.yaml`), none are set here.
 
 # %%
 # parameters
@@ -24,18 +24,18 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from glasshelpers import simulate
-from glasshelpers.dynamics import log_lags, mean_squared_displacement
-from glasshelpers.model import KASystem
-from glasshelpers.parameters import check_parameters
-from glasshelpers.profiles import equil_time, production_time, temperature_tag
-from glasshelpers.provenance import read_json
-from glasshelpers.results import write_result
-from glasshelpers.simfigures import rdf_figure, relaxation_figure, thermo_figure
-from glasshelpers.stages import simulation
-from glasshelpers.structure import partial_rdf
-from glasshelpers.display import use_reading_tables
-from glasshelpers.trajectory import production_averages, read_configuration, read_thermo, read_unwrapped
+from glasshelpers.stages.s01_simulation import simulate
+from glasshelpers.core.dynamics.dynamics import log_lags, mean_squared_displacement
+from glasshelpers.core.md.model import KASystem
+from glasshelpers.pipeline.parameters import check_parameters
+from glasshelpers.pipeline.profiles import equil_time, production_time, temperature_tag
+from glasshelpers.pipeline.provenance import read_json
+from glasshelpers.pipeline.results import write_result
+from glasshelpers.figures.simfigures import rdf_figure, relaxation_figure, thermo_figure
+from glasshelpers.stages.s01_simulation import simulation
+from glasshelpers.core.structure.structure import partial_rdf
+from glasshelpers.book.display import use_reading_tables
+from glasshelpers.core.md.trajectory import production_averages, read_configuration, read_thermo, read_unwrapped
 
 use_reading_tables()
 P = check_parameters("01_simulation", profile, overrides, temperature=temperature)   # before any MD
@@ -193,7 +193,7 @@ crystal_table
 # ## Against published values
 #
 # Where another group published this model's numbers at this temperature, they stand
-# beside ours with a tolerance (`glasshelpers/published.py` names every source). At
+# beside ours with a tolerance (`glasshelpers/reference/published.py` names every source). At
 # $T = 0.45$ the RUMD reference run ($N = 10\,000$) also tabulates the MSD and $F_s^A$ of
 # the A particles: rows `msd_A(t=...)` and `fs_A(t=...)` compare them inside this run's
 # window, at lags up to a sixth of production. A run shorter than $\tau_\alpha$ gets no

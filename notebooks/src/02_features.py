@@ -28,11 +28,13 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from glasshelpers import features, stagedata
-from glasshelpers.parameters import check_parameters
-from glasshelpers.results import write_result
-from glasshelpers.simfigures import mean_features_figure
-from glasshelpers.display import use_reading_tables
+from glasshelpers.core.structure import features
+from glasshelpers.stages.s02_features import stagedata
+from glasshelpers.pipeline.parameters import check_parameters
+from glasshelpers.pipeline.profiles import replicas
+from glasshelpers.pipeline.results import write_result
+from glasshelpers.figures.simfigures import mean_features_figure
+from glasshelpers.book.display import use_reading_tables
 
 use_reading_tables()
 P = check_parameters("02_features", profile, overrides)   # every parameter (and override) validated first
@@ -50,6 +52,9 @@ for T in P["temperatures"]:
     rows.append({"T": T, "bank_frames": n_frames, "A_particles": n_a, "samples": n_frames * n_a,
                  "mean_coordination_A": means[T][:50].sum() * 0.1 / (np.sqrt(2 * np.pi) * 0.2),
                  "rearranging_fraction": float(np.mean(bank["phop_later"] > P["labels"]["p_c"]))})
+for r in replicas(P)[1:]:                   # the other replicas' banks are products of this stage too
+    for T in P["temperatures"]:
+        stagedata.load_bank(P, T, replica=r)
 summary = pd.DataFrame(rows)
 _ = write_result(P, "features_bank", summary)
 glue("bank_samples", f"{int(summary['samples'].sum()):,}", display=False)

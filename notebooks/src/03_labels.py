@@ -34,12 +34,14 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from glasshelpers import datasets, labels, stagedata
-from glasshelpers.stages.transfer import van_hove
-from glasshelpers.parameters import check_parameters
-from glasshelpers.results import write_result
-from glasshelpers.simfigures import phop_distribution_figure, phop_traces_figure, van_hove_figure
-from glasshelpers.display import use_reading_tables
+from glasshelpers.stages.s03_labels import datasets
+from glasshelpers.core.dynamics import labels
+from glasshelpers.stages.s02_features import stagedata
+from glasshelpers.stages.s05_transfer.transfer import van_hove
+from glasshelpers.pipeline.parameters import check_parameters
+from glasshelpers.pipeline.results import write_result
+from glasshelpers.figures.simfigures import phop_distribution_figure, phop_traces_figure, van_hove_figure
+from glasshelpers.book.display import use_reading_tables
 
 use_reading_tables()
 P = check_parameters("03_labels", profile, overrides)   # every parameter (and override) validated first
@@ -50,7 +52,7 @@ glue("fluidity_q", L["fluidity_q"], display=False)
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
-from glasshelpers.stages.simulation import equilibrium_note
+from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
 
 _note = equilibrium_note(P, [L["softness_temperature"], L["test_temperature"], *L["fluidity_temperatures"]], "the labelled sets")
 Markdown(_note) if _note else None

@@ -26,12 +26,14 @@ overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides:
 import pandas as pd
 from myst_nb import glue
 
-from glasshelpers import figures, registry, verdicts
-from glasshelpers.stages import fluid
-from glasshelpers.parameters import check_parameters
-from glasshelpers.results import save_figure, write_result
-from glasshelpers.display import use_reading_tables
-from glasshelpers.training import all_classifiers
+from glasshelpers import figures
+from glasshelpers.pipeline import registry
+from glasshelpers.reference import verdicts
+from glasshelpers.stages.s04_fluid import fluid
+from glasshelpers.pipeline.parameters import check_parameters
+from glasshelpers.pipeline.results import save_figure, write_result
+from glasshelpers.book.display import use_reading_tables
+from glasshelpers.stages.s04_fluid.training import all_classifiers
 
 use_reading_tables()
 P = check_parameters("04_fluid_classification", profile, overrides)   # every parameter (and override) validated first
@@ -39,7 +41,7 @@ clfs = all_classifiers(P)
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
-from glasshelpers.stages.simulation import equilibrium_note
+from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
 
 _note = equilibrium_note(P, [P["labels"]["softness_temperature"], *P["labels"]["fluidity_temperatures"], *P["temperatures"]], "this chapter (training sets and Fig. 5)")
 Markdown(_note) if _note else None

@@ -35,14 +35,14 @@
 # for attenuation: two normals fitted on noisy data agree less than their population
 # directions do, so the raw cosine is divided by $\sqrt{\rho_S \rho_\alpha}$, where
 # $\rho = 2r/(1+r)$ is the Spearman-Brown reliability from the agreement $r$ of normals
-# fitted on the two halves of one training set (`glasshelpers/halfsample.py`). On 100
+# fitted on the two halves of one training set (`glasshelpers/core/learning/halfsample.py`). On 100
 # synthetic pairs of training sets with a known true cosine (0.4), the 95 % intervals
 # covered it 99 % of the time and the transfer accuracy's 98 % (`tests/test_halfsample.py`).
 # The transfer accuracy of Table I is *cross-fitted*: the best bias is chosen on one half
 # of the test set and scored on the other (the maximum over the bias on the same samples
 # is optimistic by about 0.03 on sets of 60 per class). The best bias $b_\mathrm{best}$ itself
 # maximises a *smoothed* accuracy, each step replaced by a normal CDF of width
-# $h = 1.06\,s\,n^{-1/5}$ (Horowitz's smoothed maximum score; `glasshelpers/maxscore.py`):
+# $h = 1.06\,s\,n^{-1/5}$ (Horowitz's smoothed maximum score; `glasshelpers/core/learning/maxscore.py`):
 # the exact argmax of a step function converges slowly, is not normal and jumps between
 # near-maxima where the accuracy curve is flat. The smoothed one converges as $n^{-2/5}$,
 # so its half-differences carry the rate correction $2^{0.1} = 1.07$; on synthetic test
@@ -57,12 +57,15 @@ overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides:
 import pandas as pd
 from myst_nb import glue
 
-from glasshelpers import figures, paper, registry, verdicts
-from glasshelpers.stages import transfer
-from glasshelpers.parameters import check_parameters
-from glasshelpers.results import save_figure, write_result
-from glasshelpers.display import use_reading_tables
-from glasshelpers.training import all_classifiers
+from glasshelpers import figures
+from glasshelpers.reference import paper, verdicts
+from glasshelpers.pipeline import registry
+from glasshelpers.stages import common
+from glasshelpers.stages.s05_transfer import transfer
+from glasshelpers.pipeline.parameters import check_parameters
+from glasshelpers.pipeline.results import save_figure, write_result
+from glasshelpers.book.display import use_reading_tables
+from glasshelpers.stages.s04_fluid.training import all_classifiers
 
 use_reading_tables()
 P = check_parameters("05_transfer_learning", profile, overrides)   # every parameter (and override) validated first
@@ -71,7 +74,7 @@ soft_T = float(P["labels"]["softness_temperature"])
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
-from glasshelpers.stages.simulation import equilibrium_note
+from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
 
 _note = equilibrium_note(P, [P["labels"]["softness_temperature"], P["labels"]["test_temperature"], *P["labels"]["fluidity_temperatures"]], "the transfer test (training and test sets)")
 Markdown(_note) if _note else None
@@ -107,6 +110,7 @@ side
 
 # %% tags=["hide-input"]
 _ = write_result(P, "table1_data", t1)
+common.save_calibration(P, clfs, t1)        # b_best and sigma_T at full precision, for stage 06
 fl_t1 = t1[t1["T"] != soft_T]
 glue("similarity_min", float(fl_t1["similarity"].min()), display=False)
 glue("similarity_max", float(fl_t1["similarity"].max()), display=False)
@@ -159,7 +163,7 @@ v.drop(columns=registry.ITEMS_COLUMN)
 # directly), so a half-width $h$ measured at $n$ per class needs the sets scaled by
 # $f = (h / 0.1)^2$. Where a similarity is undetermined (a normal whose split-half
 # agreement $r$ is below 0.2), the agreement model $r(n) = 1/(1 + c/n)$ gives the factor
-# that first makes it measurable, a lower bound (`glasshelpers/sizing.py`).
+# that first makes it measurable, a lower bound (`glasshelpers/core/learning/sizing.py`).
 
 # %% tags=["hide-input"]
 sizing_factors, sizing_plan, sizing_summary = transfer.settling_plan(P, t1)

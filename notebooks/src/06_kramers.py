@@ -48,12 +48,15 @@ import pandas as pd
 from IPython.display import display
 from myst_nb import glue
 
-from glasshelpers import figures, registry, verdicts
-from glasshelpers.parameters import check_parameters
-from glasshelpers.stages import barriers, common
-from glasshelpers.results import save_figure, write_result
-from glasshelpers.display import use_reading_tables
-from glasshelpers.training import all_classifiers
+from glasshelpers import figures
+from glasshelpers.pipeline import registry
+from glasshelpers.reference import verdicts
+from glasshelpers.pipeline.parameters import check_parameters
+from glasshelpers.stages.s06_kramers import barriers
+from glasshelpers.stages import common
+from glasshelpers.pipeline.results import save_figure, write_result
+from glasshelpers.book.display import use_reading_tables
+from glasshelpers.stages.s04_fluid.training import all_classifiers
 
 use_reading_tables()
 P = check_parameters("06_kramers", profile, overrides)   # every parameter (and override) validated first
@@ -85,7 +88,7 @@ pr.groupby("T_train")["n"].sum().rename("samples per classifier").to_frame()
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
-from glasshelpers.stages.simulation import equilibrium_note
+from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
 
 _note = equilibrium_note(P, P["temperatures"], "the Kramers fits")
 Markdown(_note) if _note else None
@@ -244,8 +247,8 @@ targets.round(3)
 # **events**: the rate $r(x, T)$ is the number of rearrangement *onsets* ($p_\mathrm{hop}$
 # crossing $p_c$ upward between $t-1$ and $t$, structure taken 2 $\tau$ before $t$) divided
 # by the time spent below $p_c$ (at risk), per bin of $x$, in $1/\tau$
-# (`glasshelpers/events.py`). Each is fitted to the Kramers form as a GLM with log link:
-# binomial for $P_R$, Poisson with the time at risk as exposure for $r$ (`glasshelpers/glm.py`).
+# (`glasshelpers/core/dynamics/events.py`). Each is fitted to the Kramers form as a GLM with log link:
+# binomial for $P_R$, Poisson with the time at risk as exposure for $r$ (`glasshelpers/core/barriers/glm.py`).
 # Every cell is kept, also those without events, at each cell's *mean* $x$. Correlated
 # samples enter through Rao and Scott's effective counts, $k/\phi$ and $n/\phi$, with the
 # design effect $\phi_T$ measured by the block bootstrap at each temperature.
@@ -291,7 +294,7 @@ g.onsets[_cols].round(3)
 
 # %%
 from glasshelpers.figures.barriers import onset_vs_range_measures
-from glasshelpers.published import ONSET_TEMPERATURES
+from glasshelpers.reference.published import ONSET_TEMPERATURES
 
 fig = onset_vs_range_measures(g, literature=[(r.value, f"{r.value:g}") for r in ONSET_TEMPERATURES])
 save_figure(P, "onset_range", fig)
@@ -314,7 +317,7 @@ g.fits.pivot_table(index=["T_train", "bin"], columns="measure", values=["x_mean"
 # the stored trajectories, no new MD), for the two classifiers of Fig. 3. The verdict
 # below says whether the onset moves by more than its interval (each estimate outside the
 # other's 95 % interval). For comparison, published onsets of this model from other
-# definitions (`glasshelpers/published.py`): $T_0 \approx 0.87$ (softness lines'
+# definitions (`glasshelpers/reference/published.py`): $T_0 \approx 0.87$ (softness lines'
 # intersection and excitation onset, Schoenholz *et al.*, Nat. Phys. 12, 469 (2016);
 # Keys *et al.*, PRX 1, 021013 (2011), as the paper quotes them), about 1.0 from the energy
 # landscape (Sastry, Debenedetti and Stillinger, Nature 393, 554 (1998)), and 1.03 for the
@@ -341,7 +344,7 @@ _ind.pivot_table(index=["measure", "T_train"], columns=["window", "p_c"], values
 # ## Verdicts
 #
 # Every verdict is computed from the intervals above (95 %): *agrees*, *disagrees*, or
-# *inconclusive* when the interval is too wide to tell (rules in `glasshelpers/verdicts.py`).
+# *inconclusive* when the interval is too wide to tell (rules in `glasshelpers/reference/verdicts.py`).
 
 # %%
 v = verdicts.kramers(res, fig3_classifiers=(T_hot, T_soft), glm=g)

@@ -21,12 +21,14 @@ overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides:
 # %% tags=["hide-input"]
 import pandas as pd
 
-from glasshelpers import figures, registry, verdicts
-from glasshelpers.stages import appendix, sigma_factors
-from glasshelpers.parameters import check_parameters
-from glasshelpers.results import save_figure, write_result
-from glasshelpers.display import use_reading_tables
-from glasshelpers.training import paper_equivalent_C
+from glasshelpers import figures
+from glasshelpers.pipeline import registry
+from glasshelpers.reference import verdicts
+from glasshelpers.stages.s07_appendix import appendix, sigma_factors
+from glasshelpers.pipeline.parameters import check_parameters
+from glasshelpers.pipeline.results import save_figure, write_result
+from glasshelpers.book.display import use_reading_tables
+from glasshelpers.stages.s04_fluid.training import paper_equivalent_C
 
 use_reading_tables()
 P = check_parameters("07_appendix", profile, overrides)   # every parameter (and override) validated first
@@ -36,7 +38,7 @@ pd.DataFrame([{"T": A["appendix_temperature"], "tail fractions q": ", ".join(f"{
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
-from glasshelpers.stages.simulation import equilibrium_note
+from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
 
 _note = equilibrium_note(P, [P["analysis"]["appendix_temperature"], P["labels"]["test_temperature"]], "the appendix scans")
 Markdown(_note) if _note else None
@@ -80,7 +82,7 @@ summary.round(3)
 # I's: in every split all three training sets and the test set are halved by blocks, the
 # classifiers are refitted on their halves at the same $C\,n$, and the two halves of the
 # difference are compared on the same test half, so the interval holds the training noise
-# of both classifiers as well as the test-set noise (`glasshelpers/halfsample.py`). The
+# of both classifiers as well as the test-set noise (`glasshelpers/core/learning/halfsample.py`). The
 # columns `diff_fixed_*` keep the older interval for comparison: the in-sample best
 # accuracies with the classifiers held fixed and only the test set bootstrapped.
 #

@@ -70,7 +70,7 @@ TABLE1_RULE = "stage_05_transfer_learning"
 def workflow_cmd(profile: str, cores: int, extra: list[str]) -> list[str]:
     """The project's workflow runner (per-profile Snakemake directory under the data root, so
     the local and the SLURM run, with different data roots, have their own locks)."""
-    return [PY, "-m", "glasshelpers.workflow", "--profile", profile, "-j", str(cores), "--", *extra]
+    return [PY, "-m", "glasshelpers.pipeline.workflow", "--profile", profile, "-j", str(cores), "--", *extra]
 
 
 def data_env(data: Path, base: dict | None = None) -> dict:
@@ -265,7 +265,7 @@ def main(argv=None) -> int:
             out.flush()
             sm = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
                                   start_new_session=True)  # its own process group, stopped as one
-        from glasshelpers.profiles import load_profile
+        from glasshelpers.pipeline.profiles import load_profile
         P = load_profile(args.profile)
         spt = round(1 / float(P["engine"]["dt"]))
         every = int(P["protocol"]["checkpoint_every"])

@@ -1,0 +1,57 @@
+"""What determines a simulation run, and where its finished product is.
+
+The parameters of a seed run and of a trajectory (their hash keys every later product),
+and the lookup of a finished trajectory. Stages read trajectories through
+``trajectory_path``; only ``glasshelpers.stages.s01_simulation.simulate`` makes them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from glasshelpers.pipeline.paths import seed_dir, temperature_dir  # noqa: F401 (re-exported for simulate)
+from glasshelpers.pipeline.profiles import check_temperature, engine_threads, equil_time, production_time, seed_threads
+from glasshelpers.pipeline.provenance import check_meta, params_hash
+
+
+class MissingDataError(FileNotFoundError):
+    """A product a stage needs has not been made yet."""
+
+
+def _engine_params(profile, threads=None):
+    return {**{k: profile["engine"][k] for k in ("name", "dt", "tau_thermostat")},
+            "threads": engine_threads(profile) if threads is None else int(threads)}
+
+
+def seed_params(profile: dict, replica: int = 0) -> dict:
+    """Everything that determines a replica's seed configuration."""
+    p = profile["protocol"]
+    return {"stage": "seed", "model": dict(profile["model"]), "engine": _engine_params(profile, seed_threads(profile)),
+            "seed_temperature": float(p["seed_temperature"]), "seed_time": int(p["seed_time"]),
+            "checkpoint_every": int(p["checkpoint_every"]), "seed": int(profile["seed"]),
+            "replica": int(replica)}
+
+
+def temperature_params(profile: dict, temperature: float, replica: int = 0) -> dict:
+    """Everything that determines a replica's trajectory at ``temperature``."""
+    T = check_temperature(temperature)
+    p = profile["protocol"]
+    return {"stage": "production", "seed_run": params_hash(seed_params(profile, replica)),
+            "model": dict(profile["model"]), "engine": _engine_params(profile),
+            "temperature": round(T, 6), "equil_time": equil_time(profile, T),
+            "production_time": production_time(profile, T), "checkpoint_every": int(p["checkpoint_every"]),
+            "seed": int(profile["seed"]), "replica": int(replica)}
+
+
+def trajectory_path(profile: dict, temperature: float, replica: int = 0) -> Path:
+    """The finished trajectory at ``temperature``; MissingDataError if not made yet."""
+    d = temperature_dir(profile, temperature, replica)
+    check_meta(d / "meta.json", temperature_params(profile, temperature, replica), "trajectory")
+    path = d / "traj.gsd"
+    if not (d / "meta.json").exists() or not path.exists():
+        raise MissingDataError(
+            f"no finished trajectory for profile {profile['name']!r} at T = {temperature} "
+            f"(replica {replica}): run the simulation stage first (make workflow PROFILE={profile['name']})")
+    return path
+
+

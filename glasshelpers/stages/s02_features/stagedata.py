@@ -1,0 +1,122 @@
+"""Per-temperature products of the analysis stages, cached on disk.
+
+* ``load_phop(profile, T)``: p_hop(i, t) of every particle and frame (SPEC.md section 3),
+  float32, ``data/<profile>/phop/T0.450.npz``.
+* ``load_bank(profile, T)``: the *feature bank*, the 100 structure features of every A
+  particle on every ``features.bank_stride``-th frame t_s, paired with p_hop at t_s + 2
+  (structure 2 tau before dynamics), ``data/<profile>/features/T0.450.npz``. The bank
+  feeds sigma_alpha, the fluidity distributions and the Kramers analysis.
+* ``labelled_features(profile, T, particles, frames)``: features of chosen
+  (particle, frame) pairs, one neighbour query per distinct frame, so a training set
+  never costs whole frames.
+
+Each file stores its parameters (trajectory hash, stride...) and the code version; a
+file made with other parameters is recomputed, never silently reused. A trajectory is
+checked against its integrity record before it is read, and a damaged archive is moved
+aside and recomputed (:func:`glasshelpers.pipeline.cache.cached`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tqdm import tqdm
+
+from glasshelpers.core.dynamics import dynamics
+from glasshelpers.core.structure import features
+from glasshelpers.pipeline import integrity
+from glasshelpers.pipeline.cache import cached
+from glasshelpers.pipeline.faults import DamagedProductError, describe
+from glasshelpers.pipeline import paths
+from glasshelpers.pipeline.provenance import params_hash, profile_record, read_json
+from glasshelpers.pipeline.runs import temperature_params, trajectory_path
+from glasshelpers.core.md.trajectory import read_unwrapped
+
+from glasshelpers.core.dynamics.dynamics import HALF_WINDOW, STRUCTURE_LAG
+
+
+def _traj_params(profile, T, replica=0):
+    return {"trajectory": params_hash(temperature_params(profile, T, replica))}
+
+
+def load_trajectory(profile, T, replica: int = 0, **kwargs):
+    """Unwrapped positions of the finished trajectory at T (see trajectory.read_unwrapped),
+    checked against its integrity record first (DamagedProductError if it does not match)."""
+    path = trajectory_path(profile, T, replica)
+    c = integrity.check(path)
+    if c.state == "damaged":
+        raise DamagedProductError(f"{describe(path)} is damaged ({c.why}): run make workflow PROFILE="
+                                  f"{profile['name']}, which moves it aside and recomputes it")
+    return read_unwrapped(path, **kwargs)
+
+
+def load_phop(profile: dict, T: float, progress: bool = False, replica: int = 0) -> dict:
+    """p_hop (n_frames, N) float32 (NaN where the window does not fit) and types (N,)."""
+    params = {**_traj_params(profile, T, replica), "half_window": HALF_WINDOW, "product": "phop"}
+    path = paths.phop_file(profile, T, replica)
+
+    def compute():
+        traj = load_trajectory(profile, T, replica)
+        ph = dynamics.phop(traj["positions"], half_window=HALF_WINDOW)
+        return {"phop": ph.astype(np.float32), "types": traj["types"]}
+
+    return cached(path, params, compute, record=profile_record(profile))
+
+
+def bank_frames(n_frames: int, stride: int) -> np.ndarray:
+    """Structure frames t_s of the feature bank: p_hop at t_s + 2 must be defined."""
+    first = HALF_WINDOW - STRUCTURE_LAG
+    last = n_frames - 1 - HALF_WINDOW - STRUCTURE_LAG
+    return np.arange(first, last + 1, int(stride))
+
+
+def load_bank(profile: dict, T: float, progress: bool = True, replica: int = 0) -> dict:
+    """Feature bank at T.
+
+    Returns
+    -------
+    dict with ``features`` (n_bank_frames, n_A, 100) float32, ``frames`` (structure frame
+    indices), ``particles`` (indices of the A particles), ``phop_later`` (n_bank_frames,
+    n_A) float32 = p_hop at frame + 2.
+    """
+    stride = int(profile["features"]["bank_stride"])
+    params = {**_traj_params(profile, T, replica), "stride": stride, "lag": STRUCTURE_LAG, "product": "bank"}
+    path = paths.bank_file(profile, T, replica)
+
+    def compute():
+        ph = load_phop(profile, T, replica=replica)["phop"]
+        frames = bank_frames(len(ph), stride)
+        traj = load_trajectory(profile, T, replica)
+        types = traj["types"]
+        a = np.flatnonzero(types == 0)
+        out = np.empty((len(frames), len(a), features.N_FEATURES), dtype=np.float32)
+        for k, f in enumerate(tqdm(frames, desc=f"features T={T:g}", disable=not progress, mininterval=2)):
+            out[k] = features.radial_features(traj["positions"][f], types, traj["box_length"], targets=a)
+        return {"features": out, "frames": frames, "particles": a,
+                "phop_later": ph[frames + STRUCTURE_LAG][:, a].astype(np.float32)}
+
+    return cached(path, params, compute, record=profile_record(profile))
+
+
+def labelled_features(profile: dict, T: float, particles, frames, traj=None, replica: int = 0) -> np.ndarray:
+    """Features (n, 100) of the (particle, structure-frame) pairs, in the given order."""
+    particles = np.asarray(particles, dtype=np.int64)
+    frames = np.asarray(frames, dtype=np.int64)
+    if particles.shape != frames.shape:
+        raise ValueError("particles and frames must have the same shape")
+    if traj is None:
+        traj = load_trajectory(profile, T, replica)
+    out = np.empty((len(particles), features.N_FEATURES))
+    for f in np.unique(frames):
+        sel = np.flatnonzero(frames == f)
+        out[sel] = features.radial_features(traj["positions"][f], traj["types"], traj["box_length"],
+                                            targets=particles[sel])
+    return out
+
+
+def mean_features(bank: dict) -> np.ndarray:
+    """Average G_A(r), G_B(r) over the bank (100,)."""
+    return bank["features"].reshape(-1, bank["features"].shape[-1]).mean(axis=0, dtype=np.float64)
+
+
+def simulation_meta(profile, T, replica: int = 0) -> dict:
+    return read_json(trajectory_path(profile, T, replica).parent / "meta.json")

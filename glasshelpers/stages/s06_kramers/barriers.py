@@ -1,0 +1,178 @@
+"""Stage 6, energy barriers (Figs. 3, 4, 9): the samples of the Kramers analysis from
+the feature banks, how precise its intervals are, and the spread between replicas.
+
+The analysis itself is :func:`glasshelpers.stages.s06_kramers.barrier_analysis.kramers_analysis`;
+:func:`run` is what notebook 06 calls.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from glasshelpers.core.barriers import kramers, onset
+from glasshelpers.core.learning import scoring
+from glasshelpers.core.statistics import stats
+from glasshelpers.pipeline.profiles import replicas
+from glasshelpers.core.barriers.rearrangement import rearrangement_table
+from glasshelpers.core.dynamics import dynamics
+from glasshelpers.core.dynamics.dynamics import HALF_WINDOW, STRUCTURE_LAG
+from glasshelpers.stages.s02_features.stagedata import load_bank, load_phop, load_trajectory
+from glasshelpers.stages.s04_fluid.training import all_classifiers
+from glasshelpers.stages.s06_kramers.barrier_analysis import KramersResult, kramers_analysis
+from glasshelpers.stages.s06_kramers.barrier_glm import glm_analysis
+from glasshelpers.stages.common import load_calibration, x_edges
+
+
+def phop_pairs(profile, T, bank, windows=(2 * HALF_WINDOW,), replica: int = 0) -> dict:
+    """p_hop at t - 1 and at t = t_s + STRUCTURE_LAG for every bank sample, per window.
+
+    windows : total p_hop windows in tau (frames t - w/2 ... t + w/2); the stage-2 window
+    (2 HALF_WINDOW = 10 tau) comes from the cached p_hop, others are computed from the
+    trajectory (no new MD). Returns dict window -> (before, at), each (n_bank_frames * n_A,)
+    float (NaN where the window does not fit)."""
+    frames, a = np.asarray(bank["frames"]), np.asarray(bank["particles"])
+    out = {}
+    for w in windows:
+        w = int(w)
+        if w % 2:
+            raise ValueError(f"a p_hop window must be an even number of tau, got {w}")
+        if w == 2 * HALF_WINDOW:
+            ph = load_phop(profile, T, replica=replica)["phop"]
+        else:
+            ph = dynamics.phop(load_trajectory(profile, T, replica)["positions"], half_window=w // 2)
+        t = frames + STRUCTURE_LAG
+        out[w] = tuple(np.asarray(ph[idx][:, a], dtype=float).reshape(-1) for idx in (t - 1, t))
+    return out
+
+
+def rearrangement_samples(profile, classifiers: dict | None = None, table1: pd.DataFrame | None = None,
+                          replica: int = 0, windows=(2 * HALF_WINDOW,)) -> list:
+    """Per temperature, the feature-bank samples of the Kramers analysis.
+
+    Returns a list of dicts (one per temperature) with ``T``, ``replica``, ``particle``
+    (n,), ``frame`` (n,) structure frame in tau, ``rearranged`` (n,) bool (p_hop 2 tau
+    later > p_c), ``x`` (dict T_train -> (n,) x_alpha) and ``phop`` (dict window in tau ->
+    (p_hop at t - 1, p_hop at t), t = frame + 2, from :func:`phop_pairs`), the input of
+    :func:`~glasshelpers.stages.s06_kramers.barrier_analysis.kramers_analysis` and
+    :func:`~glasshelpers.stages.s06_kramers.barrier_glm.glm_analysis`.
+    """
+    clfs = classifiers or all_classifiers(profile)
+    t1 = table1 if table1 is not None else load_calibration(profile, clfs)
+    p_c = float(profile["labels"]["p_c"])
+    out = []
+    for T in profile["temperatures"]:
+        bank = load_bank(profile, T, replica=int(replica))
+        nf, na = bank["phop_later"].shape
+        X = bank["features"].reshape(-1, bank["features"].shape[-1])
+        xs = {}
+        for Tt, clf in clfs.items():
+            row = t1.loc[t1["T"] == Tt].iloc[0]
+            xs[float(Tt)] = scoring.x_alpha(clf.decision(X), clf.b, row["b_best"], row["sigma_T"])
+        out.append({"T": float(T), "replica": int(replica),
+                    "particle": np.broadcast_to(np.arange(na)[None, :], (nf, na)).ravel().copy(),
+                    "frame": np.broadcast_to(np.asarray(bank["frames"])[:, None], (nf, na)).ravel().copy(),
+                    "rearranged": bank["phop_later"].reshape(-1) > p_c, "x": xs,
+                    "phop": phop_pairs(profile, T, bank, windows, replica)})
+    return out
+
+
+def interval_targets(res: KramersResult, delta_e_max: float = 0.3, onset_max: float = 0.1) -> pd.DataFrame:
+    """How wide the barrier intervals are against issue 8's targets, per classifier.
+
+    For the default fit (the data-chosen range) of :func:`~glasshelpers.stages.s06_kramers.barrier_analysis.kramers_analysis`'s result:
+    the 68 % half-width (hi - lo) / 2 of Delta_E in every populated bin (a finite
+    estimate), its median and largest value, the fraction of bins within
+    ``delta_e_max`` (targets: Delta_E <= 0.3 in every populated bin, onset <= 0.1), and the
+    onset's 68 % half-width. The last row, ``all``, pools the bins of every classifier.
+
+    Returns
+    -------
+    DataFrame: T_train, bins, delta_e_hw_median, delta_e_hw_max, delta_e_within,
+    onset_hw, delta_e_target_met, onset_target_met.
+    """
+    d = res.of("fits")
+    d = d[np.isfinite(d["Delta_E"])].copy()
+    d["hw"] = 0.5 * (d["Delta_E_hi"] - d["Delta_E_lo"])
+    o = res.of("onsets").set_index("T_train")
+    rows = []
+    for Tt, g in d.groupby("T_train"):
+        ohw = float(0.5 * (o.loc[Tt, "T_high"] - o.loc[Tt, "T_low"])) if Tt in o.index and "T_high" in o else np.nan
+        rows.append(dict(T_train=Tt, bins=len(g), delta_e_hw_median=float(g["hw"].median()),
+                         delta_e_hw_max=float(g["hw"].max()), delta_e_within=float((g["hw"] <= delta_e_max).mean()),
+                         onset_hw=ohw))
+    t = pd.DataFrame(rows)
+    t = pd.concat([t, pd.DataFrame([dict(T_train="all", bins=len(d), delta_e_hw_median=float(d["hw"].median()),
+                                         delta_e_hw_max=float(d["hw"].max()),
+                                         delta_e_within=float((d["hw"] <= delta_e_max).mean()),
+                                         onset_hw=float(t["onset_hw"].max()))])], ignore_index=True)
+    t["delta_e_target_met"] = t["delta_e_hw_max"] <= delta_e_max
+    t["onset_target_met"] = t["onset_hw"] <= onset_max
+    return t
+
+
+def replica_spread(samples: list, edges, fit_range, *, min_bin_count: int = 30) -> pd.DataFrame:
+    """Onset per replica and classifier over the chosen fit range, pooled with
+    :func:`stats.pool_replicas` (mean and spread between replicas).
+
+    Returns the pooled DataFrame (T_train, T_onset, T_onset_replica_sd, ...); with one
+    replica the spread is 0. Each replica's fits are weighted with binomial errors (no
+    bootstrap per replica), so its onsets can differ slightly from the pooled analysis's
+    block-error-weighted ones even for a single replica."""
+    edges = np.asarray(edges, dtype=float)
+    rows = []
+    for rep in sorted({int(s["replica"]) for s in samples}):
+        sub = [s for s in samples if int(s["replica"]) == rep]
+        temps = np.array(sorted({float(s["T"]) for s in sub}))
+        for Tt in sorted(sub[0]["x"]):
+            tab = rearrangement_table({s["T"]: s["x"][Tt] for s in sub},
+                                              {s["T"]: s["rearranged"] for s in sub}, edges)
+            tab.loc[tab["n"] < min_bin_count, ["P_R", "P_R_err"]] = np.nan
+            try:
+                f = kramers.fit_kramers_frame(tab, nan_policy="omit", T_max=fit_range.T_max)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    o = onset.onset_temperature(f, uncertainty="none")
+                T_on = o.T_onset
+            except ValueError:
+                T_on = np.nan
+            rows.append(dict(replica=rep, T_train=Tt, T_onset=T_on, n_temperatures=temps.size))
+    return stats.pool_replicas(pd.DataFrame(rows), ["T_onset"], by=["T_train"])
+
+
+
+def fig3_classifiers(profile) -> tuple:
+    """Training temperatures of Fig. 3: the hottest fluidity classifier and softness."""
+    L = profile["labels"]
+    return (float(max(L["fluidity_temperatures"])), float(L["softness_temperature"]))
+
+
+def run(profile, classifiers: dict | None = None):
+    """The Kramers analysis of a profile over all its replicas, with the profile's
+    settings (``analysis.min_bin_count, bootstrap, kramers_T_max_low, fit_range_p_min,
+    min_time_blocks, indicator_p_c, indicator_windows, glm_bootstrap``,
+    ``features.bank_stride``, ``labels.p_c``, ``seed``).
+
+    First the likelihood analysis (:func:`~glasshelpers.stages.s06_kramers.barrier_glm.glm_analysis`:
+    occupancy and rate, the curvature test that chooses the range, onsets, the indicator
+    test); its occupancy range is then the default range of the paper-style weighted fits
+    (Figs. 3, 4, 9), so that no variance is rescaled. Returns (result, samples, glm result)."""
+    A = profile["analysis"]
+    clfs = classifiers or all_classifiers(profile)
+    t1 = load_calibration(profile, clfs)     # stage 05's b_best and sigma_T
+    windows = sorted({2 * HALF_WINDOW, *(int(w) for w in A["indicator_windows"])})
+    samples = [s for r in replicas(profile) for s in rearrangement_samples(profile, clfs, t1, replica=r, windows=windows)]
+    spacing = float(profile["features"]["bank_stride"])
+    g = glm_analysis(samples, x_edges(profile), p_c=float(profile["labels"]["p_c"]), windows=windows,
+                     p_c_values=[float(v) for v in A["indicator_p_c"]], n_boot=int(A["glm_bootstrap"]),
+                     seed=int(profile["seed"]), p_min=float(A["fit_range_p_min"]), frame_spacing=spacing,
+                     min_time_blocks=int(A["min_time_blocks"]),
+                     indicator_classifiers=fig3_classifiers(profile))
+    res = kramers_analysis(samples, x_edges(profile), min_bin_count=int(A["min_bin_count"]),
+                           n_boot=int(A["bootstrap"]), seed=int(profile["seed"]),
+                           T_max_low=float(A["kramers_T_max_low"]), p_min=float(A["fit_range_p_min"]),
+                           frame_spacing=spacing, min_time_blocks=int(A["min_time_blocks"]),
+                           range_choice=g.range_of("occupancy"))
+    return res, samples, g
