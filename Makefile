@@ -50,10 +50,11 @@ test-cluster: venv
 # Snakemake drives papermill over every stage and temperature; reruns resume, a stale
 # lock left by a killed run is cleared, each profile has its own lock. Every product is
 # checked against its integrity record first (a damaged one is moved aside and recomputed);
-# VERIFY=1 hashes every product (default: size always, the hash after a change of mtime).
+# VERIFY=1 hashes every product (default: size always, the hash after a change of mtime);
+# UPDATE=1 re-runs the stages made with other analysis parameters of an edited profile.
 # Exit statuses: README, "Faults: one line each".
 workflow: venv
-	$(BIN)/python -m glasshelpers.pipeline.workflow --profile $(PROFILE) -j $(JOBS) $(if $(VERIFY),--verify)
+	$(BIN)/python -m glasshelpers.pipeline.workflow --profile $(PROFILE) -j $(JOBS) $(if $(VERIFY),--verify) $(if $(UPDATE),--update)
 
 # A strict build refuses missing or damaged results; PARTIAL=1 builds a debugging copy anyway.
 html: venv

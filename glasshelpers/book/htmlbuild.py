@@ -208,18 +208,19 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     one refuses the build (status 5), and so does a missing one unless ``allow_partial``
     (a debugging copy whose comparison chapter lists what is missing).
     """
-    from glasshelpers.pipeline import paths
+    from glasshelpers.pipeline import matching, paths
     from glasshelpers.pipeline.profiles import load_profile
 
     t0 = time.time()
     prof = load_profile(profile)
     name, root = prof["name"], Path(root)
     stage = (root.resolve() == Path(REPO_ROOT).resolve()) if stage is None else stage
+    pdir = Path(data_dir) if data_dir else paths.profile_root(prof)
+    matching.check_folder(prof, pdir)        # another profile's products: one line, status 6
     publish_to = None
     if stage:
         publish_to = root / "_build"
         root = stage_sources(root, Path(data_dir) / ".book" if data_dir else paths.book_stage(prof))
-    pdir = Path(data_dir) if data_dir else paths.profile_root(prof)
     missing = missing_notebooks(pdir / "notebooks", prof["temperatures"])
     if missing:
         raise BookInputsMissing(

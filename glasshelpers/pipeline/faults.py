@@ -13,6 +13,8 @@ Every command-line entry point (``python -m glasshelpers.pipeline.workflow``, ``
      command again, nothing finished is lost
  5   a product is damaged or missing and cannot be recomputed here, or the book refuses
      to publish without it (the line says what to do)
+ 6   the profile's folder holds products made with other parameters (another profile of
+     the same name, or an edited one): nothing was overwritten (the line says what to do)
 130  interrupted (Ctrl-C)
 ===  ======================================================================================
 
@@ -38,6 +40,7 @@ EXIT_INPUT = 2
 EXIT_BUSY = 3
 EXIT_DISK_FULL = 4
 EXIT_DAMAGED = 5
+EXIT_MISMATCH = 6
 EXIT_INTERRUPTED = 130
 
 #: errno values that mean "the disk (or the quota) is full"

@@ -231,8 +231,9 @@ def run_notebook(profile: str, stem: str, temperature: float | None, log_path: o
         print(f"glassbook: {job} started (log: {shown(log.path)})", file=sys.stderr, flush=True)
         log.write(f"Input Notebook:  {src}\nOutput Notebook: {part}\nWorking directory: {src.parent}")
         _execute(src, part, params, log)
+        from glasshelpers.pipeline.matching import profile_hash
         from glasshelpers.pipeline.provenance import stamp_code_version
-        stamp_code_version(part)
+        stamp_code_version(part, profile_hash=profile_hash(P))
         missing = _missing_outputs(P, stem, temperature)
         if missing:
             raise Fault(f"the notebook did not write {', '.join(missing)}, which glasshelpers.pipeline.registry "

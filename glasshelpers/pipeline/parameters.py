@@ -24,6 +24,7 @@ import ast
 import difflib
 import os
 
+from glasshelpers.pipeline import costs
 from glasshelpers.pipeline.profiles import ProfileError, check_temperature, load_profile
 
 #: papermill's first line of the cell it injects (python translator)
@@ -112,9 +113,13 @@ def check_parameters(stage: str, profile, overrides=None, **values) -> dict:
     if names:
         check_names(stage, names, allowed)
     P = load(profile, overrides)
+    base = load(profile) if overrides else P
     if "temperature" in values:
         try:
-            temperature_in_profile(P, values["temperature"])
+            T = temperature_in_profile(P, values["temperature"])
         except ParameterError as exc:
             raise ParameterError(f"{stage}: {exc}") from None
+        costs.check(P, base, [T], seed=False, what=f"{stage} at T = {T:g}")
+    else:
+        costs.check(P, base, what=stage)
     return P

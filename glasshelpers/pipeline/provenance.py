@@ -110,9 +110,14 @@ def check_meta(meta_path, params: dict, what: str) -> bool:
     return True
 
 
-def stamp_code_version(path: os.PathLike, version: str | None = None) -> None:
-    """Write ``metadata.glassbook.code_version`` into an executed notebook (atomically)."""
+def stamp_code_version(path: os.PathLike, version: str | None = None, profile_hash: str | None = None) -> None:
+    """Write ``metadata.glassbook.code_version`` (and ``profile_hash``, the hash of the
+    profile that ran it, :func:`glasshelpers.pipeline.matching.profile_hash`) into an
+    executed notebook (atomically)."""
     nb = json.loads(Path(path).read_text())
-    nb.setdefault("metadata", {}).setdefault("glassbook", {})["code_version"] = version or code_version()
+    stamp = nb.setdefault("metadata", {}).setdefault("glassbook", {})
+    stamp["code_version"] = version or code_version()
+    if profile_hash is not None:
+        stamp["profile_hash"] = profile_hash
     with atomic_path(path) as tmp:
         Path(tmp).write_text(json.dumps(nb, indent=1))

@@ -35,7 +35,7 @@ import sys
 import threading
 from pathlib import Path
 
-from glasshelpers.pipeline import paths, products
+from glasshelpers.pipeline import costs, matching, paths, products
 from glasshelpers.pipeline.cli import add_debug_flag, run as cli_run
 from glasshelpers.pipeline.faults import (DISK_FULL_ADVICE, EXIT_DAMAGED, EXIT_DISK_FULL, EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED,
                      Fault, disk_full_cause)
@@ -260,14 +260,26 @@ def terminate_tree(pid: int, sig: int = signal.SIGTERM) -> None:
             pass
 
 
-def run(profile: str, jobs: int = 2, extra=(), log=print, verify: bool = False, debug: bool = False) -> int:
-    """Run the workflow of ``profile``; return 0, or raise the fault that stopped it."""
+def run(profile: str, jobs: int = 2, extra=(), log=print, verify: bool = False, debug: bool = False,
+        update: bool = False) -> int:
+    """Run the workflow of ``profile``; return 0, or raise the fault that stopped it.
+
+    The profile's folder must hold only products of this profile
+    (:func:`glasshelpers.pipeline.matching.check_folder`, exit status 6 otherwise); with
+    ``update`` the stages made with other analysis parameters are re-run instead."""
     prof = load_profile(profile)
     workdir = paths.workflow_dir(prof)
     profile_arg = _profile_arg(profile)
+    matching.check_folder(prof, analysis=not update)
+    costs.check(prof, what=f"profile {prof['name']!r}")
     lock = acquire(workdir)
     try:
         clear_stale_lock(profile_arg, workdir, log)
+        if update:
+            rules = sorted({rule for rule, _, _ in matching.stale_stages(prof)})
+            if rules:
+                log(f"glassbook: re-running {', '.join(rules)} (made with other analysis parameters)")
+                extra = [*extra, "--forcerun", *rules]
         redo = check_products(prof, verify)
         env = {**os.environ, **({"GLASSBOOK_DEBUG": "1"} if debug else {})}
         stream = _Stream(paths.log_file(prof, "workflow"), debug)
@@ -298,12 +310,14 @@ def main(argv=None) -> int:
     ap.add_argument("-j", "--jobs", type=int, default=2, help="cores Snakemake may use")
     ap.add_argument("--verify", action="store_true",
                     help="hash every product against its record (default: size always, hash after a change of mtime)")
+    ap.add_argument("--update", action="store_true",
+                    help="re-run the stages whose notebooks were made with other analysis parameters of this profile")
     ap.add_argument("extra", nargs="*", help="extra Snakemake arguments (after --)")
     add_debug_flag(ap)
     args = ap.parse_args(argv)
     # a bad profile is one line and status 2 here, before Snakemake parses the Snakefile
-    return cli_run(lambda: run(args.profile, args.jobs, args.extra, verify=args.verify, debug=args.debug),
-                   args.debug)
+    return cli_run(lambda: run(args.profile, args.jobs, args.extra, verify=args.verify, debug=args.debug,
+                               update=args.update), args.debug)
 
 
 if __name__ == "__main__":

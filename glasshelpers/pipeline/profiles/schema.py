@@ -195,6 +195,8 @@ class Profile(Section):
     analysis: AnalysisSection
     overrides: dict[str, Any] = Field(
         default_factory=dict, description="record of the overrides applied by load_profile, dotted key -> value (not applied again)")
+    confirm_cost: bool = Field(False, description="accept a run far above the profile file's own cost "
+                                                  "(glasshelpers.pipeline.costs)")
 
     @field_validator("name")
     @classmethod
