@@ -12,19 +12,19 @@ work under the profile file as written (without overrides):
 * more than :data:`TELL_RATIO` times as much (time, disk or memory): the estimate is
   printed in one line before the work starts;
 * more than :data:`REFUSE_RATIO` times as much, or more memory than :data:`MEMORY_SHARE` of
-  this machine's, or more disk than is free under the data root: refused in one line
-  (:class:`CostRefused`, exit status 2) unless the profile or an override sets
-  ``confirm_cost: true``.
+  this machine's: refused in one line (:class:`CostRefused`, exit status 2) unless the
+  profile or an override sets ``confirm_cost: true``.
+
+Free disk space is not judged here: a disk that fills up stops the work in one line with
+nothing half-written (:mod:`glasshelpers.pipeline.faults`, status 4).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 
-from glasshelpers.pipeline import paths
 from glasshelpers.pipeline.profiles import ProfileError, equil_time, production_time, replicas
 
 #: MD speed, tau per core-second for N = 2000 (LAMMPS, dt = 0.005): demo's MD, 11 400 tau of
@@ -107,16 +107,6 @@ def _machine_memory_gb() -> float:
         return float("inf")
 
 
-def _free_disk_gb(profile: dict) -> float:
-    path = paths.profile_root(profile)
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    try:
-        return shutil.disk_usage(path).free / 1e9
-    except OSError:
-        return float("inf")
-
-
 def check(profile: dict, base: dict | None = None, temperatures=None, *, seed: bool = True, what: str = "this run",
           log=None) -> Cost:
     """Tell (one line on stderr) or refuse (:class:`CostRefused`) work far above the cost of
@@ -126,14 +116,12 @@ def check(profile: dict, base: dict | None = None, temperatures=None, *, seed: b
     cost = estimate(profile, temperatures, seed=seed)
     own = estimate(base if base is not None else profile, temperatures, seed=seed)
     ratio = cost.ratio(own)
-    memory, free = _machine_memory_gb(), _free_disk_gb(profile)
+    memory = _machine_memory_gb()
     why = []
     if ratio > REFUSE_RATIO:
         why.append(f"{ratio:.3g} times the cost of profile {profile['name']!r} as its file stands")
     if cost.memory_gb > MEMORY_SHARE * memory:
         why.append(f"more than {MEMORY_SHARE:.0%} of this machine's {memory:.3g} GB of memory")
-    if cost.disk_gb > free:
-        why.append(f"more than the {free:.3g} GB free under {paths.data_root()}")
     if why and not profile.get("confirm_cost", False):
         raise CostRefused(f"{what} would take {cost.describe()}: {'; '.join(why)}. If that is what you want, "
                           "set confirm_cost: true (in the profile or as an override)")
