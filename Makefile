@@ -51,7 +51,7 @@ test-cluster: venv
 # lock left by a killed run is cleared, each profile has its own lock. Every product is
 # checked against its integrity record first (a damaged one is moved aside and recomputed);
 # VERIFY=1 hashes every product (default: size always, the hash after a change of mtime).
-# Exit statuses: README, "Faults: one line each".
+# Exit statuses: the book's chapter "Validation and costs" (book/validation.md), "Bad input and faults".
 workflow: venv
 	$(BIN)/python -m glasshelpers.pipeline.workflow --profile $(PROFILE) -j $(JOBS) $(if $(VERIFY),--verify)
 
