@@ -52,7 +52,7 @@ test-cluster: venv
 # checked against its integrity record first (a damaged one is moved aside and recomputed);
 # VERIFY=1 hashes every product (default: size always, the hash after a change of mtime);
 # UPDATE=1 re-runs the stages made with other analysis parameters of an edited profile.
-# Exit statuses: README, "Faults: one line each".
+# Exit statuses: the book's chapter "Validation and costs" (book/validation.md), "Bad input and faults".
 workflow: venv
 	$(BIN)/python -m glasshelpers.pipeline.workflow --profile $(PROFILE) -j $(JOBS) $(if $(VERIFY),--verify) $(if $(UPDATE),--update)
 

@@ -1,4 +1,4 @@
-"""Coverage of the half-sampling intervals of refitted SVMs, thorough version (issue 17).
+"""Coverage of the half-sampling intervals of refitted SVMs, thorough version.
 
     python benchmarks/bench_coverage.py [--sets 200] [--splits 30] [--dim 20] [--n 150]
         [--cosines 0 0.4 0.8 1] [--seed 1] [--json out.json]

@@ -33,7 +33,7 @@ def test_every_notebook_ran_without_error(tiny_data):
 def test_results_are_physically_sane(tiny_data):
     res = tiny_data / "results"
     lab = pd.read_csv(res / "labels_summary.csv").set_index("T")
-    # thermal p_hop of A particles: median ~0.02 sigma^2 at 0.45 (SPEC), grows with T
+    # thermal p_hop of A particles: median ~0.02 sigma^2 at 0.45, grows with T
     assert 0.01 < lab.loc[0.45, "phop_q0.5"] < 0.04
     assert lab["phop_q0.5"].is_monotonic_increasing
     t1 = pd.read_csv(res / "table1_data.csv").set_index("T")
@@ -55,7 +55,7 @@ def test_results_are_physically_sane(tiny_data):
 
 
 def test_classification_estimates_lie_inside_their_own_intervals(tiny_data):
-    """Issue 17: every estimate of the classification stages' result CSVs (04, 05, 07) lies
+    """Every estimate of the classification stages' result CSVs (04, 05, 07) lies
     inside its own 68 % and 95 % intervals (half-sampling intervals are centred on it)."""
     from glasshelpers.pipeline import registry
     from glasshelpers.core.statistics.intervals import results_violations

@@ -1,10 +1,11 @@
 """Profiles are validated at load (glasshelpers.pipeline.profiles.schema), before any MD runs, and
 every CLI reports a bad one in one line with exit status 2.
 
-``BAD_INPUTS`` is the README's bad-input table: each case is a profile file derived from
-``tiny.yaml`` (or raw text), the expected fragments of its message, and the message
-itself is checked to name the file and the key. ``python tests/test_profiles.py`` prints
-the table; ``test_readme_table_is_current`` keeps the README in step with it.
+``BAD_INPUTS`` is the bad-input table of the book's chapter "Validation and costs"
+(``book/validation.md``): each case is a profile file derived from ``tiny.yaml`` (or raw
+text), the expected fragments of its message, and the message itself is checked to name
+the file and the key. ``python tests/test_profiles.py`` prints the table;
+``test_bad_input_table_is_current`` keeps the book in step with it.
 """
 
 import copy
@@ -306,7 +307,7 @@ def test_cli_other_errors_exit_1_without_traceback(capsys):
     assert cli.run(lambda: None) == 0
 
 
-# ------------------------------------------------------------------------------ README
+# ------------------------------------------------------------------ the book's table
 def bad_input_table(tmp_path) -> str:
     rows = ["| bad input | message (`python -m glasshelpers.stages.s01_simulation.simulate seed --profile my.yaml`, exit status 2) |",
             "|---|---|"]
@@ -316,12 +317,12 @@ def bad_input_table(tmp_path) -> str:
     return "\n".join(rows)
 
 
-def test_readme_table_is_current(tmp_path):
-    readme = (ROOT / "README.md").read_text()
+def test_bad_input_table_is_current(tmp_path):
+    page = (ROOT / "book" / "validation.md").read_text()
     table = bad_input_table(tmp_path)
-    missing = [row for row in table.splitlines() if row not in readme]
-    assert not missing, "README bad-input table is stale; regenerate with python tests/test_profiles.py:\n" + \
-        "\n".join(missing)
+    missing = [row for row in table.splitlines() if row not in page]
+    assert not missing, "bad-input table of book/validation.md is stale; regenerate with " \
+        "python tests/test_profiles.py:\n" + "\n".join(missing)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ def test_every_key_a_notebook_reads_is_in_the_schema():
 #: The package's floors from the bottom up; a unit imports its own floor and the ones below.
 #: A unit is a package of the numerical core (``core.md``, ``core.structure``, ...), a stage
 #: folder (``stages.s01_simulation`` ... ``stages.s07_appendix``, and ``stages.common``), or one
-#: of the top-level packages. The README's map names the same units.
+#: of the top-level packages. The README's map ("Where things live") names the same units.
 FLOORS = [
     {"core", "core.md", "core.structure", "core.dynamics", "core.statistics", "core.learning", "core.barriers"},
     {"pipeline"},

@@ -1,4 +1,4 @@
-"""sigma_T scans (issue 8, item 7): the SVM's known small-C limit on synthetic data, and
+"""sigma_T scans: the SVM's known small-C limit on synthetic data, and
 cross-checks of the scans against the independent dataset path on tiny data."""
 
 import numpy as np

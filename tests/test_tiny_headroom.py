@@ -1,7 +1,6 @@
 """The tiny profile proves the pipeline reliably: every labelled set fills at least twice
-over, whatever the seed (checked on two seeds: the suite's and 7; seed 424242, checked in
-every CI run up to stop 23, was dropped to save 80 s of CI), so neither an interruption nor
-a new seed can make CI fail at the label stage."""
+over, whatever the seed (checked on two seeds: the suite's and 7; a third costs about 80 s
+of CI), so neither an interruption nor a new seed can make CI fail at the label stage."""
 
 from concurrent.futures import ProcessPoolExecutor
 

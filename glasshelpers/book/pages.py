@@ -230,8 +230,8 @@ def interval_warning(results_dir: os.PathLike) -> list[str]:
     if v.empty:
         return []
     lines = ["```{warning}", f"{len(v)} estimate(s) in this build's results lie outside their own interval, "
-             "so those intervals do not describe the estimator that gave the value (a known defect of the "
-             "method, listed in the README's known limitations); verdicts that use them are not to be trusted:", ""]
+             "so those intervals do not describe the estimator that gave the value (every interval of the "
+             "book should contain its estimate: Methods, Statistics); verdicts that use them are not to be trusted:", ""]
     for (table, column), g in v.groupby(["table", "column"], sort=False):
         ex = g.iloc[0]
         lines.append(f"* `{table}.csv`, `{column}`: {len(g)} row(s), e.g. {ex['estimate']:.3g} outside "

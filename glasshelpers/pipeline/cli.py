@@ -5,7 +5,7 @@ through :func:`run`: an error a person can fix prints one line on stderr (``erro
 and sets the exit status; ``--debug`` (added by :func:`add_debug_flag`) shows the full
 traceback instead.
 
-Exit status (the table is :mod:`glasshelpers.pipeline.faults` and the README): 0 success; 1 any
+Exit status (the table is :mod:`glasshelpers.pipeline.faults` and the book's validation chapter): 0 success; 1 any
 other failure (stale or missing data, a failed build, a bug); 2 bad input (profile,
 override, notebook parameter or argument: fix the command or the YAML); 3 another run of
 the profile holds its lock; 4 no space left on device (nothing half-written: free space

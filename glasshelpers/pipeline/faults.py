@@ -1,7 +1,7 @@
 """The faults a user meets, each reported in one line with its own exit status.
 
 Every command-line entry point (``python -m glasshelpers.pipeline.workflow``, ``.book``,
-``.simulate``, ``.jobs``) ends with one of these statuses (table also in the README):
+``.simulate``, ``.jobs``) ends with one of these statuses (table also in the book's validation chapter):
 
 ===  ======================================================================================
  0   success

@@ -23,7 +23,7 @@ PAPER_TABLE1 = (
 TABLE1_COLUMNS = ("T", "b", "sigma_T", "b_best", "similarity")
 
 #: Onset temperature of the KA model that the paper quotes (Sec. II: T0 ~ 0.87, from its
-#: Refs. 7 and 19; "values between 0.8 and 1.2 are also reasonable"; SPEC section 6).
+#: Refs. 7 and 19; "values between 0.8 and 1.2 are also reasonable").
 T_ONSET_LITERATURE = 0.87
 T_ONSET_RANGE = (0.8, 1.2)
 

@@ -144,7 +144,7 @@ MELTING_TEMPERATURE = Reference(
 
 # ----------------------------------------------------------------- onset temperatures
 #: Onset temperatures of the KA model at density 1.2 from other definitions, for the
-#: indicator test of stage 6 (issue 18). Not one definition: where the softness lines of
+#: indicator test of stage 6. Not one definition: where the softness lines of
 #: ln P_R vs 1/T meet, where the inherent-structure energy starts to fall, where viscous
 #: (non-Arrhenius) dynamics begins.
 ONSET_TEMPERATURES = (

@@ -35,7 +35,7 @@ from glasshelpers.pipeline.results import fmt_ci, verdict
 CHANCE = 0.5
 #: z of a two-sided 95 % normal interval: 68 % intervals are widened by 1.96 (their half-width is ~1 sigma).
 Z95 = 1.96
-#: Resolution needed to say anything about an onset temperature (issue 8 target half-width 0.1).
+#: Resolution needed to say anything about an onset temperature (target half-width 0.1).
 ONSET_RESOLUTION = 0.1
 #: p-value below which estimates that should be equal are said to differ.
 P_DIFFER = 0.05
@@ -387,7 +387,7 @@ def counts(verdict_words) -> dict:
 
 
 def kramers_glm(g, fig3_classifiers=()) -> list:
-    """Verdicts of the likelihood analysis (issue 18) from a
+    """Verdicts of the likelihood analysis from a
     :class:`glasshelpers.stages.s06_kramers.barrier_glm.GLMResult`: per measure (occupancy P_R, event
     rate r) whether a range of at least four temperatures shows no curvature; the onset of
     the softness classifier against the literature (95 % interval: the envelope over the

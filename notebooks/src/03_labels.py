@@ -9,7 +9,7 @@
 # \quad A = [t-5, t],\ B = [t, t+5].$$
 #
 # It is large when a particle's mean position in the first half-window lies far from
-# that in the second, i.e. when it hopped. The labels follow SPEC.md section 4:
+# that in the second, i.e. when it hopped. The labels follow {doc}`/book/methods` ("p_hop and labels"):
 #
 # * **softness** (T = 0.45 training, T = 0.47 test): rearranging if $p_\mathrm{hop} > p_c = 0.2$;
 #   non-rearranging if $p_\mathrm{hop}$ stays below $p_l$ for at least $120\,\tau$ (structure

@@ -9,7 +9,7 @@
 # hyperplane is the *fluidity* $\mathcal F^T$; the same construction at $T = 0.45$ on
 # activated hops gives the *softness* $S$ {cite}`schoenholz2016structural`.
 #
-# Conventions (SPEC.md section 5): $\alpha = \hat w\cdot F_\mathrm{std} + b$, positive for
+# Conventions ({doc}`/book/methods`, "Classifiers"): $\alpha = \hat w\cdot F_\mathrm{std} + b$, positive for
 # rearranging or extremely diffusive; a bias shift $\delta b$ is added to $\alpha$ before
 # thresholding at zero. Accuracies are five-fold cross-validated on the balanced
 # training set (bands: 68 % block-bootstrap intervals of the pooled held-out accuracy, the
@@ -54,7 +54,7 @@ Markdown(_note) if _note else None
 # (`classifiers.C_times_n` = 0.01 x 5200 = 52 for fluidity, `C_times_n_softness` = 0.01 x
 # 3800 = 38 for softness): $C = 52/n$ for $n$ samples per class, also for each
 # cross-validation fold (its training part's $n$). A profile may still fix one $C$ for
-# every set (`classifiers.C`, the convention before issue 17); chapter 7 compares the two.
+# every set (`classifiers.C`, the fixed-C convention); chapter 7 compares the two.
 
 # %% tags=["hide-input"]
 pd.DataFrame([{"T_train": T, "C": c.C, "n_train": c.n_train, "b": c.b, "train_accuracy": c.train_accuracy}

@@ -198,7 +198,7 @@ save_figure(P, "fig9", fig)
 # onsets about their common (generalised least-squares) value in $1/T$, using the
 # covariance of the joint bootstrap replicates (classifiers see the same particles, so
 # their onsets are correlated). The literature value ($T_0 \approx 0.87$, 0.8-1.2
-# accepted, see SPEC.md section 6) is a separate comparison of that common value.
+# accepted, paper Sec. II) is a separate comparison of that common value.
 #
 # An onset is a ratio of fitted quantities and its bootstrap distribution can be skewed
 # and offset from the estimate (`T_boot_median`); when the lines are nearly parallel the

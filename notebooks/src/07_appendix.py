@@ -181,7 +181,7 @@ pd.DataFrame([{"training": f"this profile's C n = {runlen['C_times_n'].iloc[-1]:
 #
 # The book trains every classifier at the paper's $C\,n$ (`classifiers.C_times_n` = 52 =
 # 0.01 x 5200 per class for fluidity, `C_times_n_softness` = 38 = 0.01 x 3800 for softness):
-# a set of $n$ per class gets $C$ = 52 / $n$. Until issue 17 it used $C$ = 0.01 whatever
+# a set of $n$ per class gets $C$ = 52 / $n$. The fixed-C convention uses $C$ = 0.01 whatever
 # $n$, i.e. a much stronger penalty on the summed hinge loss's competitor $|w|^2/2$ for
 # our smaller sets. The Table I classifiers trained on the same sets both ways
 # (`similarity_raw`: the plain cosine with the softness normal of the same convention, not

@@ -1,4 +1,4 @@
-"""Kramers interpretation of rearrangement probabilities (SPEC section 6).
+"""Kramers interpretation of rearrangement probabilities (the book, Methods: Kramers fits).
 
 For each temperature T and each bin of a classifier output (x_alpha, softness or
 fluidity), P_R is the fraction of (particle, time) samples in the bin that

@@ -2,7 +2,7 @@
 
 For each temperature and bin of x (x_alpha, softness or fluidity), P_R is the fraction
 of (particle, time) samples in the bin that rearrange, i.e. whose p_hop 2 tau after the
-structure exceeds the profile's p_c (SPEC section 6). The bins follow
+structure exceeds the profile's p_c (the book, Methods: Kramers fits). The bins follow
 ``numpy.histogram`` (last bin closed). The replicates resample clusters of samples
 (:func:`glasshelpers.core.statistics.stats.cluster_draws`) and are the input of the Kramers fits'
 intervals (:mod:`glasshelpers.core.barriers.kramers`).

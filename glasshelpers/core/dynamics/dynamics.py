@@ -1,7 +1,7 @@
 """Single-particle dynamics from unwrapped trajectories: p_hop, displacements, van Hove.
 
 Trajectories are arrays of shape (n_frames, N, 3) of *unwrapped* positions in sigma_AA,
-one frame every 1 tau (SPEC.md section 3). Time indices are frame indices.
+one frame every 1 tau (the book, Methods: p_hop and labels). Time indices are frame indices.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ HALF_WINDOW = 5
 #: Frames (tau) that one p_hop value depends on: 2 * HALF_WINDOW + 1 = 11.
 PHOP_SPAN = 2 * HALF_WINDOW + 1
 #: Frames (tau) between a structure and the p_hop value it is paired with (structure is
-#: taken 2 tau before the dynamics it predicts, SPEC.md section 4).
+#: taken 2 tau before the dynamics it predicts; the book, Methods: p_hop and labels).
 STRUCTURE_LAG = 2
 #: Default largest per-frame displacement (sigma_AA) accepted as physical when no box is
 #: given; a wrapped trajectory jumps by about one box length (>= 11.8 sigma here).

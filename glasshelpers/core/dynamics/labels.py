@@ -1,8 +1,8 @@
 """Training and test sets: which (particle, frame) pairs are examples of which class.
 
-SPEC.md section 4. Every rule works on a p_hop array of shape (n_frames, N) (NaN where
-undefined, as returned by :func:`glasshelpers.core.dynamics.dynamics.phop`) and a ``types`` array
-(0 = A, 1 = B); only A particles are ever selected. A rule returns a :class:`Samples`
+The book, Methods: p_hop and labels. Every rule works on a p_hop array of shape
+(n_frames, N) (NaN where undefined, as returned by
+:func:`glasshelpers.core.dynamics.dynamics.phop`) and a ``types`` array (0 = A, 1 = B); only A particles are ever selected. A rule returns a :class:`Samples`
 record: particle index, the frame of the *structure* to use, the class label
 (1 = rearranging / extremely diffusive, 0 = non-rearranging / extremely non-diffusive),
 and the frame of the p_hop value that decided it.

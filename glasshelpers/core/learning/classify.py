@@ -1,11 +1,11 @@
-"""Linear soft-margin SVM classifiers: softness and fluidity (SPEC section 5).
+"""Linear soft-margin SVM classifiers: softness and fluidity (the book, Methods: classifiers).
 
 This module holds the classifier and its training; scoring its decision function
 (accuracy vs bias, the best bias, cross-validated scans, x_alpha, similarity) is in
 :mod:`glasshelpers.core.learning.scoring`.
 
 A classifier is a hyperplane in the space of *standardised* structure features. For
-a particle with raw feature vector ``F`` (shape ``(100,)``, see SPEC section 2) its
+a particle with raw feature vector ``F`` (shape ``(100,)``, see the book, Methods: structure features) its
 output is the signed distance to the hyperplane,
 
     alpha = w_hat . F_std + b,      F_std = (F - mean) / scale,
@@ -15,7 +15,7 @@ standardised feature space (a distance in "standard deviations"). Positive alpha
 means rearranging (softness) or extremely diffusive (fluidity); labels are ``1``
 for that class and ``0`` for the other.
 
-Sign convention. The paper writes ``alpha = w . F - b``; this package (SPEC) writes
+Sign convention. The paper writes ``alpha = w . F - b``; this package writes
 ``alpha = w_hat . F_std + b``. Our ``b`` therefore corresponds to ``-b`` in the
 paper's formula. See :func:`glasshelpers.reference.paper.table1` for the comparison.
 
@@ -47,7 +47,7 @@ therefore the exact solver, ``solver="libsvm"``; ``solver="liblinear"`` is offer
 for fast scans (e.g. over C or many folds). libsvm becomes slow at large C (116 s
 at C = 10 on the same data).
 
-Balance policy. Training sets must be balanced (SPEC section 4): the hinge loss and
+Balance policy. Training sets must be balanced (the book, Methods: p_hop and labels): the hinge loss and
 hence the bias depend on the class proportions, and accuracy is only a meaningful
 score (chance = 0.5) on balanced sets. :func:`train_classifier` refuses a set whose
 class counts differ by more than ``max(1, max_imbalance * n)`` (default
@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Default misclassification penalty (paper, SPEC section 5).
+#: Default misclassification penalty (the paper's C).
 DEFAULT_C = 0.01
 #: The paper's C x (samples per class): C = 0.01 with 5200 per class (fluidity, 10 400
 #: samples) and 3800 per class (softness, 7600 samples).
@@ -138,7 +138,7 @@ def check_balance(y, max_imbalance: float | None = 0.01) -> tuple[int, int]:
             raise ValueError(
                 f"training set is unbalanced: {n0} negatives vs {n1} positives "
                 f"(|difference|/n = {abs(n1 - n0) / n:.3g} > max_imbalance = {max_imbalance}); "
-                "balance the classes (SPEC section 4) or pass max_imbalance=None"
+                "balance the classes or pass max_imbalance=None"
             )
     return n0, n1
 
@@ -146,7 +146,7 @@ def check_balance(y, max_imbalance: float | None = 0.01) -> tuple[int, int]:
 def C_for(C_times_n: float, n_per_class: float) -> float:
     """The penalty C for a set of ``n_per_class`` samples per class at a fixed C x n.
 
-    Convention (issue 17). scikit-learn's soft margin minimises
+    Convention. scikit-learn's soft margin minimises
     ``|w|^2 / 2 + C sum_i hinge_i``, i.e. ``(C n_total) * [ |w|^2 / (2 C n_total) +
     mean_i hinge_i ]``: what sets the hyperplane is the regularisation per unit of mean
     loss, ``lambda = 1 / (C n)``. A profile therefore fixes ``C x n`` (n = samples per
@@ -237,7 +237,7 @@ class HyperplaneClassifier:
         return (self.decision(X) + db > 0).astype(np.int8)
 
     def x_alpha(self, X, b_best: float, sigma: float) -> np.ndarray:
-        """x_alpha = (w_hat . F_std + b_best) / sigma_alpha (SPEC section 5)."""
+        """x_alpha = (w_hat . F_std + b_best) / sigma_alpha (the book, Methods: Table I's quantities)."""
         return (self.project(X) + b_best) / sigma
 
     @property
@@ -321,7 +321,7 @@ def train_classifier(X, y, C: float = DEFAULT_C, seed: int = 0, *, solver: str =
     Parameters
     ----------
     X : array, shape (n, d)
-        Raw structure features (SPEC section 2), finite.
+        Raw structure features (the book, Methods: structure features), finite.
     y : array of {0, 1} or bool, shape (n,)
         1 = rearranging / extremely diffusive, 0 = the other class.
     C : float

@@ -1,5 +1,5 @@
 """Intervals for statistics of refitted classifiers: half-sampling by blocks, and the
-similarity of two normals corrected for attenuation (issue 17).
+similarity of two normals corrected for attenuation.
 
 Why not the bootstrap. Resampling rows with replacement and refitting an SVM does not give
 draws of the estimator that made the point value: a block bootstrap changes the number of

@@ -8,9 +8,8 @@ distribution is not normal, and where the accuracy-vs-bias curve is flat (a weak
 classifier) it jumps between distant near-maxima. On synthetic sets of 300 per class from
 two unit Gaussians 0.5 apart (best accuracy 0.60) its standard deviation is 0.26 (0.15
 at 1.3 apart, accuracy 0.74), and half-sampling, which assumes a n^(-1/2) rate and normal
-replicates, gives 95 % intervals that cover 90-92 % of the time. Two demo realisations differed at T = 1.8 by
-z = -4.9 with the argmax and by z = -2.5 (Holm-corrected: agree) with this estimator
-(issue 17).
+replicates, gives 95 % intervals that cover 90-92 % of the time. Two demo realisations differ at T = 1.8
+by z = -4.9 with the argmax and by z = -2.5 (Holm-corrected: agree) with this estimator.
 
 The estimator. With projections p = alpha - b and the rule "class 1 when p > t",
 

@@ -1,5 +1,5 @@
 """Scoring a classifier's decision function: accuracy vs bias, the best bias, cross-validated
-bias scans, the rescaled output x_alpha and the similarity of two classifiers (SPEC section 5).
+bias scans, the rescaled output x_alpha and the similarity of two classifiers (the book, Methods: classifiers).
 
 The classifiers themselves and their training are in :mod:`glasshelpers.core.learning.classify`. Here a
 classifier enters through its outputs ``alpha`` (signed distances to the hyperplane, in
@@ -236,7 +236,7 @@ class CVBiasScan:
 def cv_accuracy_vs_bias(X, y, shifts, C: float = DEFAULT_C, folds: int = 5, seed: int = 0, *,
                         solver: str = "libsvm", max_imbalance: float | None = 0.01,
                         n_jobs: int = 1, groups=None) -> CVBiasScan:
-    """K-fold cross-validated accuracy vs bias shift (SPEC section 5, Fig. 1).
+    """K-fold cross-validated accuracy vs bias shift (the book, Methods: classifiers; Fig. 1).
 
     The set is split with a shuffled, seeded :class:`~sklearn.model_selection.StratifiedKFold`,
     or, with ``groups``, a :class:`~sklearn.model_selection.StratifiedGroupKFold` that

@@ -1,4 +1,4 @@
-"""How large must the labelled sets be for Table I to be settled (issue 17, item 4)?
+"""How large must the labelled sets be for Table I to be settled?
 
 The rule comes from the interval method itself (:mod:`glasshelpers.core.learning.halfsample`): the
 half-sampling interval assumes, and its coverage test confirms, an estimator whose

@@ -1,4 +1,4 @@
-"""Do two realisations of one profile agree? (issue 17, item 4: two seeds of demo.)
+"""Do two realisations of one profile agree? (Two seeds of demo.)
 
 Two runs of the same profile with different base seeds (``demo`` and ``demo-seed2``) share
 no random number: new MD trajectories, new labelled sets, new half-sampling splits. Their

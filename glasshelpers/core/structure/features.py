@@ -1,6 +1,6 @@
 """Radial structure functions G_A(i; r), G_B(i; r): the 100 structure features.
 
-For a target particle i (SPEC.md section 2)
+For a target particle i (the book, Methods: structure features)
 
     G_X(i; r) = sum_{j in X, j != i} exp(-(r - R_ij)^2 / (2 delta^2)),
 
@@ -30,10 +30,9 @@ Gaussians per pair become one dense matrix product. The error per feature is bel
 shell contribute to each grid point); the tests compare with a brute-force double loop
 over the 27 periodic images to 1e-9.
 
-This replaces the freud neighbour query the design first named: on the 2-core test
-machine freud 3.4's AABBQuery/LinkCell needed 3-4 s for the 4.2 million pairs of an
-N = 4096 frame at r_max = 5.9 (the cutoff is 39 % of the box edge), the periodic
-cKDTree 0.1-0.3 s.
+freud's neighbour query is not used: on a 2-core machine freud 3.4's AABBQuery/LinkCell
+needed 3-4 s for the 4.2 million pairs of an N = 4096 frame at r_max = 5.9 (the cutoff
+is 39 % of the box edge), the periodic cKDTree 0.1-0.3 s.
 """
 
 from __future__ import annotations

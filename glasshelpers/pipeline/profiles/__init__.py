@@ -1,6 +1,6 @@
 """Run profiles: plain YAML files holding every number a stage needs.
 
-``tiny`` (tests and CI), ``demo`` (the README's main command on a laptop) and
+``tiny`` (tests and CI), ``demo`` (the default of ``make book``, on a laptop) and
 ``paper`` (the paper's protocol at N = 4096). Notebooks and the workflow read all their
 numbers from a profile; nothing is hard-coded in a notebook.
 

@@ -110,7 +110,7 @@ class LabelsSection(Section):
 class ClassifiersSection(Section):
     # Penalty convention (glasshelpers.core.learning.classify.C_for): a set of n samples per class is trained
     # with C = C_times_n / n, so that C x n, the weight of the hinge sum against |w|^2 / 2, is the
-    # paper's whatever the set size. C, if given, is one fixed C for every set (the old convention).
+    # paper's whatever the set size. C, if given, is one fixed C for every set (the fixed-C convention).
     C_times_n: PosFloat = Field(52.0, description="C x samples per class of the fluidity, control and appendix "
                                                   "classifiers (C = C_times_n / n; paper 0.01 x 5200)")
     C_times_n_softness: PosFloat = Field(38.0, description="C x samples per class of the softness classifier "

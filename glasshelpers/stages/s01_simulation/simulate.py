@@ -1,4 +1,4 @@
-"""The simulation protocol of SPEC.md section 1, resumable, deterministic and engine-agnostic.
+"""The simulation protocol (the book, Methods: model and protocol), resumable, deterministic and engine-agnostic.
 
 1. ``run_seed``: random start -> soft-then-LJ minimisation -> ``seed_time`` at T = 0.45.
 2. ``run_temperature``: the seed's final configuration -> fresh velocities at T ->

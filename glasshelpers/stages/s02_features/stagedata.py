@@ -1,6 +1,6 @@
 """Per-temperature products of the analysis stages, cached on disk.
 
-* ``load_phop(profile, T)``: p_hop(i, t) of every particle and frame (SPEC.md section 3),
+* ``load_phop(profile, T)``: p_hop(i, t) of every particle and frame (the book, Methods: p_hop),
   float32, ``data/<profile>/phop/T0.450.npz``.
 * ``load_bank(profile, T)``: the *feature bank*, the 100 structure features of every A
   particle on every ``features.bank_stride``-th frame t_s, paired with p_hop at t_s + 2

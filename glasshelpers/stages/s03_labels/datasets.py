@@ -1,6 +1,6 @@
 """Labelled training and test sets with their structure features, cached per profile.
 
-Rules (SPEC.md section 4, glasshelpers.core.dynamics.labels):
+Rules (the book, Methods: p_hop and labels; glasshelpers.core.dynamics.labels):
 
 * ``softness``: p_hop > p_c (rearranging) vs p_hop < p_l for ``quiet_time`` tau; used at
   T = 0.45 (training) and T = 0.47 (the transfer test set), with one p_l for both.
@@ -32,7 +32,7 @@ def softness_p_l(profile: dict) -> float:
     """The quiet threshold p_l: the profile's number, or (``auto``) the smallest value on
     the ``p_l_grid_step`` grid that fills both sets labelled with it, the softness
     training set at T_softness and the test set at T_test, each with
-    ``p_l_margin`` times the quiet pieces it draws (1 = just fills; SPEC.md section 4)."""
+    ``p_l_margin`` times the quiet pieces it draws (1 = just fills; the book, Methods: p_hop and labels)."""
     lab = profile["labels"]
     if lab["p_l"] != "auto":
         return float(lab["p_l"])

@@ -43,7 +43,7 @@ def cv_bias_scans(profile) -> pd.DataFrame:
 def cv_grouping_effect(profile) -> pd.DataFrame:
     """How much grouped folds change Fig. 1's accuracies: the best pooled held-out
     accuracy over the bias scan of each fluidity classifier, with folds drawn sample by
-    sample (the old scheme, where consecutive frames of one event sit on both sides of a
+    sample (ungrouped folds, where consecutive frames of one event sit on both sides of a
     split) and grouped by particle x p_hop window (the scheme used), same C, seed and
     shifts. Returns T, random_folds, grouped_folds, difference (grouped - random)."""
     shifts = bias_shifts(profile)

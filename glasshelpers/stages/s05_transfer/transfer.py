@@ -214,7 +214,7 @@ def settling_plan(profile, t1: pd.DataFrame, target: float = sizing.TARGET) -> t
 
 
 def settling_sentence(summary: dict) -> str:
-    """One sentence of :func:`settling_plan`'s summary, for the page and the README."""
+    """One sentence of :func:`settling_plan`'s summary, for the page and the landing page."""
     F = summary["factor"]
     if not np.isfinite(F):
         return ("No similarity or transfer accuracy of this run has a half-width or a positive split-half "

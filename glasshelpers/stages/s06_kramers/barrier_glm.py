@@ -1,4 +1,4 @@
-"""Stage 6, likelihood half (issue 18): occupancy P_R and event rate r, fitted as GLMs with
+"""Stage 6, likelihood half: occupancy P_R and event rate r, fitted as GLMs with
 every cell (zeros kept), a curvature test that chooses the fit range, onsets whose
 intervals include that choice, and the indicator test (p_c and p_hop window varied).
 

@@ -80,7 +80,7 @@ def rearrangement_samples(profile, classifiers: dict | None = None, table1: pd.D
 
 
 def interval_targets(res: KramersResult, delta_e_max: float = 0.3, onset_max: float = 0.1) -> pd.DataFrame:
-    """How wide the barrier intervals are against issue 8's targets, per classifier.
+    """How wide the barrier intervals are against their targets, per classifier.
 
     For the default fit (the data-chosen range) of :func:`~glasshelpers.stages.s06_kramers.barrier_analysis.kramers_analysis`'s result:
     the 68 % half-width (hi - lo) / 2 of Delta_E in every populated bin (a finite

@@ -106,7 +106,7 @@ def control_transfer(profile) -> tuple[pd.DataFrame, pd.DataFrame]:
                    diff_hi=h["best_accuracy_diff_hi"], diff_lo95=h["best_accuracy_diff_lo95"],
                    diff_hi95=h["best_accuracy_diff_hi95"])
         # the test-set-only paired bootstrap at each classifier's in-sample best bias (the
-        # classifiers held fixed: no training noise), for comparison with the old numbers
+        # classifiers held fixed: no training noise), for comparison with the refitted difference
         d95 = paired_accuracy_difference(at_best[row["classifier"]], at_best["fluidity (both tails of p_hop)"],
                                          ts["y"], blocks, n_boot=int(a["bootstrap"]), seed=_seed(profile), alpha=0.05)
         row.update(diff_fixed_in_sample=d95.estimate, diff_fixed_lo95=d95.low, diff_fixed_hi95=d95.high)
@@ -185,7 +185,7 @@ def sigma_T_dependence(profile, T: float | None = None, qs=None, Cs=None, n_per_
     hyperplane with features standardised over all particles at T). The accuracy on the
     T = 0.47 test set at b_best is reported too. With ``paper_scale`` (default) each C is
     the paper's, for 5200 per class, applied at the same C x n (``C_applied`` = C x 5200 / n);
-    without, C is applied as given (a fixed C, the old convention).
+    without, C is applied as given (the fixed-C convention).
 
     Returns q, C, C_applied, C_times_n (applied C x n), n_per_class, sigma_T,
     sigma_T_population, b_best, best_accuracy.

@@ -261,8 +261,8 @@ def factor_table(scans: dict, paper=(0.63, 0.77)) -> pd.DataFrame:
 
 
 def regularisation_convention(profile, C_fixed: float = 0.01) -> pd.DataFrame:
-    """What the C x n convention changes (issue 17): every classifier of Table I trained on
-    the profile's own sets with the old fixed ``C_fixed`` (C x n = C_fixed x n, 15 on demo)
+    """What the C x n convention changes: every classifier of Table I trained on
+    the profile's own sets with one fixed ``C_fixed`` (C x n = C_fixed x n, 15 on demo)
     and with the profile's rule (C = C_times_n / n, the paper's C x n), all else equal.
 
     Returns, per fluidity training T and convention (``fixed C`` / ``fixed C x n``): C,
