@@ -89,10 +89,12 @@ def labels_file(profile: dict, rule: str, T: float, key: str) -> Path:
     return profile_root(profile) / "labels" / f"{rule}_{temperature_tag(T)}_{key}.npz"
 
 
-def calibration_file(profile: dict) -> Path:
+def calibration_file(profile: dict, key: str | None = None) -> Path:
     """The transfer calibration of every classifier (stage 05: b_best and sigma_T), which
-    the Kramers stage reads to rescale the classifier outputs into x_alpha."""
-    return profile_root(profile) / "models" / "calibration.npz"
+    the Kramers stage reads to rescale the classifier outputs into x_alpha. The profile's own
+    is ``calibration.npz``; one made with overrides carries ``key`` (a hash of them), so it
+    never replaces the profile's own."""
+    return profile_root(profile) / "models" / (f"calibration_{key}.npz" if key else "calibration.npz")
 
 
 def model_file(profile: dict, name: str, key: str) -> Path:

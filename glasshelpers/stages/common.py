@@ -10,7 +10,7 @@ import pandas as pd
 from glasshelpers.core.statistics import stats
 from glasshelpers.pipeline import paths
 from glasshelpers.pipeline.cache import load_arrays, save_arrays
-from glasshelpers.pipeline.provenance import params_hash, profile_record
+from glasshelpers.pipeline.provenance import StaleDataError, params_hash, profile_record
 
 
 def bias_shifts(profile) -> np.ndarray:
@@ -44,11 +44,17 @@ def _calibration_params(classifiers: dict) -> dict:
                             for T, c in sorted(classifiers.items())}}
 
 
+def _calibration_key(profile) -> str | None:
+    overrides = profile.get("overrides") or {}
+    return params_hash(overrides)[:10] if overrides else None
+
+
 def save_calibration(profile, classifiers: dict, table: pd.DataFrame):
     """Store b_best and sigma_T of every classifier (columns ``T, b_best, sigma_T`` of
-    ``table``, full precision) as ``models/calibration.npz``; returns nothing."""
+    ``table``, full precision) as ``models/calibration.npz`` (with overrides: a file of
+    their own, :func:`glasshelpers.pipeline.paths.calibration_file`); returns nothing."""
     t = table.set_index("T").loc[sorted(float(T) for T in classifiers)]
-    save_arrays(paths.calibration_file(profile),
+    save_arrays(paths.calibration_file(profile, _calibration_key(profile)),
                 {"T": t.index.to_numpy(float), "b_best": t["b_best"].to_numpy(float),
                  "sigma_T": t["sigma_T"].to_numpy(float)},
                 _calibration_params(classifiers), record=profile_record(profile))
@@ -56,8 +62,23 @@ def save_calibration(profile, classifiers: dict, table: pd.DataFrame):
 
 def load_calibration(profile, classifiers: dict) -> pd.DataFrame:
     """The calibration stage 05 stored for these classifiers: DataFrame ``T, b_best,
-    sigma_T`` (bias units of the decision function, see :func:`save_calibration`). Raises
-    FileNotFoundError when stage 05 has not run, StaleDataError when it ran on other
-    classifiers."""
-    d = load_arrays(paths.calibration_file(profile), _calibration_params(classifiers))
-    return pd.DataFrame({"T": d["T"], "b_best": d["b_best"], "sigma_T": d["sigma_T"]})
+    sigma_T`` (bias units of the decision function, see :func:`save_calibration`). With
+    overrides, the one stage 05 made with the same overrides, else the profile's own when
+    the overrides leave the classifiers as they are. Raises FileNotFoundError when stage 05
+    has not run for these classifiers, StaleDataError when it ran on other ones."""
+    params = _calibration_params(classifiers)
+    own = paths.calibration_file(profile)
+    key = _calibration_key(profile)
+    for path in ([paths.calibration_file(profile, key)] if key else []) + [own]:
+        if path.is_file():
+            try:
+                d = load_arrays(path, params)
+            except StaleDataError:
+                if path == own and key:
+                    continue
+                raise
+            return pd.DataFrame({"T": d["T"], "b_best": d["b_best"], "sigma_T": d["sigma_T"]})
+    if key and own.is_file():
+        raise StaleDataError(f"{own} was made for other classifiers than these overrides give: run "
+                             "05_transfer_learning with the same overrides first")
+    raise FileNotFoundError(f"no transfer calibration at {own}: run 05_transfer_learning first")
