@@ -142,3 +142,28 @@ def test_both_measures_figure_range_sentence_and_cell_summary(result):
     for m, d in result.cells.groupby("measure"):
         assert cells.loc[m, "cells"] == len(d)
         assert cells.loc[m, "zero-event cells"] == int(((d["k"] == 0) & (d["n"] > 0)).sum())
+
+
+def test_the_onset_value_is_judged_on_its_own_interval_whatever_the_curvature_test_says():
+    """The literature-onset claim follows from the onset's interval alone: a narrow interval
+    inside 0.8-1.2 agrees and one outside disagrees when no range passes the curvature test
+    too; a wide one is inconclusive. The curvature test stays a claim of its own."""
+    def judged(lo, est, hi, passes):
+        onsets = pd.DataFrame([dict(kind="smooth", measure="occupancy", T_train=0.45, T_onset=est, T_env_low95=lo,
+                                    T_env_high95=hi, range_passes=passes)])
+        ranges = pd.DataFrame([dict(measure="occupancy", T_up=0.6, passes=passes, rule="curvature rule",
+                                    worst_p=0.5 if passes else 1e-9)])
+        scan = pd.DataFrame([dict(measure="occupancy", T_up=0.6, deviance_p=0.3)])
+        g = barrier_glm.GLMResult(cells=None, scan=scan, ranges=ranges, fits=None, onsets=onsets,
+                                  indicator=pd.DataFrame(columns=["measure", "p_c", "window", "T_train", "T_onset",
+                                                                  "T_env_low95", "T_env_high95"]),
+                                  baseline=barrier_glm.Indicator(0.2, 10))
+        rows = [r for r in verdicts.kramers_glm(g, fig3_classifiers=(2.0, 0.45)) if "literature" in r["claim"]]
+        curvature = [r for r in verdicts.kramers_glm(g, fig3_classifiers=(2.0, 0.45)) if "Kramers form" in r["claim"]]
+        assert curvature[0]["verdict"] == ("agrees" if passes else "disagrees")
+        return rows[0]["verdict"]
+
+    for passes in (True, False):
+        assert judged(0.92, 0.97, 1.02, passes) == "agrees"
+        assert judged(1.25, 1.35, 1.45, passes) == "disagrees"
+        assert judged(0.86, 1.00, 1.39, passes) == "inconclusive"      # barrier's onset: too wide to say
