@@ -346,3 +346,23 @@ def test_crossfit_accuracy_is_not_optimistic_for_a_classifier_without_skill():
     blocks = np.repeat(np.arange(50), 2)
     a = rng.normal(size=100) + 2 * y
     assert 0.75 < crossfit_best_accuracy(a, y, blocks, seed=0) <= best_bias(a, y).accuracy + 1e-12
+
+
+def test_raw_and_distance_units_round_trip_against_scikit_learns_decision_function():
+    """Table I in the paper's units: scikit-learn's decision function is |w| times our signed
+    distance (alpha = w_hat . F_std + b), so b, sigma_T and b_best in raw units are the
+    distance-unit values times |w| (the classifier's ``w_norm``)."""
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    rng = np.random.default_rng(11)
+    X = np.vstack([rng.normal(0.0, 1.0, (300, 6)), rng.normal(0.4, 1.3, (300, 6))]) * [1, 2, 3, 4, 5, 6]
+    y = np.repeat([0, 1], 300)
+    clf = train_classifier(X, y, C=0.05, seed=0)
+    svm = SVC(kernel="linear", C=0.05).fit(StandardScaler().fit_transform(X), y)
+    raw = svm.decision_function(StandardScaler().fit(X).transform(X))
+    assert clf.w_norm == pytest.approx(np.linalg.norm(svm.coef_), rel=1e-6)
+    np.testing.assert_allclose(clf.decision(X) * clf.w_norm, raw, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(raw / clf.w_norm, clf.decision(X), rtol=1e-6, atol=1e-9)
+    assert clf.b * clf.w_norm == pytest.approx(float(svm.intercept_[0]), rel=1e-6)
+    assert np.std(raw) == pytest.approx(np.std(clf.decision(X)) * clf.w_norm, rel=1e-9)

@@ -295,3 +295,27 @@ def test_kramers_analysis_leaves_its_samples_unchanged():
     keys = [sorted(s) for s in smp]
     kramers_analysis(smp, np.linspace(-2, 2, 5), n_boot=10, seed=1, frame_spacing=5, compare_iid=False)
     assert [sorted(s) for s in smp] == keys
+
+
+def test_table_one_is_judged_in_the_paper_units_where_the_table_has_them():
+    """sigma_T and b_best far from the paper's in distance units but at its value in units
+    of the SVM's decision function (|w| = 0.7) agree in the paper's units, which is what the
+    verdict reads; the similarity value is judged as the paper's plain dot product."""
+    w = 0.7
+    t1 = pd.DataFrame({"T": [0.45, 1.0], "b": 0.0, "sigma_T": [1.1188 / 1.1, 0.7653 / w],
+                       "b_best": [-0.5571 / 1.1, 0.2385 / w], "similarity": [1.0, 0.9],
+                       "best_accuracy": [0.8, 0.7],
+                       "sigma_T_raw": [1.1188, 0.7653], "sigma_T_raw_lo95": [1.09, 0.74], "sigma_T_raw_hi95": [1.15, 0.79],
+                       "sigma_T_lo95": [0.98, 1.06], "sigma_T_hi95": [1.05, 1.12],
+                       "b_best_raw": [-0.5571, 0.2385], "b_best_raw_lo95": [-0.6, 0.2], "b_best_raw_hi95": [-0.52, 0.28],
+                       "similarity_own": [1.0, 0.8246], "similarity_own_lo95": [1.0, 0.80],
+                       "similarity_own_hi95": [1.0, 0.85]})
+    v = verdicts.table_one(t1)
+    rows = v[v["claim"].str.contains("Table I")]
+    assert rows["claim"].str.contains("in the paper's units").sum() == 4          # sigma_T, b_best at two T
+    assert (rows["verdict"] == "agrees").all(), rows[["claim", "ours", "verdict"]]
+    assert rows["claim"].str.contains("plain dot product").sum() == 1          # not softness with itself
+    # the same numbers without the raw-unit columns are judged in distance units, and disagree
+    d = verdicts.table_one(t1.drop(columns=[c for c in t1 if "_raw" in c or "_own" in c]))
+    d = d[d["claim"].str.contains("Table I") & d["claim"].str.contains("sigma_T")]
+    assert d["claim"].str.contains("not the paper's").all() and (d["verdict"] == "disagrees").all()

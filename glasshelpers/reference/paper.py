@@ -21,6 +21,12 @@ PAPER_TABLE1 = (
     (2.0, -0.0341, 0.6286, -0.6151, 0.7198),
 )
 TABLE1_COLUMNS = ("T", "b", "sigma_T", "b_best", "similarity")
+#: Our Table I in the paper's own definitions, carried beside the distance-unit columns when
+#: present: b, sigma_T, b_best in units of the SVM's decision function (scikit-learn's
+#: ``decision_function`` = |w| x our signed distance), |w| itself, the plain cosine of the
+#: normals in softness's scaling, and the plain dot product of the unit normals each in its
+#: own standardised features.
+UNIT_COLUMNS = ("b_raw", "sigma_T_raw", "b_best_raw", "w_norm", "similarity_plain", "similarity_own")
 
 #: Onset temperature of the KA model that the paper quotes (Sec. II: T0 ~ 0.87, from its
 #: Refs. 7 and 19; "values between 0.8 and 1.2 are also reasonable").
@@ -43,9 +49,11 @@ def table1(ours, convention: str = "paper"):
     ours : DataFrame or list of dicts
         Columns ``T``, ``b`` (trained bias), ``sigma_T`` (sigma_alpha at the training
         T), ``b_best`` (bias maximising T = 0.47 test accuracy), ``similarity``
-        (w_hat_S . w_hat_alpha in the common scaling), all in this package's
-        convention alpha = w_hat . F_std + b. Optional interval columns ``<col>_lo/_hi``
-        (and ``_lo95/_hi95``) are carried along, sign-flipped with their column.
+        (w_hat_S . w_hat_alpha in the common scaling, attenuation corrected), all in this
+        package's convention alpha = w_hat . F_std + b (distance units). The columns of
+        :data:`UNIT_COLUMNS` (the paper's own definitions) and the interval columns
+        ``<col>_lo/_hi`` (and ``_lo95/_hi95``) are carried along, sign-flipped with their
+        column.
     convention : {"paper", "spec"}
         ``"paper"`` (default) reports our b and b_best with the sign flipped, i.e. in
         the paper's written convention alpha = w . F - b, so that the columns compare
@@ -69,10 +77,14 @@ def table1(ours, convention: str = "paper"):
     missing = [c for c in TABLE1_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"ours is missing columns {missing}")
-    extra = [f"{c}_{e}" for c in TABLE1_COLUMNS[1:] for e in ("lo", "hi", "lo95", "hi95") if f"{c}_{e}" in df.columns]
+    units = [c for c in UNIT_COLUMNS if c in df.columns]
+    extra = units + [f"{c}_{e}" for c in TABLE1_COLUMNS[1:] + tuple(units) for e in ("lo", "hi", "lo95", "hi95")
+                     if f"{c}_{e}" in df.columns]
     df = df[list(TABLE1_COLUMNS) + extra].astype(float)
     if convention == "paper":
-        for c in ("b", "b_best"):
+        for c in ("b", "b_best", "b_raw", "b_best_raw"):
+            if c not in df:
+                continue
             df[c] = -df[c]
             for lo, hi in (("lo", "hi"), ("lo95", "hi95")):
                 if f"{c}_{lo}" in df and f"{c}_{hi}" in df:   # negation swaps the bounds

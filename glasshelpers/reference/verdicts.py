@@ -150,7 +150,10 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
     ``table1`` columns: T, b_best, sigma_T, similarity, best_accuracy (+ ``_lo/_hi``
     68 % or ``_lo95/_hi95`` interval columns for any of them, e.g. from
     :func:`glasshelpers.stages.s05_transfer.transfer.table_one_half_sampling`). Table I values are compared with
-    the paper's (our b_best sign-flipped to its convention) with :func:`judge_value`;
+    the paper's in the paper's own definitions where the table has them: sigma_T and b_best
+    in units of the SVM's decision function (``sigma_T_raw``, ``b_best_raw``, our b_best
+    sign-flipped to its convention) and the similarity as the plain dot product of the unit
+    normals in their own scalings (``similarity_own``), each with :func:`judge_value`;
     ``resolution`` is the largest 95 % half-width that can discriminate."""
     paper = {round(row[0], 2): row for row in PAPER_TABLE1}
     rows = []
@@ -179,11 +182,18 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
                                 ours, holds, items=("table1",)))
         if p is None or not compare_table:
             continue
-        for col, k, label in (("sigma_T", 2, "sigma_T"), ("b_best", 3, "b_best (paper's sign)")):
+        raw = "sigma_T_raw" in r and "b_best_raw" in r        # the paper's units: scikit-learn's decision function
+        units = "in the paper's units, |w| x distance" if raw else "in distance units, not the paper's"
+        values = [("sigma_T_raw" if raw else "sigma_T", 2, f"sigma_T ({units})"),
+                  ("b_best_raw" if raw else "b_best", 3, f"b_best (paper's sign, {units})")]
+        if "similarity_own" in r and not soft:
+            values.append(("similarity_own", 4, "w_hat_S . w_hat_alpha (plain dot product of the unit normals, "
+                                                "each in its own standardised features, as the paper's)"))
+        for col, k, label in values:
             if col not in r or not np.isfinite(r[col]):
                 continue
             lo, hi = _ci95(r, col, f"{col}_lo", f"{col}_hi")
-            sign = -1.0 if col == "b_best" else 1.0
+            sign = -1.0 if col.startswith("b_best") else 1.0
             est = sign * r[col]
             lo, hi = sorted((sign * lo, sign * hi))
             rows.append(verdict(f"Table I, T = {r['T']:g}: {label} equals the paper's (95 % interval; "

@@ -140,8 +140,17 @@ glue("softness_own", f"{own['best_accuracy']:.2f} [{own['best_accuracy_lo95']:.2
 # {glue:text}`sigma_T_min:.2f` to {glue:text}`sigma_T_max:.2f` at their training temperatures.
 #
 # The side-by-side table reports our $b$ and $b_\mathrm{best}$ with the sign flipped,
-# in the paper's written convention $\alpha = w\cdot F - b$. Our $\sigma_T$ and biases
-# are in units of standardised features, as are the paper's.
+# in the paper's written convention $\alpha = w\cdot F - b$. **Units.** Our classifier
+# output $\alpha = \hat w\cdot F_\mathrm{std} + b$ is a signed *distance* to the
+# hyperplane in standardised features (columns `b`, `sigma_T`, `b_best`). scikit-learn's
+# `decision_function`, which the paper's numbers follow, is $|w|$ times that distance:
+# columns `b_raw`, `sigma_T_raw`, `b_best_raw`, with $|w|$ itself in `w_norm` (each with
+# its half-sampling interval). The paper's $\hat w_S\cdot\hat w_\alpha$ is the plain dot
+# product of the two unit normals, each in its own standardised features
+# (`similarity_own`); `similarity_plain` is the plain cosine in softness's scaling, and
+# `similarity` the attenuation-corrected one, ours. Table I's verdicts compare the paper's
+# numbers with ours in the paper's definitions: `sigma_T_raw`, `b_best_raw` and
+# `similarity_own`; the ratio $b_\mathrm{best}/\sigma_T$ is the same in both units.
 #
 # ## Verdicts
 

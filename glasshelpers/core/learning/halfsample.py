@@ -166,14 +166,18 @@ def _one_split(train, full, test, populations, fit, ref, rng):
             if key != ref:       # each half in its own reference scaling, as the full estimate
                 v["similarity"] = (_similarity(fits[ref][0], ca, scaling="a"),
                                    _similarity(fits[ref][1], cb, scaling="a"))
+                v["similarity_own"] = (float(fits[ref][0].w_hat @ ca.w_hat), float(fits[ref][1].w_hat @ cb.w_hat))
+        v["w_norm"] = (float(ca.w_norm), float(cb.w_norm))
         if test is not None:
             sides = [(c, test["X"][m], test["y"][m], test["blocks"][m]) for c, m in ((ca, tmask), (cb, ~tmask))]
             v["best_accuracy"] = tuple(crossfit_best_accuracy(c.decision(X), yy, bl, seed=rng) for c, X, yy, bl in sides)
             v["b_best"] = tuple(smoothed_best_bias(c.decision(X), yy, b=c.b).b_best for c, X, yy, _ in sides)
+            v["b_best_raw"] = (v["b_best"][0] * ca.w_norm, v["b_best"][1] * cb.w_norm)
         if populations is not None and key in populations:
             F, cl = populations[key]          # std ignores the offset: project on w_raw only
             pm = half_split(cl, None, rng)
             v["sigma_T"] = (float(np.std((F @ ca.w_raw)[pm])), float(np.std((F @ cb.w_raw)[~pm])))
+            v["sigma_T_raw"] = (v["sigma_T"][0] * ca.w_norm, v["sigma_T"][1] * cb.w_norm)
         vals[key] = v
     return vals, rel
 
@@ -192,15 +196,21 @@ def half_sample_statistics(train: dict, full: dict, fit, *, ref=None, test: dict
         apply the profile's penalty convention for the set size it is given.
     ref : key of the reference classifier (softness): adds ``similarity`` (attenuation
         corrected, in the reference's standardised scaling), ``similarity_raw`` (the plain
-        cosine of the full fits) and ``reliability`` (split-half agreement of each normal).
+        cosine of the full fits, no interval), ``similarity_plain`` (the same plain cosine
+        with its interval), ``similarity_own`` (the plain dot product of the two unit normals,
+        each in its own classifier's standardised features: the paper's w_hat_S . w_hat_alpha)
+        and ``reliability`` (split-half agreement of each normal).
     test : labelled set (``X``, ``y``, ``blocks``), optional: adds ``b_best`` (the bias that
         maximises the kernel-smoothed accuracy on it, :mod:`glasshelpers.core.learning.maxscore`; total
-        bias, standardised-feature units), ``best_accuracy_in_sample`` (the maximum of the
+        bias, distance units of the unit normal), ``b_best_raw`` (the same bias in units of the
+        SVM's own decision function, ``b_best |w|``), ``best_accuracy_in_sample`` (the maximum of the
         plain accuracy over the bias, optimistic) and ``best_accuracy``
         (at a best bias chosen on the other half of the test set,
         :func:`glasshelpers.core.learning.scoring.crossfit_best_accuracy`; the one with an interval).
     populations : dict key -> (features (m, d), cluster ids (m,)), optional: adds
-        ``sigma_T``, the std of the classifier's output over the population (dimensionless).
+        ``sigma_T``, the std of the classifier's output over the population (distance units),
+        and ``sigma_T_raw`` (the same in decision-function units, ``sigma_T |w|``).
+        Every key also gets ``w_norm``, |w| of the fitted SVM in standardised features.
     pairs : (key_a, key_b) pairs, with ``test``: adds to key_a's row ``best_accuracy_diff``,
         the cross-fitted accuracy of a minus that of b on the same test set, whose
         half-sample replicates pair the two on the same test half in every split (so the
@@ -234,6 +244,11 @@ def half_sample_statistics(train: dict, full: dict, fit, *, ref=None, test: dict
             return table
 
 
+def _deltas(h: dict, stat: str) -> np.ndarray:
+    """Half-sample deltas (value_A - value_B) / 2 of one statistic over the splits."""
+    return (h[stat][:, 0] - h[stat][:, 1]) / 2
+
+
 def _table(train, full, halves, rels, ref, test, populations, k_done, pairs=()):
     rows = []
     acc_full = {}
@@ -241,10 +256,14 @@ def _table(train, full, halves, rels, ref, test, populations, k_done, pairs=()):
     for key, clf in full.items():
         row = {"key": key, "n_splits": k_done}
         h = {s: np.asarray(v, dtype=float) for s, v in halves[key].items()}
+        row.update(interval_columns("w_norm", float(clf.w_norm), _deltas(h, "w_norm")))
         if ref is not None:
             row["reliability"] = rbar[key]
             if key == ref:
-                row.update(similarity_raw=1.0, **interval_columns("similarity", 1.0, np.zeros(k_done)))
+                zero = np.zeros(k_done)
+                row.update(similarity_raw=1.0, **interval_columns("similarity", 1.0, zero),
+                           **interval_columns("similarity_plain", 1.0, zero),
+                           **interval_columns("similarity_own", 1.0, zero))
             else:
                 raw = _similarity(full[ref], clf, scaling="a")
                 est = corrected_similarity(raw, rbar[ref], rbar[key])
@@ -253,6 +272,9 @@ def _table(train, full, halves, rels, ref, test, populations, k_done, pairs=()):
                 with np.errstate(invalid="ignore"):
                     d = (h["similarity"][:, 0] - h["similarity"][:, 1]) / 2 / np.sqrt(rbar[ref] * rbar[key])
                 row.update(similarity_raw=raw, **interval_columns("similarity", est, d, clip=(-1.0, 1.0)))
+                row.update(interval_columns("similarity_plain", raw, _deltas(h, "similarity"), clip=(-1.0, 1.0)))
+                row.update(interval_columns("similarity_own", float(full[ref].w_hat @ clf.w_hat),
+                                            _deltas(h, "similarity_own"), clip=(-1.0, 1.0)))
         if test is not None:
             a = clf.decision(test["X"])
             b = best_bias(a, test["y"], b=clf.b)
@@ -261,11 +283,14 @@ def _table(train, full, halves, rels, ref, test, populations, k_done, pairs=()):
             row["best_accuracy_in_sample"] = b.accuracy
             row.update(interval_columns("best_accuracy", acc, (h["best_accuracy"][:, 0] - h["best_accuracy"][:, 1]) / 2,
                                         clip=(0.0, 1.0)))
-            row.update(interval_columns("b_best", smoothed_best_bias(a, test["y"], b=clf.b).b_best,
-                                        (h["b_best"][:, 0] - h["b_best"][:, 1]) / 2 * rate_factor(B_BEST_RATE)))
+            b_best = smoothed_best_bias(a, test["y"], b=clf.b).b_best
+            row.update(interval_columns("b_best", b_best, _deltas(h, "b_best") * rate_factor(B_BEST_RATE)))
+            row.update(interval_columns("b_best_raw", b_best * clf.w_norm,
+                                        _deltas(h, "b_best_raw") * rate_factor(B_BEST_RATE)))
         if populations is not None and key in populations:
             est = float(np.std(populations[key][0] @ clf.w_raw))
-            row.update(interval_columns("sigma_T", est, (h["sigma_T"][:, 0] - h["sigma_T"][:, 1]) / 2))
+            row.update(interval_columns("sigma_T", est, _deltas(h, "sigma_T")))
+            row.update(interval_columns("sigma_T_raw", est * clf.w_norm, _deltas(h, "sigma_T_raw")))
         rows.append(row)
     by_key = {r["key"]: r for r in rows}
     for a_key, b_key in pairs if test is not None else ():
