@@ -47,6 +47,17 @@ therefore the exact solver, ``solver="libsvm"``; ``solver="liblinear"`` is offer
 for fast scans (e.g. over C or many folds). libsvm becomes slow at large C (116 s
 at C = 10 on the same data).
 
+Why not a scikit-learn estimator. :class:`HyperplaneClassifier` is the *fitted result*,
+not an estimator: a standardiser, a unit normal and a bias, stored without pickle (npz)
+and read back identically on any machine, so that later stages and other runs compare
+the very same hyperplane. Fitting is :func:`train_classifier`, a function of the training
+set and C that wraps scikit-learn's ``SVC`` / ``LinearSVC`` on standardised features
+(scikit-learn's own ``decision_function`` is ``|w|`` times :meth:`HyperplaneClassifier.decision`);
+:attr:`HyperplaneClassifier.scaler` gives the equivalent fitted ``StandardScaler``.
+Estimator conventions (parameters in ``__init__``, ``fit`` returning ``self``, learned
+state ending in ``_``) would add a mutable object around a record that must not change
+once a stage has written it.
+
 Balance policy. Training sets must be balanced (the book, Methods: p_hop and labels): the hinge loss and
 hence the bias depend on the class proportions, and accuracy is only a meaningful
 score (chance = 0.5) on balanced sets. :func:`train_classifier` refuses a set whose
