@@ -297,25 +297,66 @@ def test_kramers_analysis_leaves_its_samples_unchanged():
     assert [sorted(s) for s in smp] == keys
 
 
-def test_table_one_is_judged_in_the_paper_units_where_the_table_has_them():
+def test_table_one_is_judged_in_the_paper_units_with_declared_margins():
     """sigma_T and b_best far from the paper's in distance units but at its value in units
-    of the SVM's decision function (|w| = 0.7) agree in the paper's units, which is what the
-    verdict reads; the similarity value is judged as the paper's plain dot product."""
+    of the SVM's decision function (|w| = 0.7) agree in the paper's units, which is what
+    the verdict reads, with the declared margins (reference/margins.py): sigma_T +- 10 %,
+    b_best and b +- 0.25 sigma_T, similarity +- 0.1."""
     w = 0.7
     t1 = pd.DataFrame({"T": [0.45, 1.0], "b": 0.0, "sigma_T": [1.1188 / 1.1, 0.7653 / w],
                        "b_best": [-0.5571 / 1.1, 0.2385 / w], "similarity": [1.0, 0.9],
-                       "best_accuracy": [0.8, 0.7],
+                       "best_accuracy": [0.8, 0.7], "sigma_T_lo95": [0.98, 1.06], "sigma_T_hi95": [1.05, 1.12],
                        "sigma_T_raw": [1.1188, 0.7653], "sigma_T_raw_lo95": [1.09, 0.74], "sigma_T_raw_hi95": [1.15, 0.79],
-                       "sigma_T_lo95": [0.98, 1.06], "sigma_T_hi95": [1.05, 1.12],
                        "b_best_raw": [-0.5571, 0.2385], "b_best_raw_lo95": [-0.6, 0.2], "b_best_raw_hi95": [-0.52, 0.28],
+                       "b_raw": [-0.0096, 0.0056], "b_raw_lo95": [-0.02, 0.0], "b_raw_hi95": [0.0, 0.01],
                        "similarity_own": [1.0, 0.8246], "similarity_own_lo95": [1.0, 0.80],
                        "similarity_own_hi95": [1.0, 0.85]})
     v = verdicts.table_one(t1)
     rows = v[v["claim"].str.contains("Table I")]
-    assert rows["claim"].str.contains("in the paper's units").sum() == 4          # sigma_T, b_best at two T
+    assert len(rows) == 3 + 4 and rows["claim"].str.contains("in the paper's definition").all()
     assert (rows["verdict"] == "agrees").all(), rows[["claim", "ours", "verdict"]]
-    assert rows["claim"].str.contains("plain dot product").sum() == 1          # not softness with itself
-    # the same numbers without the raw-unit columns are judged in distance units, and disagree
+    assert rows["paper"].str.contains(r"\+-").all()                     # the margin beside the paper's value
+    from glasshelpers.reference import margins
+    assert margins.summary(v) == {"cells": 7, "agree": 7, "disagree": 0, "chance_agree": pytest.approx(0.35),
+                                  "chance_disagree": pytest.approx(0.175)}
+    # the same numbers without the paper-definition columns are judged in distance units, and disagree
     d = verdicts.table_one(t1.drop(columns=[c for c in t1 if "_raw" in c or "_own" in c]))
     d = d[d["claim"].str.contains("Table I") & d["claim"].str.contains("sigma_T")]
     assert d["claim"].str.contains("not the paper's").all() and (d["verdict"] == "disagrees").all()
+
+
+def test_equivalence_verdicts_need_as_much_evidence_to_agree_as_to_disagree():
+    """agrees: the 90 % interval inside target +- margin; disagrees: the 95 % interval outside;
+    inconclusive: anything else, a wide interval around the target included."""
+    from glasshelpers.reference import margins
+    j = margins.judge_equivalence
+    assert j(0.98, 1.02, 0.97, 1.03, 1.0, 0.05) is True
+    assert j(1.07, 1.09, 1.06, 1.10, 1.0, 0.05) is False            # wholly outside the band
+    assert j(1.03, 1.07, 1.02, 1.08, 1.0, 0.05) is None             # straddles the band's edge
+    assert j(0.5, 1.5, 0.4, 1.6, 1.0, 0.05) is None                 # wide: it contains the target, says nothing
+    assert j(0.96, 1.04, 0.94, 1.06, 1.0, 0.05) is True             # 95 % may leave the band when 90 % does not
+    assert j(np.nan, 1.0, 0.9, 1.1, 1.0, 0.05) is None
+    lo, hi = margins.interval90(pd.Series({"x": 1.0, "x_lo95": 0.8, "x_hi95": 1.4}), "x")
+    assert lo == pytest.approx(1.0 - 0.2 * 1.6449 / 1.96) and hi == pytest.approx(1.0 + 0.4 * 1.6449 / 1.96)
+
+
+def test_margins_follow_the_x_alpha_binning():
+    from glasshelpers.reference.margins import TABLE1_MARGINS, RULE_HISTORY
+    from glasshelpers.reference.paper import PAPER_TABLE1
+    m = {x.column: x for x in TABLE1_MARGINS}
+    row = PAPER_TABLE1[1]                                                 # T = 1.0
+    assert m["sigma_T_raw"].of(row) == pytest.approx(0.1 * 0.7653)       # 2.5 x 10 % = half a 0.5-wide bin
+    assert m["b_best_raw"].of(row) == pytest.approx(0.25 * 0.7653)
+    assert m["similarity_own"].of(row) == pytest.approx(0.1)
+    assert all(len(r) == 3 and r[0] <= "2026-12-07" for r in RULE_HISTORY)
+
+
+def test_the_methods_chapter_shows_every_margin_and_every_rule():
+    from pathlib import Path
+
+    from glasshelpers.reference.margins import RULE_HISTORY, TABLE1_MARGINS
+    text = (Path(__file__).resolve().parents[1] / "book" / "methods.md").read_text()
+    for m in TABLE1_MARGINS:
+        assert f"| `{m.column}` | {m.label} |" in text and m.why in text, m.column
+    for date, rule, why in RULE_HISTORY:
+        assert f"| {date} | {rule} | {why} |" in text, rule

@@ -28,23 +28,16 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from glasshelpers.reference.margins import TABLE1_MARGINS, Z95, ci95 as _ci95, judge_cells, widen95
 from glasshelpers.reference.paper import PAPER_TABLE1, T_ONSET_LITERATURE, T_ONSET_RANGE
 from glasshelpers.pipeline.registry import ITEMS_COLUMN
 from glasshelpers.pipeline.results import fmt_ci, verdict
 
 CHANCE = 0.5
-#: z of a two-sided 95 % normal interval: 68 % intervals are widened by 1.96 (their half-width is ~1 sigma).
-Z95 = 1.96
 #: Resolution needed to say anything about an onset temperature (target half-width 0.1).
 ONSET_RESOLUTION = 0.1
 #: p-value below which estimates that should be equal are said to differ.
 P_DIFFER = 0.05
-
-
-def widen95(est, lo, hi):
-    """95 % bounds from a 68 % interval: each side widened by 1.96 about the estimate."""
-    est, lo, hi = (np.asarray(v, dtype=float) for v in (est, lo, hi))
-    return est - Z95 * (est - lo), est + Z95 * (hi - est)
 
 
 def judge_value(lo, hi, target_lo, target_hi, resolution: float | None = None) -> bool | None:
@@ -83,16 +76,6 @@ def judge_consistency(p_value: float, half_widths, resolution: float | None = No
     if resolution is not None and (not np.isfinite(hw).any() or np.nanmedian(hw) > resolution):
         return None
     return True
-
-
-def _ci95(r, est, lo, hi):
-    """95 % interval from columns ``lo95/hi95`` if present, else widened 68 % columns."""
-    if f"{lo}95" in r and f"{hi}95" in r and np.isfinite(r[f"{lo}95"]):
-        return float(r[f"{lo}95"]), float(r[f"{hi}95"])
-    if lo in r and hi in r:
-        a, b = widen95(r[est], r[lo], r[hi])
-        return float(a), float(b)
-    return np.nan, np.nan
 
 
 # ------------------------------------------------------------------ Figs. 1 and 5
@@ -182,25 +165,7 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
                                 ours, holds, items=("table1",)))
         if p is None or not compare_table:
             continue
-        raw = "sigma_T_raw" in r and "b_best_raw" in r        # the paper's units: scikit-learn's decision function
-        units = "in the paper's units, |w| x distance" if raw else "in distance units, not the paper's"
-        values = [("sigma_T_raw" if raw else "sigma_T", 2, f"sigma_T ({units})"),
-                  ("b_best_raw" if raw else "b_best", 3, f"b_best (paper's sign, {units})")]
-        if "similarity_own" in r and not soft:
-            values.append(("similarity_own", 4, "w_hat_S . w_hat_alpha (plain dot product of the unit normals, "
-                                                "each in its own standardised features, as the paper's)"))
-        for col, k, label in values:
-            if col not in r or not np.isfinite(r[col]):
-                continue
-            lo, hi = _ci95(r, col, f"{col}_lo", f"{col}_hi")
-            sign = -1.0 if col.startswith("b_best") else 1.0
-            est = sign * r[col]
-            lo, hi = sorted((sign * lo, sign * hi))
-            rows.append(verdict(f"Table I, T = {r['T']:g}: {label} equals the paper's (95 % interval; "
-                                f"resolution {resolution:g})", f"{p[k]:.4f}",
-                                fmt_ci(est, lo, hi) if np.isfinite(lo) else f"{est:.3f} (no interval)",
-                                judge_value(lo, hi, p[k], p[k], resolution) if np.isfinite(lo) else None,
-                                items=("table1",)))
+        rows += table_one_cells(r, p, soft, resolution)
     fl = table1[np.abs(table1["T"] - softness_T) > 1e-9]
     if len(fl) > 1:
         i, j = fl["b_best"].idxmax(), fl["b_best"].idxmin()
@@ -214,6 +179,30 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
                             f"range {d:.3f} +- {hw:.3f}" if np.isfinite(hw) else f"range {d:.3f} (no interval)",
                             judge_bound(d - hw, d + hw, 0.0) if np.isfinite(hw) else None, items=("fig2",)))
     return pd.DataFrame(rows)
+
+
+def table_one_cells(r, p, soft: bool, resolution: float = 0.1) -> list:
+    """Verdicts of one Table I row against the paper's row ``p``: in the paper's definitions
+    with the declared margins (:func:`glasshelpers.reference.margins.judge_cells`) where our
+    row has those columns; otherwise sigma_T and b_best in distance units, labelled so,
+    with :func:`judge_value` at ``resolution``."""
+    if all(m.column in r for m in TABLE1_MARGINS):
+        return judge_cells(r, p, soft)
+    out = []
+    for col, k, label in (("sigma_T", 2, "sigma_T (in distance units, not the paper's)"),
+                          ("b_best", 3, "b_best (paper's sign, in distance units, not the paper's)")):
+        if col not in r or not np.isfinite(r[col]):
+            continue
+        lo, hi = _ci95(r, col, f"{col}_lo", f"{col}_hi")
+        sign = -1.0 if col == "b_best" else 1.0
+        est = sign * r[col]
+        lo, hi = sorted((sign * lo, sign * hi))
+        out.append(verdict(f"Table I, T = {r['T']:g}: {label} equals the paper's (95 % interval; "
+                           f"resolution {resolution:g})", f"{p[k]:.4f}",
+                           fmt_ci(est, lo, hi) if np.isfinite(lo) else f"{est:.3f} (no interval)",
+                           judge_value(lo, hi, p[k], p[k], resolution) if np.isfinite(lo) else None,
+                           items=("table1",)))
+    return out
 
 
 def table_one(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float = 0.1) -> pd.DataFrame:

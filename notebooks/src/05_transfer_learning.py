@@ -58,7 +58,7 @@ import pandas as pd
 from myst_nb import glue
 
 from glasshelpers import figures
-from glasshelpers.reference import paper, verdicts
+from glasshelpers.reference import margins, paper, verdicts
 from glasshelpers.pipeline import registry
 from glasshelpers.stages import common
 from glasshelpers.stages.s05_transfer import transfer
@@ -160,6 +160,22 @@ for key, rows in registry.route_verdicts(v, "05_transfer_learning").items():
     _ = write_result(P, key, rows)
 _ = write_result(P, "table1_side", side)
 v.drop(columns=registry.ITEMS_COLUMN)
+
+# %% tags=["hide-input"]
+cells = margins.summary(v)
+glue("table1_cells", cells["cells"], display=False)
+glue("table1_chance_agree", f"{cells['chance_agree']:.1f}", display=False)
+glue("table1_chance_disagree", f"{cells['chance_disagree']:.1f}", display=False)
+glue("table1_cells_agree", cells["agree"], display=False)
+glue("table1_cells_disagree", cells["disagree"], display=False)
+
+# %% [markdown]
+# Table I's {glue:text}`table1_cells` cells are judged in the paper's definitions with the
+# declared margins of the Methods chapter: {glue:text}`table1_cells_agree` agree and
+# {glue:text}`table1_cells_disagree` disagree. At these levels chance alone could turn
+# about {glue:text}`table1_chance_agree` near-margin cells into "agrees" and
+# {glue:text}`table1_chance_disagree` into "disagrees", so a single cell's verdict is weaker
+# evidence than the pattern across temperatures.
 
 # %% [markdown]
 # ## How large must the sets be to settle Table I?

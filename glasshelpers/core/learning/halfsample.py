@@ -105,17 +105,18 @@ def half_width(deltas, level: float = 0.95) -> float:
 
 def interval_columns(name: str, estimate: float, deltas, clip=None) -> dict:
     """The result columns of one statistic: ``name`` (the estimate), ``name_lo``/``_hi``
-    (68 %), ``name_lo95``/``_hi95``, ``name_se`` (the standard error sqrt(mean delta^2)) and
+    (68 %), ``name_lo95``/``_hi95``, ``name_lo90``/``_hi90`` (for equivalence tests), ``name_se`` (the standard error sqrt(mean delta^2)) and
     ``name_end_error`` (Monte Carlo error of the 95 % ends, half-width / sqrt(2K)).
     ``clip`` = (low, high) bounds the estimate and its interval (a cosine, an accuracy)."""
     d = np.asarray(deltas, dtype=float)
     k = int(np.isfinite(d).sum())
-    h68, h95 = half_width(d, 0.6827), half_width(d, 0.95)
+    h68, h90, h95 = half_width(d, 0.6827), half_width(d, 0.90), half_width(d, 0.95)
     est = float(estimate)
-    vals = [est, est - h68, est + h68, est - h95, est + h95]
+    vals = [est, est - h68, est + h68, est - h95, est + h95, est - h90, est + h90]
     if clip is not None:
         vals = [float(np.clip(v, *clip)) if np.isfinite(v) else v for v in vals]
-    out = dict(zip((name, f"{name}_lo", f"{name}_hi", f"{name}_lo95", f"{name}_hi95"), vals))
+    out = dict(zip((name, f"{name}_lo", f"{name}_hi", f"{name}_lo95", f"{name}_hi95", f"{name}_lo90",
+                    f"{name}_hi90"), vals))
     out[f"{name}_se"] = float(np.sqrt(np.mean(d[np.isfinite(d)] ** 2))) if k else float("nan")
     out[f"{name}_end_error"] = h95 / np.sqrt(2 * k) if k and np.isfinite(est) else float("nan")
     return out
@@ -168,6 +169,8 @@ def _one_split(train, full, test, populations, fit, ref, rng):
                                    _similarity(fits[ref][1], cb, scaling="a"))
                 v["similarity_own"] = (float(fits[ref][0].w_hat @ ca.w_hat), float(fits[ref][1].w_hat @ cb.w_hat))
         v["w_norm"] = (float(ca.w_norm), float(cb.w_norm))
+        v["b"] = (float(ca.b), float(cb.b))
+        v["b_raw"] = (float(ca.b * ca.w_norm), float(cb.b * cb.w_norm))
         if test is not None:
             sides = [(c, test["X"][m], test["y"][m], test["blocks"][m]) for c, m in ((ca, tmask), (cb, ~tmask))]
             v["best_accuracy"] = tuple(crossfit_best_accuracy(c.decision(X), yy, bl, seed=rng) for c, X, yy, bl in sides)
@@ -210,7 +213,8 @@ def half_sample_statistics(train: dict, full: dict, fit, *, ref=None, test: dict
     populations : dict key -> (features (m, d), cluster ids (m,)), optional: adds
         ``sigma_T``, the std of the classifier's output over the population (distance units),
         and ``sigma_T_raw`` (the same in decision-function units, ``sigma_T |w|``).
-        Every key also gets ``w_norm``, |w| of the fitted SVM in standardised features.
+        Every key also gets ``w_norm``, |w| of the fitted SVM in standardised features, and
+        the trained bias ``b`` (distance units) and ``b_raw`` (decision-function units).
     pairs : (key_a, key_b) pairs, with ``test``: adds to key_a's row ``best_accuracy_diff``,
         the cross-fitted accuracy of a minus that of b on the same test set, whose
         half-sample replicates pair the two on the same test half in every split (so the
@@ -257,6 +261,8 @@ def _table(train, full, halves, rels, ref, test, populations, k_done, pairs=()):
         row = {"key": key, "n_splits": k_done}
         h = {s: np.asarray(v, dtype=float) for s, v in halves[key].items()}
         row.update(interval_columns("w_norm", float(clf.w_norm), _deltas(h, "w_norm")))
+        row.update(interval_columns("b", float(clf.b), _deltas(h, "b")))
+        row.update(interval_columns("b_raw", float(clf.b * clf.w_norm), _deltas(h, "b_raw")))
         if ref is not None:
             row["reliability"] = rbar[key]
             if key == ref:

@@ -135,12 +135,12 @@ def table_one_half_sampling(profile, classifiers: dict | None = None, *, max_spl
 
 def table_one_with_intervals(profile, classifiers: dict | None = None, best: pd.DataFrame | None = None,
                              max_splits: int | None = None) -> pd.DataFrame:
-    """:func:`table_one` (T, b, and ``b_raw`` = b |w| in units of the SVM's decision function)
-    with every other column and its interval from :func:`table_one_half_sampling`: the input of :func:`glasshelpers.reference.verdicts.table_one`
+    """Table I: T and every column with its interval from :func:`table_one_half_sampling`
+    (the trained bias ``b`` and ``b_raw`` = b |w| in units of the SVM's decision function among them): the input of :func:`glasshelpers.reference.verdicts.table_one`
     and :func:`glasshelpers.figures.table1`. ``best`` is not needed any more (b_best and the
     accuracy come from the half-sampling table) and is accepted for old callers."""
     clfs = classifiers or all_classifiers(profile)
-    t1 = pd.DataFrame([{"T": T, "b": clf.b, "b_raw": clf.b * clf.w_norm} for T, clf in clfs.items()])
+    t1 = pd.DataFrame([{"T": T} for T in clfs])
     return t1.merge(table_one_half_sampling(profile, clfs, max_splits=max_splits), on="T", how="left")
 
 
