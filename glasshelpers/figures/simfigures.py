@@ -150,7 +150,7 @@ def phop_traces_figure(phop, particles: dict, p_c=None, p_l=None, ax=None):
 def van_hove_figure(df, ax=None):
     """Self part of the van Hove function of A particles per temperature (log y).
 
-    df : DataFrame with columns T, r (sigma_AA), G_s (density of |dr|, sigma_AA^-1).
+    df : DataFrame with columns T, r (sigma_AA), G_s (density of ``|dr|``, sigma_AA^-1).
     """
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.4, 4), constrained_layout=True)
