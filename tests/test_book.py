@@ -507,6 +507,76 @@ def test_failed_notebook_fails_build(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------------------
+# The API reference (book/api.md): every module, every public function with its signature
+# --------------------------------------------------------------------------------------
+
+def _package_modules() -> list:
+    import importlib
+    import pkgutil
+
+    import glasshelpers
+
+    names = ["glasshelpers"] + [m.name for m in pkgutil.walk_packages(glasshelpers.__path__, "glasshelpers.")
+                                if m.name.rsplit(".", 1)[-1] != "__main__"]
+    return [importlib.import_module(n) for n in names]
+
+
+def _public_functions(mod) -> list[str]:
+    import inspect
+
+    return [name for name, obj in inspect.getmembers(mod, inspect.isfunction)
+            if obj.__module__ == mod.__name__ and not name.startswith("_")]
+
+
+def test_api_page_covers_every_module():
+    import re
+
+    listed = re.findall(r"^\.\. automodule:: (\S+)$", (REPO / "book" / "api.md").read_text(), flags=re.M)
+    modules = [m.__name__ for m in _package_modules()]
+    assert sorted(set(modules) - set(listed)) == [], "modules missing from book/api.md"
+    assert sorted(set(listed) - set(modules)) == [], "book/api.md names modules that do not exist"
+    assert len(listed) == len(set(listed)), "a module is documented twice in book/api.md"
+    toc = (REPO / "_toc.yml").read_text()
+    methods = toc[toc.index("caption: Methods and validation"):toc.index("- caption: Results and re-use")]
+    assert methods.rstrip().endswith("- file: book/api")
+
+
+def test_jupyter_book_imports_this_copy_of_the_package(monkeypatch, tmp_path):
+    import subprocess
+
+    import glasshelpers
+
+    seen = {}
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: seen.update(cmd=cmd, **kw))
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    htmlbuild.run_jupyter_book(tmp_path)
+    first, *rest = seen["env"]["PYTHONPATH"].split(":")
+    assert Path(first) == Path(glasshelpers.__file__).resolve().parents[1] and rest == ["/elsewhere"]
+    assert seen["cmd"][-3:] == ["-W", "-n", "--keep-going"]
+
+
+@pytest.mark.book
+def test_api_page_shows_every_public_function_with_its_signature(built_book):
+    import re
+
+    _, html, _ = built_book
+    page = (html / "book" / "api.html").read_text()
+    sigs = dict(re.findall(r'<dt class="sig sig-object py" id="([^"]+)">(.*?)</dt>', page, flags=re.S))
+    missing, unsigned, n = [], [], 0
+    for mod in _package_modules():
+        for name in _public_functions(mod):
+            n += 1
+            sig = sigs.get(f"{mod.__name__}.{name}")
+            if sig is None:
+                missing.append(f"{mod.__name__}.{name}")
+            elif f'<span class="pre">{name}</span>' not in sig or 'class="sig-paren">(' not in sig:
+                unsigned.append(f"{mod.__name__}.{name}")
+    assert n > 400 and missing == [] and unsigned == []
+    assert "REPO_ROOT" in sigs["glasshelpers.book.htmlbuild.build"]      # defaults as written
+    assert "glasshelpers.core.learning.classify.HyperplaneClassifier" in sigs
+
+
+# --------------------------------------------------------------------------------------
 # A real browser: headless Chromium over a loopback HTTP server
 # --------------------------------------------------------------------------------------
 

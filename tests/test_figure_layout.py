@@ -124,6 +124,7 @@ def _figures():
         "fig9_variants": lambda: gf.fig9_kramers_all(pr9, var9, ncols=3, default="T <= 0.8 (data)"),
         "data_flow": lambda: gf.data_flow_diagram(),
         "thermo": lambda: sf.thermo_figure(thermo_rows(), target_temperature=0.45),
+        "msd": lambda: sf.msd_figure(lag, 0.1 * lag),
         "rdf": lambda: sf.rdf_figure(r, {"AA": 1 + np.exp(-r), "AB": 1 + 0.5 * np.exp(-r), "BB": 1 - np.exp(-r)}),
         "mean_features": lambda: sf.mean_features_figure(r, {T: np.r_[1 + np.exp(-r) / T, np.exp(-r) / T]
                                                               for T in TEMPS18}),

@@ -32,13 +32,13 @@ One job per module:
   the verdict counts (:func:`glasshelpers.reference.verdicts.counts`) with their badges;
 * :mod:`.headline`: the landing page's headline;
 * :mod:`.assets`: MathJax (download, integrity check, unpacking) and the data-flow figure;
-* :mod:`.htmlbuild`: staging, the jupyter-book run, the HTML checks, publishing, :func:`build`;
+* :mod:`.htmlbuild`: staging, the jupyter-book run, the HTML checks, publishing, :func:`~glasshelpers.book.htmlbuild.build`;
 * :mod:`.cli` (and ``__main__``): ``python -m glasshelpers.book {build,mathjax,stamp}``;
-* :mod:`.errors`: :class:`BookBuildError`.
+* :mod:`.errors`: :class:`~glasshelpers.book.errors.BookBuildError`.
 
 Results convention for the comparison chapter: ``data/<profile>/results/<key>.csv`` and
 optionally ``data/<profile>/figures/<key>.png`` for every item key of
-:data:`glasshelpers.pipeline.registry.ITEMS` (``fig1`` ... ``fig9``, ``table1``). A CSV with a
+``glasshelpers.pipeline.registry.ITEMS`` (``fig1`` ... ``fig9``, ``table1``). A CSV with a
 ``verdict`` column contributes its verdicts to the summary table; any CSV is shown
 (first rows) under its figure.
 """

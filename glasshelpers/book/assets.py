@@ -4,7 +4,7 @@ MathJax 3 is served from the book itself (``book/_static/mathjax/``): the npm pa
 ``mathjax`` is fetched once with ``npm pack``, checked against npm's integrity hash,
 cached (``$GLASSBOOK_CACHE``, else ``~/.cache/glassbook``) and only the parts the CHTML
 TeX component loads are unpacked. The landing page's data-flow diagram is drawn by
-:func:`glasshelpers.figures.data_flow_diagram`.
+:func:`glasshelpers.figures.diagram.data_flow_diagram`.
 """
 
 from __future__ import annotations

@@ -199,7 +199,10 @@ def _key_figure(figures_dir: Path, image_dir: Path, name: str, T_test: float) ->
             ":width: 85%", "",
             f"The key result: classifiers trained in the hot liquid, applied unchanged (bias re-set) to "
             f"the supercooled test set at T = {T_test:g}; accuracy against the bias shift from each "
-            f"optimum, 68 % bootstrap bands ({name} profile).", "```", ""]
+            f"optimum, 68 % bootstrap bands ({name} profile). *Source: "
+            "{py:func}`glasshelpers.figures.classification.fig2_transfer`, drawn in notebook "
+            "`05_transfer_learning` ({doc}`/book/generated/05_transfer_learning`, stage "
+            "{py:mod}`glasshelpers.stages.s05_transfer`) from its data `results/fig2_data.csv`.*", "```", ""]
 
 
 def _temperatures(profile: dict) -> tuple[float, float]:

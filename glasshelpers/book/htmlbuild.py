@@ -29,16 +29,24 @@ from glasshelpers.book.notebooks import copy_notebooks, expected_notebooks, miss
 from glasshelpers.book.overview import simulation_overview_markdown
 from glasshelpers.book.pages import costs_markdown, paper_vs_ours_markdown
 
+#: The folder that holds the package ``glasshelpers`` this module belongs to.
+PACKAGE_PARENT = Path(__file__).resolve().parents[2]
+
 
 def run_jupyter_book(root: os.PathLike, strict: bool = True) -> subprocess.CompletedProcess:
     """``jupyter-book build <root> --all [-W -n --keep-going]`` with this interpreter.
 
     ``--all`` rebuilds every page: an incremental Sphinx build after switching profiles
-    keeps stale pages (e.g. a bibliography whose citation ids no longer match)."""
+    keeps stale pages (e.g. a bibliography whose citation ids no longer match). The API
+    reference (``book/api.md``) imports ``glasshelpers``: the folder that holds this copy
+    of the package goes first on ``PYTHONPATH``, so the book documents the code that
+    builds it, not another installed copy."""
     cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(root), "--all"]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
-    return subprocess.run(cmd, capture_output=True, text=True)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_PARENT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    return subprocess.run(cmd, capture_output=True, text=True, env=env)
 
 
 def external_mathjax(html_dir: os.PathLike) -> list[str]:
@@ -56,7 +64,7 @@ def external_mathjax(html_dir: os.PathLike) -> list[str]:
 
 def local_path_leaks(html_dir: os.PathLike, paths) -> list[str]:
     """``page: what`` for every HTML page that shows one of ``paths`` (absolute local
-    folders, e.g. the data and source roots) or a ``PosixPath(``/``WindowsPath(`` repr."""
+    folders, e.g. the data and source roots) or the repr of a ``PosixPath`` or ``WindowsPath``."""
     needles = sorted({str(Path(p).resolve()) for p in paths} | {str(Path(p)) for p in paths}, key=len, reverse=True)
     needles = [n for n in needles if len(n) > 1]
     found = []

@@ -1,6 +1,6 @@
 """The course lab chapter: a session plan and exercises with worked solutions.
 
-The exercises are declared here (:data:`EXERCISES`): objective, minutes, the stage
+The exercises are declared here (``EXERCISES``): objective, minutes, the stage
 notebook a student re-runs on the ``lab`` profile, what to look for, and the function of
 :mod:`.labsolutions` that writes the worked solution from that run's results. The book
 build writes ``book/generated/lab_body.md`` from the results of a ``lab`` run

@@ -6,7 +6,7 @@ injected parameters cell hidden (found by its tag, never by position), progress 
 dropped, a provenance box near the top, per-temperature page titles, and a failed
 notebook refused. The
 transformations are pure functions on notebook dicts (nbformat JSON), so they are
-unit-tested without a build; :func:`copy_notebooks` and :func:`stamp_code_version` are
+unit-tested without a build; :func:`copy_notebooks` and :func:`~glasshelpers.pipeline.provenance.stamp_code_version` are
 the only ones that touch files.
 """
 

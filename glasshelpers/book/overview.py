@@ -75,7 +75,9 @@ def _overview_figure(rdfs: dict, msds: dict, image_dir: Path) -> list[str]:
     return _figure_block(temperature_overview_figure(rdfs, msds), image_dir, "sim_overview",
                          "Every temperature at once: the A-A pair correlation of the last frame (left) and the "
             "mean-squared displacement of A particles (right), blue for the coldest run, red for "
-                         "the hottest.")
+                         "the hottest. *Source: {py:func}`glasshelpers.figures.simfigures.temperature_overview_figure`, "
+                         "drawn when the book is built from the `results/sim_<tag>_curves.csv` of every temperature "
+                         "(notebook `01_simulation`, stage {py:mod}`glasshelpers.stages.s01_simulation`).*")
 
 
 def _fmt_ci(r, q, digits=3) -> str:
@@ -182,7 +184,10 @@ def _arrhenius(df: pd.DataFrame, pub: pd.DataFrame, image_dir: Path) -> list[str
     return _figure_block(arrhenius_figure(df, points), image_dir, "sim_arrhenius",
                          "Relaxation time τ_α (left) and A-particle diffusion constant D_A (right) against 1/T, with 68 % "
             "block-bootstrap intervals; open circles: runs not shown to be equilibrated; squares: published "
-                         "values (table below).")
+                         "values (table below). *Source: {py:func}`glasshelpers.figures.simfigures.arrhenius_figure`, "
+                         "drawn when the book is built from the `results/sim_<tag>_summary.csv` and "
+                         "`results/sim_<tag>_published.csv` of every temperature (notebook `01_simulation`, stage "
+                         "{py:mod}`glasshelpers.stages.s01_simulation`).*")
 
 
 def simulation_overview_markdown(results_dir: os.PathLike, temperatures, image_dir: os.PathLike,

@@ -2,7 +2,7 @@
 
 Each page reads what the stages stored under ``data/<profile>/results/`` (and
 ``figures/``) and computes nothing scientific. The comparison chapter ("Paper vs. this
-reproduction") has one section per item of :data:`glasshelpers.pipeline.registry.ITEMS`: the
+reproduction") has one section per item of ``glasshelpers.pipeline.registry.ITEMS``: the
 paper's claim, our figure ``figures/<key>.png`` and our numbers ``results/<key>.csv``,
 whose ``verdict`` column is counted by :func:`glasshelpers.reference.verdicts.counts` and shown
 as coloured badges. The landing page's headline is :mod:`glasshelpers.book.headline`,

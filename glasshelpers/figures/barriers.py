@@ -297,7 +297,7 @@ def fig4_barrier_collapse(fits, ax=None):
     ax : Axes, optional
         The Delta_E panel; it is split in two, Delta_E panel and the Sigma panel to its
         right (the paper's inset, here in its own panel so that it hides no data; see
-        :func:`~glasshelpers.figures.style._main_and_side`).
+        ``style._main_and_side``).
 
     Returns
     -------

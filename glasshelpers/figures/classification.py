@@ -27,7 +27,7 @@ def fig1_cv_accuracy(cv, inset=None, ax=None):
         so that it hides none of the curves.
     ax : Axes, optional
         The main panel; with ``inset`` it is split in two, main panel and side panel
-        (see :func:`~glasshelpers.figures.style._main_and_side`).
+        (see ``style._main_and_side``).
 
     Returns
     -------
@@ -72,7 +72,7 @@ def fig2_transfer(transfer, van_hove=None, ax=None):
         one with a log y axis and its own key, T = 0.45 in black.
     ax : Axes, optional
         The main panel; with ``van_hove`` it is split in two, main panel and side panel
-        (see :func:`~glasshelpers.figures.style._main_and_side`).
+        (see ``style._main_and_side``).
 
     Returns
     -------

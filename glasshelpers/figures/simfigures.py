@@ -1,5 +1,5 @@
-"""Figures of the data stages (1-3): thermodynamics, pair structure, mean structure
-functions, p_hop distributions and traces.
+"""Figures of the data stages (1-3): thermodynamics, pair structure, mean-squared
+displacement, mean structure functions, p_hop distributions and traces.
 
 Legends sit outside the data region (beside the axes, :func:`glasshelpers.figures.style.legend_outside`),
 as in the paper's figures."""
@@ -61,6 +61,29 @@ def rdf_figure(r, g, ax=None):
     ax.set_xlabel(r"$r$ [$\sigma_{AA}$]")
     ax.set_ylabel(r"$g(r)$")
     legend_outside(ax, fontsize="medium")
+    return fig
+
+
+def msd_figure(lags, msd, ax=None):
+    """Mean-squared displacement of the A particles against lag, on log axes.
+
+    Parameters
+    ----------
+    lags : array, tau
+    msd : array (same length), sigma_AA^2
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5, 3.5), constrained_layout=True)
+    else:
+        fig = ax.figure
+    ax.loglog(lags, msd, "o-")
+    ax.set_xlabel(r"lag [$\tau$]")
+    ax.set_ylabel(r"MSD of A [$\sigma_{AA}^2$]")
     return fig
 
 
@@ -150,7 +173,7 @@ def phop_traces_figure(phop, particles: dict, p_c=None, p_l=None, ax=None):
 def van_hove_figure(df, ax=None):
     """Self part of the van Hove function of A particles per temperature (log y).
 
-    df : DataFrame with columns T, r (sigma_AA), G_s (density of |dr|, sigma_AA^-1).
+    df : DataFrame with columns T, r (sigma_AA), G_s (density of ``|dr|``, sigma_AA^-1).
     """
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.4, 4), constrained_layout=True)

@@ -13,7 +13,7 @@ Layout rules every figure follows (checked geometrically by ``tests/test_figure_
 * legends go outside the data region (:func:`legend_outside`, or a figure legend in the
   constrained layout's margin);
 * a secondary plot (the paper's insets) gets its own panel beside the main one
-  (:func:`_main_and_side`), never an inset on top of the data.
+  (``_main_and_side``), never an inset on top of the data.
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ tiny 0.082 GB of disk (84 MB), barrier 1.8 GB (1.8 GB), settle 2.2 GB (2.2 GB).
 :func:`check` compares the cost of what a command is about to do with the cost of the same
 work under the profile file as written (without overrides):
 
-* more than :data:`TELL_RATIO` times as much (time, disk or memory): the estimate is
+* more than ``TELL_RATIO`` times as much (time, disk or memory): the estimate is
   printed in one line before the work starts;
-* more than :data:`REFUSE_RATIO` times as much, or more memory than :data:`MEMORY_SHARE` of
+* more than ``REFUSE_RATIO`` times as much, or more memory than ``MEMORY_SHARE`` of
   this machine's: refused in one line (:class:`CostRefused`, exit status 2) unless the
   profile or an override sets ``confirm_cost: true``.
 

@@ -5,7 +5,7 @@ Every stage notebook's first code cell after its ``parameters`` cell calls
 
     P = check_parameters("01_simulation", profile, overrides, temperature=temperature)
 
-It refuses, with one line (:class:`ParameterError`, a :class:`ProfileError`, so every CLI
+It refuses, with one line (:class:`ParameterError`, a :class:`~glasshelpers.pipeline.profiles.ProfileError`, so every CLI
 maps it to status 2 and a notebook shows ``error: ...`` instead of a traceback):
 
 * a parameter name the notebook does not take (papermill only warns about it): the names

@@ -60,7 +60,7 @@ class WorkflowFailed(Fault):
 
 
 class WorkflowStopped(Fault):
-    """SIGTERM or SIGHUP stopped the run, its Snakemake and its jobs (:func:`_forward_termination`)."""
+    """SIGTERM or SIGHUP stopped the run, its Snakemake and its jobs (``_forward_termination``)."""
 
     exit_status = EXIT_INTERRUPTED
 

@@ -23,10 +23,10 @@ What is here
   reachable here.
 * :data:`MELTING_TEMPERATURE` -- T_m = 1.028(3) at density 1.2 (Pedersen, Schroder & Dyre,
   PRL 120, 165501 (2018), abstract).
-* :data:`POTENTIAL_ENERGY` -- equilibrium U/N at three state points: T = 0.45 (RUMD
+* ``POTENTIAL_ENERGY`` -- equilibrium U/N at three state points: T = 0.45 (RUMD
   reference data, N = 10000), T = 0.8 (a RUMD 3 value quoted by gamdpy's example) and
   T = 1.028 (Pedersen et al. 2018 data repository).
-* :data:`RUMD_T045` -- tabulated MSD(t) and F_s(k, t) of A and B at T = 0.45 (RUMD
+* ``RUMD_T045`` -- tabulated MSD(t) and F_s(k, t) of A and B at T = 0.45 (RUMD
   reference data, N = 10000), :func:`derived_t045` -- D_A, D_B and tau_alpha from them,
   and :func:`rumd_t045_at` -- the A curves at any time inside the table.
 * :data:`ONSET_TEMPERATURES` -- onset temperatures from three definitions (0.87 from the
@@ -35,9 +35,11 @@ What is here
 * :func:`power_law` / :func:`fit_power_law` -- the MCT form A (T - T_c)^gamma, to fit
   one's own D(T) or 1/tau_alpha(T) with T_c fixed at 0.435.
 
-What could not be found (searched: documentation, web pages, issue threads and public
-code, by meaning and by exact strings such as "0.435", "Tc=0.435", "Phys. Rev. E 51, 4626")
-------------------------------------------------------------------------------
+What could not be found
+-----------------------
+(searched: documentation, web pages, issue threads and public code, by meaning and by
+exact strings such as "0.435", "Tc=0.435", "Phys. Rev. E 51, 4626")
+
 * Kob & Andersen's table of D_A(T) and their power-law exponents and amplitudes. The
   abstracts seen (cond-mat/9501102, PRE 51, 4626; cond-mat/9505118, its part II) state
   that D(T) of A and B follows a power law with one T_c and similar exponents, different
@@ -70,17 +72,17 @@ DENSITY = 1.2
 class Reference:
     """One reference value with its provenance.
 
-    quantity : what it is (e.g. "U/N").
-    value : the number; ``error`` its quoted uncertainty (None if none is given).
-    unit : in reduced LJ units (epsilon_AA, sigma_AA, tau = sigma_AA sqrt(m/epsilon_AA)).
-    temperature : state point (epsilon_AA / k_B); density is :data:`DENSITY`.
-    n_particles : system size of the source's simulation, if stated.
-    source : full citation.
-    where : table / figure / file in the source that holds the number.
-    kind : "published" (printed in the paper), "published data" (a data file
-        distributed with or for the paper), "secondary" (quoted by someone else) or
-        "derived" (computed here from published data).
-    notes : conventions (cutoff, shift, time unit, ensemble) and caveats.
+    - quantity : what it is (e.g. "U/N").
+    - value : the number; ``error`` its quoted uncertainty (None if none is given).
+    - unit : in reduced LJ units (epsilon_AA, sigma_AA, tau = sigma_AA sqrt(m/epsilon_AA)).
+    - temperature : state point (epsilon_AA / k_B); density is :data:`DENSITY`.
+    - n_particles : system size of the source's simulation, if stated.
+    - source : full citation.
+    - where : table / figure / file in the source that holds the number.
+    - kind : "published" (printed in the paper), "published data" (a data file
+      distributed with or for the paper), "secondary" (quoted by someone else) or
+      "derived" (computed here from published data).
+    - notes : conventions (cutoff, shift, time unit, ensemble) and caveats.
     """
 
     quantity: str
@@ -256,7 +258,7 @@ RUMD_T045 = RelaxationTable(
 
 
 def derived_t045() -> dict[str, Reference]:
-    """D_A, D_B and tau_alpha of A and B at T = 0.45, computed here from :data:`RUMD_T045`.
+    """D_A, D_B and tau_alpha of A and B at T = 0.45, computed here from ``RUMD_T045``.
 
     D: :func:`glasshelpers.core.dynamics.relaxation.diffusion_coefficient` on the MSD with
     t >= 1e4 tau (MSD_A >= 2.8 sigma^2, far past the plateau at ~0.03), with an
@@ -284,7 +286,7 @@ def derived_t045() -> dict[str, Reference]:
 
 
 def rumd_t045_at(t) -> dict[str, np.ndarray]:
-    """The tabulated A-particle curves of :data:`RUMD_T045` at times ``t`` (tau), for
+    """The tabulated A-particle curves of ``RUMD_T045`` at times ``t`` (tau), for
     comparing a run shorter than tau_alpha(0.45) inside its own window: ``msd_A``
     (sigma_AA^2, interpolated linearly in log t - log MSD) and ``fs_A`` (F_s at k = 7.25,
     linearly in log t). The table's times double from point to point, so interpolation

@@ -19,7 +19,6 @@ temperature: float = 0.45  # temperature to simulate (epsilon/k_B), one of the p
 overrides: dict = {}  # profile values to replace, by dotted key: -y 'overrides: {classifiers.C: 0.1}'
 
 # %% tags=["hide-input"]
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from myst_nb import glue
@@ -31,7 +30,7 @@ from glasshelpers.pipeline.parameters import check_parameters
 from glasshelpers.pipeline.profiles import equil_time, production_time, temperature_tag
 from glasshelpers.pipeline.provenance import read_json
 from glasshelpers.pipeline.results import write_result
-from glasshelpers.figures.simfigures import rdf_figure, relaxation_figure, thermo_figure
+from glasshelpers.figures.simfigures import msd_figure, rdf_figure, relaxation_figure, thermo_figure
 from glasshelpers.stages.s01_simulation import simulation
 from glasshelpers.core.structure.structure import partial_rdf
 from glasshelpers.book.display import use_reading_tables
@@ -79,6 +78,11 @@ glue("pressure", avg["pressure"], display=False)
 glue("T_kin_deviation", deviation, display=False)
 
 # %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.simfigures.thermo_figure`, drawn in notebook
+# `01_simulation` (stage {py:mod}`glasshelpers.stages.s01_simulation`) from this run's
+# thermodynamic log `sim/r0/<tag>/thermo.csv` (`<tag>`: the temperature, e.g. `T0.450`).*
+
+# %% [markdown]
 # Over the production run $\langle U/N\rangle =$ {glue:text}`U_per_N:.3f` and the pressure
 # averages {glue:text}`pressure:.2f`; the mean kinetic temperature is off the target by
 # {glue:text}`T_kin_deviation:+.2f` %. Whether $U/N$ still drifts between the two halves of
@@ -97,6 +101,11 @@ r, g = partial_rdf(cfg["positions"], cfg["types"], cfg["box_length"], r_max=min(
 fig = rdf_figure(r, g)
 
 # %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.simfigures.rdf_figure`, drawn in notebook
+# `01_simulation` (stage {py:mod}`glasshelpers.stages.s01_simulation`) from the last frame
+# of `sim/r0/<tag>/traj.gsd`; $g_{AA}$ is kept in `results/sim_<tag>_curves.csv`.*
+
+# %% [markdown]
 # ## How far particles move
 #
 # The mean-squared displacement of A particles over the production run, from the
@@ -109,12 +118,14 @@ fig = rdf_figure(r, g)
 traj = read_unwrapped(out / "traj.gsd")
 lags = log_lags(len(traj["positions"]))
 msd = mean_squared_displacement(traj["positions"][:, traj["types"] == 0], lags)
-fig, ax = plt.subplots(figsize=(5, 3.5), constrained_layout=True)
-ax.loglog(lags, msd, "o-")
-ax.set_xlabel(r"lag [$\tau$]")
-ax.set_ylabel(r"MSD of A [$\sigma_{AA}^2$]")
+fig = msd_figure(lags, msd)
 glue("msd_last", float(msd[-1]), display=False)
 glue("msd_lag", int(lags[-1]), display=False)
+
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.simfigures.msd_figure`, drawn in notebook
+# `01_simulation` (stage {py:mod}`glasshelpers.stages.s01_simulation`) from
+# `sim/r0/<tag>/traj.gsd`; the curve is kept in `results/sim_<tag>_curves.csv` (`msd_A`).*
 
 # %% [markdown]
 # After {glue:text}`msd_lag` $\tau$ an A particle has moved {glue:text}`msd_last:.3g`
@@ -141,6 +152,14 @@ rel = simulation.run_relaxation(traj["positions"][:, traj["types"] == 0], prod_p
                                 window=simulation.has_published_curves(temperature))
 row = simulation.summary_row(rel, float(P["protocol"]["equil_tau_alpha"]))
 fig = relaxation_figure(rel.curves, row["tau_alpha"])
+
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.simfigures.relaxation_figure`, drawn in notebook
+# `01_simulation` (stage {py:mod}`glasshelpers.stages.s01_simulation`) from
+# `sim/r0/<tag>/traj.gsd`, through
+# {py:func}`glasshelpers.stages.s01_simulation.simulation.run_relaxation`; $F_s$ is kept
+# in `results/sim_<tag>_curves.csv` (`fs_A`), $\tau_\alpha$ in
+# `results/sim_<tag>_summary.csv`.*
 
 # %% tags=["hide-input"]
 def _with_interval(q, unit=""):

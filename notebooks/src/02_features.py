@@ -82,6 +82,12 @@ summary
 r = features.R_GRID
 fig = mean_features_figure(r, means)
 
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.simfigures.mean_features_figure`, drawn in
+# notebook `02_features` (stage {py:mod}`glasshelpers.stages.s02_features`) from the
+# feature banks `features/r0/<tag>.npz` (`<tag>`: a temperature, e.g. `T0.450`); its data:
+# `results/features_mean.csv`.*
+
 # %% tags=["hide-input"]
 means_df = pd.DataFrame([{"T": T, "feature": k, "mean": v} for T, m in means.items() for k, v in enumerate(m)])
 _ = write_result(P, "features_mean", means_df)

@@ -78,6 +78,12 @@ report[[c for c in cols if c in report.columns]]
 fig = phop_distribution_figure(phops, {"$p_l$": p_l, "$p_c$": L["p_c"]})
 
 # %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.simfigures.phop_distribution_figure`, drawn in
+# notebook `03_labels` (stage {py:mod}`glasshelpers.stages.s03_labels`) from the
+# $p_\mathrm{hop}$ arrays of stage `02_features` (`phop/r0/<tag>.npz`, `<tag>`: a
+# temperature, e.g. `T0.450`); their quantiles: `results/labels_summary.csv`.*
+
+# %% [markdown]
 # The distribution moves to larger values and narrows (on a log scale) as the liquid
 # heats up; at the lowest temperatures a tail of rare hops extends past $p_c$.
 #
@@ -90,6 +96,12 @@ a_idx = np.flatnonzero(ph["types"] == 0)
 peak = np.nanmax(ph["phop"][:, a_idx], axis=0)
 fig = phop_traces_figure(ph["phop"], {"largest hop": int(a_idx[np.argmax(peak)]),
                                       "most caged": int(a_idx[np.argmin(peak)])}, p_c=L["p_c"], p_l=p_l)
+
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.simfigures.phop_traces_figure`, drawn in
+# notebook `03_labels` (stage {py:mod}`glasshelpers.stages.s03_labels`) from the
+# $p_\mathrm{hop}$ array of the softness temperature (`phop/r0/<tag>.npz`, stage
+# `02_features`).*
 
 # %% [markdown]
 # ## The labelled sets
@@ -129,3 +141,8 @@ counts
 vh = van_hove(P)
 _ = write_result(P, "van_hove", vh)
 fig = van_hove_figure(vh)
+
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.simfigures.van_hove_figure`, drawn in notebook
+# `03_labels` (stage {py:mod}`glasshelpers.stages.s03_labels`) from its data
+# `results/van_hove.csv`.*

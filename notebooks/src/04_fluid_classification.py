@@ -70,6 +70,12 @@ fig = figures.fig1_cv_accuracy(cv, inset=inset)
 cv_peaks, inset_peaks = fluid.peak_summary(cv), fluid.peak_summary(inset)
 cv_peaks
 
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.classification.fig1_cv_accuracy`, drawn in
+# notebook `04_fluid_classification` (stage {py:mod}`glasshelpers.stages.s04_fluid`) from
+# its data `results/fig1_data.csv` and `results/fig1_inset_data.csv`; saved as
+# `figures/fig1.png`.*
+
 # %% tags=["hide-input"]
 _ = write_result(P, "fig1_data", cv.assign(panel="fluidity CV"))
 _ = write_result(P, "fig1_inset_data", inset.assign(panel="softness on fluid sets"))
@@ -119,6 +125,12 @@ fig = figures.fig5_fluidity_distributions(dist)
 _ = write_result(P, "fig5_data", dist)
 save_figure(P, "fig5", fig)
 dist.groupby(["T_train", "T"])[["mean", "std"]].first().unstack(0)
+
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.classification.fig5_fluidity_distributions`,
+# drawn in notebook `04_fluid_classification` (stage
+# {py:mod}`glasshelpers.stages.s04_fluid`) from its data `results/fig5_data.csv`; saved as
+# `figures/fig5.png`.*
 
 # %% [markdown]
 # ## Verdicts

@@ -96,6 +96,12 @@ fl_scan = scan[scan["T"] != soft_T]
 fig = figures.fig2_transfer(fl_scan, van_hove=vh)
 best
 
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.classification.fig2_transfer`, drawn in notebook
+# `05_transfer_learning` (stage {py:mod}`glasshelpers.stages.s05_transfer`) from its data
+# `results/fig2_data.csv` (the van Hove panel: the curves of `results/van_hove.csv`, stage
+# `03_labels`); saved as `figures/fig2.png`.*
+
 # %% tags=["hide-input"]
 _ = write_result(P, "fig2_data", scan)
 save_figure(P, "fig2", fig)

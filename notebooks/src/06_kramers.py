@@ -157,6 +157,12 @@ fig = figures.fig3_fit_variants(sel(pr, T_hot), sel(fits, T_hot), sel(pr, T_soft
                                 default=res.default.label)
 save_figure(P, "fig3", fig)
 
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.barriers.fig3_fit_variants`, drawn in notebook
+# `06_kramers` (stage {py:mod}`glasshelpers.stages.s06_kramers`) from its data
+# `results/kramers_P_R.csv`, `results/kramers_fits.csv` and `results/onsets.csv`; saved as
+# `figures/fig3.png`.*
+
 # %% tags=["hide-input"]
 fits.assign(red_chi2=fits["chi2"] / fits["dof"].where(fits["dof"] > 0)).pivot_table(
     index="T_train", columns="fit", values="red_chi2", aggfunc="median").round(2)
@@ -171,6 +177,11 @@ fig = figures.fig4_barrier_collapse(res.of("fits"))
 save_figure(P, "fig4", fig)
 
 # %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.barriers.fig4_barrier_collapse`, drawn in
+# notebook `06_kramers` (stage {py:mod}`glasshelpers.stages.s06_kramers`) from its data
+# `results/kramers_fits.csv` (the default fit range); saved as `figures/fig4.png`.*
+
+# %% [markdown]
 # For comparison, the barriers of the paper's all-temperature fit and of its $T < 0.8$ check:
 
 # %% tags=["hide-input"]
@@ -178,6 +189,11 @@ for v in res.variants:
     if v != res.default:
         fig = figures.fig4_barrier_collapse(res.of("fits", v))
         fig.axes[0].set_title(f"fit {v.label}", fontsize=9)
+
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.barriers.fig4_barrier_collapse`, drawn in
+# notebook `06_kramers` (stage {py:mod}`glasshelpers.stages.s06_kramers`) from its data
+# `results/kramers_fits.csv` (the other fit ranges; not saved as images).*
 
 # %% [markdown]
 # ## Figure 9: every classifier's Kramers fits
@@ -189,6 +205,12 @@ for v in res.variants:
 d_on = res.of("onsets")
 fig = figures.fig9_kramers_all(pr, fits, onsets=dict(zip(d_on["T_train"], d_on["T_onset"])), default=res.default.label)
 save_figure(P, "fig9", fig)
+
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.barriers.fig9_kramers_all`, drawn in notebook
+# `06_kramers` (stage {py:mod}`glasshelpers.stages.s06_kramers`) from its data
+# `results/kramers_P_R.csv`, `results/kramers_fits.csv` and `results/onsets.csv`; saved as
+# `figures/fig9.png`.*
 
 # %% [markdown]
 # ## Onset temperatures
@@ -298,6 +320,12 @@ from glasshelpers.reference.published import ONSET_TEMPERATURES
 
 fig = onset_vs_range_measures(g, literature=[(r.value, f"{r.value:g}") for r in ONSET_TEMPERATURES])
 save_figure(P, "onset_range", fig)
+
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.barriers.onset_vs_range_measures`, drawn in
+# notebook `06_kramers` (stage {py:mod}`glasshelpers.stages.s06_kramers`) from its data
+# `results/kramers_glm_scan.csv` and `results/kramers_glm_ranges.csv`; saved as
+# `figures/onset_range.png`.*
 
 # %% [markdown]
 # Per-bin barriers of the likelihood fits at each bin's mean $x$ (95 % Wald intervals on the

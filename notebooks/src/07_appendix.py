@@ -57,11 +57,21 @@ fig = figures.fig6_accuracy_vs_C(f6)
 save_figure(P, "fig6", fig)
 f6.pivot(index="C", columns="q", values="accuracy").round(3)
 
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.classification.fig6_accuracy_vs_C`, drawn in
+# notebook `07_appendix` (stage {py:mod}`glasshelpers.stages.s07_appendix`) from its data
+# `results/fig6_data.csv`; saved as `figures/fig6.png`.*
+
 # %%
 f7 = appendix.accuracy_vs_bias_fractions(P)
 write_result(P, "fig7_data", f7)
 fig = figures.fig7_accuracy_vs_bias_fractions(f7)
 save_figure(P, "fig7", fig)
+
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.classification.fig7_accuracy_vs_bias_fractions`,
+# drawn in notebook `07_appendix` (stage {py:mod}`glasshelpers.stages.s07_appendix`) from
+# its data `results/fig7_data.csv`; saved as `figures/fig7.png`.*
 
 # %% [markdown]
 # ## Figure 8 and the displacement control
@@ -73,6 +83,12 @@ write_result(P, "fig8_summary", summary)
 fig = figures.fig8_control(scan)
 save_figure(P, "fig8", fig)
 summary.round(3)
+
+# %% [markdown]
+# *Source: {py:func}`glasshelpers.figures.classification.fig8_control`, drawn in notebook
+# `07_appendix` (stage {py:mod}`glasshelpers.stages.s07_appendix`) from its data
+# `results/fig8_data.csv` (summary: `results/fig8_summary.csv`); saved as
+# `figures/fig8.png`.*
 
 # %% [markdown]
 # Each control is compared with the fluidity classifier by the *paired* difference of

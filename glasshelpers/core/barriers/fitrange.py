@@ -24,7 +24,7 @@ from glasshelpers.core.barriers.kramers import fit_kramers
 
 
 def _inclusive(T_up: float) -> float:
-    """T_max for :func:`fit_kramers` (which keeps T < T_max) that keeps T <= T_up."""
+    """T_max for :func:`~glasshelpers.core.barriers.kramers.fit_kramers` (which keeps T < T_max) that keeps T <= T_up."""
     return float(T_up) * (1 + 1e-9) + 1e-12
 
 
@@ -35,7 +35,7 @@ def fit_range_scan(T, P_R, P_R_err, *, T_uppers=None, min_temperatures: int = 3,
     ----------
     T : (n_T,) temperatures.
     P_R, P_R_err : (n_T, n_bins) rearrangement probabilities and their standard errors
-        (NaN for unusable cells; cells with zero error are skipped as in :func:`fit_kramers`).
+        (NaN for unusable cells; cells with zero error are skipped as in :func:`~glasshelpers.core.barriers.kramers.fit_kramers`).
     T_uppers : candidate upper temperatures; default every measured temperature with at
         least ``min_temperatures`` temperatures at or below it (a fit then has >= 1 dof).
     min_temperatures : fewest usable temperatures per bin for that bin to count.
@@ -90,13 +90,15 @@ def pool_scans(scans) -> pd.DataFrame:
 class FitRange:
     """Chosen fit range T <= T_up (see :func:`choose_fit_range`).
 
-    T_up : upper temperature (inclusive). T_max : the same bound for ``fit_kramers(T_max=...)``
-    (exclusive, just above T_up). p_value, red_chi2 : goodness of the fits in that range
-    (p_value with the errors scaled by ``error_scale``).
-    passes : whether a range passed with the errors as given (error_scale = 1).
-    error_scale : factor on the variances (1, or the smallest reduced chi2 of the scan
-        when no range passed with the errors as given).
-    p_min : the threshold. criterion : one-line statement of the rule.
+    - T_up : upper temperature (inclusive).
+    - T_max : the same bound for ``fit_kramers(T_max=...)`` (exclusive, just above T_up).
+    - p_value, red_chi2 : goodness of the fits in that range (p_value with the errors
+      scaled by ``error_scale``).
+    - passes : whether a range passed with the errors as given (error_scale = 1).
+    - error_scale : factor on the variances (1, or the smallest reduced chi2 of the scan
+      when no range passed with the errors as given).
+    - p_min : the threshold.
+    - criterion : one-line statement of the rule.
     """
 
     T_up: float

@@ -27,7 +27,7 @@ temperature measured by the block bootstrap (:func:`design_effect`): the resampl
 the residuals, sets the noise level, so a misfit is never scaled away.
 
 Intervals: the smooth-form and common-point onsets have profile-likelihood intervals
-(:func:`profile_onset`), which always contain their estimate; per-bin parameters have
+(:func:`~glasshelpers.core.barriers.glmonset.profile_onset`), which always contain their estimate; per-bin parameters have
 Wald errors from the observed information. The solver (:func:`fit_batch`) is a batched
 Newton method with step halving, checked against statsmodels' GLM in the tests;
 :func:`statsmodels_fit` is that reference fit.
@@ -250,12 +250,12 @@ def per_bin_fit(T, k, n, family, sel=None, x=None, curvature: bool = False):
     """Per-bin fits ln(T P) = Sigma_j - Delta_E_j u (+ C_j (u - u_mid)^2) over the selected
     temperatures, all bins in one likelihood.
 
-    T : (n_T,); k, n : (n_T, n_bins) effective counts (zeros kept); sel : (n_T,) mask.
-    x : (n_T, n_bins) mean x per cell, optional. Given, the x distribution's shift inside
-        a bin is absorbed by two shared terms, (s1 - e1 u)(x - xbar_j), so Sigma_j and
-        Delta_E_j belong to the bin's mean x, xbar_j (trial-weighted over the selection);
-        without them a shift of x with T shows up as curvature.
-    curvature : add C_j for bins with events at three or more temperatures.
+    - T : (n_T,); k, n : (n_T, n_bins) effective counts (zeros kept); sel : (n_T,) mask.
+    - x : (n_T, n_bins) mean x per cell, optional. Given, the x distribution's shift inside
+      a bin is absorbed by two shared terms, (s1 - e1 u)(x - xbar_j), so Sigma_j and
+      Delta_E_j belong to the bin's mean x, xbar_j (trial-weighted over the selection);
+      without them a shift of x with T shows up as curvature.
+    - curvature : add C_j for bins with events at three or more temperatures.
 
     Bins with events at fewer than two temperatures are left out (NaN). Returns dict with
     ``Sigma, Delta_E`` and errors, ``C`` (if asked), ``x_bar``, ``ok`` (n_bins,),

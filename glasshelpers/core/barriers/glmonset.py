@@ -85,12 +85,12 @@ def profile_onset(kind, T, k, n, x, family, sel, level: float = 0.95, bins=None,
                   levels=()) -> dict:
     """Onset u* (maximum of the profile likelihood) and its profile interval.
 
-    kind : "smooth" (Sigma, Delta_E linear in x) or "common" (per-bin lines through one
-    point; ``bins``: mask of bins used, default those with events at two temperatures).
-    level : interval level (two-sided; the chi2_1 quantile of ``level``).
-    levels : further levels computed from the same profile (key ``intervals``).
-    n_grid : points of the geometric u grid; the maximum and every interval end are then
-        refined on finer grids between their neighbouring points.
+    - kind : "smooth" (Sigma, Delta_E linear in x) or "common" (per-bin lines through one
+      point; ``bins``: mask of bins used, default those with events at two temperatures).
+    - level : interval level (two-sided; the chi2_1 quantile of ``level``).
+    - levels : further levels computed from the same profile (key ``intervals``).
+    - n_grid : points of the geometric u grid; the maximum and every interval end are then
+      refined on finer grids between their neighbouring points.
 
     Returns dict: ``T_onset, u_onset, T_low, T_high`` (interval in T), ``u_low, u_high``,
     ``loglik_max``, ``bounded`` (both ends found inside the grid), ``level`` and

@@ -27,17 +27,17 @@ from glasshelpers.core.statistics.stats import bootstrap_ci
 class OnsetTemperature:
     """Best common intersection of Kramers lines.
 
-    T_onset : 1/u* (NaN if the lines do not meet at positive u).
-    u_onset : u* = 1/T_onset.
-    T_low, T_high : interval (level 1 - alpha) from the chosen uncertainty method
-        (T_high = inf if the u interval reaches u <= 0).
-    T_err : half-width (T_high - T_low) / 2 of that interval.
-    ln_TP_onset : weighted mean of the lines' ln(T P_R) at u*.
-    scatter : weighted rms spread of the lines at u* (how well they meet).
-    weights : (n_lines,) weights used.
-    n_lines : lines used (finite fits).
-    method : uncertainty method.
-    samples_u : replicates of u* (propagated or bootstrap).
+    - T_onset : 1/u* (NaN if the lines do not meet at positive u).
+    - u_onset : u* = 1/T_onset.
+    - T_low, T_high : interval (level 1 - alpha) from the chosen uncertainty method
+      (T_high = inf if the u interval reaches u <= 0).
+    - T_err : half-width (T_high - T_low) / 2 of that interval.
+    - ln_TP_onset : weighted mean of the lines' ln(T P_R) at u*.
+    - scatter : weighted rms spread of the lines at u* (how well they meet).
+    - weights : (n_lines,) weights used.
+    - n_lines : lines used (finite fits).
+    - method : uncertainty method.
+    - samples_u : replicates of u* (propagated or bootstrap).
     """
 
     T_onset: float

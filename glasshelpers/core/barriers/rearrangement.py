@@ -23,14 +23,14 @@ from glasshelpers.core.statistics.stats import binomial_se
 class RearrangementProbability:
     """P_R per bin of x at one temperature.
 
-    edges : (n_bins + 1,) bin edges in x.
-    centers : (n_bins,) bin mid-points.
-    mean_x : (n_bins,) mean x of the samples in each bin (NaN if empty).
-    counts : (n_bins,) samples per bin.
-    n_rearranged : (n_bins,) rearranging samples per bin.
-    P_R : (n_bins,) n_rearranged / counts (NaN for empty bins).
-    P_R_err : (n_bins,) binomial standard error sqrt(P (1-P) / n); 0 when P is 0 or 1,
-        NaN for empty bins.
+    - edges : (n_bins + 1,) bin edges in x.
+    - centers : (n_bins,) bin mid-points.
+    - mean_x : (n_bins,) mean x of the samples in each bin (NaN if empty).
+    - counts : (n_bins,) samples per bin.
+    - n_rearranged : (n_bins,) rearranging samples per bin.
+    - P_R : (n_bins,) n_rearranged / counts (NaN for empty bins).
+    - P_R_err : (n_bins,) binomial standard error sqrt(P (1-P) / n); 0 when P is 0 or 1,
+      NaN for empty bins.
     """
 
     edges: np.ndarray
@@ -94,7 +94,7 @@ def rearrangement_table(x_by_T: dict, rearranged_by_T: dict, bins) -> pd.DataFra
     Returns
     -------
     DataFrame with columns ``T, bin, x_lo, x_hi, x_center, x_mean, n, k, P_R, P_R_err``
-    (one row per temperature and bin), the input of :func:`fit_kramers_frame` and of
+    (one row per temperature and bin), the input of :func:`~glasshelpers.core.barriers.kramers.fit_kramers_frame` and of
     the Fig. 3/9 plotting functions.
     """
 
@@ -132,9 +132,10 @@ def cell_counts(idx, flags, cluster, n_clusters, nb):
 def cluster_ids(samples, mode: str) -> tuple[np.ndarray, int]:
     """Resampling clusters of the samples of one temperature (its replicas one after another).
 
-    samples : prepared samples (see :func:`resampled_counts`).
-    mode : "iid" (every sample its own cluster), "block" (particle x time block) or "time"
-        (whole-system time block).
+    - samples : prepared samples (see :func:`resampled_counts`).
+    - mode : "iid" (every sample its own cluster), "block" (particle x time block) or "time"
+      (whole-system time block).
+
     Returns (ids, n_clusters): ids (n_total,) numbered 0 .. n_clusters - 1, each replica's
     clusters after the previous replica's."""
     pick = {"iid": lambda smp: np.arange(smp["particle"].size), "block": lambda smp: smp["blocks"],
@@ -152,13 +153,14 @@ def cluster_ids(samples, mode: str) -> tuple[np.ndarray, int]:
 def resampled_counts(groups, classifiers, nb, n_boot, seed, mode: str = "block", chunk: int = 50):
     """Bootstrap replicates of (n, k) per classifier, temperature and bin.
 
-    groups : list (one per temperature) of lists of prepared samples (replicas at that T),
-        dicts with ``particle`` (n,), ``rearranged`` (n,) bool, ``blocks`` (n,) particle x
-        time-block ids, ``time_blocks`` (n,) whole-system time-block ids and ``bins``
-        (dict classifier -> (n,) bin index from :func:`bin_index`).
-    mode : "block" (one particle x one time block), "iid" (every sample on its own) or
-        "time" (one time block of the whole system: also keeps neighbours together); or a
-        list with one of these per temperature.
+    - groups : list (one per temperature) of lists of prepared samples (replicas at that T),
+      dicts with ``particle`` (n,), ``rearranged`` (n,) bool, ``blocks`` (n,) particle x
+      time-block ids, ``time_blocks`` (n,) whole-system time-block ids and ``bins``
+      (dict classifier -> (n,) bin index from :func:`bin_index`).
+    - mode : "block" (one particle x one time block), "iid" (every sample on its own) or
+      "time" (one time block of the whole system: also keeps neighbours together); or a
+      list with one of these per temperature.
+
     The same draws of blocks are used for every classifier (joint replicates).
     Returns dict T_train -> (n_b, k_b) arrays of shape (n_boot, n_T, nb)."""
     rng = np.random.default_rng(seed)

@@ -58,10 +58,10 @@ def phop(unwrapped_positions, half_window: int = HALF_WINDOW, *, box_length=None
 
     With W_A = [t - h, t] and W_B = [t, t + h] (h + 1 frames each, endpoints included),
 
-        p_hop(i, t) = sqrt( <|r_i(t') - <r_i>_B|^2>_{t' in A} * <|r_i(t') - <r_i>_A|^2>_{t' in B} ).
+        ``p_hop(i, t) = sqrt( <|r_i(t') - <r_i>_B|^2>_{t' in A} * <|r_i(t') - <r_i>_A|^2>_{t' in B} )``.
 
-    Computed from running (cumulative) sums of r and |r|^2 using
-    <|r - <r>_B|^2>_A = var_A + |<r>_A - <r>_B|^2 (and the same with A and B swapped),
+    Computed from running (cumulative) sums of r and ``|r|^2`` using
+    ``<|r - <r>_B|^2>_A = var_A + |<r>_A - <r>_B|^2`` (and the same with A and B swapped),
     so the cost is O(n_frames) per particle, independent of h. To keep the cumulative
     sums free of cancellation for particles that diffuse far, positions are taken
     relative to a per-particle reference that is reset every ``block_frames`` frames;
@@ -145,7 +145,7 @@ def phop_direct(unwrapped_positions, half_window: int = HALF_WINDOW) -> np.ndarr
 
 def cumulative_displacement(unwrapped_positions, half_window: int = HALF_WINDOW, *,
                             box_length=None, max_step=MAX_STEP) -> np.ndarray:
-    """Displacement across the p_hop window, |r_i(t + h) - r_i(t - h)|.
+    """Displacement across the p_hop window, ``|r_i(t + h) - r_i(t - h)|``.
 
     Parameters
     ----------
@@ -191,7 +191,7 @@ def van_hove_self(unwrapped_positions, lag: int, types=None, bins=100, *, r_max=
         that every sample falls in a bin.
     convention : {"magnitude", "volume"}
         "magnitude" (default): P(r), the probability density of the displacement
-        magnitude r = |r_i(t + lag) - r_i(t)|, in sigma_AA^-1, with
+        magnitude ``r = |r_i(t + lag) - r_i(t)|``, in sigma_AA^-1, with
         integral P(r) dr = 1 when the bins cover every displacement.
         "volume": G_s(r) = P(r) / (4 pi r^2) per bin (shell volumes exactly), in
         sigma_AA^-3, with integral 4 pi r^2 G_s(r) dr = 1 (the 3d density).
@@ -243,7 +243,7 @@ def van_hove_self(unwrapped_positions, lag: int, types=None, bins=100, *, r_max=
 
 
 def _displacement_blocks(x, lag, sel):
-    """Yield |r_i(t + lag) - r_i(t)| of the particles ``sel``, flattened, for blocks of
+    """Yield ``|r_i(t + lag) - r_i(t)|`` of the particles ``sel``, flattened, for blocks of
     origins t = 0 .. n_frames - 1 - lag (about 2 million displacements a block)."""
     n_orig = x.shape[0] - lag
     step = max(1, 2_000_000 // max(1, len(sel)))
@@ -277,7 +277,7 @@ def log_lags(n_frames: int, count: int = 20) -> np.ndarray:
 
 
 def mean_squared_displacement(unwrapped_positions, lags) -> np.ndarray:
-    """Mean-squared displacement <|r(t + lag) - r(t)|^2> for each lag, averaged over
+    """Mean-squared displacement ``<|r(t + lag) - r(t)|^2>`` for each lag, averaged over
     particles and every time origin.
 
     Parameters

@@ -30,15 +30,15 @@ from glasshelpers.core.dynamics.relaxation import (FS_WAVENUMBER, INV_E, _select
 class BlockInterval:
     """Result of :func:`block_bootstrap` (and the tau_alpha / D wrappers).
 
-    estimate : statistic of the full (all-origin) curve.
-    low, high : percentile interval at ``confidence``.
-    std : standard deviation of the finite replicates.
-    confidence : interval level (e.g. 0.68 or 0.95).
-    block_length : time origins (frames) per block.
-    n_blocks : blocks resampled.
-    n_valid : replicates with a finite statistic (a tau_alpha replicate is NaN when its
-        F_s does not reach 1/e); the interval uses only these.
-    samples : the replicates (n_boot,).
+    - estimate : statistic of the full (all-origin) curve.
+    - low, high : percentile interval at ``confidence``.
+    - std : standard deviation of the finite replicates.
+    - confidence : interval level (e.g. 0.68 or 0.95).
+    - block_length : time origins (frames) per block.
+    - n_blocks : blocks resampled.
+    - n_valid : replicates with a finite statistic (a tau_alpha replicate is NaN when its
+      F_s does not reach 1/e); the interval uses only these.
+    - samples : the replicates (n_boot,).
     """
 
     estimate: float
@@ -176,7 +176,7 @@ def diffusion_interval(t, msd_per_origin, *, t_min: float, t_max: float | None =
                        n_boot: int = 1000, seed: int = 0, confidence: float = 0.68) -> BlockInterval:
     """D (sigma_AA^2 / tau) with a block-bootstrap interval over time origins.
 
-    Each replicate refits :func:`diffusion_coefficient` to the resampled MSD curve.
+    Each replicate refits :func:`~glasshelpers.core.dynamics.relaxation.diffusion_coefficient` to the resampled MSD curve.
     Default ``block_length``: the largest lag (frames) in the fit range, so that blocks
     are about as long as the longest displacement they hold.
 
@@ -187,7 +187,7 @@ def diffusion_interval(t, msd_per_origin, *, t_min: float, t_max: float | None =
     msd_per_origin : array_like, shape (n_lags, n_origins)
         ``msd(..., per_origin=True)`` at those lags.
     t_min, t_max, intercept :
-        Fit range and form, as in :func:`diffusion_coefficient`.
+        Fit range and form, as in :func:`~glasshelpers.core.dynamics.relaxation.diffusion_coefficient`.
     block_length, frame_interval, n_boot, seed, confidence :
         As in :func:`tau_alpha_interval`.
     """
@@ -214,24 +214,24 @@ def diffusion_interval(t, msd_per_origin, *, t_min: float, t_max: float | None =
 class HalvesTest:
     """Result of :func:`ageing_test` and of each part of :func:`compare_halves_dynamics`.
 
-    quantity : what was compared (free text, e.g. "U/N" or "MSD at lag 20").
-    first_mean, second_mean : means over the first and second half.
-    first_err, second_err : their block standard errors (std of the block means / sqrt(n_blocks)).
-    difference : second_mean - first_mean.
-    difference_err : sqrt(first_err^2 + second_err^2).
-    z : difference / difference_err.
-    dof : Welch-Satterthwaite degrees of freedom of the t statistic ``z``.
-    p_value : two-sided p-value of ``z`` under Student's t with ``dof``.
-    alpha : significance level of the verdict.
-    verdict : "ageing" if p_value < alpha, else "equilibrated".
-    n_blocks : blocks per half.
-    block_length : samples per block (the shortest block when they differ by one).
-    tau_int : integrated autocorrelation time of the samples (in samples; Sokal's
-        windowed estimate, the mean of the two halves' values, each about its own mean),
-        a diagnostic: block means are close to independent when block_length is
-        several tau_int (see ``blocks_ok``).
-    blocks_ok : block_length >= 5 tau_int. False means the block errors are likely too
-        small and the test too eager to say "ageing": use fewer, longer blocks.
+    - quantity : what was compared (free text, e.g. "U/N" or "MSD at lag 20").
+    - first_mean, second_mean : means over the first and second half.
+    - first_err, second_err : their block standard errors (std of the block means / sqrt(n_blocks)).
+    - difference : second_mean - first_mean.
+    - difference_err : sqrt(first_err^2 + second_err^2).
+    - z : difference / difference_err.
+    - dof : Welch-Satterthwaite degrees of freedom of the t statistic ``z``.
+    - p_value : two-sided p-value of ``z`` under Student's t with ``dof``.
+    - alpha : significance level of the verdict.
+    - verdict : "ageing" if p_value < alpha, else "equilibrated".
+    - n_blocks : blocks per half.
+    - block_length : samples per block (the shortest block when they differ by one).
+    - tau_int : integrated autocorrelation time of the samples (in samples; Sokal's
+      windowed estimate, the mean of the two halves' values, each about its own mean),
+      a diagnostic: block means are close to independent when block_length is
+      several tau_int (see ``blocks_ok``).
+    - blocks_ok : block_length >= 5 tau_int. False means the block errors are likely too
+      small and the test too eager to say "ageing": use fewer, longer blocks.
     """
 
     quantity: str
@@ -423,7 +423,7 @@ def compare_halves_dynamics(positions, lag: int, *, k: float = FS_WAVENUMBER, ta
         F_s wavenumber, sigma_AA^-1.
     tau_alpha_frames : float, optional
         tau_alpha in frames. Default: from the F_s of the whole trajectory (all origins)
-        at log-spaced lags up to h - 1 (:func:`tau_alpha`); F_s is then compared at the
+        at log-spaced lags up to h - 1 (:func:`~glasshelpers.core.dynamics.relaxation.tau_alpha`); F_s is then compared at the
         nearest whole lag (at least 1). If tau_alpha is not reached, ``fs`` is None.
     n_blocks : int
         Blocks of origins per half (default 5).

@@ -23,9 +23,9 @@ import numpy as np
 def onset_flags(phop_before, phop_at, p_c: float):
     """At-risk and onset flags of samples.
 
-    phop_before, phop_at : arrays (same shape) of p_hop at t - 1 and at t (sigma_AA^2;
-        NaN where the window does not fit).
-    p_c : threshold.
+    - phop_before, phop_at : arrays (same shape) of p_hop at t - 1 and at t (sigma_AA^2;
+      NaN where the window does not fit).
+    - p_c : threshold.
 
     Returns (at_risk, onset) bool arrays: at risk = p_hop(t - 1) <= p_c (both defined);
     onset = at risk and p_hop(t) > p_c.

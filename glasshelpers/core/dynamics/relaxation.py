@@ -14,13 +14,14 @@ What is here
     particle), averaged over particles and time origins; or per time origin (direct
     differences); optionally restricted to a window of frames.
 :func:`self_intermediate_scattering`
-    F_s(k, t) = < sin(k r) / (k r) >, r = |r_i(t0 + t) - r_i(t0)|: the exact isotropic
+    F_s(k, t) = < sin(k r) / (k r) >, ``r = |r_i(t0 + t) - r_i(t0)|``: the exact isotropic
     (orientational) average of exp(i k . dr) for one particle, averaged over particles
     and time origins (or per origin).
 :func:`tau_alpha`
     First time F_s drops to 1/e, interpolated linearly in log t; NaN if never reached.
 :func:`diffusion_coefficient`
     D from the long-time slope, MSD = 6 D t + c, least squares over t_min <= t <= t_max.
+
 Their intervals and the two-halves (ageing) tests are in :mod:`glasshelpers.core.dynamics.equilibration`.
 
 Everything here is deterministic.
@@ -101,7 +102,7 @@ def _chunk(n_frames: int, per_value: int = 3 * 8) -> int:
 
 # ------------------------------------------------------------------------------ MSD
 def msd(positions, lags, *, origins=None, per_origin: bool = False, particles=None) -> np.ndarray:
-    """Mean-squared displacement < |r_i(t0 + lag) - r_i(t0)|^2 > at each lag.
+    """Mean-squared displacement ``< |r_i(t0 + lag) - r_i(t0)|^2 >`` at each lag.
 
     Parameters
     ----------
@@ -133,8 +134,8 @@ def msd(positions, lags, *, origins=None, per_origin: bool = False, particles=No
     Notes
     -----
     FFT route: with y(t) the position relative to the particle's first frame in the
-    window and n = window length, sum_{t0} |y(t0+m) - y(t0)|^2 = S1(m) - 2 S2(m), where
-    S1(m) = sum_{t0=0}^{n-1-m} |y(t0)|^2 + |y(t0+m)|^2 (cumulative sums) and S2(m) =
+    window and n = window length, ``sum_{t0} |y(t0+m) - y(t0)|^2`` = S1(m) - 2 S2(m), where
+    ``S1(m) = sum_{t0=0}^{n-1-m} |y(t0)|^2 + |y(t0+m)|^2`` (cumulative sums) and S2(m) =
     sum_{t0} y(t0) . y(t0+m) is the autocorrelation computed by zero-padded FFT. Same
     result as freud.msd.MSD(mode="window"), particle average and origin average taken
     together (every origin weighted equally).
@@ -179,9 +180,9 @@ def self_intermediate_scattering(positions, lags, k: float = FS_WAVENUMBER, orig
                                  per_origin: bool = False, particles=None) -> np.ndarray:
     """Self-intermediate scattering function F_s(k, t), isotropically averaged.
 
-    F_s(k, t) = < sin(k r) / (k r) >,  r = |r_i(t0 + t) - r_i(t0)|,
+    ``F_s(k, t) = < sin(k r) / (k r) >,  r = |r_i(t0 + t) - r_i(t0)|``,
 
-    the exact average of exp(i k . dr) over directions of k at fixed |k| (no lattice of
+    the exact average of exp(i k . dr) over directions of k at fixed ``|k|`` (no lattice of
     k vectors, no sampling error from directions), averaged over the selected
     particles and over time origins.
 
@@ -281,12 +282,12 @@ def tau_alpha(t, fs, level: float = INV_E) -> float:
 class DiffusionFit:
     """Result of :func:`diffusion_coefficient`.
 
-    D : diffusion coefficient, sigma_AA^2 / tau.
-    stderr : standard error of D from the least-squares fit (see the caveat in
-        :func:`diffusion_coefficient`).
-    intercept : fitted c of MSD = 2 dim D t + c, sigma_AA^2 (0 if not fitted).
-    n_points : number of (t, MSD) points in the fit.
-    t_min, t_max : fit range actually used, tau.
+    - D : diffusion coefficient, sigma_AA^2 / tau.
+    - stderr : standard error of D from the least-squares fit (see the caveat in
+      :func:`diffusion_coefficient`).
+    - intercept : fitted c of MSD = 2 dim D t + c, sigma_AA^2 (0 if not fitted).
+    - n_points : number of (t, MSD) points in the fit.
+    - t_min, t_max : fit range actually used, tau.
     """
 
     D: float
@@ -329,7 +330,7 @@ def diffusion_coefficient(t, msd_values, t_min: float, t_max: float | None = Non
         ``D`` in sigma_AA^2 / tau and ``stderr``, the standard error of the slope / (2 dim)
         from the fit residuals. Caveat: MSD values at neighbouring lags are strongly
         correlated, so ``stderr`` measures how straight the curve is, not how far D is
-        from the truth; use :func:`diffusion_interval` (block bootstrap over time
+        from the truth; use :func:`~glasshelpers.core.dynamics.equilibration.diffusion_interval` (block bootstrap over time
         origins) for an interval that includes the statistical error.
     """
     t = np.asarray(t, dtype=np.float64)

@@ -22,14 +22,14 @@ paper's formula. See :func:`glasshelpers.reference.paper.table1` for the compari
 Choice of solver (measured on 10 400 x 100 standardised, correlated Gaussian
 samples with overlapping classes, 2 cores, scikit-learn 1.9):
 
-===========================================  =========  =======  =========
-solver, C = 0.01                             fit time   b        w . w_ref
-===========================================  =========  =======  =========
-``SVC(kernel='linear')`` (libsvm)            3.5 s      -0.0454  1 (ref)
-``LinearSVC(loss='hinge')``, intercept x 1   0.12 s     -0.0445  0.99999
-``LinearSVC(loss='hinge')``, intercept x 10  0.32 s     -0.0455  0.999999
+===========================================  =========  =================  =========
+solver, C = 0.01                             fit time   b                  w . w_ref
+===========================================  =========  =================  =========
+``SVC(kernel='linear')`` (libsvm)            3.5 s      -0.0454            1 (ref)
+``LinearSVC(loss='hinge')``, intercept x 1   0.12 s     -0.0445            0.99999
+``LinearSVC(loss='hinge')``, intercept x 10  0.32 s     -0.0455            0.999999
 ``LinearSVC(loss='squared_hinge')``          0.23 s     (other objective)
-===========================================  =========  =======  =========
+===========================================  =========  =================  =========
 
 Through :func:`train_classifier` (10 400 x 100, C = 0.01, same machine, loaded by
 other jobs): libsvm 2.5 s (training accuracy 0.78) to 6-11 s (accuracy 0.65; the
@@ -201,7 +201,7 @@ class HyperplaneClassifier:
     train_accuracy : float
         Accuracy on the training set at the trained bias.
     w_norm : float
-        ``|w|`` of the fitted SVM in standardised space (margin half-width = 1/|w|).
+        ``|w|`` of the fitted SVM in standardised space (margin half-width = ``1/|w|``).
     meta : dict
         Free-form provenance (training temperature, label rule, ...).
     """

@@ -38,7 +38,7 @@ function (rate 1/3) would need 1.12 and is neither normal nor stable where the a
 curve is flat, hence the smoothed estimator (:mod:`glasshelpers.core.learning.maxscore`).
 
 **Attenuation-corrected similarity.** A normal fitted on n samples is the population
-direction w plus noise: w_hat = (w + e) / |w + e| with E e = 0 and E|e|^2 = tau^2 / n
+direction w plus noise: ``w_hat = (w + e) / |w + e|`` with E e = 0 and ``E|e|^2 = tau^2 / n``
 (noise concentrated over d ~ 100 directions, independent between data sets). Then
 E[w_hat . w] = a(n) = (1 + tau^2/n)^(-1/2), and for two classifiers trained on independent
 data E[w_hat_1 . w_hat_2] = a_1 a_2 cos(w_1, w_2): the raw cosine is attenuated. Two

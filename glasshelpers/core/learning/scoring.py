@@ -209,12 +209,12 @@ def _best_threshold(p, y) -> float:
 class CVBiasScan:
     """Cross-validated accuracy as a function of bias shift.
 
-    shifts : (m,) bias shifts db.
-    per_fold : (folds, m) held-out accuracy of each fold's classifier.
-    biases : (folds,) trained bias b of each fold's classifier.
-    heldout_alpha : (n,) each sample's output from the fold classifier that did not see
-        it (pooled held-out decisions: bootstrap them for accuracy intervals, see
-        :func:`accuracy_ci`).
+    - shifts : (m,) bias shifts db.
+    - per_fold : (folds, m) held-out accuracy of each fold's classifier.
+    - biases : (folds,) trained bias b of each fold's classifier.
+    - heldout_alpha : (n,) each sample's output from the fold classifier that did not see
+      it (pooled held-out decisions: bootstrap them for accuracy intervals, see
+      :func:`accuracy_ci`).
     """
 
     shifts: np.ndarray
@@ -243,12 +243,12 @@ def cv_accuracy_vs_bias(X, y, shifts, C: float = DEFAULT_C, folds: int = 5, seed
     keeps every group in one fold (groups = one particle x one p_hop window,
     :func:`glasshelpers.core.statistics.stats.labelled_block_ids`: consecutive frames of one event never
     sit on both sides of a split); in each fold a fresh standardiser and SVM are fitted on the training part (as in
-    :func:`train_classifier`) and :func:`accuracy_vs_bias` is evaluated on the
+    :func:`~glasshelpers.core.learning.classify.train_classifier`) and :func:`accuracy_vs_bias` is evaluated on the
     held-out part, where ``db`` shifts each fold's own trained bias.
 
     Parameters
     ----------
-    X, y : training set, see :func:`train_classifier` (balance checked once on the whole set).
+    X, y : training set, see :func:`~glasshelpers.core.learning.classify.train_classifier` (balance checked once on the whole set).
     shifts : array (m,) of bias shifts.
     C, solver : SVM settings.
     folds : int, number of folds (>= 2).

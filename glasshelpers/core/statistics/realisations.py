@@ -7,7 +7,7 @@ Table I estimates are then independent, and each carries a half-sampling standar
 temperature the difference ``d = X_b - X_a`` has standard error
 ``sqrt(se_a^2 + se_b^2)``, and
 
-    z = d / sqrt(se_a^2 + se_b^2),    p = 2 (1 - Phi(|z|))
+    ``z = d / sqrt(se_a^2 + se_b^2),    p = 2 (1 - Phi(|z|))``
 
 is the two-sided test of "both runs estimate the same number". With several quantities
 and temperatures some p fall below 0.05 by chance, so the verdict per row uses Holm's

@@ -34,7 +34,7 @@ class BootstrapResult:
     std : standard deviation of the replicates (bootstrap standard error).
     alpha : tail mass outside the interval (interval level is 1 - alpha).
     n_valid : number of replicates with a finite statistic (per element).
-    samples : the replicates, shape (n_boot, *estimate.shape), if requested.
+    samples : the replicates, shape ``(n_boot, *estimate.shape)``, if requested.
     """
 
     estimate: np.ndarray | float

@@ -10,11 +10,13 @@ minimum-image distance in a cubic periodic box; every neighbour with R_ij <= 5.9
 (= 4.9 + 5 delta) is included. All lengths are in sigma_AA; the features are
 dimensionless (a weighted count of neighbours).
 
-How it is computed (exact to ~1e-12, not an approximation of the definition)
----------------------------------------------------------------------------
+How it is computed
+------------------
+(exact to ~1e-12, not an approximation of the definition)
+
 Neighbour pairs come from a periodic k-d tree (:class:`scipy.spatial.cKDTree`);
 distances are then recomputed in float64 with the minimum-image convention. Every pair
-distance is split as R = 0.1 m + x with m = round(10 R) (m = 0..59) and |x| <= 0.05.
+distance is split as R = 0.1 m + x with m = round(10 R) (m = 0..59) and ``|x| <= 0.05``.
 Its contribution to grid point r_k = 0.1 k depends only on s = k - m and x:
 exp(-(0.1 s - x)^2 / (2 delta^2)). For each of the 109 possible offsets s this is a
 smooth function of x on [-0.05, 0.05], which a degree-10 polynomial in t = x / 0.05
@@ -313,7 +315,7 @@ def radial_features_bruteforce(positions, types, box_length, targets=None, *, de
                                r_grid=R_GRID, r_cut: float = R_CUT) -> np.ndarray:
     """Reference implementation: explicit loop over targets and all 27 periodic images.
 
-    Every image of every particle j != i with |r_j + n L - r_i| <= r_cut contributes
+    Every image of every particle j != i with ``|r_j + n L - r_i| <= r_cut`` contributes
     exp(-(r - R)^2 / (2 delta^2)) directly (no minimum-image shortcut, no polynomial
     factorisation). Slow (O(27 N) per target); for tests and cross-checks only.
     Same parameters, units and output layout as :func:`radial_features`, but it does

@@ -57,17 +57,17 @@ WINDOW_LAGS = (8, 16, 32, 64, 128, 256, 512)
 class RunRelaxation:
     """Relaxation and equilibrium tests of one run. Times in tau.
 
-    curves : DataFrame (lag, msd, fs) over log-spaced lags.
-    tau_alpha, D : :class:`glasshelpers.core.dynamics.equilibration.BlockInterval` (estimate NaN when
-        F_s does not reach 1/e, or the MSD not ``DIFFUSIVE_MSD``, within the run).
-    energy : two-halves test of U/N over production.
-    dynamics : two-halves test of the MSD and F_s (:class:`~glasshelpers.core.dynamics.equilibration.HalvesDynamics`).
-    history : tau spent at this temperature before production.
-    production : tau of production.
-    fast : F_s fell below 1/e within the first frame: tau_alpha is below the frame
-        interval (1 tau) and cannot be resolved from the stored trajectory.
-    energy_sd : standard deviation of U/N over production (one configuration's spread).
-    window : MSD_A and F_s^A at :data:`WINDOW_LAGS` inside the run (:func:`window_values`).
+    - curves : DataFrame (lag, msd, fs) over log-spaced lags.
+    - tau_alpha, D : :class:`glasshelpers.core.dynamics.equilibration.BlockInterval` (estimate NaN when
+      F_s does not reach 1/e, or the MSD not ``DIFFUSIVE_MSD``, within the run).
+    - energy : two-halves test of U/N over production.
+    - dynamics : two-halves test of the MSD and F_s (:class:`~glasshelpers.core.dynamics.equilibration.HalvesDynamics`).
+    - history : tau spent at this temperature before production.
+    - production : tau of production.
+    - fast : F_s fell below 1/e within the first frame: tau_alpha is below the frame
+      interval (1 tau) and cannot be resolved from the stored trajectory.
+    - energy_sd : standard deviation of U/N over production (one configuration's spread).
+    - window : MSD_A and F_s^A at :data:`WINDOW_LAGS` inside the run (:func:`window_values`).
     """
 
     curves: pd.DataFrame
@@ -161,16 +161,16 @@ def run_relaxation(positions, energy_series, *, history: float, k: float = rx.FS
                    n_boot: int = 200, seed: int = 0, alpha: float = 0.05, window: bool = False) -> RunRelaxation:
     """Relaxation and equilibrium tests of one production run.
 
-    positions : (n_frames, n_A, 3) unwrapped positions of the A particles, one frame per tau.
-    energy_series : (n_frames,) potential energy per particle over production.
-    history : tau spent at this temperature before production (seed time at the seed
-        temperature included).
-    k : wavenumber of F_s, sigma_AA^-1.
-    n_boot, seed : block bootstrap of tau_alpha and D (blocks of consecutive origins).
-    alpha : family-wise level of the three two-halves tests (each is run at alpha / 3,
-        Bonferroni, so that a stationary run is called ageing at most ``alpha`` of the time).
-    window : also measure the curves at :data:`WINDOW_LAGS` (:func:`window_values`), for a
-        temperature with a published table of them (:func:`has_published_curves`).
+    - positions : (n_frames, n_A, 3) unwrapped positions of the A particles, one frame per tau.
+    - energy_series : (n_frames,) potential energy per particle over production.
+    - history : tau spent at this temperature before production (seed time at the seed
+      temperature included).
+    - k : wavenumber of F_s, sigma_AA^-1.
+    - n_boot, seed : block bootstrap of tau_alpha and D (blocks of consecutive origins).
+    - alpha : family-wise level of the three two-halves tests (each is run at alpha / 3,
+      Bonferroni, so that a stationary run is called ageing at most ``alpha`` of the time).
+    - window : also measure the curves at :data:`WINDOW_LAGS` (:func:`window_values`), for a
+      temperature with a published table of them (:func:`has_published_curves`).
     """
     x = np.asarray(positions)
     n = x.shape[0]

@@ -7,7 +7,7 @@ Rules (the book, Methods: p_hop and labels; glasshelpers.core.dynamics.labels):
 * ``fluidity``: the q and 1 - q tails of p_hop at one temperature.
 * ``control``: the low tail vs random other samples (the paper's appendix).
 * ``displacement``: the fluidity rule applied to the cumulative displacement
-  |r(t+5) - r(t-5)| instead of p_hop (a control the paper only mentions).
+  ``|r(t+5) - r(t-5)|`` instead of p_hop (a control the paper only mentions).
 
 Every set is a dict with ``X`` (n, 100) raw features, ``y`` (n,) labels (1 = rearranging /
 extremely diffusive), ``particle``, ``frame`` (structure frame) and is cached in

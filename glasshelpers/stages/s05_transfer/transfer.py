@@ -135,17 +135,18 @@ def table_one_half_sampling(profile, classifiers: dict | None = None, *, max_spl
 
 def table_one_with_intervals(profile, classifiers: dict | None = None, best: pd.DataFrame | None = None,
                              max_splits: int | None = None) -> pd.DataFrame:
-    """Table I: T and every column with its interval from :func:`table_one_half_sampling`
-    (the trained bias ``b`` and ``b_raw`` = b |w| in units of the SVM's decision function among them): the input of :func:`glasshelpers.reference.verdicts.table_one`
-    and :func:`glasshelpers.figures.table1`. ``best`` is not needed any more (b_best and the
-    accuracy come from the half-sampling table) and is accepted for old callers."""
+    """Table I: T and every column with its interval from :func:`table_one_half_sampling`,
+    the trained bias ``b`` and ``b_raw`` (b |w|, units of the SVM's decision function) among
+    them: the input of :func:`glasshelpers.reference.verdicts.table_one` and
+    :func:`glasshelpers.reference.paper.table1`. ``best`` is ignored (b_best and the
+    accuracy come from the half-sampling table)."""
     clfs = classifiers or all_classifiers(profile)
     t1 = pd.DataFrame([{"T": T} for T in clfs])
     return t1.merge(table_one_half_sampling(profile, clfs, max_splits=max_splits), on="T", how="left")
 
 
 def van_hove(profile, lag: int | None = None, bins=None) -> pd.DataFrame:
-    """Fig. 2 inset: P(r), the density of A displacements |dr| over ``lag`` tau, per T."""
+    """Fig. 2 inset: P(r), the density of A displacements ``|dr|`` over ``lag`` tau, per T."""
     lag = int(lag or profile["analysis"]["van_hove_lag"])
     edges = np.linspace(0, 6, 121) if bins is None else bins
     rows = []

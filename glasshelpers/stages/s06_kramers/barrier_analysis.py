@@ -41,16 +41,16 @@ class FitVariant:
 class KramersResult:
     """Everything the Kramers stage computes; tables are tidy DataFrames.
 
-    pr : cells (T_train, T, bin) with n, k, P_R, its block error ``P_R_err``, binomial
-        error ``P_R_err_binomial`` and 68 % interval.
-    scan, scan_per_classifier : the fit-range scan (pooled, and per classifier).
-    fit_range : :class:`glasshelpers.core.barriers.fitrange.FitRange`, the chosen range.
-    variants : the fit variants, the default (``kind == "data"``) first.
-    fits, onsets, slopes : per variant (column ``fit`` = variant label) and classifier.
-    onset_consistency, collapse : one row per variant.
-    widths : interval widths of the bootstrap schemes against iid (empty without comparison).
-    scheme : bootstrap scheme per temperature.
-    block_tau : time block length, tau.
+    - pr : cells (T_train, T, bin) with n, k, P_R, its block error ``P_R_err``, binomial
+      error ``P_R_err_binomial`` and 68 % interval.
+    - scan, scan_per_classifier : the fit-range scan (pooled, and per classifier).
+    - fit_range : :class:`glasshelpers.core.barriers.fitrange.FitRange`, the chosen range.
+    - variants : the fit variants, the default (``kind == "data"``) first.
+    - fits, onsets, slopes : per variant (column ``fit`` = variant label) and classifier.
+    - onset_consistency, collapse : one row per variant.
+    - widths : interval widths of the bootstrap schemes against iid (empty without comparison).
+    - scheme : bootstrap scheme per temperature.
+    - block_tau : time block length, tau.
     """
 
     pr: pd.DataFrame
@@ -408,25 +408,25 @@ def kramers_analysis(samples: list, edges, *, min_bin_count: int = 30, n_boot: i
                      range_choice: dict | None = None) -> KramersResult:
     """The whole Kramers analysis (Figs. 3, 4, 9, onsets) with a block bootstrap.
 
-    samples : list of dicts from :func:`glasshelpers.stages.s06_kramers.barriers.rearrangement_samples`
-        (``T``, ``replica``, ``particle``, ``frame`` in tau, ``rearranged``, ``x``: dict
-        classifier -> x_alpha); several entries at one T are independent replicas, pooled.
-        Not modified.
-    edges : x_alpha bin edges shared by all classifiers.
-    min_bin_count : cells with fewer samples are left out (P_R = NaN).
-    n_boot, seed : bootstrap replicates and their seed.
-    T_max_low : the paper's own check, fits over T < T_max_low.
-    p_min : p-value threshold of the fit-range criterion (:func:`glasshelpers.core.barriers.fitrange.choose_fit_range`).
-    block_tau, frame_spacing : a time block spans ``block_frames(frame_spacing, block_tau)
-        * frame_spacing`` tau (``frame_spacing``: the bank stride).
-    compare_iid : also run the iid bootstrap and both block schemes alone (``widths``).
-    min_time_blocks : temperatures with at least this many whole-system time blocks
-        resample them (keeping correlations between neighbours); elsewhere one particle x
-        one time block. None: particle blocks everywhere.
-    range_choice : the default fit range decided elsewhere (``T_up``, ``passes``, ``rule``,
-        ``worst_p``: the likelihood curvature test of :mod:`glasshelpers.stages.s06_kramers.barrier_glm`);
-        the weighted-chi2 scan is then only reported, and nothing is rescaled. None: the
-        scan's own choice (:func:`glasshelpers.core.barriers.fitrange.choose_fit_range`).
+    - samples : list of dicts from :func:`glasshelpers.stages.s06_kramers.barriers.rearrangement_samples`
+      (``T``, ``replica``, ``particle``, ``frame`` in tau, ``rearranged``, ``x``: dict
+      classifier -> x_alpha); several entries at one T are independent replicas, pooled.
+      Not modified.
+    - edges : x_alpha bin edges shared by all classifiers.
+    - min_bin_count : cells with fewer samples are left out (P_R = NaN).
+    - n_boot, seed : bootstrap replicates and their seed.
+    - T_max_low : the paper's own check, fits over T < T_max_low.
+    - p_min : p-value threshold of the fit-range criterion (:func:`glasshelpers.core.barriers.fitrange.choose_fit_range`).
+    - block_tau, frame_spacing : a time block spans ``block_frames(frame_spacing, block_tau)
+      * frame_spacing`` tau (``frame_spacing``: the bank stride).
+    - compare_iid : also run the iid bootstrap and both block schemes alone (``widths``).
+    - min_time_blocks : temperatures with at least this many whole-system time blocks
+      resample them (keeping correlations between neighbours); elsewhere one particle x
+      one time block. None: particle blocks everywhere.
+    - range_choice : the default fit range decided elsewhere (``T_up``, ``passes``, ``rule``,
+      ``worst_p``: the likelihood curvature test of :mod:`glasshelpers.stages.s06_kramers.barrier_glm`);
+      the weighted-chi2 scan is then only reported, and nothing is rescaled. None: the
+      scan's own choice (:func:`glasshelpers.core.barriers.fitrange.choose_fit_range`).
 
     Intervals of Delta_E, Sigma and slopes are percentiles of the refits of the
     replicates (weights fixed at the point errors); onsets (with the point estimate's line

@@ -312,15 +312,15 @@ def glm_analysis(samples, edges, *, p_c: float, windows=(10, 20), p_c_values=(0.
                  min_temperatures: int = 4, indicator_classifiers=None) -> GLMResult:
     """Occupancy and rate fits, range choice and onsets, and the indicator test.
 
-    samples : from :func:`glasshelpers.stages.s06_kramers.barriers.rearrangement_samples` (with
-        ``phop``: dict window (tau) -> (p_hop at t - 1, p_hop at t)).
-    p_c : the profile's threshold (the baseline indicator is p_c with a 10 tau window).
-    windows, p_c_values : the indicator grid (every p_c with every window).
-    n_boot : bootstrap replicates for the design effects (shared draws for every
-        indicator, measure and classifier; a design effect pooled over bins needs far
-        fewer replicates than an interval).
-    indicator_classifiers : training temperatures recomputed for the other indicators
-        (default all; the stage uses the two of Fig. 3, to keep its run time).
+    - samples : from :func:`glasshelpers.stages.s06_kramers.barriers.rearrangement_samples` (with
+      ``phop``: dict window (tau) -> (p_hop at t - 1, p_hop at t)).
+    - p_c : the profile's threshold (the baseline indicator is p_c with a 10 tau window).
+    - windows, p_c_values : the indicator grid (every p_c with every window).
+    - n_boot : bootstrap replicates for the design effects (shared draws for every
+      indicator, measure and classifier; a design effect pooled over bins needs far
+      fewer replicates than an interval).
+    - indicator_classifiers : training temperatures recomputed for the other indicators
+      (default all; the stage uses the two of Fig. 3, to keep its run time).
     """
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         # fits that cannot be made (a bin without events, a range that does not close) come

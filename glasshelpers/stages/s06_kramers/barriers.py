@@ -115,7 +115,7 @@ def interval_targets(res: KramersResult, delta_e_max: float = 0.3, onset_max: fl
 
 def replica_spread(samples: list, edges, fit_range, *, min_bin_count: int = 30) -> pd.DataFrame:
     """Onset per replica and classifier over the chosen fit range, pooled with
-    :func:`stats.pool_replicas` (mean and spread between replicas).
+    :func:`~glasshelpers.core.statistics.stats.pool_replicas` (mean and spread between replicas).
 
     Returns the pooled DataFrame (T_train, T_onset, T_onset_replica_sd, ...); with one
     replica the spread is 0. Each replica's fits are weighted with binomial errors (no

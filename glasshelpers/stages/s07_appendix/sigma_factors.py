@@ -236,7 +236,7 @@ def factor_table(scans: dict, paper=(0.63, 0.77)) -> pd.DataFrame:
     DataFrame: factor, from, to (the column's first and last value, as text), sigma_T_from,
     sigma_T_to (replica means), change, noise (the std of a difference of two replica
     means, from the pooled replica spread; NaN with one replica per setting), verdict:
-    ``toward the paper`` / ``away from the paper`` when |change| > 2 noise,
+    ``toward the paper`` / ``away from the paper`` when ``|change| > 2`` noise,
     ``no resolved change`` when not, ``unresolved (one replica)`` without a spread.
     """
     mid = 0.5 * (paper[0] + paper[1])
