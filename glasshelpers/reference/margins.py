@@ -4,7 +4,7 @@ rules that turn our intervals into verdicts.
 Each Table I cell is compared in the paper's own definition (units of the SVM's decision
 function for b, sigma_T and b_best; the plain dot product of the unit normals for the
 similarity, :mod:`glasshelpers.reference.paper`). A cell's verdict
-(:func:`glasshelpers.reference.verdicts.judge_equivalence`) is
+(:func:`judge_equivalence`) is
 
 * **agrees** when our 90 % interval lies inside the paper's value +- the margin (two
   one-sided tests at 5 % each),
@@ -13,7 +13,7 @@ similarity, :mod:`glasshelpers.reference.paper`). A cell's verdict
 
 A margin says how far from the paper's number ours may lie and still support the paper's
 use of it. Every quantity below enters the paper's analysis through
-x_alpha = (alpha + b_best) / sigma_T, whose bins are 0.5 wide over |x_alpha| <= 2.5: a
+x_alpha = (alpha + b_best) / sigma_T, whose bins are 0.5 wide over ``|x_alpha| <= 2.5``: a
 difference that moves x_alpha by less than half a bin anywhere in that range changes no
 bin a particle falls in by more than one and no conclusion drawn from the binned barriers.
 """
@@ -75,7 +75,7 @@ def interval90(r, col: str) -> tuple[float, float]:
     return est - k * (est - lo), est + k * (hi - est)
 
 
-#: x_alpha bin width and the largest |x_alpha| binned (profiles' ``analysis.x_bins``)
+#: x_alpha bin width and the largest ``|x_alpha|`` binned (profiles' ``analysis.x_bins``)
 X_BIN = 0.5
 X_MAX = 2.5
 
@@ -105,6 +105,7 @@ class Margin:
         return float(self.absolute)
 
 
+#: The margin of every Table I column judged against the paper.
 TABLE1_MARGINS = (
     Margin("sigma_T_raw", "sigma_T", 2, relative=0.5 * X_BIN / X_MAX,
            why="a relative change d of sigma_T moves x_alpha by d times x_alpha, at most 2.5 d over the "

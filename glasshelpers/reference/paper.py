@@ -23,7 +23,7 @@ PAPER_TABLE1 = (
 TABLE1_COLUMNS = ("T", "b", "sigma_T", "b_best", "similarity")
 #: Our Table I in the paper's own definitions, carried beside the distance-unit columns when
 #: present: b, sigma_T, b_best in units of the SVM's decision function (scikit-learn's
-#: ``decision_function`` = |w| x our signed distance), |w| itself, the plain cosine of the
+#: ``decision_function`` = ``|w|`` x our signed distance), ``|w|`` itself, the plain cosine of the
 #: normals in softness's scaling, and the plain dot product of the unit normals each in its
 #: own standardised features.
 UNIT_COLUMNS = ("b_raw", "sigma_T_raw", "b_best_raw", "w_norm", "similarity_plain", "similarity_own")

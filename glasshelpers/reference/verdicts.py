@@ -10,7 +10,7 @@ Each function takes the tidy results of a stage and returns a DataFrame with col
   or it straddles the bound of a one-sided claim).
 
 Two rules, both on 95 % intervals (68 % intervals are widened by 1.96 about the
-estimate where only those exist, :func:`widen95`):
+estimate where only those exist, :func:`glasshelpers.reference.margins.widen95`):
 
 * :func:`judge_value` for claims of a value with a stated precision (paper value
   +- tolerance, or a range): disagrees if our interval misses the paper's range;
@@ -19,7 +19,13 @@ estimate where only those exist, :func:`widen95`):
   agrees if the interval lies inside the claimed region, disagrees if it lies wholly
   outside, inconclusive if it straddles the bound.
 
-The resolution and tolerances are written into each claim, so a reader can judge them.
+Table I's cells, in the paper's own definitions, follow a third rule with declared margins
+of practical equivalence (:func:`glasshelpers.reference.margins.judge_equivalence`):
+agrees when the 90 % interval lies inside the paper's value +- margin, disagrees when the
+95 % interval lies outside it, inconclusive otherwise.
+
+The resolution, tolerances and margins are written into each claim, so a reader can
+judge them.
 """
 
 from __future__ import annotations

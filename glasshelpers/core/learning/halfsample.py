@@ -213,7 +213,7 @@ def half_sample_statistics(train: dict, full: dict, fit, *, ref=None, test: dict
     populations : dict key -> (features (m, d), cluster ids (m,)), optional: adds
         ``sigma_T``, the std of the classifier's output over the population (distance units),
         and ``sigma_T_raw`` (the same in decision-function units, ``sigma_T |w|``).
-        Every key also gets ``w_norm``, |w| of the fitted SVM in standardised features, and
+        Every key also gets ``w_norm``, the norm ``|w|`` of the fitted SVM in standardised features, and
         the trained bias ``b`` (distance units) and ``b_raw`` (decision-function units).
     pairs : (key_a, key_b) pairs, with ``test``: adds to key_a's row ``best_accuracy_diff``,
         the cross-fitted accuracy of a minus that of b on the same test set, whose

@@ -136,7 +136,7 @@ def table_one_half_sampling(profile, classifiers: dict | None = None, *, max_spl
 def table_one_with_intervals(profile, classifiers: dict | None = None, best: pd.DataFrame | None = None,
                              max_splits: int | None = None) -> pd.DataFrame:
     """Table I: T and every column with its interval from :func:`table_one_half_sampling`,
-    the trained bias ``b`` and ``b_raw`` (b |w|, units of the SVM's decision function) among
+    the trained bias ``b`` and ``b_raw`` (``b |w|``, units of the SVM's decision function) among
     them: the input of :func:`glasshelpers.reference.verdicts.table_one` and
     :func:`glasshelpers.reference.paper.table1`. ``best`` is ignored (b_best and the
     accuracy come from the half-sampling table)."""
