@@ -28,10 +28,10 @@ test: venv
 	@if [ -n "$(HOOMD_WHEEL)" ]; then \
 	  echo "installing HOOMD-blue from $(HOOMD_WHEEL)"; \
 	  $(BIN)/python -m pip install -q -c constraints.txt "$(HOOMD_WHEEL)"; fi
-	@if [ -z "$(TEST_CLUSTER)" ]; then $(BIN)/python -m pytest -ra; else \
+	@if [ -z "$(TEST_CLUSTER)" ]; then $(BIN)/python -m pytest -ra --durations=30; else \
 	  ref=$$(mktemp -d -t glassbook-tinyref-XXXXXX); \
-	  echo "GLASSBOOK_TEST_KEEP_TINY=$$ref $(BIN)/python -m pytest -ra"; \
-	  GLASSBOOK_TEST_KEEP_TINY=$$ref $(BIN)/python -m pytest -ra \
+	  echo "GLASSBOOK_TEST_KEEP_TINY=$$ref $(BIN)/python -m pytest -ra --durations=30"; \
+	  GLASSBOOK_TEST_KEEP_TINY=$$ref $(BIN)/python -m pytest -ra --durations=30 \
 	    && $(MAKE) --no-print-directory test-cluster CLUSTER_ARGS="--reference $$ref"; \
 	  rc=$$?; rm -rf "$$ref"; exit $$rc; fi
 
