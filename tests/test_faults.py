@@ -311,3 +311,45 @@ def test_a_stage_refuses_a_damaged_trajectory_before_reading_it(data_root, tiny)
     with pytest.raises(DamagedProductError, match=r"^sim/r0/T0\.600/traj\.gsd is damaged \(2,048 bytes, 4,096 bytes "
                                                   r"recorded\): run make workflow PROFILE=tiny, which moves it aside"):
         stagedata.load_trajectory(tiny, 0.6)
+
+
+def test_a_kernel_that_never_started_is_started_again_and_other_errors_are_not(tmp_path, monkeypatch):
+    """Two kernels started at once can take the same port and die before any cell runs: the
+    job starts the kernel again (at most three times); any other error is not retried."""
+    import papermill
+
+    from glasshelpers.pipeline import jobs
+
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) < 3:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    log = jobs.JobLog(tmp_path / "job.log")
+    jobs._execute(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {}, log)
+    assert len(calls) == 3 and sum("starting it again" in line for line in log.tail) == 2
+
+    calls.clear()
+
+    def dead(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", dead)
+    with pytest.raises(RuntimeError, match="kernel_info"):
+        jobs._execute(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {}, log)
+    assert len(calls) == jobs.KERNEL_START_ATTEMPTS
+
+    calls.clear()
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("a cell failed")
+
+    monkeypatch.setattr(papermill, "execute_notebook", broken)
+    with pytest.raises(RuntimeError, match="a cell failed"):
+        jobs._execute(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {}, log)
+    assert len(calls) == 1

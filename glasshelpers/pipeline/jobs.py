@@ -195,11 +195,26 @@ def _execute(src: Path, part: Path, params: dict, log: JobLog) -> None:
     logger.setLevel(logging.INFO)
     logger.propagate = False
     try:
-        papermill.execute_notebook(str(src), str(part), parameters=params, kernel_name="python3",
-                                   cwd=str(src.parent), log_output=True, progress_bar=False,
-                                   iopub_timeout=IOPUB_TIMEOUT)
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            try:
+                papermill.execute_notebook(str(src), str(part), parameters=params, kernel_name="python3",
+                                           cwd=str(src.parent), log_output=True, progress_bar=False,
+                                           iopub_timeout=IOPUB_TIMEOUT)
+                return
+            except RuntimeError as exc:
+                if KERNEL_START_FAILURE not in str(exc) or attempt == KERNEL_START_ATTEMPTS:
+                    raise
+                log.write(f"glassbook: the kernel did not start ({exc}); no cell ran, starting it again")
     finally:
         logger.removeHandler(handler)
+
+
+#: How a kernel that never started shows (before any cell ran): jupyter_client chooses free
+#: ports and frees them before the kernel binds them, so two kernels started at the same
+#: moment can pick the same port ("ZMQError: Address already in use"; seen on a one-node
+#: SLURM with several jobs starting at once). Such a start is tried again.
+KERNEL_START_FAILURE = "before replying to kernel_info"
+KERNEL_START_ATTEMPTS = 3
 
 
 #: Seconds nbclient waits for a cell's output messages after the kernel has replied. Its
