@@ -57,3 +57,13 @@ def test_a_run_with_overrides_never_replaces_the_profiles_own(data_root):
     assert load_calibration(same, clfs)["b_best"].iloc[0] == pytest.approx(1 / 3 + 0.45)
     with pytest.raises(StaleDataError, match="with the same overrides first"):
         load_calibration(load_profile("tiny", {"labels.fluidity_q": 0.02}), _clfs(shift=0.25))
+
+
+def test_the_workflow_declares_the_file_stage_05_writes(data_root):
+    """Also for a profile file that records overrides (as a dumped, overridden profile does):
+    the Snakefile's declared output (paths.stage_arrays) is the file save_calibration writes."""
+    clfs = _clfs()
+    for prof in (load_profile("tiny"), load_profile("tiny", {"name": "tiny_hoomd", "engine": {"name": "hoomd"}})):
+        (declared,) = paths.stage_arrays(prof, ("calibration",), [0], prof["temperatures"])
+        save_calibration(prof, clfs, _table(clfs))
+        assert declared.is_file() and load_calibration(prof, clfs)["T"].tolist() == [0.45, 1.0, 2.0]

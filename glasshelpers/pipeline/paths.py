@@ -89,12 +89,16 @@ def labels_file(profile: dict, rule: str, T: float, key: str) -> Path:
     return profile_root(profile) / "labels" / f"{rule}_{temperature_tag(T)}_{key}.npz"
 
 
-def calibration_file(profile: dict, key: str | None = None) -> Path:
+def calibration_file(profile: dict, own: bool = False) -> Path:
     """The transfer calibration of every classifier (stage 05: b_best and sigma_T), which
     the Kramers stage reads to rescale the classifier outputs into x_alpha. The profile's own
-    is ``calibration.npz``; one made with overrides carries ``key`` (a hash of them), so it
-    never replaces the profile's own."""
-    return profile_root(profile) / "models" / (f"calibration_{key}.npz" if key else "calibration.npz")
+    is ``calibration.npz``; a profile loaded with overrides (unless ``own``) has a file of its
+    own, ``calibration_<hash of the overrides>.npz``, so it never replaces the profile's."""
+    overrides = {} if own else (profile.get("overrides") or {})
+    if not overrides:
+        return profile_root(profile) / "models" / "calibration.npz"
+    from glasshelpers.pipeline.provenance import params_hash     # provenance imports this module
+    return profile_root(profile) / "models" / f"calibration_{params_hash(overrides)[:10]}.npz"
 
 
 def model_file(profile: dict, name: str, key: str) -> Path:

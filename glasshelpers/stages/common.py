@@ -44,17 +44,12 @@ def _calibration_params(classifiers: dict) -> dict:
                             for T, c in sorted(classifiers.items())}}
 
 
-def _calibration_key(profile) -> str | None:
-    overrides = profile.get("overrides") or {}
-    return params_hash(overrides)[:10] if overrides else None
-
-
 def save_calibration(profile, classifiers: dict, table: pd.DataFrame):
     """Store b_best and sigma_T of every classifier (columns ``T, b_best, sigma_T`` of
     ``table``, full precision) as ``models/calibration.npz`` (with overrides: a file of
     their own, :func:`glasshelpers.pipeline.paths.calibration_file`); returns nothing."""
     t = table.set_index("T").loc[sorted(float(T) for T in classifiers)]
-    save_arrays(paths.calibration_file(profile, _calibration_key(profile)),
+    save_arrays(paths.calibration_file(profile),
                 {"T": t.index.to_numpy(float), "b_best": t["b_best"].to_numpy(float),
                  "sigma_T": t["sigma_T"].to_numpy(float)},
                 _calibration_params(classifiers), record=profile_record(profile))
@@ -67,18 +62,17 @@ def load_calibration(profile, classifiers: dict) -> pd.DataFrame:
     the overrides leave the classifiers as they are. Raises FileNotFoundError when stage 05
     has not run for these classifiers, StaleDataError when it ran on other ones."""
     params = _calibration_params(classifiers)
-    own = paths.calibration_file(profile)
-    key = _calibration_key(profile)
-    for path in ([paths.calibration_file(profile, key)] if key else []) + [own]:
+    own, mine = paths.calibration_file(profile, own=True), paths.calibration_file(profile)
+    for path in dict.fromkeys([mine, own]):
         if path.is_file():
             try:
                 d = load_arrays(path, params)
             except StaleDataError:
-                if path == own and key:
+                if path == own and mine != own:
                     continue
                 raise
             return pd.DataFrame({"T": d["T"], "b_best": d["b_best"], "sigma_T": d["sigma_T"]})
-    if key and own.is_file():
+    if mine != own and own.is_file():
         raise StaleDataError(f"{own} was made for other classifiers than these overrides give: run "
                              "05_transfer_learning with the same overrides first")
-    raise FileNotFoundError(f"no transfer calibration at {own}: run 05_transfer_learning first")
+    raise FileNotFoundError(f"no transfer calibration at {mine}: run 05_transfer_learning first")
