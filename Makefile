@@ -13,7 +13,7 @@ HOOMD_WHEEL ?=
 # daemons as root and links /etc/slurm/slurm.conf while it runs, so it is opt-in).
 TEST_CLUSTER ?=
 
-.PHONY: venv test test-soak test-cluster book workflow html bench lock clean-book lab
+.PHONY: venv test test-soak test-cluster book workflow html bench lock clean-book lab states
 
 venv: $(VENV)/.installed
 
@@ -69,6 +69,12 @@ lab: venv
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=python3 \
 		--LabApp.default_url=/lab/tree/START_HERE.ipynb \
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# The shelf of equilibrium states (glasshelpers/shelf/$(SHELF)/): resumes where it stopped;
+# COMMIT=MIN commits the shelf folder to git at most every MIN minutes (a build over days).
+SHELF ?= ka2000
+states: venv
+	nice -n 10 $(BIN)/python -m glasshelpers.stages.s01_simulation.states --shelf $(SHELF) $(if $(COMMIT),--commit-every $(COMMIT))
 
 bench: venv
 	$(BIN)/python benchmarks/bench_md.py
