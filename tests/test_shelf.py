@@ -165,3 +165,17 @@ def test_progress_is_committed_to_git(tmp_path):
     assert {"shelf/manifest.json", "shelf/runs/T1.000_k0/state.gsd"} <= set(files)
     assert not [f for f in files if "/work/" in f]                         # the checkpoints are gone
     assert git("diff", "--cached", "--name-only").split() == ["other.txt"]
+
+
+def test_temperature_evidence_of_a_tiny_shelf(tiny_shelf):
+    from glasshelpers.stages.s01_simulation.shelf_evidence import temperature_evidence
+
+    e = temperature_evidence(tiny_shelf, 0.8)
+    assert e["states"] == 2 and len(e["per_state"]) == 2
+    assert e["stationarity"] in {"stationary", "ageing", "undetermined"}
+    assert {"pe", "D_A", "msd_curve"} <= set(e["verdicts"])          # published at 0.8: U/N, D_A, MSD_A(t)
+    m, lo, hi = e["pe"]
+    assert lo <= m <= hi and -6.5 < m < -6.2
+    assert not e["crystallite"] and e["largest_solid_cluster"] < 20
+    assert e["curves"]["msd_A"].shape == (2, e["curves"]["lags_tau"].size)
+    assert temperature_evidence(tiny_shelf, 1.0)["verdicts"] == {}     # nothing published at 1.0

@@ -25,13 +25,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from glasshelpers.core.dynamics.correlator import OriginCorrelator, log_step_lags
 from glasshelpers.core.md.engines import check_engine, get_engine
 from glasshelpers.core.md.model import KASystem, random_configuration
 from glasshelpers.core.md.trajectory import write_configuration
 from glasshelpers.pipeline.shelf import ShelfError, ShelfProtocol, verified_run, write_manifest
-from glasshelpers.stages.s01_simulation.simulate import _derived_seed, _Interrupted, _progress, _RunDir
+from glasshelpers.stages.s01_simulation.simulate import _derived_seed, _Interrupted, _RunDir
 
 #: Columns of the thermodynamic log in ``evidence.npz`` (phase 0: equilibration, 1: production).
 LOG_FIELDS = ("phase", "step", "time", "pe", "temperature", "pressure")
@@ -137,9 +138,10 @@ def _advance(eng, rd, corr, rows, events, run, progress, on_checkpoint, interrup
     stops = stops[stops > eng.step]
     spt = int(round(1.0 / eng.dt))
     logs, cks, obs = set(log_steps.tolist()), set(ck_steps.tolist()), set(sched.tolist())
-    with _progress(total / spt, eng.step / spt, f"shelf T={T:g} k={k}", progress) as bar:
+    with tqdm(total=total, initial=eng.step, unit="tau", unit_scale=1.0 / spt, desc=f"shelf T={T:g} k={k}",
+              disable=not progress, mininterval=2.0, dynamic_ncols=True) as bar:
         for s in stops:
-            bar.update((s - eng.step) / spt)
+            bar.update(int(s - eng.step))
             eng.run(int(s - eng.step))
             if s in obs:
                 corr.observe(int(s - eq), eng.state().unwrapped)
