@@ -367,3 +367,29 @@ def test_every_shipped_profile_loads_and_its_workflow_dry_runs(name, tmp_path):
     for stem in registry.per_profile_stems():
         assert jobs[f"stage_{stem}"] == 1, (stem, jobs)
     assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.npz"))
+
+
+def test_a_shelf_profile_plans_no_seed_run(tmp_path):
+    """protocol.shelf: the simulations start from the shelf (its manifest is their input),
+    so the job graph holds no seed run."""
+    import yaml
+
+    from glasshelpers.pipeline.workflow import snakemake_command
+
+    from glasshelpers.pipeline.shelf import SHELF_HOME
+
+    shelf = tmp_path / "shelf"                 # the shipped protocol, no state made yet
+    shelf.mkdir()
+    (shelf / "protocol.yaml").write_text((SHELF_HOME / "ka2000" / "protocol.yaml").read_text())
+    (shelf / "manifest.json").write_text('{"runs": {}}')
+    raw = yaml.safe_load((PROFILE_DIR / "demo.yaml").read_text())
+    raw["name"] = "demo-shelf"
+    raw["protocol"]["shelf"] = str(shelf)
+    f = tmp_path / "demo-shelf.yaml"
+    f.write_text(yaml.safe_dump(raw))
+    env = {**os.environ, "GLASSBOOK_DATA": str(tmp_path / "data")}
+    proc = subprocess.run(snakemake_command(str(f), tmp_path / "wd", 2, ["-n", "--quiet", "rules"]),
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    jobs = _job_stats(proc.stdout + proc.stderr)
+    assert "seed" not in jobs and jobs["simulate"] == len(raw["temperatures"])

@@ -179,3 +179,42 @@ def test_temperature_evidence_of_a_tiny_shelf(tiny_shelf):
     assert not e["crystallite"] and e["largest_solid_cluster"] < 20
     assert e["curves"]["msd_A"].shape == (2, e["curves"]["lags_tau"].size)
     assert temperature_evidence(tiny_shelf, 1.0)["verdicts"] == {}     # nothing published at 1.0
+
+
+def test_a_profile_starts_its_runs_from_the_shelf(tiny_shelf, data_root, small_profile, tmp_path):
+    """protocol.shelf: no seed run; replica k starts from state k at the nearest shelved T,
+    with fresh velocities; the run records the state's SHA-256; a damaged state is refused."""
+    from glasshelpers.core.md.trajectory import read_unwrapped
+    from glasshelpers.pipeline.profiles import ProfileError, load_profile
+    from glasshelpers.pipeline.provenance import read_json
+    from glasshelpers.pipeline.runs import shelf_start, uses_seed
+    from glasshelpers.stages.s01_simulation import simulate
+
+    over = {k: small_profile[k] for k in ("name", "model", "protocol", "temperatures", "features", "labels",
+                                          "analysis")}
+    p = load_profile("tiny", {**over, "replicas": 2, "protocol": {**small_profile["protocol"],
+                                                                  "shelf": str(tiny_shelf.root)}})
+    assert not uses_seed(p)
+    assert shelf_start(p, 0.8, 1)[1:] == (0.8, 1) and shelf_start(p, 0.9, 0)[1] == 1.0   # a tie goes to the hotter
+    out = simulate.run_temperature(p, 0.8, threads=1, progress=False, replica=1)
+    start = read_json(out / "meta.json")["params"]["start"]
+    assert start["temperature"] == 0.8 and start["state"] == 1 and len(start["sha256"]) == 64
+    assert not simulate.seed_dir(p, 1).exists()
+    state = load_state(tiny_shelf, 0.8, 1)
+    traj = read_unwrapped(out / "traj.gsd")
+    L = state["box_length"]
+    d = traj["positions"][0] - state["positions"]
+    d -= L * np.round(d / L)                                                 # nearest image
+    assert np.sqrt(np.mean(np.sum(d * d, axis=1))) < 1.0                   # 2 tau from the shelf state
+    # other N than the shelf's: refused when the profile loads, in one line
+    with pytest.raises(ProfileError, match="holds N = 500"):
+        load_profile("tiny", {**over, "model": {"n_particles": 600},
+                              "protocol": {**small_profile["protocol"], "shelf": str(tiny_shelf.root)}})
+    # a damaged state stops the run before any MD
+    copy = tmp_path / "shelfcopy"
+    shutil.copytree(tiny_shelf.root, copy)
+    f = copy / "runs" / "T1.000_k0" / "state.gsd"
+    f.write_bytes(f.read_bytes()[:-7] + b"garbage")
+    q = load_profile("tiny", {**over, "name": "unit2", "protocol": {**small_profile["protocol"], "shelf": str(copy)}})
+    with pytest.raises(ShelfError, match="damaged"):
+        simulate.run_temperature(q, 1.0, threads=1, progress=False)

@@ -89,7 +89,7 @@ def estimate(profile: dict, temperatures=None, *, seed: bool = True) -> Cost:
     n_rep = len(replicas(profile))
     stride = max(1, int(profile["features"]["bank_stride"]))
     tau = sum(equil_time(profile, T) + production_time(profile, T) for T in temps)
-    if seed:
+    if seed and not profile["protocol"].get("shelf"):        # a shelf start has no seed run
         tau += float(profile["protocol"]["seed_time"])
     seconds = n_rep * tau * (n / MD_REFERENCE_N) / MD_TAU_PER_CORE_SECOND
     frames = [production_time(profile, T) + 1 for T in temps]

@@ -25,7 +25,7 @@ from glasshelpers.pipeline import paths, registry
 from glasshelpers.pipeline.faults import EXIT_MISMATCH, Fault
 from glasshelpers.pipeline.profiles import replicas
 from glasshelpers.pipeline.provenance import params_hash, read_json
-from glasshelpers.pipeline.runs import seed_params, temperature_params
+from glasshelpers.pipeline.runs import seed_params, temperature_params, uses_seed
 
 #: keys of a profile that name or document it without changing any product (two profiles
 #: that differ only there may share products)
@@ -47,7 +47,8 @@ def _runs(profile: dict, root: Path):
     """(meta.json path, expected params) of every run the profile makes, under ``root``."""
     name = paths.profile_root(profile)
     for r in replicas(profile):
-        yield root / paths.seed_meta(profile, r).relative_to(name), seed_params(profile, r)
+        if uses_seed(profile):
+            yield root / paths.seed_meta(profile, r).relative_to(name), seed_params(profile, r)
         for T in profile["temperatures"]:
             yield root / paths.temperature_meta(profile, T, r).relative_to(name), temperature_params(profile, T, r)
 

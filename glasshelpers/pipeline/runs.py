@@ -32,11 +32,40 @@ def seed_params(profile: dict, replica: int = 0) -> dict:
             "replica": int(replica)}
 
 
+def uses_seed(profile: dict) -> bool:
+    """True when the profile's runs start from its seed runs, False when from a shelf."""
+    return not profile["protocol"].get("shelf")
+
+
+def shelf_start(profile: dict, temperature: float, replica: int = 0) -> tuple:
+    """(shelf protocol, shelved temperature, state) a run starts from: state ``replica`` at
+    the shelved temperature nearest to ``temperature`` (the hotter of two equally near)."""
+    from glasshelpers.pipeline.shelf import ShelfProtocol
+
+    shelf = ShelfProtocol.load(profile["protocol"]["shelf"])
+    T = check_temperature(temperature)
+    Ts = min(shelf.cascade, key=lambda t: (round(abs(t - T), 9), -t))
+    return shelf, Ts, int(replica)
+
+
+def _start_record(profile: dict, temperature: float, replica: int) -> dict:
+    """What a run starts from, in its parameters: the seed run's hash, or the shelf state
+    with the SHA-256 of its bytes."""
+    if uses_seed(profile):
+        return {"seed_run": params_hash(seed_params(profile, replica))}
+    from glasshelpers.pipeline.shelf import verified_run
+    from glasshelpers.pipeline.integrity import sha256
+
+    shelf, Ts, k = shelf_start(profile, temperature, replica)
+    state = verified_run(shelf, Ts, k) / "state.gsd"
+    return {"start": {"shelf": shelf.name, "temperature": Ts, "state": k, "sha256": sha256(state)}}
+
+
 def temperature_params(profile: dict, temperature: float, replica: int = 0) -> dict:
     """Everything that determines a replica's trajectory at ``temperature``."""
     T = check_temperature(temperature)
     p = profile["protocol"]
-    return {"stage": "production", "seed_run": params_hash(seed_params(profile, replica)),
+    return {"stage": "production", **_start_record(profile, T, replica),
             "model": dict(profile["model"]), "engine": _engine_params(profile),
             "temperature": round(T, 6), "equil_time": equil_time(profile, T),
             "production_time": production_time(profile, T), "checkpoint_every": int(p["checkpoint_every"]),

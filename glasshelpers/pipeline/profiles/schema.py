@@ -84,6 +84,10 @@ class ProtocolSection(Section):
     production_time_by_T: dict[Temperature, PosInt] = Field(
         default_factory=dict, description="production tau for particular temperatures, {T: tau}")
     checkpoint_every: PosInt = Field(description="tau between checkpoints")
+    shelf: str | None = Field(None, description="start every run from the equilibrium states of this shelf (a shipped "
+                                                "name such as ka2000, or a protocol.yaml path) instead of the seed run: "
+                                                "replica k starts from the shelf's state k at the shelved temperature "
+                                                "nearest to T (glasshelpers.pipeline.shelf)")
 
 
 class FeaturesSection(Section):
@@ -221,6 +225,27 @@ def _fmt(temps) -> str:
     return "[" + ", ".join(f"{t:g}" for t in temps) + "]"
 
 
+def shelf_problems(p: Profile) -> list[tuple[str, str]]:
+    """Why the profile's shelf cannot start its runs (missing, another N or density, too few states)."""
+    if p.protocol.shelf is None:
+        return []
+    from glasshelpers.pipeline.shelf import ShelfError, ShelfProtocol
+
+    try:
+        shelf = ShelfProtocol.load(p.protocol.shelf)
+    except ShelfError as exc:
+        return [("protocol.shelf", str(exc))]
+    out = []
+    if shelf.n_particles != p.model.n_particles or abs(shelf.density - p.model.density) > 1e-12:
+        out.append(("protocol.shelf", f"shelf {shelf.name!r} holds N = {shelf.n_particles} at density {shelf.density:g}, "
+                                      f"the profile N = {p.model.n_particles} at {p.model.density:g}: remove "
+                                      "protocol.shelf (start from the seed run) or make a shelf for this system"))
+    if p.replicas > shelf.states:
+        out.append(("replicas", f"{p.replicas} replicas need as many independent states; shelf {shelf.name!r} has "
+                                f"{shelf.states}"))
+    return out
+
+
 def cross_field_problems(p: Profile) -> list[tuple[str, str]]:
     """(dotted key, what is wrong) for every rule that involves more than one key."""
     out = []
@@ -242,6 +267,7 @@ def cross_field_problems(p: Profile) -> list[tuple[str, str]]:
     for key, sizes in (("model.n_particles", [p.model.n_particles]),
                        ("analysis.sigma_T_sizes", p.analysis.sigma_T_sizes)):
         out += [(key, msg) for msg in map(box_problem, sizes) if msg]
+    out += shelf_problems(p)
     tags = [f"{t:.3f}" for t in temps]
     dup = sorted({t for t in tags if tags.count(t) > 1})
     if dup:

@@ -36,8 +36,8 @@ from tqdm import tqdm
 
 from glasshelpers.core.md.engines import check_engine, get_engine
 from glasshelpers.core.md.model import KASystem, random_configuration
-from glasshelpers.pipeline.runs import (MissingDataError, seed_dir, seed_params, temperature_dir,  # noqa: F401 (re-exported)
-                   temperature_params, trajectory_path)
+from glasshelpers.pipeline.runs import (MissingDataError, seed_dir, seed_params, shelf_start,  # noqa: F401 (re-exported)
+                                        temperature_dir, temperature_params, trajectory_path, uses_seed)
 from glasshelpers.pipeline.profiles import ProfileError, check_temperature, engine_threads, load_profile, seed_threads, steps_per_tau
 from glasshelpers.pipeline.provenance import (StaleDataError, check_meta, code_version, params_hash, profile_record,
                          read_json, write_json)
@@ -240,6 +240,21 @@ def run_seed(profile: dict, threads: int | None = None, progress: bool = True, r
 
 
 # ------------------------------------------------------------------------ temperature
+def _start_file(profile: dict, T: float, replica: int) -> Path:
+    """The configuration a run at T starts from: the replica's finished seed, or its verified
+    shelf state (:func:`glasshelpers.pipeline.runs.shelf_start`)."""
+    if not uses_seed(profile):
+        from glasshelpers.pipeline.shelf import verified_run
+
+        shelf, Ts, k = shelf_start(profile, T, replica)
+        return verified_run(shelf, Ts, k) / "state.gsd"
+    sdir = seed_dir(profile, replica)
+    if not check_meta(sdir / "meta.json", seed_params(profile, replica), "seed run"):
+        raise MissingDataError(f"the seed configuration of profile {profile['name']!r} (replica {replica}) "
+                               f"is missing ({sdir}): run run_seed first (the workflow does)")
+    return sdir / "seed.gsd"
+
+
 def run_temperature(profile: dict, temperature: float, threads: int | None = None,
                     progress: bool = True, replica: int = 0, _interrupt_at_step: int | None = None) -> Path:
     """Equilibrate from the replica's seed and record the production trajectory at ``temperature``.
@@ -256,10 +271,7 @@ def run_temperature(profile: dict, temperature: float, threads: int | None = Non
         return rd.path
     threads = _threads(profile, threads)
     check_engine(params["engine"]["name"])
-    sdir = seed_dir(profile, replica)
-    if not check_meta(sdir / "meta.json", seed_params(profile, replica), "seed run"):
-        raise MissingDataError(f"the seed configuration of profile {profile['name']!r} (replica {replica}) "
-                               f"is missing ({sdir}): run run_seed first (the workflow does)")
+    start = _start_file(profile, T, replica)
     ck = rd.prepare()
     spt = steps_per_tau(profile)
     ck_every = int(profile["protocol"]["checkpoint_every"])
@@ -269,7 +281,7 @@ def run_temperature(profile: dict, temperature: float, threads: int | None = Non
     wall = time.perf_counter()
     with get_engine(params["engine"]["name"], profile["engine"]["dt"], threads) as eng:
         if ck is None:
-            cfg = read_configuration(sdir / "seed.gsd")
+            cfg = read_configuration(start)
             eng.load(cfg["positions"], cfg["types"], cfg["box_length"])
             eng.thermalize(T, _replica_seed(profile, replica, 2, round(T * 1e6)))
             eng.set_nvt(T, tau)

@@ -173,6 +173,7 @@ def settling_plan(profile, t1: pd.DataFrame, target: float = sizing.TARGET) -> t
     from glasshelpers.pipeline.paths import seed_dir, temperature_dir
     from glasshelpers.pipeline.profiles import equil_time, production_time
     from glasshelpers.pipeline.provenance import read_json
+    from glasshelpers.pipeline.runs import uses_seed
 
     soft_T = float(profile["labels"]["softness_temperature"])
     factors = sizing.table_one_factors(t1, soft_T, target)
@@ -197,8 +198,10 @@ def settling_plan(profile, t1: pd.DataFrame, target: float = sizing.TARGET) -> t
                          wall_s_per_tau=speed(T)))
     plan = pd.DataFrame(rows)
     needed = dict(zip(plan["T"], plan["production_needed"]))
-    seed_meta = read_json(seed_dir(profile) / "meta.json")
-    now_s = float(seed_meta["wall_time_s"]) * int(seed_meta.get("params", {}).get("engine", {}).get("threads", 1))
+    now_s = 0.0                 # a shelf start has no seed run; its states are made once for every profile
+    if uses_seed(profile):
+        seed_meta = read_json(seed_dir(profile) / "meta.json")
+        now_s = float(seed_meta["wall_time_s"]) * int(seed_meta.get("params", {}).get("engine", {}).get("threads", 1))
     sized_s = now_s
     for T in profile["temperatures"]:
         T = float(T)
