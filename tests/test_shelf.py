@@ -139,6 +139,10 @@ def test_cli_makes_and_reports(tmp_path, capsys):
     assert states.main(["--shelf", str(p.root), "--no-progress"]) == 0
     assert "1 of 1 states" in capsys.readouterr().out
     assert states.main(["--shelf", str(tmp_path / "nowhere.yaml")]) == 2
+    assert states.main(["--shelf", str(p.root), "--state", "3", "--no-progress"]) == 2
+    two = _write(tmp_path / "chain1", {**raw, "states": 2})
+    assert states.main(["--shelf", str(two.root), "--state", "1", "--no-progress"]) == 0
+    assert two.is_done(1.0, 1) and not two.is_done(1.0, 0)                  # one chain per machine
 
 
 def test_progress_is_committed_to_git(tmp_path):
@@ -218,3 +222,13 @@ def test_a_profile_starts_its_runs_from_the_shelf(tiny_shelf, data_root, small_p
     q = load_profile("tiny", {**over, "name": "unit2", "protocol": {**small_profile["protocol"], "shelf": str(copy)}})
     with pytest.raises(ShelfError, match="damaged"):
         simulate.run_temperature(q, 1.0, threads=1, progress=False)
+
+
+def test_the_book_section_of_a_shelf(tiny_shelf, tmp_path):
+    from glasshelpers.book.shelfpage import shelf_markdown
+
+    md = shelf_markdown(tmp_path / "img", shelf=str(tiny_shelf.root))
+    assert "**4 of 4 states made**" in md
+    rows = [line for line in md.splitlines() if line.startswith("| 1 |") or line.startswith("| 0.8 |")]
+    assert len(rows) == 2 and "2 of 2" in rows[0] and "msd_curve" in rows[1]
+    assert (tmp_path / "img" / "shelf_relaxation.png").stat().st_size > 10_000

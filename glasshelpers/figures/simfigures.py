@@ -297,3 +297,47 @@ def arrhenius_figure(summary, published=(), axes=None):
     by = dict(zip(labels + l1, handles + h1))
     fig.legend(by.values(), by.keys(), loc="outside lower center", ncol=3, fontsize="small", frameon=False)
     return fig
+
+
+def shelf_relaxation_figure(curves: dict, published: dict, axes=None):
+    """MSD_A(t) and F_s^A(7.25, t) of the shelf's states against published curves.
+
+    Parameters
+    ----------
+    curves : dict T -> (lags in tau, msd_A (K, n) in sigma_AA^2, fs_A (K, n)), one row per state
+    published : dict T -> :class:`glasshelpers.reference.curves.RelaxationCurve`
+    axes : pair of matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Thin lines: each state; thick: their mean; dashed black: the published curve.
+    """
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), constrained_layout=True)
+    else:
+        fig = axes[0].figure
+    colors = _tcolors(set(curves))
+    for T in sorted(curves):
+        lags, msd, fs = curves[T]
+        for ax, y in ((axes[0], msd), (axes[1], fs)):
+            for row in np.atleast_2d(y):
+                ax.plot(lags, row, color=colors[T], lw=0.5, alpha=0.5)
+            ax.plot(lags, np.nanmean(np.atleast_2d(y), axis=0), color=colors[T], lw=1.8, label=f"{T:g}")
+        ref = published.get(T)
+        if ref is not None:
+            keep = ref.time <= 4 * lags[-1]
+            axes[0].plot(ref.time[keep], ref.msd_A[keep], "k--", lw=1)
+            if ref.fs_A is not None:
+                axes[1].plot(ref.time[keep], ref.fs_A[keep], "k--", lw=1)
+    axes[0].set_xscale("log")
+    axes[0].set_yscale("log")
+    axes[1].set_xscale("log")
+    axes[1].axhline(np.exp(-1), color="0.7", lw=0.5)
+    axes[0].set_xlabel(r"$t$ [$\tau$]")
+    axes[0].set_ylabel(r"MSD of A [$\sigma_{AA}^2$]")
+    axes[1].set_xlabel(r"$t$ [$\tau$]")
+    axes[1].set_ylabel(r"$F_s^A(k = 7.25, t)$")
+    axes[1].plot([], [], "k--", lw=1, label="published")
+    legend_outside(axes[1], title="T", fontsize="x-small")
+    return fig

@@ -183,11 +183,12 @@ def _git_commit(root: Path, message: str) -> None:
 
 
 def make_states(prot: ShelfProtocol, progress: bool = True, commit_every: float | None = None,
-                temperatures=None, _interrupt_at_step: int | None = None) -> dict:
+                temperatures=None, chains=None, _interrupt_at_step: int | None = None) -> dict:
     """Make every missing state of the shelf, hot to cold, and write its manifest.
 
     ``commit_every`` (minutes): also commit the shelf folder to git at most that often and
-    after the last run. ``temperatures``: stop after the coldest of these.
+    after the last run. ``temperatures``: stop after the coldest of these. ``chains``: make
+    only these states (indices; default all), for example one per machine.
     Returns the manifest.
     """
     coldest = min(temperatures) if temperatures else min(prot.cascade)
@@ -201,7 +202,7 @@ def make_states(prot: ShelfProtocol, progress: bool = True, commit_every: float 
     for T in prot.cascade:
         if T < coldest - 1e-9:
             break
-        for k in range(prot.states):
+        for k in (range(prot.states) if chains is None else chains):
             if prot.is_done(T, k):
                 continue
             run_state(prot, T, k, progress, maybe_commit, _interrupt_at_step)
@@ -222,14 +223,18 @@ def main(argv=None) -> int:
     ap.add_argument("--commit-every", type=float, metavar="MIN",
                     help="commit the shelf folder to git at most every MIN minutes")
     ap.add_argument("--down-to", type=float, metavar="T", help="stop after this temperature of the cascade")
+    ap.add_argument("--state", type=int, action="append", metavar="K",
+                    help="make only chain K (repeatable; default every chain)")
     ap.add_argument("--no-progress", action="store_true")
     add_debug_flag(ap)
     args = ap.parse_args(argv)
 
     def body():
         prot = ShelfProtocol.load(args.shelf)
+        for k in args.state or ():
+            prot.run_params(prot.cascade[0], k)          # ShelfError (one line) when out of range
         manifest = make_states(prot, not args.no_progress, args.commit_every,
-                               [args.down_to] if args.down_to is not None else None)
+                               [args.down_to] if args.down_to is not None else None, args.state)
         print(f"shelf {prot.name}: {len(manifest['runs'])} of {prot.states * len(prot.cascade)} states in {prot.root}")
 
     return run(body, args.debug)
