@@ -6,7 +6,7 @@ files named in each :class:`RelaxationCurve`, and the numbers derived from them 
 (never printed in a source): D_A from the long-time slope of the MSD, tau_alpha from the
 1/e crossing of F_s. Units: tau, sigma_AA^2; k in sigma_AA^-1.
 
-Sources: T = 0.45, :data:`glasshelpers.reference.published.RUMD_T045` (N = 10000);
+Sources: T = 0.45, ``glasshelpers.reference.published.RUMD_T045`` (N = 10000);
 T = 0.8 and 2.0, data files of the gamdpy examples (RUMD 3 runs, NVT, shifted LJ at
 2.5 sigma_ab, the glassbook model), github.com/jklust/gamdpy at commit 3a8c96e8.
 """

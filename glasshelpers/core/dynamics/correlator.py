@@ -4,11 +4,11 @@ A long run at a cold temperature would need hundreds of megabytes of frames to m
 its relaxation afterwards. :class:`OriginCorrelator` instead keeps the configuration of
 each open time origin and, whenever the run reaches ``origin + lag`` for a lag of a fixed
 (log-spaced) grid, adds that pair's mean-squared displacement and self-intermediate
-scattering function to a table. Its whole state is a few arrays (:meth:`state`), saved
+scattering function to a table. Its whole state is a few arrays (:meth:`OriginCorrelator.state`), saved
 with each checkpoint so that an interrupted run resumes exactly.
 
 Definitions are those of :mod:`glasshelpers.core.dynamics.relaxation`: unwrapped positions
-in sigma_AA, MSD = <|r_i(t0 + t) - r_i(t0)|^2>, F_s(k, t) = <sin(k r) / (k r)> (exact
+in sigma_AA, ``MSD = <|r_i(t0 + t) - r_i(t0)|^2>``, ``F_s(k, t) = <sin(k r) / (k r)>`` (exact
 isotropic average), averaged over the selected particles; times are MD steps counted from
 the start of the measured window.
 """
@@ -63,9 +63,11 @@ class OriginCorrelator:
 
     Attributes
     ----------
-    origins_ : ndarray of int, the origin steps.
-    msd_, fs_ : ndarray (n_origins, n_lags), float64
-        sigma_AA^2 and dimensionless; NaN for pairs not (yet) measured.
+    origins_ : ndarray of int
+        The origin steps.
+    msd_, fs_ : ndarray of float64
+        Shape (number of origins, number of lags); sigma_AA^2 and dimensionless; NaN for
+        pairs not (yet) measured.
     """
 
     def __init__(self, span: int, origin_every: int, lags, particles, k: float = FS_WAVENUMBER):
