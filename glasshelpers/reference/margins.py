@@ -151,6 +151,15 @@ RULE_HISTORY = (
     ("2026-12-07", "the literature-onset value is judged on its own interval; the curvature test is a claim "
                    "of its own",
      "the onset verdict had been set to 'disagrees' whenever the curvature test failed, whatever its interval"),
+    ("2026-12-07", "two realisations of one profile are compared row by row with the same margins and rule "
+                   "(accuracy 0.03, similarity 0.1, sigma_T 10 %, b_best 0.25 sigma_T); the table disagrees "
+                   "when a Holm-corrected one-sided test of |d| > margin rejects at 2.5 %",
+     "a row had agreed whenever a Holm-corrected z-test failed to reject (b_best at T = 1.8 agreed as "
+     "0.87 +- 0.14 against 0.06 +- 0.29); the two seeds' rows had been seen"),
+    ("2026-12-07", "the shelf's equilibrium states: stationary when the mean change between the halves over the "
+                   "states lies within 0.005 epsilon (U/N) and 0.05 (F_s at tau_alpha) at 90 %; published U/N, "
+                   "tau_alpha, D_A and curves within 0.01 epsilon, 20 %, 15 %, 15 % / 0.05",
+     "first rule for the shelf, fixed before any of its states was measured"),
 )
 
 
