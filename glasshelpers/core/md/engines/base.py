@@ -76,6 +76,12 @@ class Engine(ABC):
     def minimize(self):
         """Remove overlaps of a random start: bounded soft repulsion, then the LJ potential."""
 
+    def quench(self, force_tol: float = 1e-6):
+        """Minimise the potential energy from the current positions (plain LJ, no soft
+        stage) to the nearest local minimum: the inherent structure. Stops when the largest
+        force component is below ``force_tol`` (epsilon / sigma_AA). Velocities are left at 0."""
+        raise NotImplementedError(f"{self.name}: no quench")
+
     @abstractmethod
     def thermalize(self, temperature: float, seed: int):
         """Draw Maxwell-Boltzmann velocities at ``temperature`` with zero total momentum."""

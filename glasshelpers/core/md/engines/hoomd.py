@@ -224,6 +224,23 @@ class HoomdEngine(Engine):
         # Step 0 after minimisation (HOOMD cannot reset a timestep), at rest like LAMMPS.
         self._rebuild_at_rest(0)
 
+    def quench(self, force_tol: float = 1e-6):
+        self._require()
+        h = self.hoomd
+        step = self.step
+        self._rebuild_at_rest(step)
+        fire = h.md.minimize.FIRE(dt=0.002, force_tol=float(force_tol), angmom_tol=1e-4, energy_tol=1e-12,
+                                  forces=self._forces("lj"),
+                                  methods=[h.md.methods.ConstantVolume(filter=h.filter.All())])
+        self.sim.operations.integrator = fire
+        for _ in range(FIRE_MAX_CHUNKS):
+            self.sim.run(FIRE_CHUNK)
+            if fire.converged:
+                break
+        else:
+            raise RuntimeError(f"FIRE did not converge in {FIRE_CHUNK * FIRE_MAX_CHUNKS} steps")
+        self._rebuild_at_rest(step)
+
     def thermalize(self, temperature, seed):
         self._require()
         self._seed = int(seed) % 65536

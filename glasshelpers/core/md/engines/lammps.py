@@ -203,6 +203,15 @@ minimize 0 1e-8 10000 100000
 reset_timestep 0
 """)
 
+    def quench(self, force_tol: float = 1e-6):
+        # Conjugate gradients on the LJ potential; the 2-norm of the force vector over all atoms
+        # is LAMMPS' ftol criterion, at least as strict as every component below force_tol.
+        self._cmd(f"""
+velocity all set 0.0 0.0 0.0
+min_style cg
+minimize 0 {float(force_tol)!r} 100000 1000000
+""")
+
     def thermalize(self, temperature: float, seed: int):
         self._cmd(f"velocity all create {float(temperature)!r} {int(seed) % 900000000 + 1} "
                   "dist gaussian mom yes rot no loop geom")
