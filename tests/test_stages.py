@@ -38,19 +38,25 @@ def test_transfer_verdicts():
     sim = v[v["claim"].str.contains("similar")]["verdict"].tolist()
     assert sim == ["agrees", "disagrees", "inconclusive"]
     sig = v[v["claim"].str.contains("sigma_T")].set_index("paper")["verdict"]
-    assert sig["1.1188"] == "agrees"          # 1.12 [1.081, 1.159] contains 1.1188, half-width 0.04
-    assert sig["0.7653"] == "disagrees"       # 0.7 [0.68, 0.72] excludes 0.7653
-    assert sig["0.6286"] == "disagrees"
-    assert sig["0.7028"] == "inconclusive"    # contains it, but half-width 0.2 > resolution 0.1
+    # the distance-unit comparison: the paper's value +- 0.1; 68 % columns widened to 95 % [lo, hi],
+    # whose sides shrunk by 1.645 / 1.96 give the 90 % interval
+    assert sig["1.1188"] == "agrees"          # 90 % [1.088, 1.154] inside [1.019, 1.219]
+    assert sig["0.7653"] == "agrees"          # 0.7, 90 % [0.684, 0.716] inside [0.665, 0.865]: within the margin
+    assert sig["0.6286"] == "disagrees"       # 1.3, 95 % [1.20, 1.40] wholly outside [0.529, 0.729]
+    assert sig["0.7028"] == "inconclusive"    # 90 % [0.535, 0.870] not inside, 95 % not outside
     bb = v[v["claim"].str.contains("b_best \\(paper")].set_index("paper")["verdict"]
     assert (bb == "inconclusive").all()       # no b_best interval given
 
 
 def test_judges():
-    assert verdicts.judge_value(0.9, 1.0, 0.87, 0.87) is False
-    assert verdicts.judge_value(0.8, 1.0, 0.87, 0.87, resolution=0.15) is True
-    assert verdicts.judge_value(0.5, 1.5, 0.87, 0.87, resolution=0.1) is None
-    assert verdicts.judge_value(0.5, 0.6, 0.8, 1.2, resolution=0.01) is False    # excluded even if narrow
+    assert verdicts.judge_value(0.9, 1.0, 0.87, 0.87) is False               # 95 % misses the value
+    assert verdicts.judge_value(0.8, 1.0, 0.87, 0.87) is None                # an exact value needs a margin
+    # 0.9 [0.8, 1.0]: 90 % [0.816, 0.984] inside 0.72-1.02 -> agrees; inside 0.85-1.2 it is not
+    assert verdicts.judge_value(0.8, 1.0, 0.72, 1.02) is True
+    assert verdicts.judge_value(0.8, 1.0, 0.85, 1.2) is None
+    assert verdicts.judge_value(0.9, 1.0, 0.85, 1.2, est=0.95) is True        # 90 % [0.908, 0.992]
+    assert verdicts.judge_value(0.5, 1.5, 0.87, 0.87) is None
+    assert verdicts.judge_value(0.5, 0.6, 0.8, 1.2) is False                  # excluded
     assert verdicts.judge_bound(0.51, 0.6, 0.5) is True
     assert verdicts.judge_bound(0.4, 0.6, 0.5) is None
     assert verdicts.judge_bound(-0.2, -0.1, 0.0, above=False) is True
@@ -77,8 +83,11 @@ def test_control_verdicts_use_the_paired_interval():
     v = verdicts.appendix(f6, summ).set_index("paper")["verdict"]
     assert v["weak dependence (Figs. 6, 7)"] == "agrees"
     assert v["lower (Fig. 8)"] == "agrees"
-    # fluidity minus displacement: 0.03 [0.01, 0.05] overlaps +-0.02, half-width 0.02 <= 0.05: agrees
-    assert v["qualitatively identical (text)"] == "agrees"
+    # fluidity minus displacement: 0.03 [0.01, 0.05] overlaps +-0.02 but its 90 % interval
+    # [0.013, 0.047] is not inside: inconclusive (overlap alone is not agreement)
+    assert v["qualitatively identical (text)"] == "inconclusive"
+    summ.loc[2, ["diff_vs_fluidity", "diff_lo95", "diff_hi95"]] = [-0.002, -0.012, 0.008]
+    assert verdicts.appendix(f6, summ).set_index("paper")["verdict"]["qualitatively identical (text)"] == "agrees"
     summ.loc[2, ["diff_lo95", "diff_hi95"]] = [-0.08, -0.05]
     assert verdicts.appendix(f6, summ).set_index("paper")["verdict"]["qualitatively identical (text)"] == "disagrees"
 
@@ -319,10 +328,12 @@ def test_table_one_is_judged_in_the_paper_units_with_declared_margins():
     from glasshelpers.reference import margins
     assert margins.summary(v) == {"cells": 7, "agree": 7, "disagree": 0, "chance_agree": pytest.approx(0.35),
                                   "chance_disagree": pytest.approx(0.175)}
-    # the same numbers without the paper-definition columns are judged in distance units, and disagree
+    # the same numbers without the paper-definition columns are judged in distance units (paper +- 0.1):
+    # 0.45: 1.017 [0.98, 1.05] straddles 1.019 -> inconclusive; 1.0: [1.06, 1.12] beyond 0.865 -> disagrees
     d = verdicts.table_one(t1.drop(columns=[c for c in t1 if "_raw" in c or "_own" in c]))
     d = d[d["claim"].str.contains("Table I") & d["claim"].str.contains("sigma_T")]
-    assert d["claim"].str.contains("not the paper's").all() and (d["verdict"] == "disagrees").all()
+    assert d["claim"].str.contains("not the paper's").all()
+    assert list(d["verdict"]) == ["inconclusive", "disagrees"]
 
 
 def test_equivalence_verdicts_need_as_much_evidence_to_agree_as_to_disagree():
@@ -360,3 +371,30 @@ def test_the_methods_chapter_shows_every_margin_and_every_rule():
         assert f"| `{m.column}` | {m.label} |" in text and m.why in text, m.column
     for date, rule, why in RULE_HISTORY:
         assert f"| {date} | {rule} | {why} |" in text, rule
+
+
+def test_the_methods_chapter_shows_every_claim_rule():
+    from pathlib import Path
+
+    from glasshelpers.reference.margins import CLAIM_RULES
+    text = (Path(__file__).resolve().parents[1] / "book" / "methods.md").read_text()
+    for r in CLAIM_RULES:
+        assert f"| `{r.key}` | {r.quantity} | {r.paper} | {r.rule} | {r.band} | {r.why} |" in text, r.key
+
+
+def test_bias_varies_tests_all_temperatures_at_once():
+    """Equal b_best with small errors: disagrees (all within 0.25 sigma_T of their mean);
+    one temperature far off: agrees; large errors: inconclusive. The largest-minus-smallest
+    of six noisy equal estimates is no longer evidence of variation."""
+    T = [1.0, 1.2, 1.4, 1.6, 1.8, 2.0]
+    def table(b, half):
+        b = np.asarray(b, float)
+        return pd.DataFrame({"T": T, "b_best": b, "b_best_lo95": b - half, "b_best_hi95": b + half,
+                             "sigma_T": 1.0})
+    rng = np.random.default_rng(0)
+    flat = table(0.5 + rng.normal(0, 0.01, 6), 0.02)
+    assert verdicts.bias_varies(flat)["verdict"] == "disagrees"
+    steep = table([0.5, 0.5, 0.5, 0.5, 0.5, 1.2], 0.05)
+    assert verdicts.bias_varies(steep)["verdict"] == "agrees"
+    assert verdicts.bias_varies(table(0.5 + rng.normal(0, 0.01, 6), 0.6))["verdict"] == "inconclusive"
+    assert verdicts.bias_varies(flat.drop(columns=["b_best_lo95", "b_best_hi95"]))["verdict"] == "inconclusive"

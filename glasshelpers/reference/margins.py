@@ -121,6 +121,77 @@ TABLE1_MARGINS = (
                "(similar directions) as they are"),
 )
 
+@dataclass(frozen=True)
+class ClaimRule:
+    """How one of the paper's claims (other than Table I's cells) is judged: the
+    ``quantity`` we measure, what the paper says (``paper``), the ``rule`` (value: 90 %
+    interval inside the band / 95 % outside; bound: 95 % interval on the claimed side /
+    wholly on the other; consistency: a test of equality that must not reject, with
+    intervals narrow enough to mean something), the ``band`` or bound, and ``why``."""
+
+    key: str
+    quantity: str
+    paper: str
+    rule: str
+    band: str
+    why: str
+    fixed: str = "2026-12-07"
+
+
+#: Accuracy of a coin on a balanced set.
+CHANCE = 0.5
+#: Largest accuracy lost at the trained bias for it to be "near the best one".
+NEAR_BEST_GAP = 0.02
+#: Largest accuracy gap for softness to "nearly match" fluidity, and the bias shift that is "strong".
+SOFTNESS_GAP, SHIFTED_BIAS = 0.05, 0.25
+#: The similarity above which two directions are "similar".
+SIMILAR_DIRECTION = 0.5
+#: Largest spread of accuracy over the tail fraction q for a "weak" dependence.
+Q_SPREAD = 0.05
+#: Largest transfer-accuracy difference for two labellings to give "the same" transfer.
+SAME_TRANSFER = 0.02
+#: Half a bin of x_alpha, in units of sigma_T: the variation of b_best that matters.
+BIAS_VARIES = 0.25
+
+#: Every claim's rule, in the book's methods chapter (a test keeps them in step).
+CLAIM_RULES = (
+    ClaimRule("above_chance", "best accuracy on a balanced set (Figs. 1, 2)", "above chance",
+              "bound", f"95 % interval above {CHANCE:g}",
+              "a balanced set: 0.5 is a coin; the paper's claim is one-sided"),
+    ClaimRule("near_best", "accuracy lost at the trained bias (Fig. 1)", "near-peak accuracy at small bias",
+              "value", f"0 +- {NEAR_BEST_GAP:g}",
+              "two points of accuracy is below what the paper's Fig. 1 resolves by eye"),
+    ClaimRule("softness_matches", "fluidity minus softness accuracy on the fluid sets (Fig. 1 inset)",
+              "almost as good, with a very different bias", "bound",
+              f"gap below {SOFTNESS_GAP:g} at 95 %, and |db| > {SHIFTED_BIAS:g}",
+              "five points is 'almost as good' for accuracies of 0.7-0.8; a bias shift of 0.25 is half a bin"),
+    ClaimRule("similar_direction", "similarity of a fluidity classifier to softness (Table I)",
+              "quite similar", "bound", f"95 % interval above {SIMILAR_DIRECTION:g}",
+              "cosines above 0.5 mean an angle below 60 degrees in 100 dimensions, where random "
+              "directions give about 0.1"),
+    ClaimRule("bias_varies", "b_best across the fluid training temperatures (Fig. 2)", "varies strongly",
+              "value", f"agrees: equality rejected (chi2, 5 %) and the spread exceeds {BIAS_VARIES:g} sigma_T; "
+              f"disagrees: every b_best within +-{BIAS_VARIES:g} sigma_T of their mean at 90 %",
+              "half a bin of x_alpha; testing equality of all of them avoids picking the largest and smallest "
+              "of noisy estimates"),
+    ClaimRule("q_weak", "spread of accuracy over the tail fraction q (Figs. 6, 7)", "weak dependence",
+              "bound", f"spread below {Q_SPREAD:g} at 95 %", "five points of accuracy over a factor 4 in q"),
+    ClaimRule("immobile_worse", "fluidity minus immobile-vs-random accuracy (Fig. 8)", "lower",
+              "bound", "paired 95 % interval above 0", "the claim is one-sided"),
+    ClaimRule("same_transfer", "fluidity minus displacement-labelled accuracy (text)", "qualitatively identical",
+              "value", f"0 +- {SAME_TRANSFER:g}", "two points of accuracy, as for near_best"),
+    ClaimRule("onset_value", "the onset temperature (Fig. 9)", "T0 ~ 0.87; 0.8-1.2 reasonable",
+              "value", "0.8-1.2", "the range the paper itself calls reasonable"),
+    ClaimRule("slope_negative", "dDelta_E / dx_alpha per classifier (Fig. 4)", "barriers fall with x_alpha",
+              "bound", "95 % interval below 0", "the claim is one-sided"),
+    ClaimRule("collapse", "barriers per bin across classifiers (Fig. 4)", "almost identical", "consistency",
+              "chi2 of each bin's barriers about their mean p >= 0.05, median 95 % half-width <= 0.3",
+              "a test of equality that fails to reject says nothing unless the intervals are narrow; 0.3 is "
+              "about a tenth of the barriers' range"),
+    ClaimRule("one_onset", "onset per classifier (Fig. 9)", "the same for all", "consistency",
+              "chi2 of the onsets p >= 0.05, median 95 % half-width <= 0.1", "0.1 is the onset resolution"),
+)
+
 #: the words of every verdict row judged by a declared margin
 DECLARED = "in the paper's definition"
 
@@ -156,6 +227,11 @@ RULE_HISTORY = (
                    "when a Holm-corrected one-sided test of |d| > margin rejects at 2.5 %",
      "a row had agreed whenever a Holm-corrected z-test failed to reject (b_best at T = 1.8 agreed as "
      "0.87 +- 0.14 against 0.06 +- 0.29); the two seeds' rows had been seen"),
+    ("2026-12-07", "every value claim (onset range, near-best bias, same transfer, the simulation's published values) "
+                   "agrees only when its 90 % interval lies inside the declared band; 'b_best varies' tests the "
+                   "equality of all fluid b_best at once (CLAIM_RULES)",
+     "an interval that overlapped a band and was narrower than a resolution had agreed, and the largest minus "
+     "the smallest of six noisy estimates is biased upwards; no profile had been judged under the new rule"),
     ("2026-12-07", "the shelf's equilibrium states: stationary when the mean change between the halves over the "
                    "states lies within 0.005 epsilon (U/N) and 0.05 (F_s at tau_alpha) at 90 %; published U/N, "
                    "tau_alpha, D_A and curves within 0.01 epsilon, 20 %, 15 %, 15 % / 0.05",

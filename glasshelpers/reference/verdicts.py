@@ -6,15 +6,16 @@ Each function takes the tidy results of a stage and returns a DataFrame with col
 * **agrees**: our interval is consistent with the paper's value (or lies wholly on the
   side the paper claims);
 * **disagrees**: our interval excludes it (or lies wholly on the other side);
-* **inconclusive**: our interval is too wide to tell (wider than the stated resolution,
-  or it straddles the bound of a one-sided claim).
+* **inconclusive**: our interval is too wide to tell (neither inside the band nor outside
+  it, or it straddles the bound of a one-sided claim).
 
-Two rules, both on 95 % intervals (68 % intervals are widened by 1.96 about the
-estimate where only those exist, :func:`glasshelpers.reference.margins.widen95`):
+Two rules (68 % intervals are widened by 1.96 about the estimate where only those exist,
+:func:`glasshelpers.reference.margins.widen95`); every band, bound and margin is declared,
+with its reason, in :data:`glasshelpers.reference.margins.CLAIM_RULES`:
 
-* :func:`judge_value` for claims of a value with a stated precision (paper value
-  +- tolerance, or a range): disagrees if our interval misses the paper's range;
-  otherwise inconclusive if our half-width exceeds the resolution, else agrees.
+* :func:`judge_value` for claims of a value (the paper's value +- a margin of practical
+  equivalence, or an accepted range): agrees when our 90 % interval lies inside the band,
+  disagrees when our 95 % interval lies wholly outside it, inconclusive otherwise.
 * :func:`judge_bound` for one-sided claims ("above chance", "falls with x", "worse than"):
   agrees if the interval lies inside the claimed region, disagrees if it lies wholly
   outside, inconclusive if it straddles the bound.
@@ -34,31 +35,37 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from glasshelpers.reference.margins import TABLE1_MARGINS, Z95, ci95 as _ci95, judge_cells, widen95
+from glasshelpers.reference.margins import (BIAS_VARIES, CHANCE, NEAR_BEST_GAP, Q_SPREAD, SAME_TRANSFER,
+                                            SIMILAR_DIRECTION, TABLE1_MARGINS, Z90, Z95, ci95 as _ci95,
+                                            judge_cells, widen95)
 from glasshelpers.reference.paper import PAPER_TABLE1, T_ONSET_LITERATURE, T_ONSET_RANGE
 from glasshelpers.pipeline.registry import ITEMS_COLUMN
 from glasshelpers.pipeline.results import fmt_ci, verdict
 
-CHANCE = 0.5
 #: Resolution needed to say anything about an onset temperature (target half-width 0.1).
 ONSET_RESOLUTION = 0.1
 #: p-value below which estimates that should be equal are said to differ.
 P_DIFFER = 0.05
 
 
-def judge_value(lo, hi, target_lo, target_hi, resolution: float | None = None) -> bool | None:
-    """Value claim: True (agrees) / False (disagrees) / None (inconclusive).
+def judge_value(lo, hi, target_lo, target_hi, est: float | None = None) -> bool | None:
+    """Value claim against a declared band: True (agrees) / False (disagrees) / None (inconclusive).
 
-    lo, hi : our (95 %) interval. target_lo, target_hi : the paper's value widened by its
-    stated precision (equal for an exact value). resolution : largest half-width of our
-    interval that still discriminates; wider -> inconclusive unless it excludes the target."""
+    lo, hi : our 95 % interval, ``est`` the estimate inside it (default: its midpoint).
+    target_lo, target_hi : the paper's value +- its margin of practical equivalence (or an
+    accepted range). Agrees when our 90 % interval (each side of the 95 % one shrunk by
+    1.645 / 1.96 about the estimate) lies inside the band (two one-sided tests at 5 %);
+    disagrees when the 95 % interval lies wholly outside it; inconclusive otherwise, and
+    for a zero-width band (an exact value needs a margin)."""
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return None
+    est = 0.5 * (lo + hi) if est is None or not np.isfinite(est) else float(est)
+    lo90, hi90 = est - (est - lo) * Z90 / Z95, est + (hi - est) * Z90 / Z95
     if hi < target_lo or lo > target_hi:
         return False
-    if resolution is not None and 0.5 * (hi - lo) > resolution:
-        return None
-    return True
+    if target_lo <= lo90 and hi90 <= target_hi and target_hi > target_lo:
+        return True
+    return None
 
 
 def judge_bound(lo, hi, bound: float, above: bool = True) -> bool | None:
@@ -98,10 +105,10 @@ def fluid_classification(cv_peaks: pd.DataFrame, inset_peaks: pd.DataFrame, dist
         gap = r["best_accuracy"] - r["accuracy_at_zero_shift"]
         hw = 0.5 * (hi - lo) if np.isfinite(hi - lo) else np.nan
         rows.append(verdict(f"T = {r['T']:g}: the trained bias is near the best one (accuracy lost at db = 0 "
-                            "is 0 within 0.02 + our 95 % half-width; resolution 0.05)",
+                            f"is 0 +- {NEAR_BEST_GAP:g}: 90 % interval inside)",
                             "yes (Fig. 1)", f"{r['accuracy_at_zero_shift']:.3f} at db = 0 vs peak "
                             f"{r['best_accuracy']:.3f} at db = {r['best_shift']:+.2f}",
-                            judge_value(gap - hw, gap + hw, -0.02, 0.02, resolution=0.05), items=("fig1",)))
+                            judge_value(gap - hw, gap + hw, -NEAR_BEST_GAP, NEAR_BEST_GAP, est=gap), items=("fig1",)))
     merged = inset_peaks.merge(cv_peaks[["T", "best_accuracy"] + [c for c in ("accuracy_lo", "accuracy_hi")
                                                                   if c in cv_peaks]],
                                on="T", suffixes=("_softness", "_fluidity"))
@@ -143,7 +150,8 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
     in units of the SVM's decision function (``sigma_T_raw``, ``b_best_raw``, our b_best
     sign-flipped to its convention) and the similarity as the plain dot product of the unit
     normals in their own scalings (``similarity_own``), each with :func:`judge_value`;
-    ``resolution`` is the largest 95 % half-width that can discriminate."""
+    ``resolution`` is the margin of the distance-unit comparison (tables without the
+    paper's units)."""
     paper = {round(row[0], 2): row for row in PAPER_TABLE1}
     rows = []
     for _, r in table1.iterrows():
@@ -158,7 +166,7 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
         if not soft:
             lo, hi = _ci95(r, "similarity", "similarity_lo", "similarity_hi")
             ours = f"{r['similarity']:.3f}" + (f" [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else " (no interval)")
-            holds = judge_bound(lo, hi, 0.5) if np.isfinite(lo) else None
+            holds = judge_bound(lo, hi, SIMILAR_DIRECTION) if np.isfinite(lo) else None
             bias = r.get("similarity_bias", 0.0)
             if np.isfinite(lo) and np.isfinite(bias) and abs(bias) > 0.5 * (hi - lo):
                 holds = None                     # the bootstrap is dominated by its own bias
@@ -174,24 +182,45 @@ def transfer(table1: pd.DataFrame, softness_T: float = 0.45, resolution: float =
         rows += table_one_cells(r, p, soft, resolution)
     fl = table1[np.abs(table1["T"] - softness_T) > 1e-9]
     if len(fl) > 1:
-        i, j = fl["b_best"].idxmax(), fl["b_best"].idxmin()
-        d = fl.loc[i, "b_best"] - fl.loc[j, "b_best"]
-        hw = np.nan
-        if {"b_best_lo", "b_best_hi"} <= set(fl.columns):
-            hw = Z95 * np.hypot(0.5 * (fl.loc[i, "b_best_hi"] - fl.loc[i, "b_best_lo"]),
-                                0.5 * (fl.loc[j, "b_best_hi"] - fl.loc[j, "b_best_lo"]))
-        rows.append(verdict("the optimal transfer bias b_best varies with the training temperature "
-                            "(largest minus smallest > 0 at 95 %)", "-0.24 ... -0.62 (paper's convention)",
-                            f"range {d:.3f} +- {hw:.3f}" if np.isfinite(hw) else f"range {d:.3f} (no interval)",
-                            judge_bound(d - hw, d + hw, 0.0) if np.isfinite(hw) else None, items=("fig2",)))
+        rows.append(bias_varies(fl))
     return pd.DataFrame(rows)
+
+
+def bias_varies(fl: pd.DataFrame) -> dict:
+    """"b_best varies with the training temperature", from all the fluid rows at once
+    (``margins.CLAIM_RULES``, key ``bias_varies``): agrees when a chi2 test rejects equal
+    b_best at 5 % and some b_best's 95 % interval lies more than BIAS_VARIES sigma_T from
+    their weighted mean; disagrees when every b_best's 90 % interval lies within that of
+    the mean; inconclusive otherwise (also without intervals)."""
+    from scipy.stats import chi2 as chi2_dist
+
+    b = fl["b_best"].to_numpy(float)
+    sig = fl["sigma_T"].to_numpy(float) if "sigma_T" in fl else np.full(b.shape, np.nan)
+    bounds = np.array([_ci95(r, "b_best", "b_best_lo", "b_best_hi") for _, r in fl.iterrows()], dtype=float)
+    se = (bounds[:, 1] - bounds[:, 0]) / (2 * Z95)
+    claim = (f"the optimal transfer bias b_best varies with the training temperature (chi2 of equal b_best "
+             f"rejects at 5 % and one lies beyond +-{BIAS_VARIES:g} sigma_T of their mean at 95 %; all within it at "
+             "90 %: disagrees)")
+    paper = "-0.24 ... -0.62 (paper's convention)"
+    if not (np.isfinite(se).all() and (se > 0).all() and np.isfinite(sig).all()):
+        return verdict(claim, paper, f"range {np.ptp(b):.3f} (no interval)", None, items=("fig2",))
+    w = 1 / se ** 2
+    m = float(np.sum(w * b) / np.sum(w))
+    chi2 = float(np.sum(((b - m) / se) ** 2))
+    p = float(chi2_dist.sf(chi2, len(b) - 1))
+    margin = BIAS_VARIES * sig
+    beyond = bool(np.any((bounds[:, 0] - m > margin) | (m - bounds[:, 1] > margin)))
+    within = bool(np.all(np.abs(b - m) + Z90 * se <= margin))
+    holds = True if (p < 0.05 and beyond) else (False if within else None)
+    return verdict(claim, paper, f"mean {m:.3f}; chi2 = {chi2:.1f} / {len(b) - 1} dof, p = {p:.3g}; "
+                   f"b_best {', '.join(f'{v:.2f}' for v in b)}", holds, items=("fig2",))
 
 
 def table_one_cells(r, p, soft: bool, resolution: float = 0.1) -> list:
     """Verdicts of one Table I row against the paper's row ``p``: in the paper's definitions
     with the declared margins (:func:`glasshelpers.reference.margins.judge_cells`) where our
     row has those columns; otherwise sigma_T and b_best in distance units, labelled so,
-    with :func:`judge_value` at ``resolution``."""
+    with :func:`judge_value` in the band +- ``resolution``."""
     if all(m.column in r for m in TABLE1_MARGINS):
         return judge_cells(r, p, soft)
     out = []
@@ -203,10 +232,10 @@ def table_one_cells(r, p, soft: bool, resolution: float = 0.1) -> list:
         sign = -1.0 if col == "b_best" else 1.0
         est = sign * r[col]
         lo, hi = sorted((sign * lo, sign * hi))
-        out.append(verdict(f"Table I, T = {r['T']:g}: {label} equals the paper's (95 % interval; "
-                           f"resolution {resolution:g})", f"{p[k]:.4f}",
+        out.append(verdict(f"Table I, T = {r['T']:g}: {label} equals the paper's within +-{resolution:g} "
+                           "(90 % interval inside)", f"{p[k]:.4f}",
                            fmt_ci(est, lo, hi) if np.isfinite(lo) else f"{est:.3f} (no interval)",
-                           judge_value(lo, hi, p[k], p[k], resolution) if np.isfinite(lo) else None,
+                           judge_value(lo, hi, p[k] - resolution, p[k] + resolution, est=est) if np.isfinite(lo) else None,
                            items=("table1",)))
     return out
 
@@ -307,17 +336,17 @@ def _onset_claims(c, o, default: bool) -> list:
     if default:
         lo, hi = c["T_mean_low95"], c["T_mean_high95"]
         rows.append(verdict(f"the common onset ({c['fit']}) matches the literature value "
-                            f"(T0 ~ {T_ONSET_LITERATURE:g}, {T_ONSET_RANGE[0]:g}-{T_ONSET_RANGE[1]:g} accepted; "
-                            f"resolution {ONSET_RESOLUTION:g})", f"T0 ~ {T_ONSET_LITERATURE:g} (its Refs. 7, 19); 0.8-1.2 "
+                            f"(T0 ~ {T_ONSET_LITERATURE:g}; 90 % interval inside the accepted "
+                            f"{T_ONSET_RANGE[0]:g}-{T_ONSET_RANGE[1]:g})", f"T0 ~ {T_ONSET_LITERATURE:g} (its Refs. 7, 19); 0.8-1.2 "
                             "reasonable (Refs. 4, 11), Sec. II", fmt_ci(c["T_mean"], lo, hi, 2),
-                            judge_value(lo, hi, *T_ONSET_RANGE, resolution=ONSET_RESOLUTION), items=("fig9",),
+                            judge_value(lo, hi, *T_ONSET_RANGE, est=c["T_mean"]), items=("fig9",),
                             headline="onset_value"))
     return rows
 
 
 # ------------------------------------------------------------------ Figs. 6-8
 def appendix(fig6: pd.DataFrame, control_summary: pd.DataFrame, C: float = 0.01,
-             q_tolerance: float = 0.05, same_tolerance: float = 0.02, resolution: float = 0.05) -> pd.DataFrame:
+             q_tolerance: float = Q_SPREAD, same_tolerance: float = SAME_TRANSFER) -> pd.DataFrame:
     """Appendix verdicts. ``control_summary`` rows after the first (the fluidity classifier)
     should carry ``diff_vs_fluidity`` and its 95 % interval ``diff_lo95, diff_hi95``
     (cross-fitted accuracies, half-sampling of the refitted classifiers paired on the shared
@@ -355,10 +384,10 @@ def appendix(fig6: pd.DataFrame, control_summary: pd.DataFrame, C: float = 0.01,
                                 judge_bound(lo, hi, 0.0), items=("fig8",), headline="control"))
         else:
             rows.append(verdict(f"labels from the cumulative displacement give the same transfer (difference 0 "
-                                f"within {same_tolerance:g}, paired 95 % interval; resolution {resolution:g})",
+                                f"+- {same_tolerance:g}: paired 90 % interval inside)",
                                 "qualitatively identical (text)",
                                 ours + f"; w . w_fluidity = {r.similarity_to_fluidity:.2f}",
-                                judge_value(lo, hi, -same_tolerance, same_tolerance, resolution),
+                                judge_value(lo, hi, -same_tolerance, same_tolerance, est=d),
                                 items=("fig8",)))
     return pd.DataFrame(rows)
 
@@ -416,11 +445,12 @@ def kramers_glm(g, fig3_classifiers=()) -> list:
         lo, hi = d["T_env_low95"], d["T_env_high95"]
         rows.append(verdict(f"the onset of classifier T = {d['T_train']:g} ({measure}, smooth form, lines meet at "
                             f"e1/s1; 95 % envelope over the passing ranges) matches the literature (T0 ~ "
-                            f"{T_ONSET_LITERATURE:g}, {T_ONSET_RANGE[0]:g}-{T_ONSET_RANGE[1]:g} accepted)",
+                            f"{T_ONSET_LITERATURE:g}; 90 % interval inside the accepted "
+                            f"{T_ONSET_RANGE[0]:g}-{T_ONSET_RANGE[1]:g})",
                             f"T0 ~ {T_ONSET_LITERATURE:g}, Sec. II",
                             fmt_ci(d["T_onset"], lo, hi, 2) + ("" if d["range_passes"] else
                                                                " (no range passes the curvature test: its own claim)"),
-                            judge_value(lo, hi, *T_ONSET_RANGE, resolution=ONSET_RESOLUTION),
+                            judge_value(lo, hi, *T_ONSET_RANGE, est=d["T_onset"]),
                             items=("fig9",), headline="onset_value" if measure == "occupancy" else ""))
     rows += [indicator_verdict(g, m) for m in ("occupancy", "rate")]
     return rows

@@ -309,7 +309,7 @@ def published_comparison(r: RunRelaxation, T: float) -> pd.DataFrame:
     def row(q, name, est, lo, hi, value, kind_of, source, where):
         kind, tol = TOLERANCE[q]
         band = (value / tol, value * tol) if kind == "factor" else (value - tol, value + tol)
-        holds = judge_value(lo, hi, *band, resolution=0.5 * (band[1] - band[0]))
+        holds = judge_value(lo, hi, *band, est=est)
         return dict(T=T, quantity=name, ours=est, ours_lo95=lo, ours_hi95=hi, published=value,
                     tolerance=f"x/{tol:g}" if kind == "factor" else f"+-{tol:g}", kind=kind_of,
                     source=source, where=where,
