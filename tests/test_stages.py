@@ -166,6 +166,25 @@ def test_onsets_have_intervals_and_agree_between_identical_classifiers(sat_analy
     assert sat_analysis.of("collapse")["p_value"].iloc[0] > 0.01
 
 
+def test_sigma_collapse_is_tested_like_the_barriers(sat_analysis):
+    """Two classifiers that see the same x_alpha: Delta_E and Sigma both collapse (p > 0.01) and
+    the verdicts hold a Sigma row; a second classifier whose scale is stretched (x' = 1.6 x + 0.4,
+    so its barriers per bin differ) fails both tests."""
+    c = sat_analysis.of("collapse").iloc[0]
+    assert c["p_value"] > 0.01 and c["sigma_p_value"] > 0.01 and c["sigma_dof"] == c["dof"] > 0
+    v = verdicts.kramers(sat_analysis)
+    rows = v[v["claim"].str.startswith("Sigma(x_alpha) collapses")]
+    assert len(rows) == len(sat_analysis.variants) - (sat_analysis.collapse["sigma_dof"] == 0).sum()
+    smp = synthetic_samples()
+    for s in smp:
+        s["x"][2.0] = 1.6 * s["x"][2.0] + 0.4
+    bad = kramers_analysis(smp, np.linspace(-2, 2, 5), min_bin_count=30, n_boot=120, seed=1, frame_spacing=5)
+    b = bad.of("collapse").iloc[0]
+    assert b["p_value"] < 0.01 and b["sigma_p_value"] < 0.01
+    verdict = verdicts.kramers(bad).set_index("claim")["verdict"]
+    assert verdict[[k for k in verdict.index if k.startswith("Sigma(x_alpha) collapses")][0]] == "disagrees"
+
+
 def test_interval_targets_match_the_fits_and_respond_to_the_thresholds(sat_analysis):
     t = barriers.interval_targets(sat_analysis).set_index("T_train")
     d = sat_analysis.of("fits")

@@ -150,6 +150,8 @@ SIMILAR_DIRECTION = 0.5
 Q_SPREAD = 0.05
 #: Largest transfer-accuracy difference for two labellings to give "the same" transfer.
 SAME_TRANSFER = 0.02
+#: Median 95 % half-widths below which a collapse of Delta_E (epsilon) and of Sigma means something.
+COLLAPSE_RESOLUTION, SIGMA_COLLAPSE_RESOLUTION = 0.3, 0.35
 #: Half a bin of x_alpha, in units of sigma_T: the variation of b_best that matters.
 BIAS_VARIES = 0.25
 
@@ -188,6 +190,9 @@ CLAIM_RULES = (
               "chi2 of each bin's barriers about their mean p >= 0.05, median 95 % half-width <= 0.3",
               "a test of equality that fails to reject says nothing unless the intervals are narrow; 0.3 is "
               "about a tenth of the barriers' range"),
+    ClaimRule("collapse_sigma", "Sigma per bin across classifiers (Fig. 4)", "almost identical", "consistency",
+              "chi2 of each bin's Sigma about their mean p >= 0.05, median 95 % half-width <= 0.35",
+              "Sigma and Delta_E / T enter P_R together: 0.3 epsilon over T0 ~ 0.87 is 0.35"),
     ClaimRule("one_onset", "onset per classifier (Fig. 9)", "the same for all", "consistency",
               "chi2 of the onsets p >= 0.05, median 95 % half-width <= 0.1", "0.1 is the onset resolution"),
 )

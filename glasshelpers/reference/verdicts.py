@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from glasshelpers.reference.margins import (BIAS_VARIES, CHANCE, NEAR_BEST_GAP, Q_SPREAD, SAME_TRANSFER,
-                                            SIMILAR_DIRECTION, TABLE1_MARGINS, Z90, Z95, ci95 as _ci95,
+from glasshelpers.reference.margins import (BIAS_VARIES, CHANCE, COLLAPSE_RESOLUTION, NEAR_BEST_GAP, Q_SPREAD, SAME_TRANSFER,
+                                            SIGMA_COLLAPSE_RESOLUTION, SIMILAR_DIRECTION, TABLE1_MARGINS, Z90, Z95, ci95 as _ci95,
                                             judge_cells, widen95)
 from glasshelpers.reference.paper import PAPER_TABLE1, T_ONSET_LITERATURE, T_ONSET_RANGE
 from glasshelpers.pipeline.registry import ITEMS_COLUMN
@@ -280,10 +280,20 @@ def kramers(res, fig3_classifiers=(), glm=None) -> pd.DataFrame:
         hw = res.fits.loc[res.fits["fit"] == c["fit"], ["Delta_E_lo95", "Delta_E_hi95"]].diff(axis=1).iloc[:, 1] / 2
         rows.append(verdict(f"Delta_E(x_alpha) collapses across classifiers ({c['fit']}; chi2 of each bin's "
                             "barriers about their mean, joint bootstrap covariance; p >= 0.05, median 95 % "
-                            "half-width <= 0.3)", "almost identical (Fig. 4)",
+                            f"half-width <= {COLLAPSE_RESOLUTION:g})", "almost identical (Fig. 4)",
                             f"chi2 = {c['chi2']:.1f} for {c['dof']} dof, p = {c['p_value']:.3g}; median half-width "
-                            f"{np.nanmedian(hw):.2f}", judge_consistency(c["p_value"], hw, 0.3), items=("fig4",),
+                            f"{np.nanmedian(hw):.2f}", judge_consistency(c["p_value"], hw, COLLAPSE_RESOLUTION), items=("fig4",),
                             headline="collapse" if c["fit"] == res.default.label else ""))
+    for _, c in res.collapse.iterrows():
+        if "sigma_p_value" not in c:
+            continue
+        hw = res.fits.loc[res.fits["fit"] == c["fit"], ["Sigma_lo95", "Sigma_hi95"]].diff(axis=1).iloc[:, 1] / 2
+        rows.append(verdict(f"Sigma(x_alpha) collapses across classifiers ({c['fit']}; chi2 of each bin's Sigma "
+                            f"about their mean, joint bootstrap covariance; p >= 0.05, median 95 % half-width <= "
+                            f"{SIGMA_COLLAPSE_RESOLUTION:g})", "almost identical (Fig. 4)",
+                            f"chi2 = {c['sigma_chi2']:.1f} for {c['sigma_dof']} dof, p = {c['sigma_p_value']:.3g}; "
+                            f"median half-width {np.nanmedian(hw):.2f}",
+                            judge_consistency(c["sigma_p_value"], hw, SIGMA_COLLAPSE_RESOLUTION), items=("fig4",)))
     for _, c in res.onset_consistency.iterrows():
         rows += _onset_claims(c, res.onsets[res.onsets["fit"] == c["fit"]], c["fit"] == res.default.label)
     if glm is not None:

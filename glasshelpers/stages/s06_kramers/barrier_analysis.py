@@ -278,7 +278,8 @@ def fit_classifier(variant: FitVariant, Tt, cells: _Cells, T_arr, centers):
     """Fits, slope and onset of one classifier in one variant, with replicate intervals.
 
     Returns None when the variant's range cannot be fitted, else (fits table, slope
-    row, onset row, Delta_E replicates, point Delta_E, onset u replicates or None)."""
+    row, onset row, Delta_E replicates, point Delta_E, onset u replicates or None, Sigma
+    replicates, point Sigma)."""
     try:
         f = kramers.fit_kramers(T_arr, cells.P[Tt], cells.err[Tt], T_max=variant.T_max, nan_policy="omit", x=centers)
     except ValueError:
@@ -306,7 +307,7 @@ def fit_classifier(variant: FitVariant, Tt, cells: _Cells, T_arr, centers):
                  slope_lo95=sl - 1.96 * sl_sd, slope_hi95=sl + 1.96 * sl_sd,
                  slope_lo95_pct=_q(sl_b, 2.5), slope_hi95_pct=_q(sl_b, 97.5), n_bins=int(fin.sum()))
     on_row, u_b = _onset_row(variant, Tt, f, S_b, E_b, fin, lines_alt, centers.size)
-    return df, slope, on_row, E_b, np.where(fin, f.Delta_E, np.nan), u_b
+    return df, slope, on_row, E_b, np.where(fin, f.Delta_E, np.nan), u_b, S_b, np.where(fin, f.Sigma, np.nan)
 
 
 def onset_consistency(variant: FitVariant, on_rows, u_joint) -> dict:
@@ -330,9 +331,10 @@ def onset_consistency(variant: FitVariant, on_rows, u_joint) -> dict:
     return cons
 
 
-def barrier_collapse(variant: FitVariant, E_joint, E_pt, nb) -> dict:
-    """Sum over bins of the chi2 of the classifiers' barriers about their mean (joint
-    replicate covariance)."""
+def barrier_collapse(variant: FitVariant, E_joint, E_pt, nb, prefix: str = "") -> dict:
+    """Sum over bins of the chi2 of the classifiers' barriers (or, with ``prefix="sigma_"``,
+    of their Sigma) about their mean (joint replicate covariance): columns ``chi2``, ``dof``,
+    ``p_value`` with the prefix."""
     chi2 = dof = 0
     for j in range(nb):
         ks = [Tt for Tt in E_joint if np.isfinite(E_joint[Tt][:, j]).any()]
@@ -347,7 +349,8 @@ def barrier_collapse(variant: FitVariant, E_joint, E_pt, nb) -> dict:
             continue
         chi2 += c.chi2
         dof += c.dof
-    return dict(fit=variant.label, chi2=chi2, dof=dof, p_value=float(chi2_dist.sf(chi2, dof)) if dof else np.nan)
+    return {"fit": variant.label, f"{prefix}chi2": chi2, f"{prefix}dof": dof,
+            f"{prefix}p_value": float(chi2_dist.sf(chi2, dof)) if dof else np.nan}
 
 
 def fit_variants(variants, cells: _Cells, T_arr, centers, classifiers) -> dict:
@@ -355,19 +358,20 @@ def fit_variants(variants, cells: _Cells, T_arr, centers, classifiers) -> dict:
     collapse tables of :class:`KramersResult`."""
     out = {k: [] for k in ("fits", "onsets", "slopes", "onset_consistency", "collapse")}
     for v in variants:
-        u_joint, E_joint, E_pt = {}, {}, {}
+        u_joint, E_joint, E_pt, S_joint, S_pt = {}, {}, {}, {}, {}
         for Tt in classifiers:
             r = fit_classifier(v, Tt, cells, T_arr, centers)
             if r is None:
                 continue
-            df, slope, on_row, E_joint[Tt], E_pt[Tt], u_b = r
+            df, slope, on_row, E_joint[Tt], E_pt[Tt], u_b, S_joint[Tt], S_pt[Tt] = r
             if u_b is not None:
                 u_joint[Tt] = u_b
             out["fits"].append(df)
             out["slopes"].append(slope)
             out["onsets"].append(on_row)
         out["onset_consistency"].append(onset_consistency(v, out["onsets"], u_joint))
-        out["collapse"].append(barrier_collapse(v, E_joint, E_pt, centers.size))
+        out["collapse"].append({**barrier_collapse(v, E_joint, E_pt, centers.size),
+                                **barrier_collapse(v, S_joint, S_pt, centers.size, prefix="sigma_")})
     fit_tables = out.pop("fits")
     fits = pd.concat(fit_tables, ignore_index=True) if fit_tables else pd.DataFrame()
     return dict(fits=fits, **{k: pd.DataFrame(rows) for k, rows in out.items()})
