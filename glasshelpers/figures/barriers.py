@@ -292,8 +292,9 @@ def fig4_barrier_collapse(fits, ax=None):
     ----------
     fits : DataFrame
         Columns ``T_train`` (0.45 = softness), ``x`` (x_alpha bin coordinate),
-        ``Delta_E``, ``Sigma``; optional ``Delta_E_lo/hi`` (interval, preferred) or
-        ``Delta_E_err``, same for Sigma; optional ``fit`` (one variant only).
+        ``Delta_E``, ``Sigma``; optional ``Delta_E_lo_chain/hi_chain`` (the whole-chain
+        half-sampling interval, drawn when present), ``Delta_E_lo/hi`` or ``Delta_E_err``,
+        same for Sigma; optional ``fit`` (one variant only).
     ax : Axes, optional
         The Delta_E panel; it is split in two, Delta_E panel and the Sigma panel to its
         right (the paper's inset, here in its own panel so that it hides no data; see
@@ -308,6 +309,9 @@ def fig4_barrier_collapse(fits, ax=None):
     if "fit" in fits and fits["fit"].nunique() > 1:
         raise ValueError(f"fig4 draws one fit variant; got {sorted(fits['fit'].unique())}")
     d = fits[np.isfinite(fits["Delta_E"])].rename(columns={"T_train": "T"})
+    for name in ("Delta_E", "Sigma"):          # the whole-chain interval where the stage computed it
+        if f"{name}_lo_chain" in d and np.isfinite(d[f"{name}_lo_chain"]).any():
+            d = d.assign(**{f"{name}_lo": d[f"{name}_lo_chain"], f"{name}_hi": d[f"{name}_hi_chain"]})
     fig, ax, side = _main_and_side(ax, True)
 
     def label(T):

@@ -81,7 +81,7 @@ STAGES = (
                    "kramers_glm_scan", "kramers_glm_ranges", "kramers_glm_fits", "kramers_glm_onsets",
                    "indicator_test"),
           figures=("fig3", "fig4", "fig9", "onset_range"),
-          needs=("02_features", "04_fluid_classification", "05_transfer_learning")),
+          needs=("02_features", "03_labels", "04_fluid_classification", "05_transfer_learning")),
     Stage("07_appendix", "Appendix controls",
           results=("fig6_data", "fig7_data", "fig8_data", "fig8_summary", "bootstrap_widths_accuracy",
                    "sigma_T_dependence", "sigma_T_run_length", "sigma_T_paper_q", "sigma_T_factors",

@@ -277,23 +277,9 @@ def kramers(res, fig3_classifiers=(), glm=None) -> pd.DataFrame:
                             judge_bound(s["slope_lo95"], s["slope_hi95"], 0.0, above=False)
                             if s["n_bins"] >= 3 else None, items=items))
     for _, c in res.collapse.iterrows():
-        hw = res.fits.loc[res.fits["fit"] == c["fit"], ["Delta_E_lo95", "Delta_E_hi95"]].diff(axis=1).iloc[:, 1] / 2
-        rows.append(verdict(f"Delta_E(x_alpha) collapses across classifiers ({c['fit']}; chi2 of each bin's "
-                            "barriers about their mean, joint bootstrap covariance; p >= 0.05, median 95 % "
-                            f"half-width <= {COLLAPSE_RESOLUTION:g})", "almost identical (Fig. 4)",
-                            f"chi2 = {c['chi2']:.1f} for {c['dof']} dof, p = {c['p_value']:.3g}; median half-width "
-                            f"{np.nanmedian(hw):.2f}", judge_consistency(c["p_value"], hw, COLLAPSE_RESOLUTION), items=("fig4",),
-                            headline="collapse" if c["fit"] == res.default.label else ""))
-    for _, c in res.collapse.iterrows():
-        if "sigma_p_value" not in c:
-            continue
-        hw = res.fits.loc[res.fits["fit"] == c["fit"], ["Sigma_lo95", "Sigma_hi95"]].diff(axis=1).iloc[:, 1] / 2
-        rows.append(verdict(f"Sigma(x_alpha) collapses across classifiers ({c['fit']}; chi2 of each bin's Sigma "
-                            f"about their mean, joint bootstrap covariance; p >= 0.05, median 95 % half-width <= "
-                            f"{SIGMA_COLLAPSE_RESOLUTION:g})", "almost identical (Fig. 4)",
-                            f"chi2 = {c['sigma_chi2']:.1f} for {c['sigma_dof']} dof, p = {c['sigma_p_value']:.3g}; "
-                            f"median half-width {np.nanmedian(hw):.2f}",
-                            judge_consistency(c["sigma_p_value"], hw, SIGMA_COLLAPSE_RESOLUTION), items=("fig4",)))
+        for name, col, label, res_ in (("Delta_E", "", "barriers", COLLAPSE_RESOLUTION),
+                                       ("Sigma", "sigma_", "Sigma", SIGMA_COLLAPSE_RESOLUTION)):
+            rows += _collapse_row(res, c, name, col, label, res_)
     for _, c in res.onset_consistency.iterrows():
         rows += _onset_claims(c, res.onsets[res.onsets["fit"] == c["fit"]], c["fit"] == res.default.label)
     if glm is not None:
@@ -302,6 +288,28 @@ def kramers(res, fig3_classifiers=(), glm=None) -> pd.DataFrame:
                 r["headline"] = ""
         rows += kramers_glm(glm, fig3_classifiers)
     return pd.DataFrame(rows)
+
+
+def _collapse_row(res, c, name: str, col: str, label: str, resolution: float) -> list:
+    """The collapse claim of Delta_E or Sigma for one fit variant: with the whole-chain
+    half-sampling covariance where the stage computed it (classifiers, b_best, sigma_T and
+    the Kramers lines refitted on each half), else with the joint bootstrap of the counts."""
+    chain = f"{col}chain_p_value" in c and np.isfinite(c[f"{col}chain_p_value"])
+    key = f"{col}chain_" if chain else col
+    if f"{key}p_value" not in c or not np.isfinite(c.get(f"{key}chi2", np.nan)):
+        return []
+    lo, hi = (f"{name}_lo95_chain", f"{name}_hi95_chain") if chain else (f"{name}_lo95", f"{name}_hi95")
+    hw = res.fits.loc[res.fits["fit"] == c["fit"], [lo, hi]].diff(axis=1).iloc[:, 1] / 2
+    how = ("whole-chain half-sampling covariance, every link refitted" if chain
+           else "joint bootstrap covariance of the counts")
+    head = "collapse" if (name == "Delta_E" and c["fit"] == res.default.label) else ""
+    sym = "Delta_E" if name == "Delta_E" else "Sigma"
+    return [verdict(f"{sym}(x_alpha) collapses across classifiers ({c['fit']}; chi2 of each bin's {label} about "
+                    f"their mean, {how}; p >= 0.05, median 95 % half-width <= {resolution:g})",
+                    "almost identical (Fig. 4)",
+                    f"chi2 = {c[f'{key}chi2']:.1f} for {int(c[f'{key}dof'])} dof, p = {c[f'{key}p_value']:.3g}; "
+                    f"median half-width {np.nanmedian(hw):.2f}",
+                    judge_consistency(c[f"{key}p_value"], hw, resolution), items=("fig4",), headline=head)]
 
 
 def _kramers_form(res) -> dict:

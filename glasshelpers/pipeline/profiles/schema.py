@@ -149,6 +149,9 @@ class AnalysisSection(Section):
                                                   "likelihood fits (shared by every indicator and measure)")
     half_splits: PosInt = Field(40, ge=2, description="most random half splits of the half-sampling intervals of "
                                                       "refitted classifiers (Table I; fewer once the ends are stable)")
+    chain_splits: int = Field(20, ge=0, description="half splits of the whole chain behind Fig. 4 (classifiers, "
+                                                   "b_best, sigma_T, x_alpha, P_R, Kramers lines refitted on each "
+                                                   "half); 0: not computed")
     interval_end_error: PosFloat = Field(0.01, description="Monte Carlo error of a 95 % interval end at which the "
                                                            "half-sampling stops adding splits")
     sigma_T_sizes: list[PosInt] = Field([], description="system sizes N at which the appendix re-measures the "

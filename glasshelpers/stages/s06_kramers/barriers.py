@@ -20,10 +20,12 @@ from glasshelpers.core.barriers.rearrangement import rearrangement_table
 from glasshelpers.core.dynamics import dynamics
 from glasshelpers.core.dynamics.dynamics import HALF_WINDOW, STRUCTURE_LAG
 from glasshelpers.stages.s02_features.stagedata import load_bank, load_phop, load_trajectory
-from glasshelpers.stages.s04_fluid.training import all_classifiers
+from glasshelpers.core.barriers.chain import ChainHalves, collapse_test, whole_chain_halves
+from glasshelpers.stages.s03_labels.datasets import fluidity_training_set, softness_p_l, softness_training_set, test_set
+from glasshelpers.stages.s04_fluid.training import all_classifiers, refit
 from glasshelpers.stages.s06_kramers.barrier_analysis import KramersResult, kramers_analysis
 from glasshelpers.stages.s06_kramers.barrier_glm import glm_analysis
-from glasshelpers.stages.common import load_calibration, x_edges
+from glasshelpers.stages.common import blocks, load_calibration, seed, x_edges
 
 
 def phop_pairs(profile, T, bank, windows=(2 * HALF_WINDOW,), replica: int = 0) -> dict:
@@ -143,6 +145,67 @@ def replica_spread(samples: list, edges, fit_range, *, min_bin_count: int = 30) 
 
 
 
+def chain_inputs(profile, classifiers: dict) -> tuple[dict, dict, dict, dict]:
+    """(train, test, banks, fit) of :func:`glasshelpers.core.barriers.chain.whole_chain_halves`:
+    every classifier's training set, the T = 0.47 test set, the feature banks of every
+    replica (clusters of one particle over a p_hop window of bank frames, as for sigma_T)
+    with their rearrangement flags (p_hop 2 tau later > p_c), and the refit callables."""
+    lab = profile["labels"]
+    soft_T, p_l, p_c = float(lab["softness_temperature"]), softness_p_l(profile), float(lab["p_c"])
+    train = {}
+    for T in classifiers:
+        ds = softness_training_set(profile, p_l) if abs(T - soft_T) < 1e-9 else fluidity_training_set(profile, T)
+        train[float(T)] = {"X": ds["X"], "y": ds["y"], "blocks": blocks(ds)}
+    ts = test_set(profile, p_l)
+    stride = float(profile["features"]["bank_stride"])
+    span = stats.block_frames(stride) * stride
+    banks = {}
+    for T in profile["temperatures"]:
+        parts = []
+        for r in replicas(profile):
+            bank = load_bank(profile, T, replica=r, progress=False)
+            nf, na = bank["phop_later"].shape
+            cl = stats.block_ids(np.tile(np.arange(na), nf), np.repeat(np.floor(np.asarray(bank["frames"]) / span), na), 1)
+            parts.append((bank["features"].reshape(-1, bank["features"].shape[-1]), cl,
+                          bank["phop_later"].reshape(-1) > p_c))
+        offsets = np.cumsum([0] + [int(c.max()) + 1 for _, c, _ in parts[:-1]])
+        banks[float(T)] = {"X": np.concatenate([x for x, _, _ in parts]),
+                           "clusters": np.concatenate([c + o for (_, c, _), o in zip(parts, offsets)]),
+                           "rearranged": np.concatenate([f for _, _, f in parts])}
+    fit = {T: refit(profile, "softness" if abs(T - soft_T) < 1e-9 else "fluidity") for T in train}
+    return train, {"X": ts["X"], "y": ts["y"], "blocks": blocks(ts)}, banks, fit
+
+
+def attach_chain(res: KramersResult, halves: ChainHalves) -> None:
+    """Add the whole-chain intervals to the default variant's fits (``Delta_E_lo_chain``,
+    ``_hi_chain`` (68 %), ``_lo95_chain``, ``_hi95_chain``, the same for Sigma) and its
+    collapse tests with their covariance to ``res.collapse`` (``chain_chi2``, ``chain_dof``,
+    ``chain_p_value``, ``sigma_chain_*``)."""
+    d = res.fits["fit"] == res.default.label
+    est_E, est_S = {}, {}
+    for Tt in halves.delta_E:
+        rows = d & np.isclose(res.fits["T_train"], Tt)
+        if not rows.any():
+            continue
+        order = res.fits.loc[rows].sort_values("bin").index
+        bins = res.fits.loc[order, "bin"].to_numpy(int)
+        for name, which, est in (("Delta_E", "E", est_E), ("Sigma", "S", est_S)):
+            e = res.fits.loc[order, name].to_numpy(float)
+            for suffix, level in (("", 0.6827), ("95", 0.95)):
+                hw = halves.half_width(Tt, which, level)[bins]
+                res.fits.loc[order, f"{name}_lo{suffix}_chain"] = e - hw
+                res.fits.loc[order, f"{name}_hi{suffix}_chain"] = e + hw
+            full = np.full(halves.delta_E[Tt].shape[1], np.nan)
+            full[bins] = e
+            est[Tt] = full
+    c = res.collapse["fit"] == res.default.label
+    for prefix, est, deltas in (("chain_", est_E, halves.delta_E), ("sigma_chain_", est_S, halves.delta_S)):
+        t = collapse_test(est, {k: deltas[k] for k in est})
+        for k, v in t.items():
+            res.collapse.loc[c, prefix + k] = v
+    res.collapse.loc[c, "chain_splits"] = halves.n_splits
+
+
 def fig3_classifiers(profile) -> tuple:
     """Training temperatures of Fig. 3: the hottest fluidity classifier and softness."""
     L = profile["labels"]
@@ -158,7 +221,9 @@ def run(profile, classifiers: dict | None = None):
     First the likelihood analysis (:func:`~glasshelpers.stages.s06_kramers.barrier_glm.glm_analysis`:
     occupancy and rate, the curvature test that chooses the range, onsets, the indicator
     test); its occupancy range is then the default range of the paper-style weighted fits
-    (Figs. 3, 4, 9), so that no variance is rescaled. Returns (result, samples, glm result)."""
+    (Figs. 3, 4, 9), so that no variance is rescaled. With ``analysis.chain_splits`` > 0 the
+    default fits also get the whole-chain half-sampling intervals (:func:`attach_chain`).
+    Returns (result, samples, glm result)."""
     A = profile["analysis"]
     clfs = classifiers or all_classifiers(profile)
     t1 = load_calibration(profile, clfs)     # stage 05's b_best and sigma_T
@@ -175,4 +240,10 @@ def run(profile, classifiers: dict | None = None):
                            T_max_low=float(A["kramers_T_max_low"]), p_min=float(A["fit_range_p_min"]),
                            frame_spacing=spacing, min_time_blocks=int(A["min_time_blocks"]),
                            range_choice=g.range_of("occupancy"))
+    if int(A.get("chain_splits", 0)) > 0:
+        train, test, banks, fit = chain_inputs(profile, clfs)
+        halves = whole_chain_halves(train, test, banks, fit, x_edges(profile), T_max=res.default.T_max,
+                                    min_bin_count=max(1, int(A["min_bin_count"]) // 2),
+                                    n_splits=int(A["chain_splits"]), seed=seed(profile, 23))
+        attach_chain(res, halves)
     return res, samples, g
