@@ -41,7 +41,8 @@ from scipy import stats
 from glasshelpers.core.dynamics.relaxation import diffusion_coefficient, tau_alpha
 from glasshelpers.core.md.trajectory import read_configuration
 from glasshelpers.core.structure.crystal import solid_like
-from glasshelpers.pipeline.shelf import ShelfProtocol, verified_run
+from glasshelpers.pipeline.provenance import read_json
+from glasshelpers.pipeline.shelf import ShelfProtocol, manifest_path, verified_run
 from glasshelpers.reference.curves import CURVES, POTENTIAL_ENERGY_T2, derived
 from glasshelpers.reference.margins import judge_equivalence
 from glasshelpers.reference.published import POTENTIAL_ENERGY
@@ -128,7 +129,10 @@ def temperature_evidence(prot: ShelfProtocol, T: float, solid: bool = True) -> d
     intervals, ``stationarity`` (verdict), ``verdicts`` against published values, and
     ``curves`` (mean MSD_A and F_s^A over states, with the lags).
     """
-    runs = [k for k in range(prot.states) if prot.is_done(T, k)]
+    listed = read_json(manifest_path(prot)).get("runs", {}) if manifest_path(prot).is_file() else {}
+    # a finished run not yet in the manifest (a shelf copied while a run was finishing) is left
+    # out; one in it whose bytes differ stops here (verified_run)
+    runs = [k for k in range(prot.states) if prot.is_done(T, k) and prot.run_dir(T, k).name in listed]
     per = [state_measures(dict(np.load(verified_run(prot, T, k) / "evidence.npz")), prot.tau_estimate(T))
            for k in runs]
     out = {"T": T, "states": len(per), "per_state": per}
