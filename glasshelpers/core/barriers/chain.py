@@ -42,9 +42,10 @@ from glasshelpers.core.statistics.stats import half_split
 class ChainHalves:
     """Half-sample deltas of the whole chain.
 
-    delta_E, delta_S : dict classifier -> (n_splits, n_bins) arrays of (theta(A) - theta(B)) / 2
-        (NaN where a half could not be fitted in that bin).
-    n_splits : splits drawn.
+    - delta_E, delta_S : dict classifier -> (n_splits, n_bins) arrays of (theta(A) -
+      theta(B)) / 2 for Delta_E (epsilon_AA) and Sigma; NaN where a half could not be
+      fitted in that bin.
+    - n_splits : splits drawn.
     """
 
     delta_E: dict
