@@ -23,7 +23,9 @@ def test_toc_lists_the_registry_stages_in_order():
     chapters = toc["parts"][0]["chapters"]
     sim, rest = chapters[0], [c["file"] for c in chapters[1:]]
     assert rest == registry.toc_chapters()
-    assert sim["sections"] == [{"glob": f"book/generated/{registry.per_temperature_stem()}_T*"}]
+    # one page per temperature, then the shelf of equilibrium states
+    assert sim["sections"] == [{"glob": f"book/generated/{registry.per_temperature_stem()}_T*"},
+                               {"file": "book/shelf"}]
 
 
 def test_every_stage_has_a_notebook_and_a_source_and_every_item_a_stage():

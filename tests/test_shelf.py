@@ -172,7 +172,7 @@ def test_progress_is_committed_to_git(tmp_path):
 
 
 def test_temperature_evidence_of_a_tiny_shelf(tiny_shelf):
-    from glasshelpers.stages.s01_simulation.shelf_evidence import temperature_evidence
+    from glasshelpers.stages.s01_simulation.evidence import temperature_evidence
 
     e = temperature_evidence(tiny_shelf, 0.8)
     assert e["states"] == 2 and len(e["per_state"]) == 2

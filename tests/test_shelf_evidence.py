@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from glasshelpers.reference.curves import CURVES, derived
-from glasshelpers.stages.s01_simulation import shelf_evidence as se
+from glasshelpers.stages.s01_simulation import evidence as se
 
 
 def _evidence(tau=10.0, D=0.05, drift=0.0, P=400.0, n_origins=9, seed=0):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from glasshelpers.pipeline.shelf import DEFAULT_SHELF, ShelfProtocol
 from glasshelpers.reference.curves import CURVES
-from glasshelpers.stages.s01_simulation.shelf_evidence import MARGINS, published_targets, temperature_evidence
+from glasshelpers.stages.s01_simulation.evidence import MARGINS, published_targets, temperature_evidence
 
 
 def _ci(t: tuple, digits: int = 3) -> str:
