@@ -32,7 +32,7 @@ import os
 import re
 from pathlib import Path
 
-from glasshelpers.pipeline import paths
+from glasshelpers.pipeline.roots import data_root
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -97,7 +97,7 @@ def describe(path: os.PathLike | str) -> str:
     (``features/r0/T0.450.npz``) when it lies under the data root, else as given."""
     path = Path(path)
     try:
-        rel = path.resolve().relative_to(paths.data_root().resolve())
+        rel = path.resolve().relative_to(data_root().resolve())
     except (ValueError, OSError):
         return str(path)
     return Path(*rel.parts[1:]).as_posix() if len(rel.parts) > 1 else rel.as_posix()

@@ -24,16 +24,9 @@ Replicas are independent seed configurations of the same profile (profile key
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def data_root() -> Path:
-    """Root of generated data: ``$GLASSBOOK_DATA``, else ``data/`` at the repository root."""
-    env = os.environ.get("GLASSBOOK_DATA")
-    return Path(env) if env else REPO_ROOT / "data"
+from glasshelpers.pipeline.roots import REPO_ROOT, data_root  # noqa: F401 (part of this module's API)
 
 
 def _wildcard(value) -> bool:

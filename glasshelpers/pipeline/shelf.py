@@ -24,7 +24,6 @@ from pathlib import Path
 import yaml
 
 from glasshelpers.pipeline.integrity import sha256
-from glasshelpers.pipeline.profiles import ProfileError
 from glasshelpers.pipeline.provenance import params_hash, read_json, write_json
 
 #: Where the shipped shelves live (installed with the package).
@@ -33,8 +32,10 @@ SHELF_HOME = Path(__file__).resolve().parents[1] / "shelf"
 DEFAULT_SHELF = "ka2000"
 
 
-class ShelfError(ProfileError):
-    """A shelf's protocol is malformed, or a state on it is missing or damaged (exit status 2)."""
+class ShelfError(ValueError):
+    """A shelf's protocol is malformed, or a state on it is missing or damaged (one line, exit status 2)."""
+
+    exit_status = 2
 
 
 def _positive(name, value, integer=False):
