@@ -206,39 +206,32 @@ class HoomdEngine(Engine):
         st = self.state()
         self._build(self._snapshot(st.positions, st.types, st.box_length, None, st.images, step), step)
 
-    def minimize(self):
-        self._require()
+    def _fire(self, style: str, force_tol: float, energy_tol: float):
+        """FIRE at constant volume on the ``style`` potential, at rest, from the current
+        positions, until converged (RuntimeError after FIRE_MAX_CHUNKS chunks)."""
         h = self.hoomd
-        for style in ("soft", "lj"):
-            self._rebuild_at_rest(self.step)
-            fire = h.md.minimize.FIRE(dt=0.002, force_tol=1e-4, angmom_tol=1e-4, energy_tol=1e-8,
-                                      forces=self._forces(style),
-                                      methods=[h.md.methods.ConstantVolume(filter=h.filter.All())])
-            self.sim.operations.integrator = fire
-            for _ in range(FIRE_MAX_CHUNKS):
-                self.sim.run(FIRE_CHUNK)
-                if fire.converged:
-                    break
-            else:
-                raise RuntimeError(f"FIRE ({style}) did not converge in {FIRE_CHUNK * FIRE_MAX_CHUNKS} steps")
-        # Step 0 after minimisation (HOOMD cannot reset a timestep), at rest like LAMMPS.
-        self._rebuild_at_rest(0)
-
-    def quench(self, force_tol: float = 1e-6):
-        self._require()
-        h = self.hoomd
-        step = self.step
-        self._rebuild_at_rest(step)
-        fire = h.md.minimize.FIRE(dt=0.002, force_tol=float(force_tol), angmom_tol=1e-4, energy_tol=1e-12,
-                                  forces=self._forces("lj"),
+        self._rebuild_at_rest(self.step)
+        fire = h.md.minimize.FIRE(dt=0.002, force_tol=float(force_tol), angmom_tol=1e-4, energy_tol=energy_tol,
+                                  forces=self._forces(style),
                                   methods=[h.md.methods.ConstantVolume(filter=h.filter.All())])
         self.sim.operations.integrator = fire
         for _ in range(FIRE_MAX_CHUNKS):
             self.sim.run(FIRE_CHUNK)
             if fire.converged:
-                break
-        else:
-            raise RuntimeError(f"FIRE did not converge in {FIRE_CHUNK * FIRE_MAX_CHUNKS} steps")
+                return
+        raise RuntimeError(f"FIRE ({style}) did not converge in {FIRE_CHUNK * FIRE_MAX_CHUNKS} steps")
+
+    def minimize(self):
+        self._require()
+        for style in ("soft", "lj"):
+            self._fire(style, 1e-4, 1e-8)
+        # Step 0 after minimisation (HOOMD cannot reset a timestep), at rest like LAMMPS.
+        self._rebuild_at_rest(0)
+
+    def quench(self, force_tol: float = 1e-6):
+        self._require()
+        step = self.step
+        self._fire("lj", force_tol, 1e-12)
         self._rebuild_at_rest(step)
 
     def thermalize(self, temperature, seed):
