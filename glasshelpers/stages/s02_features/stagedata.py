@@ -22,6 +22,7 @@ import numpy as np
 from tqdm import tqdm
 
 from glasshelpers.core.dynamics import dynamics
+from glasshelpers.core.statistics import stats
 from glasshelpers.core.structure import features
 from glasshelpers.pipeline import integrity
 from glasshelpers.pipeline.cache import cached
@@ -111,6 +112,16 @@ def labelled_features(profile: dict, T: float, particles, frames, traj=None, rep
         out[sel] = features.radial_features(traj["positions"][f], traj["types"], traj["box_length"],
                                             targets=particles[sel])
     return out
+
+
+def bank_clusters(profile: dict, bank: dict) -> np.ndarray:
+    """Cluster id of every bank row (frame-major, as ``features.reshape(-1, d)``): one
+    particle over bank frames spanning at least one p_hop window, the unit that the
+    half-sampling of sigma_T and of the whole chain halves."""
+    nf, na = bank["phop_later"].shape
+    stride = float(profile["features"]["bank_stride"])
+    span = stats.block_frames(stride) * stride
+    return stats.block_ids(np.tile(np.arange(na), nf), np.repeat(np.floor(np.asarray(bank["frames"]) / span), na), 1)
 
 
 def mean_features(bank: dict) -> np.ndarray:

@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 
 from glasshelpers.core.learning import halfsample, maxscore, scoring, sizing
-from glasshelpers.core.statistics import stats
 from glasshelpers.stages.s03_labels.datasets import fluidity_training_set, softness_p_l, softness_training_set, test_set
 from glasshelpers.core.dynamics.dynamics import van_hove_self
-from glasshelpers.stages.s02_features.stagedata import load_bank, load_trajectory
+from glasshelpers.stages.s02_features.stagedata import bank_clusters, load_bank, load_trajectory
 from glasshelpers.stages.s04_fluid.training import all_classifiers, refit
 from glasshelpers.stages.common import bias_shifts, blocks as _blocks, seed as _seed
 
@@ -88,10 +87,7 @@ def _bank_population(profile, T):
     """Feature-bank rows at T and their cluster ids (one particle over bank frames spanning
     at least one p_hop window), the population of sigma_T."""
     bank = load_bank(profile, T)
-    nf, na = bank["phop_later"].shape
-    span = stats.block_frames(float(profile["features"]["bank_stride"])) * float(profile["features"]["bank_stride"])
-    cl = stats.block_ids(np.tile(np.arange(na), nf), np.repeat(np.floor(np.asarray(bank["frames"]) / span), na), 1)
-    return bank["features"].reshape(-1, bank["features"].shape[-1]), cl
+    return bank["features"].reshape(-1, bank["features"].shape[-1]), bank_clusters(profile, bank)
 
 
 def table_one_half_sampling(profile, classifiers: dict | None = None, *, max_splits: int | None = None,

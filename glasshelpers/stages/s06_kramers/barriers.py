@@ -19,7 +19,7 @@ from glasshelpers.pipeline.profiles import replicas
 from glasshelpers.core.barriers.rearrangement import rearrangement_table
 from glasshelpers.core.dynamics import dynamics
 from glasshelpers.core.dynamics.dynamics import HALF_WINDOW, STRUCTURE_LAG
-from glasshelpers.stages.s02_features.stagedata import load_bank, load_phop, load_trajectory
+from glasshelpers.stages.s02_features.stagedata import bank_clusters, load_bank, load_phop, load_trajectory
 from glasshelpers.core.barriers.chain import ChainHalves, collapse_test, whole_chain_halves
 from glasshelpers.stages.s03_labels.datasets import fluidity_training_set, softness_p_l, softness_training_set, test_set
 from glasshelpers.stages.s04_fluid.training import all_classifiers, refit
@@ -157,16 +157,12 @@ def chain_inputs(profile, classifiers: dict) -> tuple[dict, dict, dict, dict]:
         ds = softness_training_set(profile, p_l) if abs(T - soft_T) < 1e-9 else fluidity_training_set(profile, T)
         train[float(T)] = {"X": ds["X"], "y": ds["y"], "blocks": blocks(ds)}
     ts = test_set(profile, p_l)
-    stride = float(profile["features"]["bank_stride"])
-    span = stats.block_frames(stride) * stride
     banks = {}
     for T in profile["temperatures"]:
         parts = []
         for r in replicas(profile):
             bank = load_bank(profile, T, replica=r, progress=False)
-            nf, na = bank["phop_later"].shape
-            cl = stats.block_ids(np.tile(np.arange(na), nf), np.repeat(np.floor(np.asarray(bank["frames"]) / span), na), 1)
-            parts.append((bank["features"].reshape(-1, bank["features"].shape[-1]), cl,
+            parts.append((bank["features"].reshape(-1, bank["features"].shape[-1]), bank_clusters(profile, bank),
                           bank["phop_later"].reshape(-1) > p_c))
         offsets = np.cumsum([0] + [int(c.max()) + 1 for _, c, _ in parts[:-1]])
         banks[float(T)] = {"X": np.concatenate([x for x, _, _ in parts]),
