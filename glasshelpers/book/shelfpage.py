@@ -86,15 +86,3 @@ def _figure(curves: dict, image_dir: Path) -> list[str]:
             "N = 10000), 0.8 (MSD only) and 2.0 (N = 4000). *Source: "
             "{py:func}`glasshelpers.figures.simfigures.shelf_relaxation_figure`, drawn when the book is built "
             "from `glasshelpers/shelf/ka2000/runs/*/evidence.npz`.*", "```", ""]
-
-
-def shelf_summary(shelf: str = DEFAULT_SHELF) -> dict:
-    """{T: stationarity verdict} of the shelf's temperatures with at least one state (for tests and pages)."""
-    prot = ShelfProtocol.load(shelf)
-    out = {}
-    for T in prot.cascade:
-        e = temperature_evidence(prot, T, solid=False)
-        if e["states"]:
-            out[T] = e["stationarity"]
-    return out
-

@@ -18,7 +18,7 @@ The maker is ``glasshelpers.stages.s01_simulation.states`` (``make states``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -83,7 +83,6 @@ class ShelfProtocol:
     checkpoint_every: int
     equilibration_log_every: int = 10
     min_max_lag: float = 0.0
-    raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -124,8 +123,7 @@ class ShelfProtocol:
                 **{k: _positive(f"protocol.{k}", prot[k], k in _INTEGER_KEYS) for k in _PROTOCOL_KEYS},
                 equilibration_log_every=_positive("protocol.equilibration_log_every",
                                                   prot.get("equilibration_log_every", 10), True),
-                min_max_lag=float(prot.get("min_max_lag", 0.0)),
-                raw=raw)
+                min_max_lag=float(prot.get("min_max_lag", 0.0)))
         except KeyError as exc:
             raise ShelfError(f"shelf protocol: missing key {exc.args[0]!r}") from None
         except (TypeError, AttributeError, ValueError) as exc:

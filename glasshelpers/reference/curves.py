@@ -40,8 +40,6 @@ class RelaxationCurve:
     """Tabulated MSD_A(t) and F_s^A(k, t) at one temperature (``fs_A`` None where not published).
 
     time : tau. msd_A : sigma_AA^2. fs_A : dimensionless, at wavenumber k (sigma_AA^-1).
-    spread_msd, spread_fs : half the difference between two blocks of the run where the
-    source gives two (else None): a rough scale of its own noise.
     """
 
     temperature: float
@@ -52,8 +50,6 @@ class RelaxationCurve:
     k: float | None
     where: str
     source: str
-    spread_msd: np.ndarray | None = None
-    spread_fs: np.ndarray | None = None
 
     def at(self, t) -> dict:
         """The curves at times ``t`` (tau) inside the table: MSD interpolated linearly in
@@ -68,13 +64,8 @@ class RelaxationCurve:
         return out
 
 
-def _two_blocks(a, b):
-    a, b = np.array(a), np.array(b)
-    return (a + b) / 2, np.abs(a - b) / 2
-
-
-_m2, _dm2 = _two_blocks(_T200_MSD_A_0, _T200_MSD_A_1)
-_f2, _df2 = _two_blocks(_T200_FS_A_0, _T200_FS_A_1)
+def _mean_of_blocks(a, b) -> np.ndarray:
+    return (np.array(a) + np.array(b)) / 2
 
 #: The published curves by temperature.
 CURVES = {
@@ -82,9 +73,10 @@ CURVES = {
                           RUMD_T045.k_a, RUMD_T045.where, RUMD_T045.source),
     0.8: RelaxationCurve(0.8, None, np.array(_T080_TIME), np.array(_T080_MSD_A), None, None,
                          "examples/Data/KABLJ_msd_R1.200_T0.800_rumd3.dat", GAMDPY_EXAMPLE_DATA),
-    2.0: RelaxationCurve(2.0, 4000, np.array(_T200_TIME), _m2, _f2, 7.26,
+    2.0: RelaxationCurve(2.0, 4000, np.array(_T200_TIME), _mean_of_blocks(_T200_MSD_A_0, _T200_MSD_A_1),
+                         _mean_of_blocks(_T200_FS_A_0, _T200_FS_A_1), 7.26,
                          "examples/Data/NVT_N4000_T2.0_rho1.2_KABLJ_rumd3/{msd,Fs}_000k_000k.dat (mean of the "
-                         "two blocks)", GAMDPY_EXAMPLE_DATA, _dm2, _df2),
+                         "two blocks)", GAMDPY_EXAMPLE_DATA),
 }
 
 #: U/N at T = 2.0 (column pe of energies_mean.dat, N = 4000), epsilon_AA.
