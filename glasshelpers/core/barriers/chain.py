@@ -57,7 +57,7 @@ class ChainHalves:
         d = (self.delta_E if which == "E" else self.delta_S)[key]
         k = np.isfinite(d).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            rms = np.sqrt(np.where(np.isfinite(d), d, 0.0).__pow__(2).sum(axis=0) / k)
+            rms = np.sqrt((np.where(np.isfinite(d), d, 0.0) ** 2).sum(axis=0) / k)
             t = sstats.t.ppf(0.5 + level / 2, np.maximum(k - 1, 1))
         return np.where(k >= 2, t * rms, np.nan)
 
