@@ -26,9 +26,32 @@ def test_state_measures_known_answers():
     assert m["tau_alpha"] == pytest.approx(10.0, rel=0.02)
     assert m["D_A"] == pytest.approx(0.05, rel=1e-6)
     assert m["pe_half2"] - m["pe_half1"] == pytest.approx(0.01, rel=0.02)    # half the total drift
+    assert m["pe_drift"] == pytest.approx(0.02 * 20.0 / 400.0, rel=0.02)      # 0.02 / P over 2 tau_alpha = 20
     assert m["fs_half1"] == pytest.approx(np.exp(-m["fs_lag_tau"] / 10), abs=1e-3)
     # lags that stop short of 5 tau_alpha give no D
     assert np.isnan(se.state_measures(_evidence(tau=60.0), 60.0)["D_A"])
+
+
+def test_energy_drift_weights_the_sparse_equilibration_log_by_its_spacing():
+    # equilibration logged every 10 tau (t = -400 ... -10), measurement every tau (0 ... 400):
+    # U/N flat at -6 before t = 0 and rising by 0.01 in the measurement. The line runs over
+    # the last W = min(2P, P + E/2) = 600 tau; by hand, time-weighted least squares of the
+    # step onto a line over [-200, 400]: slope = cov(t, u) / var(t) with uniform weight in t.
+    eq_t, pr_t = np.arange(-400.0, 0.0, 10.0), np.arange(0.0, 401.0)
+    t = np.concatenate([eq_t, pr_t])
+    u = np.where(t < 0, -6.0, -6.0 + 0.01 * t / 400)
+    log = np.column_stack([(t >= 0).astype(float), t * 200, t, u])
+    tt = np.linspace(-200, 400, 600001)
+    uu = np.where(tt < 0, -6.0, -6.0 + 0.01 * tt / 400)
+    expect = np.cov(tt, uu)[0, 1] / np.var(tt, ddof=1)
+    got = se.energy_drift(log, 400.0, 400.0, over_tau=1.0)
+    assert got == pytest.approx(expect, rel=0.03)
+    # unweighted, the 401 measured points would pull the slope towards 0.01 / 400
+    unweighted = np.polyfit(t[t >= -200], u[t >= -200], 1)[0]
+    assert abs(unweighted - expect) > 0.1 * expect
+    # a pure linear drift is recovered whatever the weights; quoted over 2 tau_alpha
+    lin = np.column_stack([np.zeros_like(t), t, t, -6.0 + 1e-5 * t])
+    assert se.energy_drift(lin, 400.0, 400.0, over_tau=50.0) == pytest.approx(5e-4, rel=1e-9)
 
 
 def test_mean_interval_and_the_three_verdicts():
@@ -38,6 +61,9 @@ def test_mean_interval_and_the_three_verdicts():
     assert se.judge([0.001, -0.001, 0.0005, -0.0005], 0.0, 0.005)[0] == "agrees"
     assert se.judge([0.05, 0.051, 0.049, 0.05], 0.0, 0.005)[0] == "disagrees"
     assert se.judge([0.01, -0.01, 0.004, -0.004], 0.0, 0.005)[0] == "inconclusive"
+    assert se.stationarity("agrees", "inconclusive") == "stationary"
+    assert se.stationarity("agrees", "disagrees") == se.stationarity("disagrees", "agrees") == "ageing"
+    assert se.stationarity("inconclusive", "agrees") == "undetermined"
 
 
 def test_published_curves_and_their_derived_values():

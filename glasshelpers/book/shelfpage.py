@@ -38,7 +38,9 @@ def _row(prot: ShelfProtocol, T: float, e: dict) -> str:
         return f"| {T:g} | 0 of {prot.states} | {prot.equilibration_time(T)} | not made yet | | | | | |"
     target = published_targets(T)
     pub = ", ".join(f"{k} {v:.4g}" for k, v in target.items()) or "-"
-    drift = f"{e['stationarity']} (ΔU/N {e['drift_pe'][0]:+.4f}, ΔF_s {e['drift_fs'][0]:+.3f})"
+    sv = e["stationarity_verdicts"]
+    drift = (f"{e['stationarity']} (U/N drift over 2 τ_α {e['drift_pe'][0]:+.4f}: {sv['pe']}; "
+             f"ΔF_s {e['drift_fs'][0]:+.3f}: {sv['fs']})")
     return (f"| {T:g} | {e['states']} of {prot.states} | {prot.equilibration_time(T)} "
             f"({e['equilibration_tau_alpha']:.0f} τ_α) | {_ci(e['tau_alpha'])} | {_ci(e['D_A'])} "
             f"| {_ci(e['pe'], 5)} | {drift} | {e['largest_solid_cluster']} | {pub}; {_verdicts(e)} |")

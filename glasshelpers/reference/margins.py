@@ -241,6 +241,13 @@ RULE_HISTORY = (
                    "states lies within 0.005 epsilon (U/N) and 0.05 (F_s at tau_alpha) at 90 %; published U/N, "
                    "tau_alpha, D_A and curves within 0.01 epsilon, 20 %, 15 %, 15 % / 0.05",
      "first rule for the shelf, fixed before any of its states was measured"),
+    ("2026-12-07", "the shelf's stationarity: U/N's drift is the slope of a straight line through the run's last "
+                   "stretch (the measured 4 tau_alpha and the equilibration's last 4), quoted over 2 tau_alpha, "
+                   "within 0.005 epsilon at 90 %; F_s's change between the halves counts only when it lies outside "
+                   "0.05 at 95 % (ageing)",
+     "with K = 4 the half-differences scatter by 0.005-0.013 (U/N) and 0.05-0.1 (F_s), so no temperature could "
+     "reach a verdict; seen for 2.0-0.47 (halves all undetermined, the slope quoted over half the measured stretch "
+     "stationary at 0.8 and 0.50 only), fixed before any state at 0.45 was measured; margins unchanged"),
 )
 
 

