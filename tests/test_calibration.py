@@ -64,6 +64,6 @@ def test_the_workflow_declares_the_file_stage_05_writes(data_root):
     the Snakefile's declared output (paths.stage_arrays) is the file save_calibration writes."""
     clfs = _clfs()
     for prof in (load_profile("tiny"), load_profile("tiny", {"name": "tiny_hoomd", "engine": {"name": "hoomd"}})):
-        (declared,) = paths.stage_arrays(prof, ("calibration",), [0], prof["temperatures"])
+        (declared,) = paths.stage_arrays(prof, ("calibration",), [0], prof.temperatures)
         save_calibration(prof, clfs, _table(clfs))
         assert declared.is_file() and load_calibration(prof, clfs)["T"].tolist() == [0.45, 1.0, 2.0]

@@ -28,7 +28,7 @@ def test_disk_memory_and_time_by_hand():
     frames = 100                                            # production 99 tau, one frame per tau
     per_frame = 2000 * (24 + 4) + 0.8 * 2000 * 400 / 5      # trajectory + p_hop, and the bank
     assert c.disk_gb == pytest.approx(frames * per_frame / 1e9)
-    tau = p["protocol"]["equil_time"] + 99
+    tau = p.protocol.equil_time + 99
     assert c.md_core_hours == pytest.approx(tau / costs.MD_TAU_PER_CORE_SECOND / 3600)
     arrays = frames * 2000 * (24 + 4) + frames / 5 * 0.8 * 2000 * 400
     assert c.memory_gb == pytest.approx(costs.BASE_MEMORY_GB + costs.MEMORY_FACTOR * arrays / 1e9)

@@ -126,7 +126,7 @@ def test_unknown_parameter_names_and_bad_profiles(tiny):
         parameters.check_parameters("04_fluid_classification", "tiny", {"classifiers.c": 0.1})
     with pytest.raises(parameters.ParameterError, match="expected a profile name"):
         parameters.check_parameters("02_features", 3)
-    assert parameters.check_parameters("01_simulation", "tiny", temperature=1.0)["name"] == "tiny"
+    assert parameters.check_parameters("01_simulation", "tiny", temperature=1.0).name == "tiny"
     assert parameters.injected_names() is None                        # outside a kernel: nothing to check
 
 
@@ -208,7 +208,6 @@ def _fake_products(root, prof):
     """A profile folder with a finished results table, a feature bank and the stage pages."""
     from glasshelpers.pipeline import cache
 
-    prof = dict(prof)
     res = root / "results" / "fig1.csv"
     res.parent.mkdir(parents=True)
     res.write_text("claim,verdict\na,agrees\n")

@@ -40,7 +40,7 @@ def _n_results() -> int:
 
     P = load_profile("tiny")
     sim = registry.per_temperature_stem()
-    return (len(P["temperatures"]) * len(registry.stage_results(sim, P))
+    return (len(P.temperatures) * len(registry.stage_results(sim, P))
             + sum(len(registry.stage_results(s, P)) for s in registry.per_profile_stems()))
 
 

@@ -209,8 +209,9 @@ def test_bad_checkpoint_and_device_choice_are_refused(tmp_path, monkeypatch):
 def _hoomd_profile(small_profile, **protocol):
     """The N = 500 protocol-test profile with engine hoomd (a validated copy)."""
     from glasshelpers.pipeline.profiles import validate_profile
-    prof = {**small_profile, "name": "unit_hoomd", "engine": {**small_profile["engine"], "name": "hoomd"},
-            "protocol": {**small_profile["protocol"], **protocol}}
+    d = small_profile.as_dict()
+    prof = {**d, "name": "unit_hoomd", "engine": {**d["engine"], "name": "hoomd"},
+            "protocol": {**d["protocol"], **protocol}}
     return validate_profile(prof)
 
 
@@ -246,9 +247,9 @@ def test_sigkill_mid_production_then_resume(data_root, small_profile, tmp_path, 
     from glasshelpers.stages.s01_simulation import simulate
     from glasshelpers.core.md.trajectory import read_steps, read_thermo
     prof = _hoomd_profile(small_profile, production_time=30, checkpoint_every=5)
-    prof["name"] = "killtest_hoomd"
+    prof.name = "killtest_hoomd"
     path = tmp_path / "killtest_hoomd.yaml"
-    path.write_text(yaml.safe_dump(prof))
+    path.write_text(yaml.safe_dump(prof.as_dict()))
     env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
     cmd = [sys.executable, "-m", "glasshelpers.stages.s01_simulation.simulate"]
     args = ["--profile", str(path), "--no-progress"]

@@ -70,9 +70,9 @@ def test_inherent_phop_and_the_control_summary(data_root, small_profile):
     from glasshelpers.stages.s07_appendix import inherent
 
     keys = ("name", "model", "features", "analysis")
-    prot = {**small_profile["protocol"], "production_time_by_T": {0.45: 12}}
-    p = load_profile("tiny", {**{k: small_profile[k] for k in keys}, "protocol": prot, "temperatures": [0.45, 1.0],
-                              "labels": {**small_profile["labels"], "softness_temperature": 0.45,
+    prot = {**small_profile.protocol.model_dump(), "production_time_by_T": {0.45: 12}}
+    p = load_profile("tiny", {**{k: small_profile.as_dict()[k] for k in keys}, "protocol": prot, "temperatures": [0.45, 1.0],
+                              "labels": {**small_profile.labels.model_dump(), "softness_temperature": 0.45,
                                          "softness_per_class": 10**6}})   # no training at N = 500
     simulate.run_seed(p, threads=1, progress=False)
     for T in (0.45, 1.0):

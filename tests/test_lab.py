@@ -282,7 +282,7 @@ def test_lab_chapter_solutions_are_the_lab_runs_numbers(lab_data):
     t1 = res("table1_data")
     for _, r in t1.iterrows():
         assert _ci(r["best_accuracy"], r["best_accuracy_lo"], r["best_accuracy_hi"]) in page
-    fl = t1[~np.isclose(t1["T"], P["labels"]["softness_temperature"])]
+    fl = t1[~np.isclose(t1["T"], P.labels.softness_temperature)]
     assert f"trained at T = {fl.loc[fl['best_accuracy'].idxmin(), 'T']:g} (" in page
     f6 = res("fig6_data")
     assert f"spread of {f6['accuracy'].max() - f6['accuracy'].min():.3f}" in page

@@ -22,7 +22,7 @@ from glasshelpers.pipeline import paths
 from glasshelpers.pipeline.faults import EXIT_MISMATCH
 from glasshelpers.pipeline.matching import (ProfileMismatch, check_folder, profile_hash, simulation_mismatches,
                                             stale_stages)
-from glasshelpers.pipeline.profiles import load_profile
+from glasshelpers.pipeline.profiles import load_profile, validate_profile
 from glasshelpers.pipeline.provenance import params_hash, write_json
 from glasshelpers.pipeline.runs import seed_params, temperature_params
 
@@ -30,7 +30,7 @@ from glasshelpers.pipeline.runs import seed_params, temperature_params
 def _runs(prof, root: Path):
     """Finished-run records of every run of ``prof`` under ``root`` (meta.json only)."""
     name = paths.profile_root(prof)
-    for T in prof["temperatures"]:
+    for T in prof.temperatures:
         write_json(root / paths.temperature_meta(prof, T).relative_to(name),
                    {"params_hash": params_hash(temperature_params(prof, T))})
     write_json(root / paths.seed_meta(prof).relative_to(name), {"params_hash": params_hash(seed_params(prof))})
@@ -45,17 +45,18 @@ def _notebook(root: Path, stem: str, stamp: dict | None):
 
 def test_the_profile_hash_ignores_name_and_description_only():
     a = load_profile("tiny")
-    assert profile_hash(a) == profile_hash({**a, "name": "other", "description": "another text"})
-    assert profile_hash(a) != profile_hash({**a, "seed": a["seed"] + 1})
-    assert profile_hash(a) != profile_hash({**a, "analysis": {**a["analysis"], "bootstrap": 7}})
+    d = a.as_dict()
+    assert profile_hash(a) == profile_hash(validate_profile({**d, "name": "other", "description": "another text"}))
+    assert profile_hash(a) != profile_hash(validate_profile({**d, "seed": a.seed + 1}))
+    assert profile_hash(a) != profile_hash(validate_profile({**d, "analysis": {**d["analysis"], "bootstrap": 7}}))
 
 
 def test_a_folder_of_another_seed_is_refused_naming_the_run_and_both_hashes(tmp_path):
     tiny = load_profile("tiny")
     _runs(tiny, tmp_path)
     check_folder(tiny, tmp_path)                       # its own folder: nothing to say
-    other = {**tiny, "seed": 7}
-    assert len(simulation_mismatches(other, tmp_path)) == len(tiny["temperatures"]) + 1
+    other = validate_profile({**tiny.as_dict(), "seed": 7})
+    assert len(simulation_mismatches(other, tmp_path)) == len(tiny.temperatures) + 1
     with pytest.raises(ProfileMismatch) as err:
         check_folder(other, tmp_path)
     msg = str(err.value)
@@ -73,7 +74,7 @@ def test_an_edited_analysis_is_refused_unless_updating_and_names_the_stale_stage
     _notebook(tmp_path, "01_simulation_T0.450", {"profile_hash": profile_hash(tiny)})
     _notebook(tmp_path, "02_features", {"code_version": "0.1.0"})     # no record: trusted
     check_folder(tiny, tmp_path)
-    edited = {**tiny, "analysis": {**tiny["analysis"], "bootstrap": 7}}
+    edited = validate_profile({**tiny.as_dict(), "analysis": {**tiny.analysis.model_dump(), "bootstrap": 7}})
     assert [r for r, _, _ in stale_stages(edited, tmp_path)] == ["simulate", "stage_04_fluid_classification"]
     with pytest.raises(ProfileMismatch) as err:
         check_folder(edited, tmp_path)

@@ -22,7 +22,7 @@ pytestmark = [requires_lammps, pytest.mark.slow]
 def test_every_notebook_ran_without_error(tiny_data):
     from glasshelpers.book.notebooks import error_outputs, expected_notebooks
     from glasshelpers.pipeline.profiles import load_profile
-    names = expected_notebooks(load_profile("tiny")["temperatures"])
+    names = expected_notebooks(load_profile("tiny").temperatures)
     assert len(names) == 6 + 6
     for name in names:
         nb = nbformat.read(tiny_data / "notebooks" / name, as_version=4)

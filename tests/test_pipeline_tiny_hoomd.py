@@ -60,7 +60,7 @@ def test_features_and_labels_from_the_hoomd_trajectories(hoomd_tiny, monkeypatch
     path, root = hoomd_tiny
     data = root / "tiny_hoomd"
     P = load_profile(path)
-    names = expected_notebooks(P["temperatures"])
+    names = expected_notebooks(P.temperatures)
     done = [n for n in names if (data / "notebooks" / n).is_file()]
     assert len(names) == 12 and len(done) == 8           # six simulation pages, 02 and 03
     for name in done:
@@ -72,6 +72,6 @@ def test_features_and_labels_from_the_hoomd_trajectories(hoomd_tiny, monkeypatch
     assert 0.01 < lab.loc[0.45, "phop_q0.5"] < 0.04          # thermal p_hop of A particles
     assert lab["phop_q0.5"].is_monotonic_increasing
     monkeypatch.setenv("GLASSBOOK_DATA", str(root))
-    for T in P["temperatures"]:
+    for T in P.temperatures:
         X = load_bank(P, T)["features"]
         assert X.shape[-1] == 100 and np.isfinite(X).all()

@@ -19,6 +19,8 @@ import yaml
 
 from glasshelpers.stages.s01_simulation import simulate
 from glasshelpers.pipeline.profiles import PROFILE_DIR, ProfileError, load_profile
+from glasshelpers.pipeline.matching import profile_hash
+from glasshelpers.pipeline.provenance import params_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = yaml.safe_load((PROFILE_DIR / "tiny.yaml").read_text())
@@ -156,34 +158,38 @@ def test_bad_profile_is_one_line_exit_2_nothing_written(case, change, fragments,
 def test_shipped_profiles_load_with_defaults(tmp_path):
     for name in ("tiny", "demo", "paper"):
         p = load_profile(name)
-        assert p["name"] == name and p["replicas"] == 1 and p["overrides"] == {}
-        assert p["features"]["allow_small_box"] is False
-        assert isinstance(p["analysis"]["bias_shifts"], list)
+        assert p.name == name and p.replicas == 1 and p.overrides == {}
+        assert p.features.allow_small_box is False
+        assert isinstance(p.as_dict()["analysis"]["bias_shifts"], list)     # plain data for YAML and JSON
     # defaults fill keys a file leaves out
     p = load_profile(_write_case(tmp_path, lambda d: (_drop("engine.tau_thermostat")(d), _drop("labels.quiet_time")(d))))
-    assert p["engine"]["tau_thermostat"] == 0.5 and p["labels"]["quiet_time"] == 120
+    assert p.engine.tau_thermostat == 0.5 and p.labels.quiet_time == 120
 
 
 def test_validated_profile_keeps_simulation_hashes():
-    """Validation must not change what products are keyed by: the params of a validated
-    profile equal those computed from the raw YAML (existing data stay valid)."""
-    raw = copy.deepcopy(TINY)
+    """What products are keyed by does not move: the run parameters of the tiny profile hash
+    to the values recorded in every tiny folder made so far (a change here must be a
+    deliberate change of the simulation), and they carry the YAML file's own numbers."""
     p = load_profile("tiny")
-    assert simulate.seed_params(p) == simulate.seed_params(raw)
-    for T in raw["temperatures"]:
-        assert simulate.temperature_params(p, T) == simulate.temperature_params(raw, T)
+    assert params_hash(simulate.seed_params(p)) == "5a89db98b9329a9a"
+    assert [params_hash(simulate.temperature_params(p, T)) for T in p.temperatures[:3]] == \
+        ["db7f9182e82605bd", "c399d2effdf058a8", "83a1f0a98001b608"]
+    assert profile_hash(p) == "10fd786df1e2b2e4"
+    params = simulate.temperature_params(p, TINY["temperatures"][0])
+    assert params["model"]["n_particles"] == TINY["model"]["n_particles"]
+    assert params["production_time"] == TINY["protocol"]["production_time_by_T"][TINY["temperatures"][0]]
 
 
 def test_dumped_profile_round_trips(tmp_path):
     p = load_profile("tiny", {"classifiers.C": 0.1, "name": "mine"})
     path = tmp_path / "p.yaml"
-    path.write_text(yaml.safe_dump(p))
+    path.write_text(yaml.safe_dump(p.as_dict()))
     q = load_profile(path)
     assert q == p
     # the record is kept, not applied again: an edit after dumping wins
-    p2 = dict(p, classifiers={"C": 0.5, "cv_folds": 5})
+    p2 = dict(p.as_dict(), classifiers={"C": 0.5, "cv_folds": 5})
     path.write_text(yaml.safe_dump(p2))
-    assert load_profile(path)["classifiers"]["C"] == 0.5
+    assert load_profile(path).classifiers.C == 0.5
 
 
 def test_extends_takes_the_base_and_replaces_what_the_file_gives(tmp_path):
@@ -193,13 +199,12 @@ def test_extends_takes_the_base_and_replaces_what_the_file_gives(tmp_path):
     (tmp_path / "a.yaml").write_text("extends: tiny\nname: a\nseed: 7\nlabels:\n  p_c: 0.3\n")
     (tmp_path / "b.yaml").write_text("extends: a.yaml\nname: b\nengine:\n  dt: 0.004\n")
     tiny, b = load_profile("tiny"), load_profile(tmp_path / "b.yaml")
-    assert (b["name"], b["seed"], b["labels"]["p_c"], b["engine"]["dt"]) == ("b", 7, 0.3, 0.004)
-    assert b["labels"]["softness_per_class"] == tiny["labels"]["softness_per_class"]   # the rest of labels kept
-    assert b["engine"]["name"] == tiny["engine"]["name"] and b["temperatures"] == tiny["temperatures"]
-    assert "extends" not in b
-    demo, seed2 = load_profile("demo"), load_profile("demo-seed2")
+    assert (b.name, b.seed, b.labels.p_c, b.engine.dt) == ("b", 7, 0.3, 0.004)
+    assert b.labels.softness_per_class == tiny.labels.softness_per_class   # the rest of labels kept
+    assert b.engine.name == tiny.engine.name and b.temperatures == tiny.temperatures
+    assert "extends" not in b.as_dict()
+    demo, seed2 = load_profile("demo").as_dict(), load_profile("demo-seed2").as_dict()
     assert {k for k in demo if demo[k] != seed2[k]} == {"name", "description", "seed"}
-    assert seed2["seed"] != demo["seed"]
 
 
 @pytest.mark.parametrize("text, fragment", [
@@ -219,13 +224,14 @@ def test_bad_extends_is_one_line(tmp_path, text, fragment):
 def test_dotted_overrides_merge_and_are_recorded():
     p = load_profile("tiny", {"classifiers.C": 0.1, "labels.fluidity_q": 0.002})
     base = load_profile("tiny")
-    assert p["classifiers"] == {**base["classifiers"], "C": 0.1}
-    assert p["labels"] == {**base["labels"], "fluidity_q": 0.002}
-    assert p["overrides"] == {"classifiers.C": 0.1, "labels.fluidity_q": 0.002}
-    assert {k: v for k, v in p.items() if k not in ("classifiers", "labels", "overrides")} == \
-        {k: v for k, v in base.items() if k not in ("classifiers", "labels", "overrides")}
-    # the nested form used by older code is the same thing
-    assert load_profile("tiny", {"classifiers": {"C": 0.1}})["overrides"] == {"classifiers.C": 0.1}
+    assert p.classifiers.model_dump() == {**base.classifiers.model_dump(), "C": 0.1}
+    assert p.labels.model_dump() == {**base.labels.model_dump(), "fluidity_q": 0.002}
+    assert p.overrides == {"classifiers.C": 0.1, "labels.fluidity_q": 0.002}
+    pd_, bd = p.as_dict(), base.as_dict()
+    assert {k: v for k, v in pd_.items() if k not in ("classifiers", "labels", "overrides")} == \
+        {k: v for k, v in bd.items() if k not in ("classifiers", "labels", "overrides")}
+    # the nested form is the same thing
+    assert load_profile("tiny", {"classifiers": {"C": 0.1}}).overrides == {"classifiers.C": 0.1}
 
 
 @pytest.mark.parametrize("overrides,fragments", [
@@ -354,13 +360,13 @@ def test_every_shipped_profile_loads_and_its_workflow_dry_runs(name, tmp_path):
     from glasshelpers.pipeline.workflow import snakemake_command
 
     p = load_profile(name)
-    assert p["name"] == name
+    assert p.name == name
     env = {**os.environ, "GLASSBOOK_DATA": str(tmp_path / "data")}
     proc = subprocess.run(snakemake_command(name, tmp_path / "wd", 2, ["-n", "--quiet", "rules"]),
                           cwd=ROOT, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     jobs = _job_stats(proc.stdout + proc.stderr)
-    n_T, n_rep = len(p["temperatures"]), len(replicas(p))
+    n_T, n_rep = len(p.temperatures), len(replicas(p))
     assert jobs["seed"] == n_rep
     assert jobs["simulate"] == n_T
     assert jobs.get("simulate_replica", 0) == (n_rep - 1) * n_T
@@ -393,3 +399,15 @@ def test_a_shelf_profile_plans_no_seed_run(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     jobs = _job_stats(proc.stdout + proc.stderr)
     assert "seed" not in jobs and jobs["simulate"] == len(raw["temperatures"])
+
+
+def test_no_code_reads_a_profile_by_string_key():
+    """One typed profile: the package, the notebooks and the workflow read it by attribute
+    (``profile.labels.p_c``), so a misspelt key fails at once instead of in a lookup."""
+    import re
+    root = Path(__file__).resolve().parents[1]
+    files = [*root.glob("glasshelpers/**/*.py"), *root.glob("notebooks/src/*.py"), root / "workflow" / "Snakefile"]
+    pattern = re.compile(r"""\b(profile|prof|build_profile|P)(\[['"]|\.get\()""")
+    found = [f"{f.relative_to(root)}:{i}" for f in files for i, line in enumerate(f.read_text().splitlines(), 1)
+             if pattern.search(line)]
+    assert len(files) > 80 and not found, found

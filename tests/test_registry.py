@@ -66,7 +66,7 @@ def test_registry_declares_every_result_and_figure_the_notebooks_write():
         assert figures == set(registry.stage_figures(s.stem)), s.stem
         src = (ROOT / "notebooks" / "src" / f"{s.stem}.py").read_text()
         for key, dotted in s.optional:       # written under a test of its profile key
-            assert re.search(rf'if [AP]\[?"?\w*"?\]?\["{dotted.rsplit(".", 1)[-1]}"\]:\s*\n(.*\n){{0,3}}.*"{key}"', src), key
+            assert re.search(rf'if [AP](\.\w+)?\.{dotted.rsplit(".", 1)[-1]}:\s*\n(.*\n){{0,3}}.*"{key}"', src), key
     assert "sim_{tag}_summary" in registry.stage_results("01_simulation")
     assert registry.stage_results("01_simulation", tag="T0.450")[:2] == ["sim_T0.450_summary", "sim_T0.450_curves"]
 
@@ -75,7 +75,7 @@ def test_optional_results_follow_the_profile():
     from glasshelpers.pipeline.profiles import load_profile
 
     tiny, barrier = load_profile("tiny"), load_profile("barrier")
-    assert not tiny["analysis"]["sigma_T_sizes"] and barrier["analysis"]["sigma_T_sizes"]
+    assert not tiny.analysis.sigma_T_sizes and barrier.analysis.sigma_T_sizes
     assert "sigma_T_size" not in registry.stage_results("07_appendix", tiny)
     assert "sigma_T_size" in registry.stage_results("07_appendix", barrier)
     assert registry.cache_stage("features") == "02_features" and registry.cache_stage("models") == "04_fluid_classification"
@@ -103,14 +103,14 @@ def test_every_key_a_notebook_reads_is_in_the_schema():
     seen = 0
     for path in sorted((ROOT / "notebooks" / "src").glob("*.py")):
         src = path.read_text()
-        for sec, key in re.findall(r'P\["(\w+)"\]\["(\w+)"\]', src):
-            assert key in sections[sec], f"{path.name}: {sec}.{key} is not in the schema"
+        for sec, key in re.findall(r'\bP\.(\w+)\.(\w+)', src):
+            assert sections.get(sec) and key in sections[sec], f"{path.name}: {sec}.{key} is not in the schema"
             seen += 1
-        for var, key in re.findall(r'\b(A|L)\["(\w+)"\]', src):
+        for var, key in re.findall(r'\b(A|L)\.(\w+)', src):
             assert key in sections[aliases[var]], f"{path.name}: {aliases[var]}.{key} is not in the schema"
             seen += 1
-        assert not re.search(r"\b(P|A|L)\.get\(", src), \
-            f"{path.name}: read profile keys directly (the schema supplies every default)"
+        assert not re.search(r"""\b(P|A|L)(\.get\(|\[['"])""", src), \
+            f"{path.name}: read the typed profile by attribute (the schema supplies every default)"
     assert seen > 20
 
 

@@ -194,9 +194,9 @@ def test_a_profile_starts_its_runs_from_the_shelf(tiny_shelf, data_root, small_p
     from glasshelpers.pipeline.runs import shelf_start, uses_seed
     from glasshelpers.stages.s01_simulation import simulate
 
-    over = {k: small_profile[k] for k in ("name", "model", "protocol", "temperatures", "features", "labels",
+    over = {k: small_profile.as_dict()[k] for k in ("name", "model", "protocol", "temperatures", "features", "labels",
                                           "analysis")}
-    p = load_profile("tiny", {**over, "replicas": 2, "protocol": {**small_profile["protocol"],
+    p = load_profile("tiny", {**over, "replicas": 2, "protocol": {**small_profile.protocol.model_dump(),
                                                                   "shelf": str(tiny_shelf.root)}})
     assert not uses_seed(p)
     assert shelf_start(p, 0.8, 1)[1:] == (0.8, 1) and shelf_start(p, 0.9, 0)[1] == 1.0   # a tie goes to the hotter
@@ -213,13 +213,13 @@ def test_a_profile_starts_its_runs_from_the_shelf(tiny_shelf, data_root, small_p
     # other N than the shelf's: refused when the profile loads, in one line
     with pytest.raises(ProfileError, match="holds N = 500"):
         load_profile("tiny", {**over, "model": {"n_particles": 600},
-                              "protocol": {**small_profile["protocol"], "shelf": str(tiny_shelf.root)}})
+                              "protocol": {**small_profile.protocol.model_dump(), "shelf": str(tiny_shelf.root)}})
     # a damaged state stops the run before any MD
     copy = tmp_path / "shelfcopy"
     shutil.copytree(tiny_shelf.root, copy)
     f = copy / "runs" / "T1.000_k0" / "state.gsd"
     f.write_bytes(f.read_bytes()[:-7] + b"garbage")
-    q = load_profile("tiny", {**over, "name": "unit2", "protocol": {**small_profile["protocol"], "shelf": str(copy)}})
+    q = load_profile("tiny", {**over, "name": "unit2", "protocol": {**small_profile.protocol.model_dump(), "shelf": str(copy)}})
     with pytest.raises(ShelfError, match="damaged"):
         simulate.run_temperature(q, 1.0, threads=1, progress=False)
 

@@ -91,8 +91,8 @@ def test_summarise_and_factor_table():
 def test_size_variant_and_its_box_check():
     P = load_profile("tiny")
     v = sigma_factors.size_variant(P, 4096)
-    assert v["name"] == "tiny-N4096" and v["model"]["n_particles"] == 4096 and v["replicas"] == 1
-    assert v["protocol"]["seed_time"] == 10 and P["model"]["n_particles"] == 2000   # original untouched
+    assert v.name == "tiny-N4096" and v.model.n_particles == 4096 and v.replicas == 1
+    assert v.protocol.seed_time == 10 and P.model.n_particles == 2000   # original untouched
     with pytest.raises(ProfileError, match="reach of the structure features"):
         sigma_factors.size_variant(P, 1000)
     with pytest.raises(ProfileError, match="sigma_T_sizes"):
@@ -107,10 +107,10 @@ def test_scans_agree_with_the_dataset_path_and_a_same_size_variant_reproduces_th
     monkeypatch.setenv("GLASSBOOK_DATA", str(tiny_data.parent))
     P = load_profile("tiny")
     from glasshelpers.stages.s04_fluid.training import penalty
-    A, q = P["analysis"], P["labels"]["fluidity_q"]
-    C = penalty(P, "fluidity", A["appendix_per_class"])          # the C x n rule at this n
+    A, q = P.analysis, P.labels.fluidity_q
+    C = penalty(P, "fluidity", A.appendix_per_class)          # the C x n rule at this n
     # 1. the whole run, through sigma_factors, equals the cached-dataset path of the appendix table
-    full = sigma_factors.sigma_T_vs_run_length(P, fractions=(1.0,), q=q, C=C, n_per_class=A["appendix_per_class"],
+    full = sigma_factors.sigma_T_vs_run_length(P, fractions=(1.0,), q=q, C=C, n_per_class=A.appendix_per_class,
                                           with_test=False)
     ref = appendix.sigma_T_dependence(P, qs=[q], Cs=[C], paper_scale=False)
     assert full["sigma_T"].iloc[0] == pytest.approx(ref["sigma_T"].iloc[0], rel=1e-9)
@@ -119,5 +119,5 @@ def test_scans_agree_with_the_dataset_path_and_a_same_size_variant_reproduces_th
     assert rl["run_length_tau"].tolist() == [20.0, 40.0] and rl["n_per_class"].nunique() == 1
     # 3. a "size" variant at the profile's own N and seed time is the same computation:
     #    byte-identical MD, hence the same sigma_T; only N may change in this scan
-    same = sigma_factors.sigma_T_vs_size(P, [P["model"]["n_particles"]], progress=False)
+    same = sigma_factors.sigma_T_vs_size(P, [P.model.n_particles], progress=False)
     assert len(same) == 2 and same["sigma_T"].iloc[1] == pytest.approx(same["sigma_T"].iloc[0], abs=1e-12)

@@ -71,7 +71,7 @@ def test_resume_after_interruption_is_continuous(seeded, interrupt_at):
     assert tsteps == sorted(set(tsteps))                    # no duplicate or missing rows
     assert len([r for r in thermo if r["phase"] == "production"]) == 13
     # identical to an uninterrupted run up to the last checkpoint
-    ref_profile = load_profile("tiny", {**{k: p[k] for k in ("model", "protocol", "features")},
+    ref_profile = load_profile("tiny", {**{k: p.as_dict()[k] for k in ("model", "protocol", "features")},
                                          "name": "unit_ref"})
     simulate.run_seed(ref_profile, threads=1, progress=False)
     ref = simulate.run_temperature(ref_profile, 0.8, threads=1, progress=False)
@@ -87,8 +87,8 @@ def test_finished_run_is_reused_and_changed_params_refused(seeded):
     mtime = (out / "meta.json").stat().st_mtime_ns
     assert simulate.run_temperature(p, 1.0, threads=1, progress=False) == out
     assert (out / "meta.json").stat().st_mtime_ns == mtime
-    changed = load_profile("tiny", {**{k: p[k] for k in ("model", "name", "features")},
-                                    "protocol": {**p["protocol"], "production_time": 20}})
+    changed = load_profile("tiny", {**{k: p.as_dict()[k] for k in ("model", "name", "features")},
+                                    "protocol": {**p.protocol.model_dump(), "production_time": 20}})
     with pytest.raises(StaleDataError, match="other parameters"):
         simulate.run_temperature(changed, 1.0, threads=1, progress=False)
     with pytest.raises(StaleDataError):
@@ -117,7 +117,7 @@ def test_missing_engine_is_reported_before_work(data_root, small_profile, monkey
         return real_import(name, globals, locals, fromlist, level)
 
     monkeypatch.setattr(builtins, "__import__", no_hoomd)
-    p = load_profile("tiny", {**{k: small_profile[k] for k in ("model", "protocol", "name", "features")},
+    p = load_profile("tiny", {**{k: small_profile.as_dict()[k] for k in ("model", "protocol", "name", "features")},
                               "engine": {"name": "hoomd"}})
     from glasshelpers.core.md.engines import EngineUnavailable
     with pytest.raises(EngineUnavailable, match="conda-forge"):
@@ -137,8 +137,8 @@ def test_profile_errors():
     with pytest.raises(ProfileError, match="temperature"):
         load_profile("tiny", {"temperatures": [0.45, -0.1]})
     for name in ("tiny", "demo", "paper"):
-        assert load_profile(name)["name"] == name
-    assert load_profile("paper")["model"]["n_particles"] == 4096
+        assert load_profile(name).name == name
+    assert load_profile("paper").model.n_particles == 4096
 
 
 def test_sigkill_mid_production_then_resume(data_root, small_profile, tmp_path):
@@ -152,8 +152,8 @@ def test_sigkill_mid_production_then_resume(data_root, small_profile, tmp_path):
 
     import yaml
 
-    prof = dict(small_profile, name="killtest")
-    prof["protocol"] = {**prof["protocol"], "production_time": 60, "checkpoint_every": 5}
+    prof = small_profile.as_dict()
+    prof.update(name="killtest", protocol={**prof["protocol"], "production_time": 60, "checkpoint_every": 5})
     path = tmp_path / "killtest.yaml"
     path.write_text(yaml.safe_dump(prof))
     env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
@@ -223,12 +223,12 @@ def test_thread_count_belongs_to_the_profile(data_root, small_profile):
         simulate.run_temperature(small_profile, 0.6, threads=2, progress=False)
     with pytest.raises(ProfileError, match="engine.threads"):
         load_profile("tiny", {"engine": {"threads": 0}})
-    assert load_profile("tiny")["engine"]["threads"] == 1
+    assert load_profile("tiny").engine.threads == 1
 
 
 def test_replicas_are_independent_and_keyed_in_the_layout(data_root, small_profile):
     from glasshelpers.pipeline import paths
-    p = load_profile("tiny", {**{k: small_profile[k] for k in ("model", "protocol", "temperatures", "features",
+    p = load_profile("tiny", {**{k: small_profile.as_dict()[k] for k in ("model", "protocol", "temperatures", "features",
                                                                 "labels", "analysis")},
                               "name": "reps", "replicas": 2})
     with pytest.raises(ProfileError, match="out of range"):

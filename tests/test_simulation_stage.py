@@ -106,7 +106,7 @@ def test_equil_time_by_T_and_seed_threads_enter_the_run_parameters():
 
     base = load_profile("tiny")
     P = load_profile("tiny", {"protocol.equil_time_by_T": {0.47: 30}, "engine.seed_threads": 2})
-    assert equil_time(P, 0.47) == 30 and equil_time(P, 0.6) == base["protocol"]["equil_time"]
+    assert equil_time(P, 0.47) == 30 and equil_time(P, 0.6) == base.protocol.equil_time
     assert temperature_params(P, 0.47)["equil_time"] == 30
     assert seed_threads(P) == 2 and seed_threads(base) == 1
     assert seed_params(P)["engine"]["threads"] == 2

@@ -19,9 +19,9 @@ OTHER_SEEDS = (7,)
 
 
 def _label_temperatures(profile):
-    lab, A = profile["labels"], profile["analysis"]
-    return sorted({lab["softness_temperature"], lab["test_temperature"], A["appendix_temperature"],
-                   *lab["fluidity_temperatures"]})
+    lab, A = profile.labels, profile.analysis
+    return sorted({lab.softness_temperature, lab.test_temperature, A.appendix_temperature,
+                   *lab.fluidity_temperatures})
 
 
 def _simulate(args):
@@ -74,7 +74,7 @@ def test_headroom_counts_match_the_label_rules(tiny_data, monkeypatch):
     s = labels.softness_labels(ph["phop"], ph["types"], 10, p_l=p_l, seed=1)
     assert s.info["candidates"] == {1: h.loc["softness", "class1"], 0: h.loc["softness", "class0"]}
     ph = datasets.load_phop(P, 1.0)
-    f = labels.fluidity_labels(ph["phop"], ph["types"], 10, q=P["labels"]["fluidity_q"], seed=1)
+    f = labels.fluidity_labels(ph["phop"], ph["types"], 10, q=P.labels.fluidity_q, seed=1)
     row = h[h.index == "fluidity"].iloc[0]
     assert f.info["candidates"] == {1: row["class1"], 0: row["class0"]}
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.reference.paper import T_ONSET_LITERATURE
 from glasshelpers.book.errors import BookBuildError
 from glasshelpers.book.claims import headline_claims_markdown
@@ -205,13 +206,13 @@ def _key_figure(figures_dir: Path, image_dir: Path, name: str, T_test: float) ->
             "{py:mod}`glasshelpers.stages.s05_transfer`) from its data `results/fig2_data.csv`.*", "```", ""]
 
 
-def _temperatures(profile: dict) -> tuple[float, float]:
+def _temperatures(profile: Profile) -> tuple[float, float]:
     """(softness training temperature, supercooled test temperature) of a profile."""
-    L = profile.get("labels", {})
-    return float(L.get("softness_temperature", 0.45)), float(L.get("test_temperature", 0.47))
+    L = profile.labels
+    return float(L.softness_temperature), float(L.test_temperature)
 
 
-def headline_items(profile: dict, tables: dict) -> list[str]:
+def headline_items(profile: Profile, tables: dict) -> list[str]:
     """The numbered items of the headline, in order, from the tables of :func:`read_results`."""
     T_soft, T_test = _temperatures(profile)
     items = [classification_item(tables["fig1_peaks"]), transfer_item(tables["table1_data"], T_soft, T_test)]
@@ -222,14 +223,14 @@ def headline_items(profile: dict, tables: dict) -> list[str]:
     return [text for text in items if text]
 
 
-def headline_markdown(profile: dict, results_dir: os.PathLike, figures_dir: os.PathLike,
+def headline_markdown(profile: Profile, results_dir: os.PathLike, figures_dir: os.PathLike,
                       image_dir: os.PathLike) -> str:
     """The landing page's opening: headline results with 68 % intervals, verdict counts
     and one key figure, all read from ``results/*.csv`` of the profile at build time.
 
     Items whose CSV is missing are named as missing; nothing is invented or refitted.
     """
-    name = profile["name"]
+    name = profile.name
     tables, missing = read_results(results_dir)
     items = headline_items(profile, tables)
     lines = [f"Results of the **`{name}`** profile, read from its results files when this book was built. "

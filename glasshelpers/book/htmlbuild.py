@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.pipeline.paths import REPO_ROOT
 from glasshelpers.book.assets import ensure_mathjax, write_data_flow_figure
 from glasshelpers.book.errors import BookBuildError
@@ -123,24 +124,24 @@ def publish_html(built: os.PathLike, build_dir: os.PathLike, profile_name: str) 
     return final
 
 
-def write_generated(prof: dict, pdir: Path, gen: Path, log=print) -> None:
+def write_generated(prof: Profile, pdir: Path, gen: Path, log=print) -> None:
     """Fill ``gen`` (``book/generated/``, emptied first) from the profile data folder
     ``pdir``: the prepared notebooks, the generated pages and the data-flow figure."""
     from glasshelpers.pipeline.profiles import load_profile
     from glasshelpers.pipeline.provenance import code_version
 
-    name, nb_dir = prof["name"], pdir / "notebooks"
+    name, nb_dir = prof.name, pdir / "notebooks"
     if gen.exists():
         shutil.rmtree(gen)
     gen.mkdir(parents=True)
     titles = simulation_titles(prof)
-    names = expected_notebooks(prof["temperatures"])
+    names = expected_notebooks(prof.temperatures)
     copy_notebooks(nb_dir, gen, names, name, code_version(), titles=titles)
     log(f"copied {len(names)} executed notebooks into {gen}")
     results, figures = pdir / "results", pdir / "figures"
     (gen / "headline.md").write_text(headline_markdown(prof, results, figures, gen / "headline"))
     (gen / "simulation_overview.md").write_text(
-        simulation_overview_markdown(results, prof["temperatures"], gen / "overview", titles))
+        simulation_overview_markdown(results, prof.temperatures, gen / "overview", titles))
     (gen / "shelf.md").write_text(shelf_markdown(gen / "shelf"))
     (gen / "costs.md").write_text(costs_markdown({n: json.loads((nb_dir / n).read_text()) for n in names}))
     write_data_flow_figure(gen / "data_flow.png")
@@ -181,12 +182,12 @@ class BookInputsMissing(BookBuildError):
     exit_status = 5
 
 
-def check_inputs(prof: dict, pdir: Path, allow_partial: bool = False, verify: bool = False, log=print) -> None:
+def check_inputs(prof: Profile, pdir: Path, allow_partial: bool = False, verify: bool = False, log=print) -> None:
     """Refuse, in one line, a book whose products are damaged or (unless ``allow_partial``)
     missing; see :func:`build`."""
     from glasshelpers.pipeline.products import _listing, book_problems
 
-    name = prof["name"]
+    name = prof.name
     missing, damaged = book_problems(prof, pdir, full=verify)
     if damaged:
         raise BookInputsMissing(
@@ -223,7 +224,7 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
 
     t0 = time.time()
     prof = load_profile(profile)
-    name, root = prof["name"], Path(root)
+    name, root = prof.name, Path(root)
     stage = (root.resolve() == Path(REPO_ROOT).resolve()) if stage is None else stage
     pdir = Path(data_dir) if data_dir else paths.profile_root(prof)
     matching.check_folder(prof, pdir)        # another profile's products: one line, status 6
@@ -231,7 +232,7 @@ def build(profile: str, root: os.PathLike = REPO_ROOT, data_dir: os.PathLike | N
     if stage:
         publish_to = root / "_build"
         root = stage_sources(root, Path(data_dir) / ".book" if data_dir else paths.book_stage(prof))
-    missing = missing_notebooks(pdir / "notebooks", prof["temperatures"])
+    missing = missing_notebooks(pdir / "notebooks", prof.temperatures)
     if missing:
         raise BookInputsMissing(
             f"{len(missing)} executed notebook(s) missing in {pdir / 'notebooks'}: {', '.join(missing)}; "

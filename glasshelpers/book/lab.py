@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.book import labsolutions as sol
 from glasshelpers.book.headline import read_results
 from glasshelpers.book.pages import _duration
@@ -107,19 +108,19 @@ EXERCISES = (
 )
 
 
-def lab_results_dir(build_profile: dict, build_dir: Path) -> tuple[Path, str]:
+def lab_results_dir(build_profile: Profile, build_dir: Path) -> tuple[Path, str]:
     """(profile folder, profile name) whose results the lab chapter shows: this build's
     when it is the lab profile, else the ``lab`` run's folder when it holds results,
     else this build's own."""
     from glasshelpers.pipeline import paths
     from glasshelpers.pipeline.profiles import load_profile
 
-    if build_profile["name"] == LAB_PROFILE:
+    if build_profile.name == LAB_PROFILE:
         return Path(build_dir), LAB_PROFILE
     lab_dir = paths.profile_root(load_profile(LAB_PROFILE))
     if (lab_dir / "results" / "labels_summary.csv").is_file():
         return lab_dir, LAB_PROFILE
-    return Path(build_dir), build_profile["name"]
+    return Path(build_dir), build_profile.name
 
 
 def stage_durations(nb_dir: Path) -> dict:
@@ -171,7 +172,7 @@ def plan_lines(durations: dict) -> list[str]:
             "argument before any command is run.", ""]
 
 
-def _exercise_lines(k: int, ex: Exercise, tables: dict, profile: dict, name: str, durations: dict) -> list[str]:
+def _exercise_lines(k: int, ex: Exercise, tables: dict, profile: Profile, name: str, durations: dict) -> list[str]:
     run = durations.get(ex.stage)
     cost = (f"; the stage took {_duration(run)} in the `{name}` run that gave the numbers below (a re-run reuses "
             "its cached labels and classifiers)") if run else ""
@@ -184,13 +185,13 @@ def _exercise_lines(k: int, ex: Exercise, tables: dict, profile: dict, name: str
     return lines + ["", ":::", ""]
 
 
-def lab_markdown(profile: dict, profile_dir: os.PathLike) -> str:
+def lab_markdown(profile: Profile, profile_dir: os.PathLike) -> str:
     """Body of the lab chapter (``generated/lab_body.md``) from the run in ``profile_dir``
     (its ``results/`` and the papermill records of its ``notebooks/``)."""
     profile_dir = Path(profile_dir)
     tables, _ = read_results(profile_dir / "results", sol.SOLUTION_TABLES)
     durations = stage_durations(profile_dir / "notebooks")
-    name = profile["name"]
+    name = profile.name
     lines = ["## A plan for one session", "", *plan_lines(durations), "## Exercises", "",
              *_source_lines(name, tables, durations)]
     for k, ex in enumerate(EXERCISES):

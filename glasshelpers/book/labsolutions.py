@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.book.display import reading_table
 from glasshelpers.reference.paper import T_ONSET_LITERATURE
 from glasshelpers.book.headline import _ci, default_variant
@@ -34,13 +35,13 @@ def _overlap(a_lo, a_hi, b_lo, b_hi) -> bool:
     return bool(a_lo <= b_hi and b_lo <= a_hi)
 
 
-def hops(tables: dict, profile: dict) -> list[str]:
+def hops(tables: dict, profile: Profile) -> list[str]:
     """Exercise: where p_hop stops separating hops from vibrations (``labels_summary.csv``)."""
     df = tables.get("labels_summary")
     if not _has(df, "T", "phop_q0.5", "phop_q0.99", "frac_above_p_c"):
         return _missing("labels_summary")
     df = df.sort_values("T")
-    p_c = float(df["p_c"].iloc[0]) if "p_c" in df else float(profile["labels"]["p_c"])
+    p_c = float(df["p_c"].iloc[0]) if "p_c" in df else float(profile.labels.p_c)
     table = reading_table(df[["T", "phop_q0.5", "phop_q0.99", "frac_above_p_c"]]).to_markdown()
     lo, hi = df.iloc[0], df.iloc[-1]
     text = (f"The share of $p_\\mathrm{{hop}}$ values above $p_c = {p_c:g}$ grows from "
@@ -67,7 +68,7 @@ def hops(tables: dict, profile: dict) -> list[str]:
     return [table, "", text]
 
 
-def fluid_cv(tables: dict, profile: dict) -> list[str]:
+def fluid_cv(tables: dict, profile: Profile) -> list[str]:
     """Exercise: fluid-phase classifiers on their own training sets (``fig1_peaks.csv``)."""
     df = tables.get("fig1_peaks")
     if not _has(df, "panel", "T", "best_accuracy", "accuracy_lo", "accuracy_hi"):
@@ -91,13 +92,13 @@ def fluid_cv(tables: dict, profile: dict) -> list[str]:
     return rows
 
 
-def transfer_worst(tables: dict, profile: dict) -> list[str]:
+def transfer_worst(tables: dict, profile: Profile) -> list[str]:
     """Exercise: which training temperature transfers worst (``table1_data.csv``)."""
     df = tables.get("table1_data")
     if not _has(df, "T", "best_accuracy", "best_accuracy_lo", "best_accuracy_hi"):
         return _missing("table1_data")
-    T_soft = float(profile["labels"]["softness_temperature"])
-    T_test = float(profile["labels"]["test_temperature"])
+    T_soft = float(profile.labels.softness_temperature)
+    T_test = float(profile.labels.test_temperature)
     rows = [f"* {'softness' if np.isclose(r['T'], T_soft) else 'fluidity'}, trained at T = {r['T']:g}: "
             f"{_ci(r, 'best_accuracy', 'best_accuracy_lo', 'best_accuracy_hi', '{:.3f}')}"
             for _, r in df.sort_values("T").iterrows()]
@@ -120,7 +121,7 @@ def transfer_worst(tables: dict, profile: dict) -> list[str]:
     return rows + ["", text]
 
 
-def appendix_scan(tables: dict, profile: dict) -> list[str]:
+def appendix_scan(tables: dict, profile: Profile) -> list[str]:
     """Exercise: dependence on C and on the tail fraction (``fig6_data.csv``)."""
     df = tables.get("fig6_data")
     if not _has(df, "q", "C", "accuracy", "accuracy_lo", "accuracy_hi"):
@@ -144,7 +145,7 @@ def appendix_scan(tables: dict, profile: dict) -> list[str]:
     return [table, "", text]
 
 
-def control(tables: dict, profile: dict) -> list[str]:
+def control(tables: dict, profile: Profile) -> list[str]:
     """Exercise: immobile vs random particles, and displacement labels (``fig8_summary.csv``)."""
     df = tables.get("fig8_summary")
     if not _has(df, "classifier", "best_accuracy", "diff_vs_fluidity", "diff_lo", "diff_hi"):
@@ -165,7 +166,7 @@ def control(tables: dict, profile: dict) -> list[str]:
     return rows
 
 
-def barriers(tables: dict, profile: dict) -> list[str]:
+def barriers(tables: dict, profile: Profile) -> list[str]:
     """Exercise: barrier slopes and onset temperatures (``kramers_slopes.csv``, ``onsets.csv``)."""
     variants, slopes, onsets = (tables.get(k) for k in ("kramers_variants", "kramers_slopes", "onsets"))
     if not _has(variants, "fit", "default") or not _has(slopes, "fit", "T_train", "slope"):

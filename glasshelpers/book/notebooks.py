@@ -19,6 +19,7 @@ import re
 import shlex
 from pathlib import Path
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.pipeline import registry
 from glasshelpers.book.errors import BookBuildError
 from glasshelpers.pipeline.provenance import stamp_code_version  # noqa: F401 (part of the book API)
@@ -287,13 +288,13 @@ def retitle(nb: dict, title: str) -> dict:
     raise BookBuildError(f"cannot retitle a notebook without a '# ' heading in its first markdown cell ({title!r})")
 
 
-def simulation_titles(profile: dict) -> dict:
+def simulation_titles(profile: Profile) -> dict:
     """Executed simulation notebook name -> page title, for every temperature of ``profile``."""
     from glasshelpers.pipeline.profiles import production_time, temperature_tag
 
     sim = registry.per_temperature_stem()
     return {f"{sim}_{temperature_tag(T)}.ipynb": simulation_page_title(T, production_time(profile, T))
-            for T in profile["temperatures"]}
+            for T in profile.temperatures}
 
 
 # --------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from glasshelpers.pipeline.profiles import ProfileError, equil_time, production_time, replicas
+from glasshelpers.pipeline.profiles import Profile, ProfileError, equil_time, production_time, replicas
 
 #: MD speed, tau per core-second for N = 2000 (LAMMPS, dt = 0.005): demo's MD, 11 400 tau of
 #: N = 2000 in all, took 1.9 core-hours with two runs sharing two cores (a run alone on a
@@ -81,16 +81,16 @@ def _amount(x: float, unit: str) -> str:
     return f"{x:.2g} {unit}{'' if abs(x - 1) < 1e-9 else 's'}"
 
 
-def estimate(profile: dict, temperatures=None, *, seed: bool = True) -> Cost:
+def estimate(profile: Profile, temperatures=None, *, seed: bool = True) -> Cost:
     """The cost of making the runs of ``profile`` at ``temperatures`` (default: all of them,
     and the seed runs when ``seed``), every replica, with their p_hop and feature banks."""
-    temps = profile["temperatures"] if temperatures is None else list(temperatures)
-    n = int(profile["model"]["n_particles"])
+    temps = profile.temperatures if temperatures is None else list(temperatures)
+    n = int(profile.model.n_particles)
     n_rep = len(replicas(profile))
-    stride = max(1, int(profile["features"]["bank_stride"]))
+    stride = max(1, int(profile.features.bank_stride))
     tau = sum(equil_time(profile, T) + production_time(profile, T) for T in temps)
-    if seed and not profile["protocol"].get("shelf"):        # a shelf start has no seed run
-        tau += float(profile["protocol"]["seed_time"])
+    if seed and not profile.protocol.shelf:        # a shelf start has no seed run
+        tau += float(profile.protocol.seed_time)
     seconds = n_rep * tau * (n / MD_REFERENCE_N) / MD_TAU_PER_CORE_SECOND
     frames = [production_time(profile, T) + 1 for T in temps]
     per_frame = n * (TRAJECTORY_BYTES + PHOP_BYTES) + A_SHARE * n * BANK_BYTES / stride
@@ -107,7 +107,7 @@ def _machine_memory_gb() -> float:
         return float("inf")
 
 
-def check(profile: dict, base: dict | None = None, temperatures=None, *, seed: bool = True, what: str = "this run",
+def check(profile: Profile, base: dict | None = None, temperatures=None, *, seed: bool = True, what: str = "this run",
           log=None) -> Cost:
     """Tell (one line on stderr) or refuse (:class:`CostRefused`) work far above the cost of
     ``base`` (the profile as its file stands; default ``profile`` itself) or above this
@@ -119,10 +119,10 @@ def check(profile: dict, base: dict | None = None, temperatures=None, *, seed: b
     memory = _machine_memory_gb()
     why = []
     if ratio > REFUSE_RATIO:
-        why.append(f"{ratio:.3g} times the cost of profile {profile['name']!r} as its file stands")
+        why.append(f"{ratio:.3g} times the cost of profile {profile.name!r} as its file stands")
     if cost.memory_gb > MEMORY_SHARE * memory:
         why.append(f"more than {MEMORY_SHARE:.0%} of this machine's {memory:.3g} GB of memory")
-    if why and not profile.get("confirm_cost", False):
+    if why and not profile.confirm_cost:
         raise CostRefused(f"{what} would take {cost.describe()}: {'; '.join(why)}. If that is what you want, "
                           "set confirm_cost: true (in the profile or as an override)")
     if why or ratio > TELL_RATIO:

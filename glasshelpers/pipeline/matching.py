@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.pipeline import paths, registry
 from glasshelpers.pipeline.faults import EXIT_MISMATCH, Fault
 from glasshelpers.pipeline.profiles import replicas
@@ -38,22 +39,22 @@ class ProfileMismatch(Fault):
     exit_status = EXIT_MISMATCH
 
 
-def profile_hash(profile: dict) -> str:
+def profile_hash(profile: Profile) -> str:
     """Hash (16 hex digits) of everything in a validated profile that can change a product."""
-    return params_hash({k: v for k, v in profile.items() if k not in _DOCUMENTING})
+    return params_hash({k: v for k, v in profile.as_dict().items() if k not in _DOCUMENTING})
 
 
-def _runs(profile: dict, root: Path):
+def _runs(profile: Profile, root: Path):
     """(meta.json path, expected params) of every run the profile makes, under ``root``."""
     name = paths.profile_root(profile)
     for r in replicas(profile):
         if uses_seed(profile):
             yield root / paths.seed_meta(profile, r).relative_to(name), seed_params(profile, r)
-        for T in profile["temperatures"]:
+        for T in profile.temperatures:
             yield root / paths.temperature_meta(profile, T, r).relative_to(name), temperature_params(profile, T, r)
 
 
-def simulation_mismatches(profile: dict, root: Path | None = None) -> list[tuple[Path, str, str]]:
+def simulation_mismatches(profile: Profile, root: Path | None = None) -> list[tuple[Path, str, str]]:
     """Finished runs under ``root`` (default: the profile's folder) whose recorded parameters
     differ from the profile's: ``(run folder, stored hash, expected hash)``."""
     root = Path(root) if root is not None else paths.profile_root(profile)
@@ -75,7 +76,7 @@ def notebook_hash(path: Path) -> str | None:
     return nb.get("metadata", {}).get("glassbook", {}).get("profile_hash")
 
 
-def stale_stages(profile: dict, root: Path | None = None) -> list[tuple[str, Path, str]]:
+def stale_stages(profile: Profile, root: Path | None = None) -> list[tuple[str, Path, str]]:
     """Executed notebooks under ``root`` made with another profile hash:
     ``(stage rule name, notebook, stored hash)``; notebooks without a record are trusted."""
     root = Path(root) if root is not None else paths.profile_root(profile)
@@ -92,11 +93,11 @@ def stale_stages(profile: dict, root: Path | None = None) -> list[tuple[str, Pat
     return out
 
 
-def check_folder(profile: dict, root: Path | None = None, *, analysis: bool = True) -> None:
+def check_folder(profile: Profile, root: Path | None = None, *, analysis: bool = True) -> None:
     """Raise :class:`ProfileMismatch` (one line) if the folder holds runs made with other
     simulation parameters or, with ``analysis``, stage notebooks made with another profile."""
     root = Path(root) if root is not None else paths.profile_root(profile)
-    name = profile["name"]
+    name = profile.name
     sims = simulation_mismatches(profile, root)
     if sims:
         folder, stored, want = sims[0]

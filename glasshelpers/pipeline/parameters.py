@@ -25,7 +25,7 @@ import difflib
 import os
 
 from glasshelpers.pipeline import costs
-from glasshelpers.pipeline.profiles import ProfileError, check_temperature, load_profile
+from glasshelpers.pipeline.profiles import Profile, ProfileError, check_temperature, load_profile
 
 #: papermill's first line of the cell it injects (python translator)
 INJECTED_HEADER = "# Parameters"
@@ -42,20 +42,20 @@ def _fmt(T: float) -> str:
     return f"{float(T):g}"
 
 
-def temperature_in_profile(profile: dict, temperature) -> float:
+def temperature_in_profile(profile: Profile, temperature) -> float:
     """The profile's own value of ``temperature`` (equal within 1e-9); ParameterError
     listing the profile's temperatures otherwise."""
     try:
         T = check_temperature(temperature)
     except ProfileError as exc:
         raise ParameterError(str(exc)) from None
-    temps = [float(t) for t in profile["temperatures"]]
+    temps = [float(t) for t in profile.temperatures]
     for t in temps:
         if abs(t - T) <= 1e-9:
             return t
     near = min(temps, key=lambda t: abs(t - T))
     raise ParameterError(f"temperature = {_fmt(T)} is not one of the temperatures of profile "
-                         f"{profile['name']!r}: [{', '.join(_fmt(t) for t in temps)}] (did you mean {_fmt(near)}?)")
+                         f"{profile.name!r}: [{', '.join(_fmt(t) for t in temps)}] (did you mean {_fmt(near)}?)")
 
 
 def injected_names() -> list[str] | None:
@@ -102,7 +102,7 @@ def load(profile, overrides=None) -> dict:
         raise ParameterError(str(exc)) from None
 
 
-def check_parameters(stage: str, profile, overrides=None, **values) -> dict:
+def check_parameters(stage: str, profile, overrides=None, **values) -> Profile:
     """Validate every parameter of a stage notebook and return the loaded profile.
 
     ``values`` are the notebook's other parameters by name (``temperature=...``); a

@@ -25,8 +25,12 @@ Replicas are independent seed configurations of the same profile (profile key
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from glasshelpers.pipeline.roots import REPO_ROOT, data_root  # noqa: F401 (part of this module's API)
+
+if TYPE_CHECKING:
+    from glasshelpers.pipeline.profiles.schema import Profile
 
 
 def _wildcard(value) -> bool:
@@ -50,113 +54,113 @@ def replica_tag(replica: int) -> str:
     return f"r{replica}"
 
 
-def profile_root(profile: dict) -> Path:
+def profile_root(profile: Profile) -> Path:
     """``<root>/<profile name>``: everything a profile makes."""
-    return data_root() / profile["name"]
+    return data_root() / profile.name
 
 
-def sim_dir(profile: dict, replica: int = 0) -> Path:
+def sim_dir(profile: Profile, replica: int = 0) -> Path:
     return profile_root(profile) / "sim" / replica_tag(replica)
 
 
-def seed_dir(profile: dict, replica: int = 0) -> Path:
+def seed_dir(profile: Profile, replica: int = 0) -> Path:
     """The seed run of a replica (``seed.gsd``, ``thermo.csv``, ``meta.json``)."""
     return sim_dir(profile, replica) / "seed"
 
 
-def temperature_dir(profile: dict, T: float, replica: int = 0) -> Path:
+def temperature_dir(profile: Profile, T: float, replica: int = 0) -> Path:
     """The run at T of a replica (``traj.gsd``, ``thermo.csv``, ``meta.json``)."""
     return sim_dir(profile, replica) / temperature_tag(T)
 
 
-def phop_file(profile: dict, T: float, replica: int = 0) -> Path:
+def phop_file(profile: Profile, T: float, replica: int = 0) -> Path:
     return profile_root(profile) / "phop" / replica_tag(replica) / f"{temperature_tag(T)}.npz"
 
 
-def bank_file(profile: dict, T: float, replica: int = 0) -> Path:
+def bank_file(profile: Profile, T: float, replica: int = 0) -> Path:
     return profile_root(profile) / "features" / replica_tag(replica) / f"{temperature_tag(T)}.npz"
 
 
-def labels_file(profile: dict, rule: str, T: float, key: str) -> Path:
+def labels_file(profile: Profile, rule: str, T: float, key: str) -> Path:
     """A labelled set; ``key`` is the (shortened) hash of everything that made it."""
     return profile_root(profile) / "labels" / f"{rule}_{temperature_tag(T)}_{key}.npz"
 
 
-def calibration_file(profile: dict, own: bool = False) -> Path:
+def calibration_file(profile: Profile, own: bool = False) -> Path:
     """The transfer calibration of every classifier (stage 05: b_best and sigma_T), which
     the Kramers stage reads to rescale the classifier outputs into x_alpha. The profile's own
     is ``calibration.npz``; a profile loaded with overrides (unless ``own``) has a file of its
     own, ``calibration_<hash of the overrides>.npz``, so it never replaces the profile's."""
-    overrides = {} if own else (profile.get("overrides") or {})
+    overrides = {} if own else (profile.overrides or {})
     if not overrides:
         return profile_root(profile) / "models" / "calibration.npz"
     from glasshelpers.pipeline.provenance import params_hash     # provenance imports this module
     return profile_root(profile) / "models" / f"calibration_{params_hash(overrides)[:10]}.npz"
 
 
-def model_file(profile: dict, name: str, key: str) -> Path:
+def model_file(profile: Profile, name: str, key: str) -> Path:
     """A trained classifier; ``key`` is the (shortened) hash of its training parameters."""
     return profile_root(profile) / "models" / f"{name}_{key}.npz"
 
 
-def results_dir(profile: dict) -> Path:
+def results_dir(profile: Profile) -> Path:
     return profile_root(profile) / "results"
 
 
-def result_file(profile: dict, key: str) -> Path:
+def result_file(profile: Profile, key: str) -> Path:
     return results_dir(profile) / f"{key}.csv"
 
 
-def figures_dir(profile: dict) -> Path:
+def figures_dir(profile: Profile) -> Path:
     return profile_root(profile) / "figures"
 
 
-def figure_file(profile: dict, key: str) -> Path:
+def figure_file(profile: Profile, key: str) -> Path:
     return figures_dir(profile) / f"{key}.png"
 
 
-def notebooks_dir(profile: dict) -> Path:
+def notebooks_dir(profile: Profile) -> Path:
     """Executed notebooks, the book's sources."""
     return profile_root(profile) / "notebooks"
 
 
-def logs_dir(profile: dict) -> Path:
+def logs_dir(profile: Profile) -> Path:
     return profile_root(profile) / "logs"
 
 
-def book_stage(profile: dict) -> Path:
+def book_stage(profile: Profile) -> Path:
     """Private copy of the book's sources where this profile's book is built."""
     return profile_root(profile) / ".book"
 
 
-def workflow_dir(profile: dict) -> Path:
+def workflow_dir(profile: Profile) -> Path:
     """Snakemake's working directory for this profile: its ``.snakemake/`` (lock,
     metadata) lives here, so that two profiles can run at once in one checkout."""
     return profile_root(profile) / ".workflow"
 
 
-def seed_meta(profile: dict, replica: int = 0) -> Path:
+def seed_meta(profile: Profile, replica: int = 0) -> Path:
     """The seed run's ``meta.json``: written last, so its presence marks a finished seed."""
     return seed_dir(profile, replica) / "meta.json"
 
 
-def temperature_meta(profile: dict, T: float, replica: int = 0) -> Path:
+def temperature_meta(profile: Profile, T: float, replica: int = 0) -> Path:
     """A run's ``meta.json``: written last, so its presence marks a finished run."""
     return temperature_dir(profile, T, replica) / "meta.json"
 
 
-def executed_notebook(profile: dict, stem: str, T: float | None = None) -> Path:
+def executed_notebook(profile: Profile, stem: str, T: float | None = None) -> Path:
     """The executed copy of a stage notebook (``<stem>_T0.450.ipynb`` for a per-temperature stage)."""
     name = stem if T is None else f"{stem}_{temperature_tag(T)}"
     return notebooks_dir(profile) / f"{name}.ipynb"
 
 
-def log_file(profile: dict, name: str) -> Path:
+def log_file(profile: Profile, name: str) -> Path:
     """The log of one workflow job, ``logs/<name>.log``."""
     return logs_dir(profile) / f"{name}.log"
 
 
-def stage_arrays(profile: dict, kinds, replicas, temperatures) -> list[Path]:
+def stage_arrays(profile: Profile, kinds, replicas, temperatures) -> list[Path]:
     """Paths of a stage's intermediate array products (``Stage.arrays`` of
     :mod:`glasshelpers.pipeline.registry`): ``phop`` and ``features`` per replica and
     temperature, ``calibration`` once per profile."""

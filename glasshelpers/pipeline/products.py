@@ -32,6 +32,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.pipeline import integrity, registry
 from glasshelpers.pipeline.faults import DamagedProductError
 from glasshelpers.pipeline.profiles import temperature_tag
@@ -155,17 +156,17 @@ def _listing(names, n: int = 3) -> str:
     return ", ".join(names[:n]) + more
 
 
-def _run_page(prof: dict, root: Path, run_dir: Path) -> Path | None:
+def _run_page(prof: Profile, root: Path, run_dir: Path) -> Path | None:
     """The executed page of a replica-0 run folder, when its temperature is the profile's."""
     if run_dir.parent.name != "r0":
         return None
-    for T in prof["temperatures"]:
+    for T in prof.temperatures:
         if temperature_tag(T) == run_dir.name:
             return root / "notebooks" / f"{registry.per_temperature_stem()}_{run_dir.name}.ipynb"
     return None
 
 
-def _job_marks(prof: dict, root: Path, f: Finding) -> list[Path]:
+def _job_marks(prof: Profile, root: Path, f: Finding) -> list[Path]:
     """Files besides the product whose absence makes the workflow recompute it."""
     if f.kind in RUN_FILES:
         marks = [f.path.with_name(n) for n in RUN_FILES[f.kind] if n != f.path.name]
@@ -177,21 +178,21 @@ def _job_marks(prof: dict, root: Path, f: Finding) -> list[Path]:
     return []
 
 
-def _why_not_recomputable(prof: dict, f: Finding) -> str | None:
+def _why_not_recomputable(prof: Profile, f: Finding) -> str | None:
     if f.kind not in RUN_FILES:
         return None
     from glasshelpers.core.md.engines import check_engine
     try:
-        check_engine(prof["engine"]["name"])
+        check_engine(prof.engine.name)
     except Exception as exc:    # noqa: BLE001 - EngineUnavailable and import errors alike
-        return f"its MD engine {prof['engine']['name']!r} is not available here ({' '.join(str(exc).split())[:160]})"
+        return f"its MD engine {prof.engine.name!r} is not available here ({' '.join(str(exc).split())[:160]})"
     return None
 
 
-def _missing_runs(prof: dict, root: Path) -> list[Path]:
+def _missing_runs(prof: Profile, root: Path) -> list[Path]:
     """Replica-0 run folders whose page exists but whose run is gone (folder deleted)."""
     out = []
-    for T in prof["temperatures"]:
+    for T in prof.temperatures:
         tag = temperature_tag(T)
         page = root / "notebooks" / f"{registry.per_temperature_stem()}_{tag}.ipynb"
         if page.exists() and not (root / "sim" / "r0" / tag / "meta.json").exists():
@@ -199,7 +200,7 @@ def _missing_runs(prof: dict, root: Path) -> list[Path]:
     return out
 
 
-def _refuse(prof: dict, root: Path, bad: list[Finding]) -> None:
+def _refuse(prof: Profile, root: Path, bad: list[Finding]) -> None:
     for f in bad:
         why = _why_not_recomputable(prof, f)
         if why:
@@ -209,7 +210,7 @@ def _refuse(prof: dict, root: Path, bad: list[Finding]) -> None:
                 "then run the same command again (nothing was moved)")
 
 
-def repair(prof: dict, found: Scan, log=print) -> list[Finding]:
+def repair(prof: Profile, found: Scan, log=print) -> list[Finding]:
     """Move damaged products aside and unmark their jobs (see the module docstring);
     return the findings whose product the workflow now recomputes."""
     root = found.root
@@ -239,14 +240,14 @@ def repair(prof: dict, found: Scan, log=print) -> list[Finding]:
     return redo
 
 
-def _absent_book_inputs(prof: dict, root: Path) -> list[Path]:
+def _absent_book_inputs(prof: Profile, root: Path) -> list[Path]:
     """Declared outputs that are not there, once the profile has run (a first run makes all)."""
     if not any((root / "notebooks").glob("*.ipynb")):
         return []
     return [p for p in book_inputs(prof, root) if not p.exists()]
 
 
-def _repair_missing(prof: dict, root: Path, gone: list[Finding], dest: Path, log) -> None:
+def _repair_missing(prof: Profile, root: Path, gone: list[Finding], dest: Path, log) -> None:
     """Records whose product is gone: a cache's stage runs again; declared outputs are
     rebuilt by Snakemake; the record of a product no stage writes any more is dropped."""
     for f in gone:
@@ -259,7 +260,7 @@ def _repair_missing(prof: dict, root: Path, gone: list[Finding], dest: Path, log
             integrity.forget(f.path)    # a product no stage writes any more: forget its record
 
 
-def _declared(prof: dict, root: Path, path: Path) -> bool:
+def _declared(prof: Profile, root: Path, path: Path) -> bool:
     return path in set(book_inputs(prof, root))
 
 
@@ -279,13 +280,13 @@ def confirm(redo: list[Finding], root: os.PathLike, log=print) -> None:
 
 
 # -------------------------------------------------------------------------------- book
-def book_inputs(prof: dict, root: os.PathLike) -> list[Path]:
+def book_inputs(prof: Profile, root: os.PathLike) -> list[Path]:
     """Every file the book reads: the executed notebooks and every declared result and
     figure of the profile (optional results only where the profile asks for them)."""
     root = Path(root)
     sim = registry.per_temperature_stem()
     out = []
-    for T in sorted(prof["temperatures"]):
+    for T in sorted(prof.temperatures):
         tag = temperature_tag(T)
         out.append(root / "notebooks" / f"{sim}_{tag}.ipynb")
         out += [root / "results" / f"{k}.csv" for k in registry.stage_results(sim, prof, tag=tag)]
@@ -296,7 +297,7 @@ def book_inputs(prof: dict, root: os.PathLike) -> list[Path]:
     return out
 
 
-def book_problems(prof: dict, root: os.PathLike, full: bool = False) -> tuple[list[str], list[str]]:
+def book_problems(prof: Profile, root: os.PathLike, full: bool = False) -> tuple[list[str], list[str]]:
     """(missing, damaged) among :func:`book_inputs`, as paths inside ``root``; damaged
     entries say how (``results/fig3.csv (its SHA-256 differs from its record)``)."""
     root = Path(root)

@@ -15,9 +15,13 @@ import os
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from glasshelpers import __version__
 from glasshelpers.pipeline.faults import DiskFullError, is_disk_full, product_name
+
+if TYPE_CHECKING:
+    from glasshelpers.pipeline.profiles.schema import Profile
 
 
 class StaleDataError(RuntimeError):
@@ -30,10 +34,10 @@ def params_hash(params: dict) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def profile_record(profile: dict) -> dict:
+def profile_record(profile: Profile) -> dict:
     """What a product records about the profile beyond its parameters (not hashed): the
     profile name and the overrides applied on top of its file (dotted key -> value)."""
-    return {"profile": profile.get("name"), "overrides": dict(profile.get("overrides") or {})}
+    return {"profile": profile.name, "overrides": dict(profile.overrides or {})}
 
 
 def code_version() -> str:

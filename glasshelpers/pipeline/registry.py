@@ -19,6 +19,10 @@ Imports nothing from the package: every layer may read it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from glasshelpers.pipeline.profiles.schema import Profile
 
 
 @dataclass(frozen=True)
@@ -172,14 +176,14 @@ def items_of_stage(stem: str) -> list[str]:
     return [it.key for it in ITEMS if it.stage == stem]
 
 
-def _profile_value(profile: dict, dotted: str):
+def _profile_value(profile: Profile, dotted: str):
     value = profile
     for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
+        value = getattr(value, part, None)
     return value
 
 
-def stage_results(stem: str, profile: dict | None = None, tag: str | None = None) -> list[str]:
+def stage_results(stem: str, profile: Profile | None = None, tag: str | None = None) -> list[str]:
     """Result keys a stage writes: its ``results``, the verdict table of every item it
     judges, and each optional result whose profile key is non-empty in ``profile`` (all
     of them when ``profile`` is None). ``tag`` (e.g. ``"T0.450"``, or ``"{tag}"`` for a

@@ -28,8 +28,8 @@ def write_result(profile, key: str, df: pd.DataFrame):
     so a table made with other values than the profile file's says so."""
     df = df.copy()
     df["code_version"] = code_version()
-    if profile.get("overrides"):
-        df["overrides"] = json.dumps(profile["overrides"], sort_keys=True)
+    if profile.overrides:
+        df["overrides"] = json.dumps(profile.overrides, sort_keys=True)
     path = paths.result_file(profile, key)
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, float_format="%.6g")
@@ -46,8 +46,8 @@ def save_figure(profile, key: str, fig):
     path = paths.figure_file(profile, key)
     with atomic_path(path) as tmp:
         meta = {"Software": f"glassbook {code_version()}"}
-        if profile.get("overrides"):
-            meta["Comment"] = "overrides " + json.dumps(profile["overrides"], sort_keys=True)
+        if profile.overrides:
+            meta["Comment"] = "overrides " + json.dumps(profile.overrides, sort_keys=True)
         fig.savefig(tmp, dpi=110, format="png", metadata=meta)
         integrity.forget(path)
     integrity.record(path)

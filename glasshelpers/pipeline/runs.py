@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.pipeline.paths import seed_dir, temperature_dir  # noqa: F401 (re-exported for simulate)
 from glasshelpers.pipeline.profiles import check_temperature, engine_threads, equil_time, production_time, seed_threads
 from glasshelpers.pipeline.provenance import check_meta, params_hash
@@ -19,36 +20,37 @@ class MissingDataError(FileNotFoundError):
 
 
 def _engine_params(profile, threads=None):
-    return {**{k: profile["engine"][k] for k in ("name", "dt", "tau_thermostat")},
+    e = profile.engine
+    return {"name": e.name, "dt": e.dt, "tau_thermostat": e.tau_thermostat,
             "threads": engine_threads(profile) if threads is None else int(threads)}
 
 
-def seed_params(profile: dict, replica: int = 0) -> dict:
+def seed_params(profile: Profile, replica: int = 0) -> dict:
     """Everything that determines a replica's seed configuration."""
-    p = profile["protocol"]
-    return {"stage": "seed", "model": dict(profile["model"]), "engine": _engine_params(profile, seed_threads(profile)),
-            "seed_temperature": float(p["seed_temperature"]), "seed_time": int(p["seed_time"]),
-            "checkpoint_every": int(p["checkpoint_every"]), "seed": int(profile["seed"]),
+    p = profile.protocol
+    return {"stage": "seed", "model": profile.model.model_dump(), "engine": _engine_params(profile, seed_threads(profile)),
+            "seed_temperature": float(p.seed_temperature), "seed_time": int(p.seed_time),
+            "checkpoint_every": int(p.checkpoint_every), "seed": int(profile.seed),
             "replica": int(replica)}
 
 
-def uses_seed(profile: dict) -> bool:
+def uses_seed(profile: Profile) -> bool:
     """True when the profile's runs start from its seed runs, False when from a shelf."""
-    return not profile["protocol"].get("shelf")
+    return not profile.protocol.shelf
 
 
-def shelf_start(profile: dict, temperature: float, replica: int = 0) -> tuple:
+def shelf_start(profile: Profile, temperature: float, replica: int = 0) -> tuple:
     """(shelf protocol, shelved temperature, state) a run starts from: state ``replica`` at
     the shelved temperature nearest to ``temperature`` (the hotter of two equally near)."""
     from glasshelpers.pipeline.shelf import ShelfProtocol
 
-    shelf = ShelfProtocol.load(profile["protocol"]["shelf"])
+    shelf = ShelfProtocol.load(profile.protocol.shelf)
     T = check_temperature(temperature)
     Ts = min(shelf.cascade, key=lambda t: (round(abs(t - T), 9), -t))
     return shelf, Ts, int(replica)
 
 
-def _start_record(profile: dict, temperature: float, replica: int) -> dict:
+def _start_record(profile: Profile, temperature: float, replica: int) -> dict:
     """What a run starts from, in its parameters: the seed run's hash, or the shelf state
     with the SHA-256 of its bytes."""
     if uses_seed(profile):
@@ -61,26 +63,26 @@ def _start_record(profile: dict, temperature: float, replica: int) -> dict:
     return {"start": {"shelf": shelf.name, "temperature": Ts, "state": k, "sha256": sha256(state)}}
 
 
-def temperature_params(profile: dict, temperature: float, replica: int = 0) -> dict:
+def temperature_params(profile: Profile, temperature: float, replica: int = 0) -> dict:
     """Everything that determines a replica's trajectory at ``temperature``."""
     T = check_temperature(temperature)
-    p = profile["protocol"]
+    p = profile.protocol
     return {"stage": "production", **_start_record(profile, T, replica),
-            "model": dict(profile["model"]), "engine": _engine_params(profile),
+            "model": profile.model.model_dump(), "engine": _engine_params(profile),
             "temperature": round(T, 6), "equil_time": equil_time(profile, T),
-            "production_time": production_time(profile, T), "checkpoint_every": int(p["checkpoint_every"]),
-            "seed": int(profile["seed"]), "replica": int(replica)}
+            "production_time": production_time(profile, T), "checkpoint_every": int(p.checkpoint_every),
+            "seed": int(profile.seed), "replica": int(replica)}
 
 
-def trajectory_path(profile: dict, temperature: float, replica: int = 0) -> Path:
+def trajectory_path(profile: Profile, temperature: float, replica: int = 0) -> Path:
     """The finished trajectory at ``temperature``; MissingDataError if not made yet."""
     d = temperature_dir(profile, temperature, replica)
     check_meta(d / "meta.json", temperature_params(profile, temperature, replica), "trajectory")
     path = d / "traj.gsd"
     if not (d / "meta.json").exists() or not path.exists():
         raise MissingDataError(
-            f"no finished trajectory for profile {profile['name']!r} at T = {temperature} "
-            f"(replica {replica}): run the simulation stage first (make workflow PROFILE={profile['name']})")
+            f"no finished trajectory for profile {profile.name!r} at T = {temperature} "
+            f"(replica {replica}): run the simulation stage first (make workflow PROFILE={profile.name})")
     return path
 
 

@@ -35,6 +35,7 @@ import sys
 import threading
 from pathlib import Path
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.pipeline import costs, matching, paths, products
 from glasshelpers.pipeline.cli import add_debug_flag, run as cli_run
 from glasshelpers.pipeline.faults import (DISK_FULL_ADVICE, EXIT_DAMAGED, EXIT_DISK_FULL, EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED,
@@ -204,7 +205,7 @@ class _Stream:
         return WorkflowFailed(EXIT_FAILED, f"Snakemake failed: {what} (full log: {log})")
 
 
-def check_products(prof: dict, verify: bool = False, log=None) -> list:
+def check_products(prof: Profile, verify: bool = False, log=None) -> list:
     """The pre-pass: check and repair the profile's products (see :mod:`glasshelpers.pipeline.products`)."""
     log = log or (lambda line: print(_relative(line), file=sys.stderr, flush=True))
     found = products.scan(paths.profile_root(prof), full=verify)
@@ -271,7 +272,7 @@ def run(profile: str, jobs: int = 2, extra=(), log=print, verify: bool = False, 
     workdir = paths.workflow_dir(prof)
     profile_arg = _profile_arg(profile)
     matching.check_folder(prof, analysis=not update)
-    costs.check(prof, what=f"profile {prof['name']!r}")
+    costs.check(prof, what=f"profile {prof.name!r}")
     lock = acquire(workdir)
     try:
         clear_stale_lock(profile_arg, workdir, log)

@@ -39,9 +39,9 @@ from glasshelpers.core.md.trajectory import production_averages, read_configurat
 use_reading_tables()
 P = check_parameters("01_simulation", profile, overrides, temperature=temperature)   # before any MD
 tag = temperature_tag(temperature)
-system = KASystem(P["model"]["n_particles"], P["model"]["density"])
+system = KASystem(P.model.n_particles, P.model.density)
 pd.DataFrame([{"N": system.n_particles, "A + B": f"{system.n_a} + {system.n_b}", "box L (σ)": f"{system.box_length:.4f}",
-               "engine": P["engine"]["name"], "dt (τ)": P["engine"]["dt"], "T": temperature,
+               "engine": P.engine.name, "dt (τ)": P.engine.dt, "T": temperature,
                "equilibration (τ)": equil_time(P, temperature), "production (τ)": production_time(P, temperature)}])
 
 # %% [markdown]
@@ -148,9 +148,9 @@ glue("msd_lag", int(lags[-1]), display=False)
 prod_pe = np.array([t["pe"] for t in thermo if t["phase"] == "production"])
 rel = simulation.run_relaxation(traj["positions"][:, traj["types"] == 0], prod_pe,
                                 history=simulation.equilibration_history(P, temperature),
-                                n_boot=int(P["analysis"]["bootstrap"]), seed=int(P["seed"]),
+                                n_boot=int(P.analysis.bootstrap), seed=int(P.seed),
                                 window=simulation.has_published_curves(temperature))
-row = simulation.summary_row(rel, float(P["protocol"]["equil_tau_alpha"]))
+row = simulation.summary_row(rel, float(P.protocol.equil_tau_alpha))
 fig = relaxation_figure(rel.curves, row["tau_alpha"])
 
 # %% [markdown]

@@ -38,22 +38,22 @@ from glasshelpers.book.display import use_reading_tables
 
 use_reading_tables()
 P = check_parameters("02_features", profile, overrides)   # every parameter (and override) validated first
-glue("bank_stride", int(P["features"]["bank_stride"]), display=False)
+glue("bank_stride", int(P.features.bank_stride), display=False)
 
 # %% [markdown]
 # ## The feature bank
 
 # %%
 rows, means = [], {}
-for T in P["temperatures"]:
+for T in P.temperatures:
     bank = stagedata.load_bank(P, T)
     means[T] = stagedata.mean_features(bank)
     n_frames, n_a, _ = bank["features"].shape
     rows.append({"T": T, "bank_frames": n_frames, "A_particles": n_a, "samples": n_frames * n_a,
                  "mean_coordination_A": means[T][:50].sum() * 0.1 / (np.sqrt(2 * np.pi) * 0.2),
-                 "rearranging_fraction": float(np.mean(bank["phop_later"] > P["labels"]["p_c"]))})
+                 "rearranging_fraction": float(np.mean(bank["phop_later"] > P.labels.p_c))})
 for r in replicas(P)[1:]:                   # the other replicas' banks are products of this stage too
-    for T in P["temperatures"]:
+    for T in P.temperatures:
         stagedata.load_bank(P, T, replica=r)
 summary = pd.DataFrame(rows)
 _ = write_result(P, "features_bank", summary)

@@ -45,16 +45,16 @@ from glasshelpers.book.display import use_reading_tables
 
 use_reading_tables()
 P = check_parameters("03_labels", profile, overrides)   # every parameter (and override) validated first
-L = P["labels"]
+L = P.labels
 p_l = datasets.softness_p_l(P)
 glue("p_l", p_l, display=False)
-glue("fluidity_q", L["fluidity_q"], display=False)
+glue("fluidity_q", L.fluidity_q, display=False)
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
 from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
 
-_note = equilibrium_note(P, [L["softness_temperature"], L["test_temperature"], *L["fluidity_temperatures"]], "the labelled sets")
+_note = equilibrium_note(P, [L.softness_temperature, L.test_temperature, *L.fluidity_temperatures], "the labelled sets")
 Markdown(_note) if _note else None
 
 # %% [markdown]
@@ -62,12 +62,12 @@ Markdown(_note) if _note else None
 
 # %%
 rows, phops = [], {}
-for T in P["temperatures"]:
+for T in P.temperatures:
     ph = stagedata.load_phop(P, T)
     a = ph["phop"][:, ph["types"] == 0]
     phops[T] = a[np.isfinite(a)][::7]
-    rows.append({"T": T, **labels.label_summary(ph["phop"], ph["types"], p_c=L["p_c"], p_l=p_l,
-                                                quiet_time=L["quiet_time"], q=L["fluidity_q"])})
+    rows.append({"T": T, **labels.label_summary(ph["phop"], ph["types"], p_c=L.p_c, p_l=p_l,
+                                                quiet_time=L.quiet_time, q=L.fluidity_q)})
 report = pd.DataFrame(rows)
 _ = write_result(P, "labels_summary", report)
 cols = ["T", "n_frames", "phop_q0.5", "phop_q0.99", "frac_above_p_c", "n_rearranging"]
@@ -75,7 +75,7 @@ cols += [c for c in report.columns if c.startswith("n_quiet") or c in ("n_low_ta
 report[[c for c in cols if c in report.columns]]
 
 # %%
-fig = phop_distribution_figure(phops, {"$p_l$": p_l, "$p_c$": L["p_c"]})
+fig = phop_distribution_figure(phops, {"$p_l$": p_l, "$p_c$": L.p_c})
 
 # %% [markdown]
 # *Source: {py:func}`glasshelpers.figures.simfigures.phop_distribution_figure`, drawn in
@@ -90,12 +90,12 @@ fig = phop_distribution_figure(phops, {"$p_l$": p_l, "$p_c$": L["p_c"]})
 # ## A rearranging and a caged particle at the lowest temperature
 
 # %%
-T0 = L["softness_temperature"]
+T0 = L.softness_temperature
 ph = stagedata.load_phop(P, T0)
 a_idx = np.flatnonzero(ph["types"] == 0)
 peak = np.nanmax(ph["phop"][:, a_idx], axis=0)
 fig = phop_traces_figure(ph["phop"], {"largest hop": int(a_idx[np.argmax(peak)]),
-                                      "most caged": int(a_idx[np.argmin(peak)])}, p_c=L["p_c"], p_l=p_l)
+                                      "most caged": int(a_idx[np.argmin(peak)])}, p_c=L.p_c, p_l=p_l)
 
 # %% [markdown]
 # *Source: {py:func}`glasshelpers.figures.simfigures.phop_traces_figure`, drawn in
@@ -116,17 +116,17 @@ fig = phop_traces_figure(ph["phop"], {"largest hop": int(a_idx[np.argmax(peak)])
 
 # %%
 sets = [("softness (train)", T0, datasets.softness_training_set(P, p_l)),
-        ("softness (test)", L["test_temperature"], datasets.test_set(P, p_l))]
-sets += [("fluidity", T, datasets.fluidity_training_set(P, T)) for T in L["fluidity_temperatures"]]
+        ("softness (test)", L.test_temperature, datasets.test_set(P, p_l))]
+sets += [("fluidity", T, datasets.fluidity_training_set(P, T)) for T in L.fluidity_temperatures]
 counts = pd.DataFrame([{"set": name, "T": T, "class 1": int((s["y"] == 1).sum()), "class 0": int((s["y"] == 0).sum()),
                         "distinct particles": len(np.unique(s["particle"])), "distinct frames": len(np.unique(s["frame"]))}
                        for name, T, s in sets])
-_ = write_result(P, "labels_sets", counts.assign(p_l=p_l, q=L["fluidity_q"]))
+_ = write_result(P, "labels_sets", counts.assign(p_l=p_l, q=L.fluidity_q))
 glue("softness_per_class", int(counts["class 1"].iloc[0]), display=False)
 glue("test_per_class", int(counts["class 1"].iloc[1]), display=False)
 glue("fluidity_per_class", int(counts["class 1"].iloc[2]), display=False)
 glue("T_soft", float(T0), display=False)
-glue("T_test", float(L["test_temperature"]), display=False)
+glue("T_test", float(L.test_temperature), display=False)
 counts
 
 # %% [markdown]

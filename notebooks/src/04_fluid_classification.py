@@ -43,7 +43,7 @@ clfs = all_classifiers(P)
 from IPython.display import Markdown
 from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
 
-_note = equilibrium_note(P, [P["labels"]["softness_temperature"], *P["labels"]["fluidity_temperatures"], *P["temperatures"]], "this chapter (training sets and Fig. 5)")
+_note = equilibrium_note(P, [P.labels.softness_temperature, *P.labels.fluidity_temperatures, *P.temperatures], "this chapter (training sets and Fig. 5)")
 Markdown(_note) if _note else None
 
 # %% [markdown]

@@ -70,13 +70,13 @@ from glasshelpers.stages.s04_fluid.training import all_classifiers
 use_reading_tables()
 P = check_parameters("05_transfer_learning", profile, overrides)   # every parameter (and override) validated first
 clfs = all_classifiers(P)
-soft_T = float(P["labels"]["softness_temperature"])
+soft_T = float(P.labels.softness_temperature)
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
 from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
 
-_note = equilibrium_note(P, [P["labels"]["softness_temperature"], P["labels"]["test_temperature"], *P["labels"]["fluidity_temperatures"]], "the transfer test (training and test sets)")
+_note = equilibrium_note(P, [P.labels.softness_temperature, P.labels.test_temperature, *P.labels.fluidity_temperatures], "the transfer test (training and test sets)")
 Markdown(_note) if _note else None
 
 # %% [markdown]

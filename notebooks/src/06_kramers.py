@@ -60,7 +60,7 @@ from glasshelpers.stages.s04_fluid.training import all_classifiers
 
 use_reading_tables()
 P = check_parameters("06_kramers", profile, overrides)   # every parameter (and override) validated first
-A = P["analysis"]
+A = P.analysis
 clfs = all_classifiers(P)
 res, samples, g = barriers.run(P, clfs)
 pr, fits, on, fr = res.pr, res.fits, res.onsets, res.fit_range
@@ -82,7 +82,7 @@ write_result(P, "kramers_glm_onsets", g.onsets)
 write_result(P, "indicator_test", g.indicator)
 sys_T = res.scheme.loc[res.scheme["scheme"].str.startswith("whole"), "T"].tolist()
 print(f"bootstrap blocks of {res.block_tau:g} tau of bank frames: the whole system at T = "
-      f"{', '.join(f'{T:g}' for T in sys_T) or 'none'}, one particle elsewhere; {A['bootstrap']} replicates; "
+      f"{', '.join(f'{T:g}' for T in sys_T) or 'none'}, one particle elsewhere; {A.bootstrap} replicates; "
       f"{len({s['replica'] for s in samples})} independent simulation replica(s) pooled")
 pr.groupby("T_train")["n"].sum().rename("samples per classifier").to_frame()
 
@@ -90,7 +90,7 @@ pr.groupby("T_train")["n"].sum().rename("samples per classifier").to_frame()
 from IPython.display import Markdown
 from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
 
-_note = equilibrium_note(P, P["temperatures"], "the Kramers fits")
+_note = equilibrium_note(P, P.temperatures, "the Kramers fits")
 Markdown(_note) if _note else None
 
 # %% [markdown]
@@ -147,8 +147,8 @@ res.widths.round(3)
 # (open symbols: temperatures outside that fit's range).
 
 # %%
-T_hot = max(P["labels"]["fluidity_temperatures"])
-T_soft = float(P["labels"]["softness_temperature"])
+T_hot = max(P.labels.fluidity_temperatures)
+T_soft = float(P.labels.softness_temperature)
 sel = lambda df, T: df[np.isclose(df["T_train"], T)]  # noqa: E731
 onset_marks = {v.label: tuple(float(sel(res.of("onsets", v), T)["T_onset"].iloc[0]) if len(sel(res.of("onsets", v), T))
                               else None for T in (T_hot, T_soft)) for v in res.variants}
@@ -242,7 +242,7 @@ res.onset_consistency.round(4)
 # uses all of them; here each replica's onsets separately, and their spread:
 
 # %%
-spread = barriers.replica_spread(samples, common.x_edges(P), fr, min_bin_count=int(A["min_bin_count"]))
+spread = barriers.replica_spread(samples, common.x_edges(P), fr, min_bin_count=int(A.min_bin_count))
 write_result(P, "onsets_replicas", spread)
 spread.round(3)
 

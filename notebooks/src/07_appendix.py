@@ -32,15 +32,15 @@ from glasshelpers.stages.s04_fluid.training import paper_equivalent_C
 
 use_reading_tables()
 P = check_parameters("07_appendix", profile, overrides)   # every parameter (and override) validated first
-A = P["analysis"]
-pd.DataFrame([{"T": A["appendix_temperature"], "tail fractions q": ", ".join(f"{q:g}" for q in A["appendix_fractions"]),
-               "samples per class": A["appendix_per_class"], "C": ", ".join(f"{c:g}" for c in A["appendix_C"])}])
+A = P.analysis
+pd.DataFrame([{"T": A.appendix_temperature, "tail fractions q": ", ".join(f"{q:g}" for q in A.appendix_fractions),
+               "samples per class": A.appendix_per_class, "C": ", ".join(f"{c:g}" for c in A.appendix_C)}])
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
 from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
 
-_note = equilibrium_note(P, [P["analysis"]["appendix_temperature"], P["labels"]["test_temperature"]], "the appendix scans")
+_note = equilibrium_note(P, [P.analysis.appendix_temperature, P.labels.test_temperature], "the appendix scans")
 Markdown(_note) if _note else None
 
 # %% [markdown]
@@ -129,10 +129,10 @@ widths.round(3)
 
 # %%
 sig = appendix.sigma_T_dependence(P)
-sig_n = pd.concat([appendix.sigma_T_dependence(P, qs=[P["labels"]["fluidity_q"]], Cs=[0.01], paper_scale=False,
+sig_n = pd.concat([appendix.sigma_T_dependence(P, qs=[P.labels.fluidity_q], Cs=[0.01], paper_scale=False,
                                                n_per_class=n)   # a fixed C = 0.01 (the old convention) at each n
-                   for n in sorted({max(A["appendix_per_class"] // 4, 20), A["appendix_per_class"] // 2,
-                                    A["appendix_per_class"]})])
+                   for n in sorted({max(A.appendix_per_class // 4, 20), A.appendix_per_class // 2,
+                                    A.appendix_per_class})])
 write_result(P, "sigma_T_dependence", pd.concat([sig.assign(scan="q x C"), sig_n.assign(scan="samples per class")]))
 display(sig.pivot(index="C", columns="q", values="sigma_T").round(3))
 sig_n[["n_per_class", "C", "sigma_T", "sigma_T_population", "best_accuracy"]].round(3)
@@ -168,8 +168,8 @@ if qscan.attrs["dropped_q"]:
     display(Markdown("Tail fractions left out (their tails hold too few samples in this run): q = "
                      + ", ".join(f"{q:g}" for q in qscan.attrs["dropped_q"]) + "."))
 scans = {"run length (tau)": (runlen, "run_length_tau"), "tail fraction q at C n = 52": (qscan, "q")}
-if A["sigma_T_sizes"]:
-    sizes = sigma_factors.sigma_T_vs_size(P, A["sigma_T_sizes"])
+if A.sigma_T_sizes:
+    sizes = sigma_factors.sigma_T_vs_size(P, A.sigma_T_sizes)
     write_result(P, "sigma_T_size", sizes)
     scans["system size N"] = (sizes, "N")
 else:

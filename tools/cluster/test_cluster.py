@@ -267,10 +267,10 @@ def main(argv=None) -> int:
                                   start_new_session=True)  # its own process group, stopped as one
         from glasshelpers.pipeline.profiles import load_profile
         P = load_profile(args.profile)
-        spt = round(1 / float(P["engine"]["dt"]))
-        every = int(P["protocol"]["checkpoint_every"])
+        spt = round(1 / float(P.engine.dt))
+        every = int(P.protocol.checkpoint_every)
         # a production checkpoint past the first one: equilibration + `every` tau of production
-        target_step = (int(P["protocol"]["equil_time"]) + every) * spt
+        target_step = (int(P.protocol.equil_time) + every) * spt
         cancelled, ck_before = None, None
         while sm.poll() is None and cancelled is None:
             ck_path = find_checkpoint(new, T_CANCEL)
@@ -312,7 +312,7 @@ def main(argv=None) -> int:
 
         jobs = sacct_jobs(cluster)
         sims = [j for j in jobs if "rule_simulate" in j["comment"]]
-        n_T = len(P["temperatures"]) * int(P.get("replicas", 1))
+        n_T = len(P.temperatures) * int(P.replicas)
         check(len(sims) == n_T + 1 and all(j["account"] == ACCOUNT for j in jobs),
               f"{len(sims)} simulation jobs in the accounting ({n_T} temperatures + 1 resumed), "
               f"all under account {ACCOUNT}")

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from glasshelpers.pipeline.paths import data_root, profile_root as profile_dir, temperature_tag  # noqa: F401 (re-exported)
+from glasshelpers.pipeline.profiles.schema import Profile
 
 PROFILE_DIR = Path(__file__).resolve().parent
 
@@ -178,14 +179,6 @@ def _merge(base: dict, extra: dict) -> dict:
 
 
 # ------------------------------------------------------------------------ validation
-def _lists(obj):
-    if isinstance(obj, (list, tuple)):
-        return [_lists(x) for x in obj]
-    if isinstance(obj, dict):
-        return {k: _lists(v) for k, v in obj.items()}
-    return obj
-
-
 def _field_at(parts):
     """(dotted key, FieldInfo or None, model class holding it) for a pydantic error location."""
     from pydantic import BaseModel
@@ -266,26 +259,25 @@ def _error_items(exc, override_keys) -> list[str]:
     return out
 
 
-def validate_profile(profile: dict, source: str = "profile", override_keys=()) -> dict:
+def validate_profile(raw: dict, source: str = "profile", override_keys=()) -> Profile:
     """Validate a profile dict against :mod:`glasshelpers.pipeline.profiles.schema`.
 
-    Returns the validated profile as a plain dict with every default filled in; raises
+    Returns the validated :class:`~glasshelpers.pipeline.profiles.schema.Profile`, every
+    default filled in (``as_dict()`` gives it as plain data); raises
     ProfileError with one line per call: ``<source>: <dotted key> ...: <what is expected>``
     (several problems separated by ``;``).
     """
     from pydantic import ValidationError
 
-    from glasshelpers.pipeline.profiles.schema import Profile
-
     try:
-        model = Profile.model_validate(profile)
+        model = Profile.model_validate(raw)
     except ValidationError as exc:
         items = _error_items(exc, tuple(override_keys))
         raise ProfileError(" ".join(f"{source}: {'; '.join(items)}".split())) from None
-    return _lists(model.model_dump())
+    return model
 
 
-def load_profile(name_or_path: str | os.PathLike, overrides: dict | None = None) -> dict:
+def load_profile(name_or_path: str | os.PathLike, overrides: dict | None = None) -> Profile:
     """Read and validate a profile.
 
     Parameters
@@ -299,8 +291,8 @@ def load_profile(name_or_path: str | os.PathLike, overrides: dict | None = None)
 
     Returns
     -------
-    dict
-        The validated profile, defaults filled in. ``profile["overrides"]`` records the
+    Profile
+        The validated profile, defaults filled in. ``profile.overrides`` records the
         applied overrides as dotted keys (``{}`` when none). A file may hold such a record
         (a dumped profile does); it is kept as a record and not applied again: the
         file's own values are the ones used.
@@ -321,12 +313,12 @@ def load_profile(name_or_path: str | os.PathLike, overrides: dict | None = None)
         extra = expand_overrides(overrides)
     except ProfileError as exc:
         raise ProfileError(f"{source}: {exc}") from None
-    profile = _merge(raw, extra)
+    merged = _merge(raw, extra)
     applied = flatten_overrides(extra, raw)
-    profile["overrides"] = json.loads(json.dumps({**recorded, **applied}, default=str))
+    merged["overrides"] = json.loads(json.dumps({**recorded, **applied}, default=str))
     if applied:
         source += " with overrides " + json.dumps(applied, default=str)
-    return validate_profile(profile, source, override_keys=applied)
+    return validate_profile(merged, source, override_keys=applied)
 
 
 def check_temperature(T) -> float:
@@ -340,39 +332,39 @@ def check_temperature(T) -> float:
     return T
 
 
-def steps_per_tau(profile: dict) -> int:
+def steps_per_tau(profile: Profile) -> int:
     """MD steps in one tau (1 / dt)."""
-    return int(round(1.0 / profile["engine"]["dt"]))
+    return int(round(1.0 / profile.engine.dt))
 
 
-def production_time(profile: dict, T: float) -> int:
+def production_time(profile: Profile, T: float) -> int:
     """Production length at temperature T, in tau (= number of frame intervals)."""
-    by_t = {float(k): v for k, v in (profile["protocol"].get("production_time_by_T") or {}).items()}
-    return int(by_t.get(round(float(T), 6), profile["protocol"]["production_time"]))
+    by_t = {float(k): v for k, v in (profile.protocol.production_time_by_T or {}).items()}
+    return int(by_t.get(round(float(T), 6), profile.protocol.production_time))
 
 
-def equil_time(profile: dict, T: float) -> int:
+def equil_time(profile: Profile, T: float) -> int:
     """Equilibration at temperature T before production, in tau (``protocol.equil_time``,
     or ``protocol.equil_time_by_T`` where it names T)."""
-    by_t = {round(float(k), 6): v for k, v in (profile["protocol"].get("equil_time_by_T") or {}).items()}
-    return int(by_t.get(round(float(T), 6), profile["protocol"]["equil_time"]))
+    by_t = {round(float(k), 6): v for k, v in (profile.protocol.equil_time_by_T or {}).items()}
+    return int(by_t.get(round(float(T), 6), profile.protocol.equil_time))
 
 
-def replicas(profile: dict) -> list[int]:
-    """Replica indices of a profile: ``range(profile['replicas'])``."""
-    return list(range(int(profile.get("replicas", 1))))
+def replicas(profile: Profile) -> list[int]:
+    """Replica indices of a profile: ``range(profile.replicas)``."""
+    return list(range(int(profile.replicas)))
 
 
-def engine_threads(profile: dict) -> int:
+def engine_threads(profile: Profile) -> int:
     """CPU threads of the MD engine. Part of the profile, not a run-time choice: LAMMPS'
     OpenMP styles sum forces in a thread-dependent order, so another thread count gives
     another (equally valid) trajectory."""
-    return int(profile["engine"].get("threads", 1))
+    return int(profile.engine.threads)
 
 
 
-def seed_threads(profile: dict) -> int:
+def seed_threads(profile: Profile) -> int:
     """CPU threads of the seed run (``engine.seed_threads``, default ``engine.threads``):
     the seed runs alone at the start of the workflow, so it may use every core. Part of the
     seed's parameters, since the thread count changes the trajectory's bits."""
-    return int(profile["engine"].get("seed_threads") or engine_threads(profile))
+    return int(profile.engine.seed_threads or engine_threads(profile))

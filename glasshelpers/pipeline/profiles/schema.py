@@ -11,8 +11,9 @@ Adding a key is a one-line change: add a field to its section's model, e.g.::
     block_length: PosInt = Field(10, description="frames per bootstrap block")
 
 and give it a default, so that profile files written before the key existed still
-load. ``load_profile`` (``glasshelpers.pipeline.profiles``) returns ``model_dump()`` of the
-validated model: a plain dict with every default filled in.
+load. ``load_profile`` (``glasshelpers.pipeline.profiles``) returns the validated :class:`Profile`,
+every default filled in; code reads it by attribute (``profile.labels.p_c``), and
+``Profile.as_dict()`` gives the plain data that products record and hash.
 """
 
 from __future__ import annotations
@@ -205,6 +206,11 @@ class Profile(Section):
     confirm_cost: bool = Field(False, description="accept a run far above the profile file's own cost "
                                                   "(glasshelpers.pipeline.costs)")
 
+    def as_dict(self) -> dict:
+        """The profile as plain data (mappings and lists, no tuples): what products record,
+        hash and write back to YAML."""
+        return _lists(self.model_dump())
+
     @field_validator("name")
     @classmethod
     def _folder_name(cls, name):
@@ -218,6 +224,15 @@ class Profile(Section):
         if problems:
             raise ValueError(" | ".join(f"{key}: {msg}" for key, msg in problems))
         return self
+
+
+def _lists(obj):
+    """``obj`` with every tuple made a list, recursively (YAML and JSON hold lists)."""
+    if isinstance(obj, (list, tuple)):
+        return [_lists(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _lists(v) for k, v in obj.items()}
+    return obj
 
 
 def _in(T: float, temps) -> bool:

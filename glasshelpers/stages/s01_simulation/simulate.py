@@ -38,7 +38,7 @@ from glasshelpers.core.md.engines import check_engine, get_engine
 from glasshelpers.core.md.model import KASystem, random_configuration
 from glasshelpers.pipeline.runs import (MissingDataError, seed_dir, seed_params, shelf_start,  # noqa: F401 (re-exported)
                                         temperature_dir, temperature_params, trajectory_path, uses_seed)
-from glasshelpers.pipeline.profiles import ProfileError, check_temperature, engine_threads, load_profile, seed_threads, steps_per_tau
+from glasshelpers.pipeline.profiles import Profile, ProfileError, check_temperature, engine_threads, load_profile, seed_threads, steps_per_tau
 from glasshelpers.pipeline.provenance import (StaleDataError, check_meta, code_version, params_hash, profile_record,
                          read_json, write_json)
 from glasshelpers.core.md.trajectory import (canonical_copy, make_frame, n_frames, read_configuration, read_thermo,
@@ -53,21 +53,21 @@ def _derived_seed(base: int, *keys) -> int:
     return int(np.random.SeedSequence([int(base)] + [int(k) for k in keys]).generate_state(1)[0] % 2**31)
 
 
-def _replica_seed(profile: dict, replica: int, *keys) -> int:
+def _replica_seed(profile: Profile, replica: int, *keys) -> int:
     """Random seed of a start or a velocity draw; replica 0 keeps the profile's own stream."""
     extra = () if int(replica) == 0 else (1_000_000 + int(replica),)
-    return _derived_seed(profile["seed"], *keys, *extra)
+    return _derived_seed(profile.seed, *keys, *extra)
 
 
-def _check_replica(profile: dict, replica: int) -> int:
-    n = int(profile.get("replicas", 1))
+def _check_replica(profile: Profile, replica: int) -> int:
+    n = int(profile.replicas)
     if not (isinstance(replica, (int, np.integer)) and 0 <= replica < n):
-        raise ProfileError(f"replica {replica!r} is out of range: profile {profile['name']!r} has "
+        raise ProfileError(f"replica {replica!r} is out of range: profile {profile.name!r} has "
                            f"replicas = {n} (indices 0..{n - 1})")
     return int(replica)
 
 
-def _threads(profile: dict, threads: int | None, seed: bool = False) -> int:
+def _threads(profile: Profile, threads: int | None, seed: bool = False) -> int:
     """The engine's thread count: the profile's (``engine.seed_threads`` for the seed). A
     different explicit value is refused, since it would silently make a different
     trajectory (see engine_threads)."""
@@ -196,7 +196,7 @@ def _run_logged(engine, rd, phase, until_step, spt, ck_every, rows, bar, time_ze
 
 
 # -------------------------------------------------------------------------------- seed
-def run_seed(profile: dict, threads: int | None = None, progress: bool = True, replica: int = 0) -> Path:
+def run_seed(profile: Profile, threads: int | None = None, progress: bool = True, replica: int = 0) -> Path:
     """Make (or reuse) a replica's seed configuration: random start, minimisation,
     ``seed_time`` at T_seed.
 
@@ -204,8 +204,8 @@ def run_seed(profile: dict, threads: int | None = None, progress: bool = True, r
     """
     replica = _check_replica(profile, replica)
     params = seed_params(profile, replica)
-    prot = profile["protocol"]
-    T, tau = float(prot["seed_temperature"]), float(profile["engine"]["tau_thermostat"])
+    prot = profile.protocol
+    T, tau = float(prot.seed_temperature), float(profile.engine.tau_thermostat)
     rd = _RunDir(seed_dir(profile, replica), params, f"seed run (replica {replica})", (T, tau))
     if rd.done():
         return rd.path
@@ -213,9 +213,9 @@ def run_seed(profile: dict, threads: int | None = None, progress: bool = True, r
     check_engine(params["engine"]["name"])
     ck = rd.prepare()
     spt = steps_per_tau(profile)
-    system = KASystem(profile["model"]["n_particles"], profile["model"]["density"])
+    system = KASystem(profile.model.n_particles, profile.model.density)
     wall = time.perf_counter()
-    with get_engine(params["engine"]["name"], profile["engine"]["dt"], threads) as eng:
+    with get_engine(params["engine"]["name"], profile.engine.dt, threads) as eng:
         if ck is None:
             x, types, L = random_configuration(system, _replica_seed(profile, replica, 0))
             eng.load(x, types, L)
@@ -228,9 +228,9 @@ def run_seed(profile: dict, threads: int | None = None, progress: bool = True, r
             print(f"resuming the seed run from its checkpoint at step {ck['step']}", flush=True)
             rd.load(eng, ck)
             rows = rd.resume_thermo(ck)
-        total = int(prot["seed_time"]) * spt
-        with _progress(prot["seed_time"], eng.step / spt, f"seed T={T:g}", progress) as bar:
-            _run_logged(eng, rd, "seed", total, spt, int(prot["checkpoint_every"]), rows, bar, 0)
+        total = int(prot.seed_time) * spt
+        with _progress(prot.seed_time, eng.step / spt, f"seed T={T:g}", progress) as bar:
+            _run_logged(eng, rd, "seed", total, spt, int(prot.checkpoint_every), rows, bar, 0)
         write_configuration(rd.work / "seed.gsd", eng.state())
     write_thermo(rd.work / "thermo.csv", rows)
     rd.finish({rd.work / "seed.gsd": "seed.gsd", rd.work / "thermo.csv": "thermo.csv"},
@@ -240,7 +240,7 @@ def run_seed(profile: dict, threads: int | None = None, progress: bool = True, r
 
 
 # ------------------------------------------------------------------------ temperature
-def _start_file(profile: dict, T: float, replica: int) -> Path:
+def _start_file(profile: Profile, T: float, replica: int) -> Path:
     """The configuration a run at T starts from: the replica's finished seed, or its verified
     shelf state (:func:`glasshelpers.pipeline.runs.shelf_start`)."""
     if not uses_seed(profile):
@@ -250,12 +250,12 @@ def _start_file(profile: dict, T: float, replica: int) -> Path:
         return verified_run(shelf, Ts, k) / "state.gsd"
     sdir = seed_dir(profile, replica)
     if not check_meta(sdir / "meta.json", seed_params(profile, replica), "seed run"):
-        raise MissingDataError(f"the seed configuration of profile {profile['name']!r} (replica {replica}) "
+        raise MissingDataError(f"the seed configuration of profile {profile.name!r} (replica {replica}) "
                                f"is missing ({sdir}): run run_seed first (the workflow does)")
     return sdir / "seed.gsd"
 
 
-def run_temperature(profile: dict, temperature: float, threads: int | None = None,
+def run_temperature(profile: Profile, temperature: float, threads: int | None = None,
                     progress: bool = True, replica: int = 0, _interrupt_at_step: int | None = None) -> Path:
     """Equilibrate from the replica's seed and record the production trajectory at ``temperature``.
 
@@ -264,7 +264,7 @@ def run_temperature(profile: dict, temperature: float, threads: int | None = Non
     T = check_temperature(temperature)
     replica = _check_replica(profile, replica)
     params = temperature_params(profile, T, replica)
-    tau = float(profile["engine"]["tau_thermostat"])
+    tau = float(profile.engine.tau_thermostat)
     rd = _RunDir(temperature_dir(profile, T, replica), params, f"trajectory at T = {T} (replica {replica})",
                  (T, tau))
     if rd.done():
@@ -274,12 +274,12 @@ def run_temperature(profile: dict, temperature: float, threads: int | None = Non
     start = _start_file(profile, T, replica)
     ck = rd.prepare()
     spt = steps_per_tau(profile)
-    ck_every = int(profile["protocol"]["checkpoint_every"])
+    ck_every = int(profile.protocol.checkpoint_every)
     equil = params["equil_time"] * spt
     n_total = params["production_time"] + 1
     part = rd.work / "traj.gsd.part"
     wall = time.perf_counter()
-    with get_engine(params["engine"]["name"], profile["engine"]["dt"], threads) as eng:
+    with get_engine(params["engine"]["name"], profile.engine.dt, threads) as eng:
         if ck is None:
             cfg = read_configuration(start)
             eng.load(cfg["positions"], cfg["types"], cfg["box_length"])

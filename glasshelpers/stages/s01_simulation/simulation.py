@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.core.dynamics import equilibration as eq
 from glasshelpers.core.dynamics import relaxation as rx
 from glasshelpers.core.structure.crystal import CRYSTALLITE  # noqa: F401  (the page states it)
@@ -238,15 +239,15 @@ def summary_row(r: RunRelaxation, min_tau_alpha: float) -> dict:
     return row
 
 
-def equilibration_history(profile: dict, T: float) -> float:
+def equilibration_history(profile: Profile, T: float) -> float:
     """tau spent at T before production: the run's equilibration, plus the seed run when T
     is the seed temperature (the run continues from the seed's final configuration; only
     the velocities are drawn afresh)."""
     from glasshelpers.pipeline.profiles import equil_time
 
-    seed = profile["protocol"]
-    same = abs(float(T) - float(seed["seed_temperature"])) < 1e-9
-    return float(equil_time(profile, T) + (int(seed["seed_time"]) if same else 0))
+    seed = profile.protocol
+    same = abs(float(T) - float(seed.seed_temperature)) < 1e-9
+    return float(equil_time(profile, T) + (int(seed.seed_time) if same else 0))
 
 
 #: Tolerances of the comparison with published values: tau_alpha and D_A within a factor
@@ -333,7 +334,7 @@ def published_comparison(r: RunRelaxation, T: float) -> pd.DataFrame:
                                        "kind", "source", "where", "verdict"])
 
 
-def equilibrium_note(profile: dict, temperatures, use: str) -> str:
+def equilibrium_note(profile: Profile, temperatures, use: str) -> str:
     """A sentence for a later stage's page: which of the runs it uses (``temperatures``, for
     ``use``, e.g. "the softness training set") were not shown to be equilibrated, read
     from the simulation summaries (``results/sim_<T>_summary.csv``). Empty when all were."""

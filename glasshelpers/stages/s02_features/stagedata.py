@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from tqdm import tqdm
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.core.dynamics import dynamics
 from glasshelpers.core.statistics import stats
 from glasshelpers.core.structure import features
@@ -46,11 +47,11 @@ def load_trajectory(profile, T, replica: int = 0, **kwargs):
     c = integrity.check(path)
     if c.state == "damaged":
         raise DamagedProductError(f"{describe(path)} is damaged ({c.why}): run make workflow PROFILE="
-                                  f"{profile['name']}, which moves it aside and recomputes it")
+                                  f"{profile.name}, which moves it aside and recomputes it")
     return read_unwrapped(path, **kwargs)
 
 
-def load_phop(profile: dict, T: float, progress: bool = False, replica: int = 0) -> dict:
+def load_phop(profile: Profile, T: float, progress: bool = False, replica: int = 0) -> dict:
     """p_hop (n_frames, N) float32 (NaN where the window does not fit) and types (N,)."""
     params = {**_traj_params(profile, T, replica), "half_window": HALF_WINDOW, "product": "phop"}
     path = paths.phop_file(profile, T, replica)
@@ -70,7 +71,7 @@ def bank_frames(n_frames: int, stride: int) -> np.ndarray:
     return np.arange(first, last + 1, int(stride))
 
 
-def load_bank(profile: dict, T: float, progress: bool = True, replica: int = 0) -> dict:
+def load_bank(profile: Profile, T: float, progress: bool = True, replica: int = 0) -> dict:
     """Feature bank at T.
 
     Returns
@@ -79,7 +80,7 @@ def load_bank(profile: dict, T: float, progress: bool = True, replica: int = 0) 
     indices), ``particles`` (indices of the A particles), ``phop_later`` (n_bank_frames,
     n_A) float32 = p_hop at frame + 2.
     """
-    stride = int(profile["features"]["bank_stride"])
+    stride = int(profile.features.bank_stride)
     params = {**_traj_params(profile, T, replica), "stride": stride, "lag": STRUCTURE_LAG, "product": "bank"}
     path = paths.bank_file(profile, T, replica)
 
@@ -98,7 +99,7 @@ def load_bank(profile: dict, T: float, progress: bool = True, replica: int = 0) 
     return cached(path, params, compute, record=profile_record(profile))
 
 
-def labelled_features(profile: dict, T: float, particles, frames, traj=None, replica: int = 0) -> np.ndarray:
+def labelled_features(profile: Profile, T: float, particles, frames, traj=None, replica: int = 0) -> np.ndarray:
     """Features (n, 100) of the (particle, structure-frame) pairs, in the given order."""
     particles = np.asarray(particles, dtype=np.int64)
     frames = np.asarray(frames, dtype=np.int64)
@@ -114,12 +115,12 @@ def labelled_features(profile: dict, T: float, particles, frames, traj=None, rep
     return out
 
 
-def bank_clusters(profile: dict, bank: dict) -> np.ndarray:
+def bank_clusters(profile: Profile, bank: dict) -> np.ndarray:
     """Cluster id of every bank row (frame-major, as ``features.reshape(-1, d)``): one
     particle over bank frames spanning at least one p_hop window, the unit that the
     half-sampling of sigma_T and of the whole chain halves."""
     nf, na = bank["phop_later"].shape
-    stride = float(profile["features"]["bank_stride"])
+    stride = float(profile.features.bank_stride)
     span = stats.block_frames(stride) * stride
     return stats.block_ids(np.tile(np.arange(na), nf), np.repeat(np.floor(np.asarray(bank["frames"]) / span), na), 1)
 

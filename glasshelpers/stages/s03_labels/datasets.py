@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.core.dynamics import dynamics, labels
 from glasshelpers.pipeline.cache import cached
 from glasshelpers.pipeline import paths
@@ -28,40 +29,40 @@ from glasshelpers.stages.s02_features.stagedata import STRUCTURE_LAG, _traj_para
 RULES = ("softness", "fluidity", "control", "displacement")
 
 
-def softness_p_l(profile: dict) -> float:
+def softness_p_l(profile: Profile) -> float:
     """The quiet threshold p_l: the profile's number, or (``auto``) the smallest value on
     the ``p_l_grid_step`` grid that fills both sets labelled with it, the softness
     training set at T_softness and the test set at T_test, each with
     ``p_l_margin`` times the quiet pieces it draws (1 = just fills; the book, Methods: p_hop and labels)."""
-    lab = profile["labels"]
-    if lab["p_l"] != "auto":
-        return float(lab["p_l"])
-    margin = float(lab.get("p_l_margin", 1.0))
+    lab = profile.labels
+    if lab.p_l != "auto":
+        return float(lab.p_l)
+    margin = float(lab.p_l_margin)
     sets = []
-    for T, n in ((lab["softness_temperature"], lab["softness_per_class"]),
-                 (lab["test_temperature"], lab["test_per_class"])):
+    for T, n in ((lab.softness_temperature, lab.softness_per_class),
+                 (lab.test_temperature, lab.test_per_class)):
         ph = load_phop(profile, T)
         sets.append((ph["phop"], ph["types"], int(np.ceil(margin * int(n)))))
-    return float(labels.choose_p_l_joint(sets, quiet_time=int(lab["quiet_time"]),
-                                         grid_step=float(lab["p_l_grid_step"]), p_max=float(lab["p_c"])))
+    return float(labels.choose_p_l_joint(sets, quiet_time=int(lab.quiet_time),
+                                         grid_step=float(lab.p_l_grid_step), p_max=float(lab.p_c)))
 
 
-def label_headroom(profile: dict, p_l: float | None = None) -> pd.DataFrame:
+def label_headroom(profile: Profile, p_l: float | None = None) -> pd.DataFrame:
     """Candidates per class against the samples drawn, for every labelled set of a profile.
 
     Returns a DataFrame with ``set, T, drawn, class1, class0, margin`` where margin =
     min(class1, class0) / drawn (>= 1 fills; the ``tiny`` profile is sized for >= 2).
     """
-    lab, A = profile["labels"], profile["analysis"]
+    lab, A = profile.labels, profile.analysis
     p_l = softness_p_l(profile) if p_l is None else p_l
-    common = {"p_c": float(lab["p_c"]), "quiet_time": int(lab["quiet_time"]), "lag": STRUCTURE_LAG}
-    plan = [("softness", lab["softness_temperature"], "softness", lab["softness_per_class"], None),
-            ("test", lab["test_temperature"], "softness", lab["test_per_class"], None)]
-    plan += [("fluidity", T, "fluidity", lab["fluidity_per_class"], lab["fluidity_q"])
-             for T in lab["fluidity_temperatures"]]
-    for q in A.get("appendix_fractions", []):
-        plan.append((f"appendix q={q:g}", A["appendix_temperature"], "fluidity", A["appendix_per_class"], q))
-        plan.append((f"control q={q:g}", A["appendix_temperature"], "control", A["appendix_per_class"], q))
+    common = {"p_c": float(lab.p_c), "quiet_time": int(lab.quiet_time), "lag": STRUCTURE_LAG}
+    plan = [("softness", lab.softness_temperature, "softness", lab.softness_per_class, None),
+            ("test", lab.test_temperature, "softness", lab.test_per_class, None)]
+    plan += [("fluidity", T, "fluidity", lab.fluidity_per_class, lab.fluidity_q)
+             for T in lab.fluidity_temperatures]
+    for q in A.appendix_fractions:
+        plan.append((f"appendix q={q:g}", A.appendix_temperature, "fluidity", A.appendix_per_class, q))
+        plan.append((f"control q={q:g}", A.appendix_temperature, "control", A.appendix_per_class, q))
     rows = []
     for name, T, rule, n, q in plan:
         ph = load_phop(profile, T)
@@ -71,7 +72,7 @@ def label_headroom(profile: dict, p_l: float | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def labelled_set(profile: dict, T: float, rule: str, n_per_class: int, *, p_l: float | None = None,
+def labelled_set(profile: Profile, T: float, rule: str, n_per_class: int, *, p_l: float | None = None,
                  q: float | None = None, seed: int | None = None) -> dict:
     """Draw (or load) a balanced labelled set at temperature T and compute its features.
 
@@ -80,14 +81,14 @@ def labelled_set(profile: dict, T: float, rule: str, n_per_class: int, *, p_l: f
     """
     if rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}; known: {RULES}")
-    lab = profile["labels"]
-    seed = int(profile["seed"] if seed is None else seed)
+    lab = profile.labels
+    seed = int(profile.seed if seed is None else seed)
     params = {**_traj_params(profile, T), "rule": rule, "n_per_class": int(n_per_class), "seed": seed,
               "lag": STRUCTURE_LAG}
     if rule == "softness":
         if p_l is None:
             raise ValueError("the softness rule needs p_l (see softness_p_l)")
-        params.update(p_l=float(p_l), p_c=float(lab["p_c"]), quiet_time=int(lab["quiet_time"]))
+        params.update(p_l=float(p_l), p_c=float(lab.p_c), quiet_time=int(lab.quiet_time))
     else:
         if q is None:
             raise ValueError(f"the {rule} rule needs the tail fraction q")
@@ -99,8 +100,8 @@ def labelled_set(profile: dict, T: float, rule: str, n_per_class: int, *, p_l: f
         traj = load_trajectory(profile, T)   # read once: labels (displacement rule) and features
         n = int(n_per_class)
         if rule == "softness":
-            s = labels.softness_labels(ph["phop"], ph["types"], n, p_l=float(p_l), p_c=float(lab["p_c"]),
-                                       quiet_time=int(lab["quiet_time"]), seed=seed, lag=STRUCTURE_LAG)
+            s = labels.softness_labels(ph["phop"], ph["types"], n, p_l=float(p_l), p_c=float(lab.p_c),
+                                       quiet_time=int(lab.quiet_time), seed=seed, lag=STRUCTURE_LAG)
         elif rule == "fluidity":
             s = labels.fluidity_labels(ph["phop"], ph["types"], n, q=float(q), seed=seed, lag=STRUCTURE_LAG)
         elif rule == "control":
@@ -115,20 +116,20 @@ def labelled_set(profile: dict, T: float, rule: str, n_per_class: int, *, p_l: f
     return cached(path, params, compute, record=profile_record(profile))
 
 
-def softness_training_set(profile: dict, p_l: float) -> dict:
-    lab = profile["labels"]
-    return labelled_set(profile, lab["softness_temperature"], "softness", lab["softness_per_class"], p_l=p_l)
+def softness_training_set(profile: Profile, p_l: float) -> dict:
+    lab = profile.labels
+    return labelled_set(profile, lab.softness_temperature, "softness", lab.softness_per_class, p_l=p_l)
 
 
-def test_set(profile: dict, p_l: float) -> dict:
+def test_set(profile: Profile, p_l: float) -> dict:
     """The balanced transfer test set at T = 0.47, same rule and p_l as softness."""
-    lab = profile["labels"]
-    return labelled_set(profile, lab["test_temperature"], "softness", lab["test_per_class"], p_l=p_l,
-                        seed=int(profile["seed"]) + 1)
+    lab = profile.labels
+    return labelled_set(profile, lab.test_temperature, "softness", lab.test_per_class, p_l=p_l,
+                        seed=int(profile.seed) + 1)
 
 
-def fluidity_training_set(profile: dict, T: float, q: float | None = None, n_per_class: int | None = None,
+def fluidity_training_set(profile: Profile, T: float, q: float | None = None, n_per_class: int | None = None,
                           rule: str = "fluidity") -> dict:
-    lab = profile["labels"]
-    return labelled_set(profile, T, rule, n_per_class or lab["fluidity_per_class"],
-                        q=lab["fluidity_q"] if q is None else q)
+    lab = profile.labels
+    return labelled_set(profile, T, rule, n_per_class or lab.fluidity_per_class,
+                        q=lab.fluidity_q if q is None else q)

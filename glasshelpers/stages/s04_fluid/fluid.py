@@ -28,12 +28,12 @@ def cv_bias_scans(profile) -> pd.DataFrame:
     samples, and ``accuracy_err`` the standard error over folds."""
     shifts = bias_shifts(profile)
     rows = []
-    for T in profile["analysis"]["fig1_temperatures"]:
+    for T in profile.analysis.fig1_temperatures:
         ds = fluidity_training_set(profile, T)
         scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts,
-                                           C=cv_penalty(profile, "fluidity", len(ds["y"]) / 2), folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile),
+                                           C=cv_penalty(profile, "fluidity", len(ds["y"]) / 2), folds=int(profile.classifiers.cv_folds), seed=_seed(profile),
                                            groups=_blocks(ds))
-        ci = scoring.accuracy_ci(scan.heldout_alpha, ds["y"], shifts, n_boot=int(profile["analysis"]["bootstrap"]),
+        ci = scoring.accuracy_ci(scan.heldout_alpha, ds["y"], shifts, n_boot=int(profile.analysis.bootstrap),
                                  seed=_seed(profile), clusters=_blocks(ds))
         rows.append(pd.DataFrame({"T": float(T), "shift": shifts, "accuracy": ci.estimate,
                                   "accuracy_err": scan.sem, "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
@@ -48,13 +48,13 @@ def cv_grouping_effect(profile) -> pd.DataFrame:
     shifts. Returns T, random_folds, grouped_folds, difference (grouped - random)."""
     shifts = bias_shifts(profile)
     rows = []
-    for T in profile["analysis"]["fig1_temperatures"]:
+    for T in profile.analysis.fig1_temperatures:
         ds = fluidity_training_set(profile, T)
         best = {}
         for name, groups in (("random_folds", None), ("grouped_folds", _blocks(ds))):
             scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts,
                                                C=cv_penalty(profile, "fluidity", len(ds["y"]) / 2),
-                                               folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile),
+                                               folds=int(profile.classifiers.cv_folds), seed=_seed(profile),
                                                groups=groups)
             best[name] = float(scoring.accuracy_vs_bias(scan.heldout_alpha, ds["y"], shifts).max())
         rows.append(dict(T=float(T), **best, difference=best["grouped_folds"] - best["random_folds"]))
@@ -66,10 +66,10 @@ def softness_on_fluid_sets(profile) -> pd.DataFrame:
     shifts = bias_shifts(profile)
     clf = softness_classifier(profile)
     rows = []
-    for T in profile["analysis"]["fig1_temperatures"]:
+    for T in profile.analysis.fig1_temperatures:
         ds = fluidity_training_set(profile, T)
         alpha = clf.decision(ds["X"])
-        ci = scoring.accuracy_ci(alpha, ds["y"], shifts, n_boot=int(profile["analysis"]["bootstrap"]),
+        ci = scoring.accuracy_ci(alpha, ds["y"], shifts, n_boot=int(profile.analysis.bootstrap),
                                seed=_seed(profile), clusters=_blocks(ds))
         rows.append(pd.DataFrame({"T": float(T), "shift": shifts, "accuracy": ci.estimate,
                                   "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
@@ -87,9 +87,9 @@ def peak_summary(scan: pd.DataFrame, group="T") -> pd.DataFrame:
 
 def fluidity_distributions(profile, bins: int = 60) -> pd.DataFrame:
     """Fig. 5: histograms of fluidity F^{T_train} over all A particles at each test T."""
-    clfs = {T: fluidity_classifier(profile, T) for T in profile["analysis"]["fig5_training"]}
+    clfs = {T: fluidity_classifier(profile, T) for T in profile.analysis.fig5_training}
     rows = []
-    for T in profile["temperatures"]:
+    for T in profile.temperatures:
         X = load_bank(profile, T)["features"]
         X = X.reshape(-1, X.shape[-1])
         for Tt, clf in clfs.items():

@@ -11,6 +11,7 @@ set of n samples per class (``classifiers.C_times_n_softness`` for softness), un
 
 from __future__ import annotations
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.pipeline.cache import cached
 from glasshelpers.core.learning.classify import C_for, HyperplaneClassifier, train_classifier
 from glasshelpers.stages.s03_labels.datasets import fluidity_training_set, softness_p_l, softness_training_set
@@ -19,35 +20,35 @@ from glasshelpers.pipeline.paths import temperature_tag
 from glasshelpers.pipeline.provenance import params_hash, profile_record
 
 
-def penalty(profile: dict, rule: str, n_per_class: float) -> float:
+def penalty(profile: Profile, rule: str, n_per_class: float) -> float:
     """The SVM penalty C of a set of ``n_per_class`` samples per class labelled by ``rule``:
     ``classifiers.C`` if the profile fixes one, else C_times_n / n
     (:func:`glasshelpers.core.learning.classify.C_for`; softness uses ``C_times_n_softness``)."""
-    cl = profile["classifiers"]
-    if cl.get("C") is not None:
-        return float(cl["C"])
-    return C_for(cl["C_times_n_softness" if rule == "softness" else "C_times_n"], n_per_class)
+    cl = profile.classifiers
+    if cl.C is not None:
+        return float(cl.C)
+    return C_for(cl.C_times_n_softness if rule == "softness" else cl.C_times_n, n_per_class)
 
 
-def cv_penalty(profile: dict, rule: str, n_per_class: float) -> float:
+def cv_penalty(profile: Profile, rule: str, n_per_class: float) -> float:
     """:func:`penalty` for the training part of a cross-validation fold: (folds - 1) / folds
     of a set of ``n_per_class`` per class (each fold's classifier is the same estimator at
     that size)."""
-    k = int(profile["classifiers"]["cv_folds"])
+    k = int(profile.classifiers.cv_folds)
     return penalty(profile, rule, n_per_class * (k - 1) / k)
 
 
-def paper_equivalent_C(profile: dict) -> float:
+def paper_equivalent_C(profile: Profile) -> float:
     """The profile's fluidity penalty as the paper would state it: C for a set of the paper's
     5200 per class (0.01 by default; ``classifiers.C`` itself when the profile fixes one)."""
-    cl = profile["classifiers"]
-    return float(cl["C"]) if cl.get("C") is not None else float(cl["C_times_n"]) / 5200.0
+    cl = profile.classifiers
+    return float(cl.C) if cl.C is not None else float(cl.C_times_n) / 5200.0
 
 
-def refit(profile: dict, rule: str, solver: str = "libsvm"):
+def refit(profile: Profile, rule: str, solver: str = "libsvm"):
     """``fit(X, y) -> HyperplaneClassifier`` with the profile's penalty for the size of the set
     it is given (half-sampling refits halves: C doubles, C x n stays)."""
-    seed = int(profile["seed"])
+    seed = int(profile.seed)
 
     def fit(X, y):
         return train_classifier(X, y, C=penalty(profile, rule, len(y) / 2), seed=seed, solver=solver,
@@ -56,43 +57,43 @@ def refit(profile: dict, rule: str, solver: str = "libsvm"):
     return fit
 
 
-def fit_cached(profile: dict, name: str, dataset: dict, dataset_params: dict, C: float | None = None,
+def fit_cached(profile: Profile, name: str, dataset: dict, dataset_params: dict, C: float | None = None,
                solver: str = "libsvm") -> HyperplaneClassifier:
     """Train (or load) a classifier on ``dataset`` (a dict with X, y); C defaults to
     :func:`penalty` for the set's rule and size."""
     if C is None:
         C = penalty(profile, dataset_params.get("rule", "fluidity"), len(dataset["y"]) / 2)
     C = float(C)
-    params = {**dataset_params, "C": C, "solver": solver, "seed": int(profile["seed"])}
+    params = {**dataset_params, "C": C, "solver": solver, "seed": int(profile.seed)}
     path = paths.model_file(profile, name, params_hash(params)[:10])
-    d = cached(path, params, lambda: train_classifier(dataset["X"], dataset["y"], C=C, seed=int(profile["seed"]),
+    d = cached(path, params, lambda: train_classifier(dataset["X"], dataset["y"], C=C, seed=int(profile.seed),
                                                       solver=solver, meta={"name": name, **dataset_params}).to_dict(),
                record=profile_record(profile))
     return HyperplaneClassifier.from_dict(d)
 
 
-def softness_classifier(profile: dict, p_l: float | None = None) -> HyperplaneClassifier:
-    lab = profile["labels"]
+def softness_classifier(profile: Profile, p_l: float | None = None) -> HyperplaneClassifier:
+    lab = profile.labels
     p_l = softness_p_l(profile) if p_l is None else p_l
     ds = softness_training_set(profile, p_l)
-    return fit_cached(profile, "softness", ds, {"rule": "softness", "T": lab["softness_temperature"],
-                                                 "p_l": p_l, "n": lab["softness_per_class"]})
+    return fit_cached(profile, "softness", ds, {"rule": "softness", "T": lab.softness_temperature,
+                                                 "p_l": p_l, "n": lab.softness_per_class})
 
 
-def fluidity_classifier(profile: dict, T: float, q: float | None = None, n_per_class: int | None = None,
+def fluidity_classifier(profile: Profile, T: float, q: float | None = None, n_per_class: int | None = None,
                         rule: str = "fluidity", C: float | None = None, solver: str = "libsvm"):
-    lab = profile["labels"]
-    q = lab["fluidity_q"] if q is None else q
-    n = n_per_class or lab["fluidity_per_class"]
+    lab = profile.labels
+    q = lab.fluidity_q if q is None else q
+    n = n_per_class or lab.fluidity_per_class
     ds = fluidity_training_set(profile, T, q=q, n_per_class=n, rule=rule)
     return fit_cached(profile, f"{rule}_{temperature_tag(T)}", ds,
                       {"rule": rule, "T": float(T), "q": float(q), "n": int(n)}, C=C, solver=solver)
 
 
-def all_classifiers(profile: dict) -> dict:
+def all_classifiers(profile: Profile) -> dict:
     """``{T_train: classifier}``: softness at T_softness, fluidity at every fluidity T."""
-    lab = profile["labels"]
-    out = {float(lab["softness_temperature"]): softness_classifier(profile)}
-    for T in lab["fluidity_temperatures"]:
+    lab = profile.labels
+    out = {float(lab.softness_temperature): softness_classifier(profile)}
+    for T in lab.fluidity_temperatures:
         out[float(T)] = fluidity_classifier(profile, T)
     return out

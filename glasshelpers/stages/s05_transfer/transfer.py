@@ -31,7 +31,7 @@ def transfer_scans(profile, classifiers: dict | None = None):
     for T, clf in clfs.items():
         alpha = clf.decision(ts["X"])
         best = maxscore.smoothed_best_bias(alpha, ts["y"], b=clf.b)
-        ci = scoring.accuracy_ci(alpha, ts["y"], best.shift + shifts, n_boot=int(profile["analysis"]["bootstrap"]),
+        ci = scoring.accuracy_ci(alpha, ts["y"], best.shift + shifts, n_boot=int(profile.analysis.bootstrap),
                                seed=_seed(profile), clusters=_blocks(ts))
         rows.append(pd.DataFrame({"T": T, "shift": shifts, "accuracy": ci.estimate,
                                   "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
@@ -73,7 +73,7 @@ def table_one(profile, classifiers: dict | None = None, best: pd.DataFrame | Non
     if best is None:
         best = best_biases(profile, clfs)
     sig = sigma_alphas(profile, clfs)
-    soft = clfs[float(profile["labels"]["softness_temperature"])]
+    soft = clfs[float(profile.labels.softness_temperature)]
     rows = []
     for T, clf in clfs.items():
         bb = best.loc[best["T"] == T].iloc[0]
@@ -111,8 +111,8 @@ def table_one_half_sampling(profile, classifiers: dict | None = None, *, max_spl
     paper's definition, optimistic), each with ``_lo/_hi`` (68 %), ``_lo95/_hi95``, ``_se``
     and ``_end_error`` (Monte Carlo error of the 95 % ends); ``n_splits``."""
     clfs = classifiers or all_classifiers(profile)
-    A = profile["analysis"]
-    soft_T = float(profile["labels"]["softness_temperature"])
+    A = profile.analysis
+    soft_T = float(profile.labels.softness_temperature)
     sets = {soft_T: softness_training_set(profile, softness_p_l(profile))}
     for T in clfs:
         if T != soft_T:
@@ -123,8 +123,8 @@ def table_one_half_sampling(profile, classifiers: dict | None = None, *, max_spl
     fits = {T: refit(profile, "softness" if T == soft_T else "fluidity") for T in train}
     pops = {T: _bank_population(profile, T) for T in train}
     out = halfsample.half_sample_statistics(train, {T: clfs[T] for T in train}, fits, ref=soft_T, test=test,
-                                            populations=pops, max_splits=int(max_splits or A["half_splits"]),
-                                            end_error=float(A["interval_end_error"]),
+                                            populations=pops, max_splits=int(max_splits or A.half_splits),
+                                            end_error=float(A.interval_end_error),
                                             seed=_seed(profile, seed_offset))
     return out.rename(columns={"key": "T"})
 
@@ -143,10 +143,10 @@ def table_one_with_intervals(profile, classifiers: dict | None = None, best: pd.
 
 def van_hove(profile, lag: int | None = None, bins=None) -> pd.DataFrame:
     """Fig. 2 inset: P(r), the density of A displacements ``|dr|`` over ``lag`` tau, per T."""
-    lag = int(lag or profile["analysis"]["van_hove_lag"])
+    lag = int(lag or profile.analysis.van_hove_lag)
     edges = np.linspace(0, 6, 121) if bins is None else bins
     rows = []
-    for T in profile["temperatures"]:
+    for T in profile.temperatures:
         traj = load_trajectory(profile, T)
         r, p = van_hove_self(traj["positions"], lag, types=traj["types"], bins=edges)
         rows.append(pd.DataFrame({"T": float(T), "r": r, "G_s": p}))
@@ -171,7 +171,7 @@ def settling_plan(profile, t1: pd.DataFrame, target: float = sizing.TARGET) -> t
     from glasshelpers.pipeline.provenance import read_json
     from glasshelpers.pipeline.runs import uses_seed
 
-    soft_T = float(profile["labels"]["softness_temperature"])
+    soft_T = float(profile.labels.softness_temperature)
     factors = sizing.table_one_factors(t1, soft_T, target)
     known = factors[np.isfinite(factors["factor"])]
     F = float(max(1.0, known["factor"].max())) if len(known) else np.nan
@@ -199,7 +199,7 @@ def settling_plan(profile, t1: pd.DataFrame, target: float = sizing.TARGET) -> t
         seed_meta = read_json(seed_dir(profile) / "meta.json")
         now_s = float(seed_meta["wall_time_s"]) * int(seed_meta.get("params", {}).get("engine", {}).get("threads", 1))
     sized_s = now_s
-    for T in profile["temperatures"]:
+    for T in profile.temperatures:
         T = float(T)
         s = speed(T)
         now_s += s * (equil_time(profile, T) + production_time(profile, T))

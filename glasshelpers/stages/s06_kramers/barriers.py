@@ -63,9 +63,9 @@ def rearrangement_samples(profile, classifiers: dict | None = None, table1: pd.D
     """
     clfs = classifiers or all_classifiers(profile)
     t1 = table1 if table1 is not None else load_calibration(profile, clfs)
-    p_c = float(profile["labels"]["p_c"])
+    p_c = float(profile.labels.p_c)
     out = []
-    for T in profile["temperatures"]:
+    for T in profile.temperatures:
         bank = load_bank(profile, T, replica=int(replica))
         nf, na = bank["phop_later"].shape
         X = bank["features"].reshape(-1, bank["features"].shape[-1])
@@ -150,15 +150,15 @@ def chain_inputs(profile, classifiers: dict) -> tuple[dict, dict, dict, dict]:
     every classifier's training set, the T = 0.47 test set, the feature banks of every
     replica (clusters of one particle over a p_hop window of bank frames, as for sigma_T)
     with their rearrangement flags (p_hop 2 tau later > p_c), and the refit callables."""
-    lab = profile["labels"]
-    soft_T, p_l, p_c = float(lab["softness_temperature"]), softness_p_l(profile), float(lab["p_c"])
+    lab = profile.labels
+    soft_T, p_l, p_c = float(lab.softness_temperature), softness_p_l(profile), float(lab.p_c)
     train = {}
     for T in classifiers:
         ds = softness_training_set(profile, p_l) if abs(T - soft_T) < 1e-9 else fluidity_training_set(profile, T)
         train[float(T)] = {"X": ds["X"], "y": ds["y"], "blocks": blocks(ds)}
     ts = test_set(profile, p_l)
     banks = {}
-    for T in profile["temperatures"]:
+    for T in profile.temperatures:
         parts = []
         for r in replicas(profile):
             bank = load_bank(profile, T, replica=r, progress=False)
@@ -204,8 +204,8 @@ def attach_chain(res: KramersResult, halves: ChainHalves) -> None:
 
 def fig3_classifiers(profile) -> tuple:
     """Training temperatures of Fig. 3: the hottest fluidity classifier and softness."""
-    L = profile["labels"]
-    return (float(max(L["fluidity_temperatures"])), float(L["softness_temperature"]))
+    L = profile.labels
+    return (float(max(L.fluidity_temperatures)), float(L.softness_temperature))
 
 
 def run(profile, classifiers: dict | None = None):
@@ -220,26 +220,26 @@ def run(profile, classifiers: dict | None = None):
     (Figs. 3, 4, 9), so that no variance is rescaled. With ``analysis.chain_splits`` > 0 the
     default fits also get the whole-chain half-sampling intervals (:func:`attach_chain`).
     Returns (result, samples, glm result)."""
-    A = profile["analysis"]
+    A = profile.analysis
     clfs = classifiers or all_classifiers(profile)
     t1 = load_calibration(profile, clfs)     # stage 05's b_best and sigma_T
-    windows = sorted({2 * HALF_WINDOW, *(int(w) for w in A["indicator_windows"])})
+    windows = sorted({2 * HALF_WINDOW, *(int(w) for w in A.indicator_windows)})
     samples = [s for r in replicas(profile) for s in rearrangement_samples(profile, clfs, t1, replica=r, windows=windows)]
-    spacing = float(profile["features"]["bank_stride"])
-    g = glm_analysis(samples, x_edges(profile), p_c=float(profile["labels"]["p_c"]), windows=windows,
-                     p_c_values=[float(v) for v in A["indicator_p_c"]], n_boot=int(A["glm_bootstrap"]),
-                     seed=int(profile["seed"]), p_min=float(A["fit_range_p_min"]), frame_spacing=spacing,
-                     min_time_blocks=int(A["min_time_blocks"]),
+    spacing = float(profile.features.bank_stride)
+    g = glm_analysis(samples, x_edges(profile), p_c=float(profile.labels.p_c), windows=windows,
+                     p_c_values=[float(v) for v in A.indicator_p_c], n_boot=int(A.glm_bootstrap),
+                     seed=int(profile.seed), p_min=float(A.fit_range_p_min), frame_spacing=spacing,
+                     min_time_blocks=int(A.min_time_blocks),
                      indicator_classifiers=fig3_classifiers(profile))
-    res = kramers_analysis(samples, x_edges(profile), min_bin_count=int(A["min_bin_count"]),
-                           n_boot=int(A["bootstrap"]), seed=int(profile["seed"]),
-                           T_max_low=float(A["kramers_T_max_low"]), p_min=float(A["fit_range_p_min"]),
-                           frame_spacing=spacing, min_time_blocks=int(A["min_time_blocks"]),
+    res = kramers_analysis(samples, x_edges(profile), min_bin_count=int(A.min_bin_count),
+                           n_boot=int(A.bootstrap), seed=int(profile.seed),
+                           T_max_low=float(A.kramers_T_max_low), p_min=float(A.fit_range_p_min),
+                           frame_spacing=spacing, min_time_blocks=int(A.min_time_blocks),
                            range_choice=g.range_of("occupancy"))
-    if int(A.get("chain_splits", 0)) > 0:
+    if int(A.chain_splits) > 0:
         train, test, banks, fit = chain_inputs(profile, clfs)
         halves = whole_chain_halves(train, test, banks, fit, x_edges(profile), T_max=res.default.T_max,
-                                    min_bin_count=max(1, int(A["min_bin_count"]) // 2),
-                                    n_splits=int(A["chain_splits"]), seed=seed(profile, 23))
+                                    min_bin_count=max(1, int(A.min_bin_count) // 2),
+                                    n_splits=int(A.chain_splits), seed=seed(profile, 23))
         attach_chain(res, halves)
     return res, samples, g

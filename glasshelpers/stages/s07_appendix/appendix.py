@@ -29,18 +29,18 @@ def accuracy_vs_C(profile) -> pd.DataFrame:
     each is applied at the same C x n (``C_applied`` = C x 5200 / samples per class of a
     fold's training part), so the scan covers the paper's regularisation range whatever the
     set size. Columns q, C (paper's scale), C_times_n, C_applied, accuracy and its errors."""
-    a = profile["analysis"]
-    T = a["appendix_temperature"]
-    k = int(profile["classifiers"]["cv_folds"])
+    a = profile.analysis
+    T = a.appendix_temperature
+    k = int(profile.classifiers.cv_folds)
     rows = []
-    for q in a["appendix_fractions"]:
-        ds = fluidity_training_set(profile, T, q=q, n_per_class=a["appendix_per_class"])
-        for C in a["appendix_C"]:
+    for q in a.appendix_fractions:
+        ds = fluidity_training_set(profile, T, q=q, n_per_class=a.appendix_per_class)
+        for C in a.appendix_C:
             C_applied = float(C) * PAPER_N_PER_CLASS / (len(ds["y"]) / 2 * (k - 1) / k)
             scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], [0.0], C=C_applied,
-                                                folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile),
+                                                folds=int(profile.classifiers.cv_folds), seed=_seed(profile),
                                                groups=_blocks(ds))
-            ci = scoring.accuracy_ci(scan.heldout_alpha, ds["y"], [0.0], n_boot=int(a["bootstrap"]), seed=_seed(profile),
+            ci = scoring.accuracy_ci(scan.heldout_alpha, ds["y"], [0.0], n_boot=int(a.bootstrap), seed=_seed(profile),
                                    clusters=_blocks(ds))
             rows.append({"q": float(q), "C": float(C), "C_times_n": float(C) * PAPER_N_PER_CLASS,
                          "C_applied": C_applied, "accuracy": float(scan.mean[0]),
@@ -51,17 +51,17 @@ def accuracy_vs_C(profile) -> pd.DataFrame:
 
 def accuracy_vs_bias_fractions(profile) -> pd.DataFrame:
     """Fig. 7: CV accuracy vs bias shift at the profile's C for three tail fractions."""
-    a = profile["analysis"]
-    T = a["appendix_temperature"]
+    a = profile.analysis
+    T = a.appendix_temperature
     shifts = bias_shifts(profile)
     rows = []
-    for q in a["appendix_fractions"]:
-        ds = fluidity_training_set(profile, T, q=q, n_per_class=a["appendix_per_class"])
+    for q in a.appendix_fractions:
+        ds = fluidity_training_set(profile, T, q=q, n_per_class=a.appendix_per_class)
         scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts,
                                            C=cv_penalty(profile, "fluidity", len(ds["y"]) / 2),
-                                           folds=int(profile["classifiers"]["cv_folds"]), seed=_seed(profile),
+                                           folds=int(profile.classifiers.cv_folds), seed=_seed(profile),
                                            groups=_blocks(ds))
-        ci = scoring.accuracy_ci(scan.heldout_alpha, ds["y"], shifts, n_boot=int(a["bootstrap"]), seed=_seed(profile),
+        ci = scoring.accuracy_ci(scan.heldout_alpha, ds["y"], shifts, n_boot=int(a.bootstrap), seed=_seed(profile),
                                clusters=_blocks(ds))
         rows.append(pd.DataFrame({"q": float(q), "shift": shifts, "accuracy": scan.mean, "accuracy_err": scan.sem,
                                   "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
@@ -71,8 +71,8 @@ def accuracy_vs_bias_fractions(profile) -> pd.DataFrame:
 def control_transfer(profile) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fig. 8 and the displacement control: classifiers trained at the appendix T with
     other labels, tested on the T = 0.47 set, against the fluidity classifier."""
-    a = profile["analysis"]
-    T = float(a["appendix_temperature"])
+    a = profile.analysis
+    T = float(a.appendix_temperature)
     soft = softness_classifier(profile)
     clfs = {"fluidity (both tails of p_hop)": fluidity_classifier(profile, T),
             "immobile vs random": fluidity_classifier(profile, T, rule="control"),
@@ -85,7 +85,7 @@ def control_transfer(profile) -> tuple[pd.DataFrame, pd.DataFrame]:
         alpha = clf.decision(ts["X"])
         best = maxscore.smoothed_best_bias(alpha, ts["y"], b=clf.b)
         at_best[name] = alpha + best.shift          # decision at this classifier's best bias
-        ci = scoring.accuracy_ci(alpha, ts["y"], best.shift + shifts, n_boot=int(a["bootstrap"]), seed=_seed(profile),
+        ci = scoring.accuracy_ci(alpha, ts["y"], best.shift + shifts, n_boot=int(a.bootstrap), seed=_seed(profile),
                                clusters=blocks)
         rows.append(pd.DataFrame({"classifier": name, "shift": shifts, "accuracy": ci.estimate,
                                   "accuracy_lo": ci.low, "accuracy_hi": ci.high}))
@@ -108,7 +108,7 @@ def control_transfer(profile) -> tuple[pd.DataFrame, pd.DataFrame]:
         # the test-set-only paired bootstrap at each classifier's in-sample best bias (the
         # classifiers held fixed: no training noise), for comparison with the refitted difference
         d95 = paired_accuracy_difference(at_best[row["classifier"]], at_best["fluidity (both tails of p_hop)"],
-                                         ts["y"], blocks, n_boot=int(a["bootstrap"]), seed=_seed(profile), alpha=0.05)
+                                         ts["y"], blocks, n_boot=int(a.bootstrap), seed=_seed(profile), alpha=0.05)
         row.update(diff_fixed_in_sample=d95.estimate, diff_fixed_lo95=d95.low, diff_fixed_hi95=d95.high)
     return pd.concat(rows, ignore_index=True), pd.DataFrame(summary)
 
@@ -124,8 +124,8 @@ def control_half_sampling(profile, clfs: dict, ts: dict) -> pd.DataFrame:
     halved by blocks, every classifier refitted on its halves at the profile's C x n, the
     cross-fitted transfer accuracy of each and its difference from the fluidity classifier
     (paired on the same test half). Indexed by classifier name."""
-    a = profile["analysis"]
-    T = float(a["appendix_temperature"])
+    a = profile.analysis
+    T = float(a.appendix_temperature)
     train = {}
     for name in clfs:
         ds = fluidity_training_set(profile, T, rule=CONTROL_RULES[name])
@@ -134,7 +134,7 @@ def control_half_sampling(profile, clfs: dict, ts: dict) -> pd.DataFrame:
     ref = "fluidity (both tails of p_hop)"
     fits = {name: refit(profile, CONTROL_RULES[name]) for name in clfs}
     out = halfsample.half_sample_statistics(train, clfs, fits, test=test, pairs=[(n, ref) for n in clfs if n != ref],
-                                            max_splits=int(a["half_splits"]), end_error=float(a["interval_end_error"]),
+                                            max_splits=int(a.half_splits), end_error=float(a.interval_end_error),
                                             seed=_seed(profile, 17))
     return out.set_index("key")
 
@@ -157,11 +157,11 @@ def accuracy_width_comparison(profile, classifier=None) -> pd.DataFrame:
     """68 % interval of the T = 0.47 test accuracy at b_best, iid vs block bootstrap,
     for the softness classifier and the fluidity classifier at the appendix T."""
     ts = test_set(profile, softness_p_l(profile))
-    n_boot = int(profile["analysis"]["bootstrap"])
+    n_boot = int(profile.analysis.bootstrap)
     rows = []
     for name, clf in (("softness", softness_classifier(profile)),
-                      (f"fluidity T = {profile['analysis']['appendix_temperature']:g}",
-                       fluidity_classifier(profile, float(profile["analysis"]["appendix_temperature"])))):
+                      (f"fluidity T = {profile.analysis.appendix_temperature:g}",
+                       fluidity_classifier(profile, float(profile.analysis.appendix_temperature)))):
         a = clf.decision(ts["X"])
         best = maxscore.smoothed_best_bias(a, ts["y"], b=clf.b)
         iid = scoring.accuracy_ci(a, ts["y"], [best.shift], n_boot=n_boot, seed=_seed(profile))
@@ -190,11 +190,11 @@ def sigma_T_dependence(profile, T: float | None = None, qs=None, Cs=None, n_per_
     Returns q, C, C_applied, C_times_n (applied C x n), n_per_class, sigma_T,
     sigma_T_population, b_best, best_accuracy.
     """
-    a = profile["analysis"]
-    T = float(a["appendix_temperature"] if T is None else T)
-    qs = list(a["appendix_fractions"] if qs is None else qs)
-    Cs = list(a["appendix_C"] if Cs is None else Cs)
-    n = int(n_per_class or a["appendix_per_class"])
+    a = profile.analysis
+    T = float(a.appendix_temperature if T is None else T)
+    qs = list(a.appendix_fractions if qs is None else qs)
+    Cs = list(a.appendix_C if Cs is None else Cs)
+    n = int(n_per_class or a.appendix_per_class)
     bank = load_bank(profile, T)
     X = bank["features"].reshape(-1, bank["features"].shape[-1]).astype(float)
     s_pop = X.std(axis=0)
@@ -205,7 +205,7 @@ def sigma_T_dependence(profile, T: float | None = None, qs=None, Cs=None, n_per_
         ds = fluidity_training_set(profile, T, q=q, n_per_class=n)
         for C in Cs:
             C_applied = float(C) * PAPER_N_PER_CLASS / n if paper_scale else float(C)
-            clf = train_classifier(ds["X"], ds["y"], C=C_applied, seed=int(profile["seed"]))
+            clf = train_classifier(ds["X"], ds["y"], C=C_applied, seed=int(profile.seed))
             alpha = clf.decision(X)
             w_raw = clf.w_hat / clf.scale
             best = maxscore.smoothed_best_bias(clf.decision(ts["X"]), ts["y"], b=clf.b)

@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.core.dynamics import dynamics, labels
 from glasshelpers.core.dynamics.dynamics import HALF_WINDOW
 from glasshelpers.core.learning import maxscore, scoring
@@ -48,7 +49,7 @@ P_L_PAPER = 0.0085
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
 
 
-def inherent_phop(profile: dict, T: float, progress: bool = True) -> dict:
+def inherent_phop(profile: Profile, T: float, progress: bool = True) -> dict:
     """p_hop (n_frames, N) of the quenched trajectory at T (NaN where the window does not
     fit), the types, and ``quench_wall_s`` (seconds the quenches took); a cached product."""
     params = {**_traj_params(profile, T), "half_window": HALF_WINDOW, "product": "phop_inherent",
@@ -58,7 +59,7 @@ def inherent_phop(profile: dict, T: float, progress: bool = True) -> dict:
     def compute():
         traj = load_trajectory(profile, T)
         t0 = time.perf_counter()
-        with get_engine(profile["engine"]["name"], profile["engine"]["dt"], seed_threads(profile)) as eng:
+        with get_engine(profile.engine.name, profile.engine.dt, seed_threads(profile)) as eng:
             q = inherent_structures(eng, traj["positions"], traj["types"], traj["box_length"], progress=progress)
         wall = time.perf_counter() - t0
         ph = dynamics.phop(q, half_window=HALF_WINDOW)
@@ -75,12 +76,12 @@ def distribution(phop, types, quantiles=QUANTILES) -> dict:
     return {f"q{int(round(100 * q))}": float(np.quantile(p, q)) for q in quantiles}
 
 
-def inherent_control(profile: dict, progress: bool = True) -> dict:
+def inherent_control(profile: Profile, progress: bool = True) -> dict:
     """The control at the profile's softness temperature (see the module docstring)."""
-    lab = profile["labels"]
-    T, n = float(lab["softness_temperature"]), int(lab["softness_per_class"])
+    lab = profile.labels
+    T, n = float(lab.softness_temperature), int(lab.softness_per_class)
     thermal, inh = load_phop(profile, T), inherent_phop(profile, T, progress)
-    p_c, quiet = float(lab["p_c"]), int(lab["quiet_time"])
+    p_c, quiet = float(lab.p_c), int(lab.quiet_time)
     counts = labels.candidate_counts(inh["phop"], inh["types"], "softness", p_l=P_L_PAPER, p_c=p_c,
                                      quiet_time=quiet, lag=STRUCTURE_LAG)
     try:
@@ -97,9 +98,9 @@ def inherent_control(profile: dict, progress: bool = True) -> dict:
     if not out["fills"] or not np.isfinite(p_l_ours):
         return out
     s = labels.softness_labels(inh["phop"], inh["types"], n, p_l=P_L_PAPER, p_c=p_c, quiet_time=quiet,
-                               seed=int(profile["seed"]), lag=STRUCTURE_LAG)
+                               seed=int(profile.seed), lag=STRUCTURE_LAG)
     X = labelled_features(profile, T, s.particle, s.frame)
-    clf = train_classifier(X, np.asarray(s.label), C=penalty(profile, "softness", n), seed=int(profile["seed"]))
+    clf = train_classifier(X, np.asarray(s.label), C=penalty(profile, "softness", n), seed=int(profile.seed))
     ref = softness_classifier(profile)
     ts = test_set(profile, p_l_ours)
     best = maxscore.smoothed_best_bias(clf.decision(ts["X"]), ts["y"], b=clf.b)

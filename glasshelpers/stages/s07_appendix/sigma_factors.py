@@ -13,11 +13,11 @@ the scans vary one input at a time and keep the others fixed.
 
 from __future__ import annotations
 
-import copy
 
 import numpy as np
 import pandas as pd
 
+from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.core.learning import classify, maxscore, scoring
 from glasshelpers.core.dynamics import labels
 from glasshelpers.stages.s03_labels.datasets import fluidity_training_set, softness_p_l, softness_training_set, test_set
@@ -87,7 +87,7 @@ def _run(profile, T, replica, settings, test=None):
         phop = _truncate(ph["phop"], st.get("fraction", 1.0))
         m = len(phop)
         r = fluidity_sigma_T(phop, ph["types"], feats, pop, q=st["q"], n_per_class=st["n_per_class"],
-                             C=st["C"], seed=int(profile["seed"]))
+                             C=st["C"], seed=int(profile.seed))
         row = {"T": float(T), "N": int(len(ph["types"])), "replica": int(replica),
                "run_length_tau": float(production_time(profile, T) * (m - 1) / (n_frames - 1)),
                "q": float(st["q"]), "n_per_class": int(st["n_per_class"]), "C": float(st["C"]),
@@ -128,12 +128,12 @@ def sigma_T_vs_run_length(profile, T: float | None = None, fractions=(0.25, 0.5,
     p_u, candidates (+ b_best, best_accuracy on the T = 0.47 test set; b_best in our
     convention alpha = w_hat . F_std + b, the opposite sign of the paper's Table I).
     """
-    lab, A = profile["labels"], profile["analysis"]
-    T = float(A["appendix_temperature"] if T is None else T)
-    q = float(lab["fluidity_q"] if q is None else q)
+    lab, A = profile.labels, profile.analysis
+    T = float(A.appendix_temperature if T is None else T)
+    q = float(lab.fluidity_q if q is None else q)
     reps = replicas(profile)
     if n_per_class is None:
-        n_per_class = min(int(lab["fluidity_per_class"]), _fill(profile, T, [q], min(fractions))[q])
+        n_per_class = min(int(lab.fluidity_per_class), _fill(profile, T, [q], min(fractions))[q])
     if n_per_class < 10:
         raise ValueError(f"the first {min(fractions):g} of the run at T = {T:g} fills only {n_per_class} samples "
                          f"per class at q = {q:g}; use longer fractions or a larger q")
@@ -155,8 +155,8 @@ def sigma_T_vs_q(profile, T: float | None = None, qs=(0.00033, 0.001, 0.005), *,
     left out and listed in ``result.attrs["dropped_q"]``. Same columns as
     :func:`sigma_T_vs_run_length`.
     """
-    A = profile["analysis"]
-    T = float(A["appendix_temperature"] if T is None else T)
+    A = profile.analysis
+    T = float(A.appendix_temperature if T is None else T)
     reps = replicas(profile)
     fills = _fill(profile, T, qs)
     dropped = [q for q, n in fills.items() if n < min_per_class]
@@ -173,7 +173,7 @@ def sigma_T_vs_q(profile, T: float | None = None, qs=(0.00033, 0.001, 0.005), *,
     return out
 
 
-def size_variant(profile: dict, n_particles: int) -> dict:
+def size_variant(profile: Profile, n_particles: int) -> Profile:
     """The profile with N = ``n_particles`` and one replica, under its own name
     ``<name>-N<n>`` in the data root (:func:`sigma_T_vs_size` simulates one temperature of it).
 
@@ -181,14 +181,13 @@ def size_variant(profile: dict, n_particles: int) -> dict:
     profile's ``equil_time``) is many structural relaxation times long, so the seed's
     history does not reach the production run.
     """
-    p = copy.deepcopy(profile)
-    p.pop("overrides", None)
-    p["model"]["n_particles"] = int(n_particles)
-    p["replicas"] = 1
-    p["protocol"]["seed_time"] = min(int(p["protocol"]["seed_time"]), 10)
-    p = validate_profile(p, f"{profile['name']} with N = {n_particles}")
-    p["name"] = f"{profile['name']}-N{int(n_particles)}"
-    return p
+    raw = profile.as_dict()
+    raw.pop("overrides", None)
+    raw["model"]["n_particles"] = int(n_particles)
+    raw["replicas"] = 1
+    raw["protocol"]["seed_time"] = min(int(raw["protocol"]["seed_time"]), 10)
+    raw["name"] = f"{profile.name}-N{int(n_particles)}"
+    return validate_profile(raw, f"{profile.name} with N = {n_particles}")
 
 
 def sigma_T_vs_size(profile, sizes, T: float | None = None, *, progress: bool = True) -> pd.DataFrame:
@@ -200,10 +199,10 @@ def sigma_T_vs_size(profile, sizes, T: float | None = None, *, progress: bool = 
     """
     from glasshelpers.stages.s01_simulation.simulate import run_seed, run_temperature
 
-    lab, A = profile["labels"], profile["analysis"]
-    T = float(A["appendix_temperature"] if T is None else T)
-    setting = [dict(q=float(lab["fluidity_q"]), C=penalty(profile, "fluidity", int(lab["fluidity_per_class"])),
-                    n_per_class=int(lab["fluidity_per_class"]))]
+    lab, A = profile.labels, profile.analysis
+    T = float(A.appendix_temperature if T is None else T)
+    setting = [dict(q=float(lab.fluidity_q), C=penalty(profile, "fluidity", int(lab.fluidity_per_class)),
+                    n_per_class=int(lab.fluidity_per_class))]
     rows = [row for r in replicas(profile) for row in _run(profile, T, r, setting)]
     for n in sizes:
         v = size_variant(profile, int(n))
@@ -270,11 +269,11 @@ def regularisation_convention(profile, C_fixed: float = 0.01) -> pd.DataFrame:
     cosine with the softness normal of the same convention, softness scaling; not corrected
     for attenuation) and transfer_accuracy (cross-fitted best accuracy on the T = 0.47 test
     set, :func:`glasshelpers.core.learning.scoring.crossfit_best_accuracy`)."""
-    lab = profile["labels"]
-    seed = int(profile["seed"])
+    lab = profile.labels
+    seed = int(profile.seed)
     p_l = softness_p_l(profile)
     sets = {"softness": softness_training_set(profile, p_l)}
-    sets.update({float(T): fluidity_training_set(profile, T) for T in lab["fluidity_temperatures"]})
+    sets.update({float(T): fluidity_training_set(profile, T) for T in lab.fluidity_temperatures})
     ts = test_set(profile, p_l)
     blocks = labelled_block_ids(ts)
     rows = []
@@ -284,7 +283,7 @@ def regularisation_convention(profile, C_fixed: float = 0.01) -> pd.DataFrame:
             n = len(ds["y"]) / 2
             C = C_fixed if name == "fixed C" else penalty(profile, "softness" if key == "softness" else "fluidity", n)
             clfs[key] = classify.train_classifier(ds["X"], ds["y"], C=C, seed=seed)
-        for T in lab["fluidity_temperatures"]:
+        for T in lab.fluidity_temperatures:
             clf = clfs[float(T)]
             rows.append(dict(T=float(T), convention=name, C=clf.C, C_times_n=clf.C * sum(clf.n_train) / 2,
                              sigma_T=float(np.std(_population(profile, T, 0) @ clf.w_raw)),
