@@ -411,3 +411,27 @@ def test_no_code_reads_a_profile_by_string_key():
     found = [f"{f.relative_to(root)}:{i}" for f in files for i, line in enumerate(f.read_text().splitlines(), 1)
              if pattern.search(line)]
     assert len(files) > 80 and not found, found
+
+
+def test_a_run_handle_hands_out_every_path_of_its_run(tmp_path, monkeypatch):
+    """Run(profile, T, replica): the paths of the data map, the parameters that key the
+    trajectory, every run of a profile once; a bad temperature is one line."""
+    from glasshelpers.pipeline import paths
+    from glasshelpers.pipeline.runs import MissingDataError, Run
+
+    monkeypatch.setenv("GLASSBOOK_DATA", str(tmp_path))
+    p = load_profile("tiny", {"replicas": 2})
+    run = Run(p, "0.47", 1)
+    assert (run.temperature, run.replica, run.tag) == (0.47, 1, "T0.470")
+    root = tmp_path / "tiny"
+    assert run.folder == root / "sim" / "r1" / "T0.470" == paths.temperature_dir(p, 0.47, 1)
+    assert run.meta == run.folder / "meta.json" and run.trajectory == run.folder / "traj.gsd"
+    assert run.phop == root / "phop" / "r1" / "T0.470.npz" and run.bank == root / "features" / "r1" / "T0.470.npz"
+    assert run.params == simulate.temperature_params(p, 0.47, 1) and run.params["replica"] == 1
+    assert params_hash(Run(p, 0.47, 0).params) != params_hash(run.params)       # replicas are other runs
+    runs = Run.all_of(p)
+    assert len(runs) == 2 * len(p.temperatures) == len({r.folder for r in runs})
+    with pytest.raises(MissingDataError, match="no finished trajectory"):
+        run.finished_trajectory()
+    with pytest.raises(ProfileError, match="temperature must be positive"):
+        Run(p, -1.0)

@@ -45,7 +45,7 @@ from glasshelpers.pipeline.faults import (DISK_FULL_ADVICE, EXIT_DAMAGED, EXIT_D
                      Fault, describe, disk_full_cause, is_disk_full)
 from glasshelpers.pipeline.parameters import ParameterError, check_names, load, temperature_in_profile
 from glasshelpers.pipeline.products import shown
-from glasshelpers.pipeline.profiles import ProfileError
+from glasshelpers.pipeline.profiles import Profile, ProfileError
 
 MARK = "glassbook: FAILED"
 _MARK_RE = re.compile(r"^glassbook: FAILED \[(\d+)\] (.*)$")
@@ -173,14 +173,14 @@ def job_name(stem: str, T: float | None = None) -> str:
     return stem if T is None else f"{stem}_{paths.temperature_tag(T)}"
 
 
-def _missing_outputs(P: dict, stem: str, T: float | None) -> list[str]:
+def _missing_outputs(P: Profile, stem: str, T: float | None) -> list[str]:
     tag = paths.temperature_tag(T) if T is not None else None
     want = [paths.result_file(P, k) for k in registry.stage_results(stem, P, tag=tag)]
     want += [paths.figure_file(P, k) for k in registry.stage_figures(stem)]
     return [describe(p) for p in want if not p.is_file()]
 
 
-def _run_files(P: dict, T: float | None, replica: int) -> list[Path]:
+def _run_files(P: Profile, T: float | None, replica: int) -> list[Path]:
     d = paths.seed_dir(P, replica) if T is None else paths.temperature_dir(P, T, replica)
     names = ("seed.gsd", "thermo.csv", "meta.json") if T is None else ("traj.gsd", "thermo.csv", "meta.json")
     return [d / n for n in names]

@@ -26,7 +26,7 @@ from glasshelpers.pipeline import paths, registry
 from glasshelpers.pipeline.faults import EXIT_MISMATCH, Fault
 from glasshelpers.pipeline.profiles import replicas
 from glasshelpers.pipeline.provenance import params_hash, read_json
-from glasshelpers.pipeline.runs import seed_params, temperature_params, uses_seed
+from glasshelpers.pipeline.runs import Run, seed_params, uses_seed
 
 #: keys of a profile that name or document it without changing any product (two profiles
 #: that differ only there may share products)
@@ -51,7 +51,8 @@ def _runs(profile: Profile, root: Path):
         if uses_seed(profile):
             yield root / paths.seed_meta(profile, r).relative_to(name), seed_params(profile, r)
         for T in profile.temperatures:
-            yield root / paths.temperature_meta(profile, T, r).relative_to(name), temperature_params(profile, T, r)
+            run = Run(profile, T, r)
+            yield root / run.meta.relative_to(name), run.params
 
 
 def simulation_mismatches(profile: Profile, root: Path | None = None) -> list[tuple[Path, str, str]]:

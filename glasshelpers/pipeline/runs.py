@@ -1,16 +1,20 @@
-"""What determines a simulation run, and where its finished product is.
+"""What determines a simulation run, and where its products are.
 
 The parameters of a seed run and of a trajectory (their hash keys every later product),
-and the lookup of a finished trajectory. Stages read trajectories through
-``trajectory_path``; only ``glasshelpers.stages.s01_simulation.simulate`` makes them.
+the run handle :class:`Run` (profile, temperature, replica) that hands out every path of
+one run, and the lookup of a finished trajectory. Stages read trajectories through
+``Run.finished_trajectory`` (or ``trajectory_path``); only
+``glasshelpers.stages.s01_simulation.simulate`` makes them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from glasshelpers.pipeline.profiles.schema import Profile
-from glasshelpers.pipeline.paths import seed_dir, temperature_dir  # noqa: F401 (re-exported for simulate)
+from glasshelpers.pipeline import paths
+from glasshelpers.pipeline.paths import seed_dir, temperature_dir, temperature_tag  # noqa: F401 (re-exported for simulate)
 from glasshelpers.pipeline.profiles import check_temperature, engine_threads, equil_time, production_time, seed_threads
 from glasshelpers.pipeline.provenance import check_meta, params_hash
 
@@ -86,3 +90,68 @@ def trajectory_path(profile: Profile, temperature: float, replica: int = 0) -> P
     return path
 
 
+
+
+@dataclass(frozen=True)
+class Run:
+    """One MD run of a profile: replica ``replica`` at ``temperature`` (epsilon / k_B).
+
+    Hands out the run's parameters and every path of it and of the products made from
+    its trajectory alone (p_hop, the feature bank); the paths come from
+    :mod:`glasshelpers.pipeline.paths`, the one map of the data layout.
+    """
+
+    profile: Profile
+    temperature: float
+    replica: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "temperature", check_temperature(self.temperature))
+        object.__setattr__(self, "replica", int(self.replica))
+
+    @classmethod
+    def all_of(cls, profile: Profile) -> list["Run"]:
+        """Every run of a profile, replica-major, temperatures in the profile's order."""
+        from glasshelpers.pipeline.profiles import replicas
+        return [cls(profile, T, r) for r in replicas(profile) for T in profile.temperatures]
+
+    @property
+    def tag(self) -> str:
+        """``T0.450``: the temperature as it appears in file names."""
+        return temperature_tag(self.temperature)
+
+    @property
+    def folder(self) -> Path:
+        """The run's folder (trajectory, thermo log, meta.json; ``work/`` while it runs)."""
+        return paths.temperature_dir(self.profile, self.temperature, self.replica)
+
+    @property
+    def meta(self) -> Path:
+        return paths.temperature_meta(self.profile, self.temperature, self.replica)
+
+    @property
+    def trajectory(self) -> Path:
+        """Where the trajectory is (or will be) written; :meth:`finished_trajectory` checks it."""
+        return self.folder / "traj.gsd"
+
+    @property
+    def thermo(self) -> Path:
+        return self.folder / "thermo.csv"
+
+    @property
+    def phop(self) -> Path:
+        return paths.phop_file(self.profile, self.temperature, self.replica)
+
+    @property
+    def bank(self) -> Path:
+        return paths.bank_file(self.profile, self.temperature, self.replica)
+
+    @property
+    def params(self) -> dict:
+        """Everything that determines the trajectory (:func:`temperature_params`)."""
+        return temperature_params(self.profile, self.temperature, self.replica)
+
+    def finished_trajectory(self) -> Path:
+        """The finished trajectory; MissingDataError if not made yet, StaleDataError if made
+        with other parameters."""
+        return trajectory_path(self.profile, self.temperature, self.replica)

@@ -36,7 +36,7 @@ from tqdm import tqdm
 
 from glasshelpers.core.md.engines import check_engine, get_engine
 from glasshelpers.core.md.model import KASystem, random_configuration
-from glasshelpers.pipeline.runs import (MissingDataError, seed_dir, seed_params, shelf_start,  # noqa: F401 (re-exported)
+from glasshelpers.pipeline.runs import (MissingDataError, Run, seed_dir, seed_params, shelf_start,  # noqa: F401 (re-exported)
                                         temperature_dir, temperature_params, trajectory_path, uses_seed)
 from glasshelpers.pipeline.profiles import Profile, ProfileError, check_temperature, engine_threads, load_profile, seed_threads, steps_per_tau
 from glasshelpers.pipeline.provenance import (StaleDataError, check_meta, code_version, params_hash, profile_record,
@@ -263,10 +263,10 @@ def run_temperature(profile: Profile, temperature: float, threads: int | None = 
     """
     T = check_temperature(temperature)
     replica = _check_replica(profile, replica)
-    params = temperature_params(profile, T, replica)
+    run = Run(profile, T, replica)
+    params = run.params
     tau = float(profile.engine.tau_thermostat)
-    rd = _RunDir(temperature_dir(profile, T, replica), params, f"trajectory at T = {T} (replica {replica})",
-                 (T, tau))
+    rd = _RunDir(run.folder, params, f"trajectory at T = {T} (replica {replica})", (T, tau))
     if rd.done():
         return rd.path
     threads = _threads(profile, threads)

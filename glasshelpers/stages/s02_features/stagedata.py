@@ -28,22 +28,22 @@ from glasshelpers.core.structure import features
 from glasshelpers.pipeline import integrity
 from glasshelpers.pipeline.cache import cached
 from glasshelpers.pipeline.faults import DamagedProductError, describe
-from glasshelpers.pipeline import paths
 from glasshelpers.pipeline.provenance import params_hash, profile_record, read_json
-from glasshelpers.pipeline.runs import temperature_params, trajectory_path
+from glasshelpers.pipeline.runs import Run
 from glasshelpers.core.md.trajectory import read_unwrapped
 
 from glasshelpers.core.dynamics.dynamics import HALF_WINDOW, STRUCTURE_LAG
 
 
-def _traj_params(profile, T, replica=0):
-    return {"trajectory": params_hash(temperature_params(profile, T, replica))}
+def trajectory_key(run: Run) -> dict:
+    """The part of a product's cache key that names its trajectory (the hash of its parameters)."""
+    return {"trajectory": params_hash(run.params)}
 
 
 def load_trajectory(profile, T, replica: int = 0, **kwargs):
     """Unwrapped positions of the finished trajectory at T (see trajectory.read_unwrapped),
     checked against its integrity record first (DamagedProductError if it does not match)."""
-    path = trajectory_path(profile, T, replica)
+    path = Run(profile, T, replica).finished_trajectory()
     c = integrity.check(path)
     if c.state == "damaged":
         raise DamagedProductError(f"{describe(path)} is damaged ({c.why}): run make workflow PROFILE="
@@ -53,8 +53,9 @@ def load_trajectory(profile, T, replica: int = 0, **kwargs):
 
 def load_phop(profile: Profile, T: float, progress: bool = False, replica: int = 0) -> dict:
     """p_hop (n_frames, N) float32 (NaN where the window does not fit) and types (N,)."""
-    params = {**_traj_params(profile, T, replica), "half_window": HALF_WINDOW, "product": "phop"}
-    path = paths.phop_file(profile, T, replica)
+    run = Run(profile, T, replica)
+    params = {**trajectory_key(run), "half_window": HALF_WINDOW, "product": "phop"}
+    path = run.phop
 
     def compute():
         traj = load_trajectory(profile, T, replica)
@@ -81,8 +82,9 @@ def load_bank(profile: Profile, T: float, progress: bool = True, replica: int = 
     n_A) float32 = p_hop at frame + 2.
     """
     stride = int(profile.features.bank_stride)
-    params = {**_traj_params(profile, T, replica), "stride": stride, "lag": STRUCTURE_LAG, "product": "bank"}
-    path = paths.bank_file(profile, T, replica)
+    run = Run(profile, T, replica)
+    params = {**trajectory_key(run), "stride": stride, "lag": STRUCTURE_LAG, "product": "bank"}
+    path = run.bank
 
     def compute():
         ph = load_phop(profile, T, replica=replica)["phop"]
@@ -131,4 +133,7 @@ def mean_features(bank: dict) -> np.ndarray:
 
 
 def simulation_meta(profile, T, replica: int = 0) -> dict:
-    return read_json(trajectory_path(profile, T, replica).parent / "meta.json")
+    """The finished run's meta.json (parameters, code version, wall time)."""
+    run = Run(profile, T, replica)
+    run.finished_trajectory()
+    return read_json(run.meta)

@@ -24,7 +24,8 @@ from glasshelpers.core.dynamics import dynamics, labels
 from glasshelpers.pipeline.cache import cached
 from glasshelpers.pipeline import paths
 from glasshelpers.pipeline.provenance import params_hash, profile_record
-from glasshelpers.stages.s02_features.stagedata import STRUCTURE_LAG, _traj_params, labelled_features, load_phop, load_trajectory
+from glasshelpers.pipeline.runs import Run
+from glasshelpers.stages.s02_features.stagedata import STRUCTURE_LAG, trajectory_key, labelled_features, load_phop, load_trajectory
 
 RULES = ("softness", "fluidity", "control", "displacement")
 
@@ -83,7 +84,7 @@ def labelled_set(profile: Profile, T: float, rule: str, n_per_class: int, *, p_l
         raise ValueError(f"unknown rule {rule!r}; known: {RULES}")
     lab = profile.labels
     seed = int(profile.seed if seed is None else seed)
-    params = {**_traj_params(profile, T), "rule": rule, "n_per_class": int(n_per_class), "seed": seed,
+    params = {**trajectory_key(Run(profile, T)), "rule": rule, "n_per_class": int(n_per_class), "seed": seed,
               "lag": STRUCTURE_LAG}
     if rule == "softness":
         if p_l is None:

@@ -166,7 +166,8 @@ def settling_plan(profile, t1: pd.DataFrame, target: float = sizing.TARGET) -> t
     factor and the quantity that sets it, the undetermined entries, and the MD of the
     whole profile now and sized (core-hours, seed included)."""
     from glasshelpers.stages.s03_labels.datasets import label_headroom
-    from glasshelpers.pipeline.paths import seed_dir, temperature_dir
+    from glasshelpers.pipeline.paths import seed_dir
+    from glasshelpers.pipeline.runs import Run
     from glasshelpers.pipeline.profiles import equil_time, production_time
     from glasshelpers.pipeline.provenance import read_json
     from glasshelpers.pipeline.runs import uses_seed
@@ -178,7 +179,7 @@ def settling_plan(profile, t1: pd.DataFrame, target: float = sizing.TARGET) -> t
     top = known.loc[known["factor"].idxmax()] if len(known) else None
 
     def speed(T):
-        meta = read_json(temperature_dir(profile, T) / "meta.json")
+        meta = read_json(Run(profile, T).meta)
         return float(meta["wall_time_s"]) / (equil_time(profile, T) + production_time(profile, T))
 
     head = label_headroom(profile)

@@ -38,7 +38,8 @@ from glasshelpers.pipeline import paths
 from glasshelpers.pipeline.cache import cached
 from glasshelpers.pipeline.profiles import seed_threads
 from glasshelpers.pipeline.provenance import profile_record, write_json
-from glasshelpers.stages.s02_features.stagedata import _traj_params, labelled_features, load_phop, load_trajectory
+from glasshelpers.pipeline.runs import Run
+from glasshelpers.stages.s02_features.stagedata import trajectory_key, labelled_features, load_phop, load_trajectory
 from glasshelpers.core.dynamics.dynamics import STRUCTURE_LAG
 from glasshelpers.stages.s03_labels.datasets import softness_p_l, test_set
 from glasshelpers.stages.s04_fluid.training import penalty, softness_classifier
@@ -52,7 +53,7 @@ QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
 def inherent_phop(profile: Profile, T: float, progress: bool = True) -> dict:
     """p_hop (n_frames, N) of the quenched trajectory at T (NaN where the window does not
     fit), the types, and ``quench_wall_s`` (seconds the quenches took); a cached product."""
-    params = {**_traj_params(profile, T), "half_window": HALF_WINDOW, "product": "phop_inherent",
+    params = {**trajectory_key(Run(profile, T)), "half_window": HALF_WINDOW, "product": "phop_inherent",
               "force_tol": FORCE_TOL}
     path = paths.profile_root(profile) / "phop" / f"inherent_{paths.temperature_tag(T)}.npz"
 
