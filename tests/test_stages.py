@@ -417,3 +417,34 @@ def test_bias_varies_tests_all_temperatures_at_once():
     assert verdicts.bias_varies(steep)["verdict"] == "agrees"
     assert verdicts.bias_varies(table(0.5 + rng.normal(0, 0.01, 6), 0.6))["verdict"] == "inconclusive"
     assert verdicts.bias_varies(flat.drop(columns=["b_best_lo95", "b_best_hi95"]))["verdict"] == "inconclusive"
+
+
+def test_stage_six_builds_its_samples_from_loaded_inputs_replica_by_replica():
+    """barriers.rearrangement_samples: one sample per (replica, T), replica-major, holding
+    that replica's rows of the bank table; x_alpha = (w.F - b + b_best) / sigma_T of each
+    classifier; a row rearranged when p_hop 2 tau later exceeds p_c."""
+    from types import SimpleNamespace
+
+    from glasshelpers.stages.s06_kramers.inputs import KramersInputs
+
+    rng = np.random.default_rng(3)
+    clf = SimpleNamespace(decision=lambda X: X[:, 0] * 2.0 + 0.5, b=0.5)
+    t1 = pd.DataFrame({"T": [1.0], "b_best": [-0.25], "sigma_T": [2.0]})
+    banks = {}
+    for T in (0.6, 1.2):
+        n = [6, 4]                                       # rows of replica 0 and 1
+        X = rng.normal(size=(10, 3)).astype(np.float32)
+        later = np.linspace(0.0, 0.45, 10)
+        banks[T] = {"X": X, "replica": np.repeat([0, 1], n), "particle": np.arange(10), "frame": np.arange(10) * 5,
+                    "phop_later": later, "clusters": np.arange(10), "phop": {10: (later - 0.1, later)}}
+    inp = KramersInputs(classifiers={1.0: clf}, table1=t1, windows=[10], banks=banks)
+    s = barriers.rearrangement_samples(inp, p_c=0.2)
+    assert [(d["replica"], d["T"]) for d in s] == [(0, 0.6), (0, 1.2), (1, 0.6), (1, 1.2)]
+    r1 = s[3]
+    X = banks[1.2]["X"][6:]
+    assert np.allclose(r1["x"][1.0], (X[:, 0] * 2.0 - 0.25) / 2.0)
+    assert r1["particle"].tolist() == [6, 7, 8, 9]
+    assert r1["rearranged"].tolist() == (banks[1.2]["phop_later"][6:] > 0.2).tolist()
+    assert np.array_equal(r1["phop"][10][1], banks[1.2]["phop_later"][6:])
+    cb = barriers.chain_banks(inp, 0.2)
+    assert cb[0.6]["rearranged"].sum() == (banks[0.6]["phop_later"] > 0.2).sum() and cb[0.6]["X"] is banks[0.6]["X"]

@@ -53,6 +53,7 @@ from glasshelpers.pipeline import registry
 from glasshelpers.reference import verdicts
 from glasshelpers.pipeline.parameters import check_parameters
 from glasshelpers.stages.s06_kramers import barriers
+from glasshelpers.stages.s06_kramers.inputs import load_inputs
 from glasshelpers.stages import common
 from glasshelpers.pipeline.results import save_figure, write_result
 from glasshelpers.book.display import use_reading_tables
@@ -62,7 +63,7 @@ use_reading_tables()
 P = check_parameters("06_kramers", profile, overrides)   # every parameter (and override) validated first
 A = P.analysis
 clfs = all_classifiers(P)
-res, samples, g = barriers.run(P, clfs)
+res, samples, g = barriers.run(P, load_inputs(P, clfs))
 pr, fits, on, fr = res.pr, res.fits, res.onsets, res.fit_range
 write_result(P, "kramers_P_R", pr)
 write_result(P, "kramers_fit_range", res.scan)

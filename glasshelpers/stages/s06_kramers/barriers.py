@@ -2,7 +2,8 @@
 the feature banks, how precise its intervals are, and the spread between replicas.
 
 The analysis itself is :func:`glasshelpers.stages.s06_kramers.barrier_analysis.kramers_analysis`;
-:func:`run` is what notebook 06 calls.
+:func:`run` is what notebook 06 calls, with the products that
+:func:`glasshelpers.stages.s06_kramers.inputs.load_inputs` loaded: nothing here reads a file.
 """
 
 from __future__ import annotations
@@ -15,69 +16,41 @@ import pandas as pd
 from glasshelpers.core.barriers import kramers, onset
 from glasshelpers.core.learning import scoring
 from glasshelpers.core.statistics import stats
-from glasshelpers.pipeline.profiles import replicas
+from glasshelpers.pipeline.profiles import Profile
 from glasshelpers.core.barriers.rearrangement import rearrangement_table
-from glasshelpers.core.dynamics import dynamics
-from glasshelpers.core.dynamics.dynamics import HALF_WINDOW, STRUCTURE_LAG
-from glasshelpers.stages.s02_features.stagedata import bank_clusters, load_bank, load_phop, load_trajectory
 from glasshelpers.core.barriers.chain import ChainHalves, collapse_test, whole_chain_halves
-from glasshelpers.stages.s03_labels.datasets import fluidity_training_set, softness_p_l, softness_training_set, test_set
-from glasshelpers.stages.s04_fluid.training import all_classifiers, refit
+from glasshelpers.stages.s06_kramers.inputs import KramersInputs
 from glasshelpers.stages.s06_kramers.barrier_analysis import KramersResult, kramers_analysis
 from glasshelpers.stages.s06_kramers.barrier_glm import glm_analysis
-from glasshelpers.stages.common import blocks, load_calibration, seed, x_edges
+from glasshelpers.stages.common import seed, x_edges
 
 
-def phop_pairs(profile, T, bank, windows=(2 * HALF_WINDOW,), replica: int = 0) -> dict:
-    """p_hop at t - 1 and at t = t_s + STRUCTURE_LAG for every bank sample, per window.
+def rearrangement_samples(inputs: KramersInputs, p_c: float) -> list:
+    """Per replica and temperature, the feature-bank samples of the Kramers analysis.
 
-    windows : total p_hop windows in tau (frames t - w/2 ... t + w/2); the stage-2 window
-    (2 HALF_WINDOW = 10 tau) comes from the cached p_hop, others are computed from the
-    trajectory (no new MD). Returns dict window -> (before, at), each (n_bank_frames * n_A,)
-    float (NaN where the window does not fit)."""
-    frames, a = np.asarray(bank["frames"]), np.asarray(bank["particles"])
-    out = {}
-    for w in windows:
-        w = int(w)
-        if w % 2:
-            raise ValueError(f"a p_hop window must be an even number of tau, got {w}")
-        if w == 2 * HALF_WINDOW:
-            ph = load_phop(profile, T, replica=replica)["phop"]
-        else:
-            ph = dynamics.phop(load_trajectory(profile, T, replica)["positions"], half_window=w // 2)
-        t = frames + STRUCTURE_LAG
-        out[w] = tuple(np.asarray(ph[idx][:, a], dtype=float).reshape(-1) for idx in (t - 1, t))
-    return out
-
-
-def rearrangement_samples(profile, classifiers: dict | None = None, table1: pd.DataFrame | None = None,
-                          replica: int = 0, windows=(2 * HALF_WINDOW,)) -> list:
-    """Per temperature, the feature-bank samples of the Kramers analysis.
-
-    Returns a list of dicts (one per temperature) with ``T``, ``replica``, ``particle``
-    (n,), ``frame`` (n,) structure frame in tau, ``rearranged`` (n,) bool (p_hop 2 tau
-    later > p_c), ``x`` (dict T_train -> (n,) x_alpha) and ``phop`` (dict window in tau ->
-    (p_hop at t - 1, p_hop at t), t = frame + 2, from :func:`phop_pairs`), the input of
+    Returns a list of dicts (replica-major, then the temperatures of ``inputs.banks``) with
+    ``T``, ``replica``, ``particle`` (n,), ``frame`` (n,) structure frame in tau,
+    ``rearranged`` (n,) bool (p_hop 2 tau later > ``p_c``, sigma^2), ``x`` (dict T_train ->
+    (n,) x_alpha of that classifier, with stage 05's b_best and sigma_T) and ``phop``
+    (dict window in tau -> (p_hop at t - 1, p_hop at t), t = frame + 2), the input of
     :func:`~glasshelpers.stages.s06_kramers.barrier_analysis.kramers_analysis` and
     :func:`~glasshelpers.stages.s06_kramers.barrier_glm.glm_analysis`.
     """
-    clfs = classifiers or all_classifiers(profile)
-    t1 = table1 if table1 is not None else load_calibration(profile, clfs)
-    p_c = float(profile.labels.p_c)
+    t1 = inputs.table1
+    rows_b = {float(Tt): t1.loc[t1["T"] == Tt].iloc[0] for Tt in inputs.classifiers}
     out = []
-    for T in profile.temperatures:
-        bank = load_bank(profile, T, replica=int(replica))
-        nf, na = bank["phop_later"].shape
-        X = bank["features"].reshape(-1, bank["features"].shape[-1])
-        xs = {}
-        for Tt, clf in clfs.items():
-            row = t1.loc[t1["T"] == Tt].iloc[0]
-            xs[float(Tt)] = scoring.x_alpha(clf.decision(X), clf.b, row["b_best"], row["sigma_T"])
-        out.append({"T": float(T), "replica": int(replica),
-                    "particle": np.broadcast_to(np.arange(na)[None, :], (nf, na)).ravel().copy(),
-                    "frame": np.broadcast_to(np.asarray(bank["frames"])[:, None], (nf, na)).ravel().copy(),
-                    "rearranged": bank["phop_later"].reshape(-1) > p_c, "x": xs,
-                    "phop": phop_pairs(profile, T, bank, windows, replica)})
+    reps = sorted({int(r) for bank in inputs.banks.values() for r in np.unique(bank["replica"])})
+    for r in reps:
+        for T, bank in inputs.banks.items():
+            rows = np.flatnonzero(bank["replica"] == r)
+            sl = slice(rows[0], rows[-1] + 1)                       # rows of a replica are contiguous
+            X = bank["X"][sl]
+            xs = {float(Tt): scoring.x_alpha(clf.decision(X), clf.b, rows_b[float(Tt)]["b_best"],
+                                             rows_b[float(Tt)]["sigma_T"])
+                  for Tt, clf in inputs.classifiers.items()}
+            out.append({"T": float(T), "replica": int(r), "particle": bank["particle"][sl],
+                        "frame": bank["frame"][sl], "rearranged": bank["phop_later"][sl] > p_c, "x": xs,
+                        "phop": {w: (before[sl], at[sl]) for w, (before, at) in bank["phop"].items()}})
     return out
 
 
@@ -145,31 +118,12 @@ def replica_spread(samples: list, edges, fit_range, *, min_bin_count: int = 30) 
 
 
 
-def chain_inputs(profile, classifiers: dict) -> tuple[dict, dict, dict, dict]:
-    """(train, test, banks, fit) of :func:`glasshelpers.core.barriers.chain.whole_chain_halves`:
-    every classifier's training set, the T = 0.47 test set, the feature banks of every
-    replica (clusters of one particle over a p_hop window of bank frames, as for sigma_T)
-    with their rearrangement flags (p_hop 2 tau later > p_c), and the refit callables."""
-    lab = profile.labels
-    soft_T, p_l, p_c = float(lab.softness_temperature), softness_p_l(profile), float(lab.p_c)
-    train = {}
-    for T in classifiers:
-        ds = softness_training_set(profile, p_l) if abs(T - soft_T) < 1e-9 else fluidity_training_set(profile, T)
-        train[float(T)] = {"X": ds["X"], "y": ds["y"], "blocks": blocks(ds)}
-    ts = test_set(profile, p_l)
-    banks = {}
-    for T in profile.temperatures:
-        parts = []
-        for r in replicas(profile):
-            bank = load_bank(profile, T, replica=r, progress=False)
-            parts.append((bank["features"].reshape(-1, bank["features"].shape[-1]), bank_clusters(profile, bank),
-                          bank["phop_later"].reshape(-1) > p_c))
-        offsets = np.cumsum([0] + [int(c.max()) + 1 for _, c, _ in parts[:-1]])
-        banks[float(T)] = {"X": np.concatenate([x for x, _, _ in parts]),
-                           "clusters": np.concatenate([c + o for (_, c, _), o in zip(parts, offsets)]),
-                           "rearranged": np.concatenate([f for _, _, f in parts])}
-    fit = {T: refit(profile, "softness" if abs(T - soft_T) < 1e-9 else "fluidity") for T in train}
-    return train, {"X": ts["X"], "y": ts["y"], "blocks": blocks(ts)}, banks, fit
+def chain_banks(inputs: KramersInputs, p_c: float) -> dict:
+    """The banks of :func:`glasshelpers.core.barriers.chain.whole_chain_halves`: per temperature
+    the features of every replica, their clusters and rearrangement flags (p_hop 2 tau later
+    > ``p_c``)."""
+    return {T: {"X": b["X"], "clusters": b["clusters"], "rearranged": b["phop_later"] > p_c}
+            for T, b in inputs.banks.items()}
 
 
 def attach_chain(res: KramersResult, halves: ChainHalves) -> None:
@@ -208,11 +162,12 @@ def fig3_classifiers(profile) -> tuple:
     return (float(max(L.fluidity_temperatures)), float(L.softness_temperature))
 
 
-def run(profile, classifiers: dict | None = None):
-    """The Kramers analysis of a profile over all its replicas, with the profile's
-    settings (``analysis.min_bin_count, bootstrap, kramers_T_max_low, fit_range_p_min,
-    min_time_blocks, indicator_p_c, indicator_windows, glm_bootstrap``,
-    ``features.bank_stride``, ``labels.p_c``, ``seed``).
+def run(profile: Profile, inputs: KramersInputs):
+    """The Kramers analysis of a profile over all its replicas, from the products in
+    ``inputs`` (:func:`~glasshelpers.stages.s06_kramers.inputs.load_inputs`) with the
+    profile's settings (``analysis.min_bin_count, bootstrap, kramers_T_max_low,
+    fit_range_p_min, min_time_blocks, indicator_p_c, glm_bootstrap, chain_splits``,
+    ``features.bank_stride``, ``labels.p_c``, ``seed``); it reads no file.
 
     First the likelihood analysis (:func:`~glasshelpers.stages.s06_kramers.barrier_glm.glm_analysis`:
     occupancy and rate, the curvature test that chooses the range, onsets, the indicator
@@ -221,12 +176,10 @@ def run(profile, classifiers: dict | None = None):
     default fits also get the whole-chain half-sampling intervals (:func:`attach_chain`).
     Returns (result, samples, glm result)."""
     A = profile.analysis
-    clfs = classifiers or all_classifiers(profile)
-    t1 = load_calibration(profile, clfs)     # stage 05's b_best and sigma_T
-    windows = sorted({2 * HALF_WINDOW, *(int(w) for w in A.indicator_windows)})
-    samples = [s for r in replicas(profile) for s in rearrangement_samples(profile, clfs, t1, replica=r, windows=windows)]
+    p_c = float(profile.labels.p_c)
+    samples = rearrangement_samples(inputs, p_c)
     spacing = float(profile.features.bank_stride)
-    g = glm_analysis(samples, x_edges(profile), p_c=float(profile.labels.p_c), windows=windows,
+    g = glm_analysis(samples, x_edges(profile), p_c=p_c, windows=inputs.windows,
                      p_c_values=[float(v) for v in A.indicator_p_c], n_boot=int(A.glm_bootstrap),
                      seed=int(profile.seed), p_min=float(A.fit_range_p_min), frame_spacing=spacing,
                      min_time_blocks=int(A.min_time_blocks),
@@ -237,8 +190,11 @@ def run(profile, classifiers: dict | None = None):
                            frame_spacing=spacing, min_time_blocks=int(A.min_time_blocks),
                            range_choice=g.range_of("occupancy"))
     if int(A.chain_splits) > 0:
-        train, test, banks, fit = chain_inputs(profile, clfs)
-        halves = whole_chain_halves(train, test, banks, fit, x_edges(profile), T_max=res.default.T_max,
+        if inputs.train is None:
+            raise ValueError("analysis.chain_splits > 0 needs the chain's training and test sets: "
+                             "load the inputs with the same profile (load_inputs)")
+        halves = whole_chain_halves(inputs.train, inputs.test, chain_banks(inputs, p_c), inputs.refits,
+                                    x_edges(profile), T_max=res.default.T_max,
                                     min_bin_count=max(1, int(A.min_bin_count) // 2),
                                     n_splits=int(A.chain_splits), seed=seed(profile, 23))
         attach_chain(res, halves)
