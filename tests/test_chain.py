@@ -111,3 +111,21 @@ def test_collapse_test_by_hand():
     r = collapse_test({1: np.array([1.0]), 2: np.array([1.3])}, {1: D[:, :1], 2: D[:, 1:]})
     assert r["dof"] == 1 and r["chi2"] == pytest.approx(0.09 / 0.02, rel=0.05)
     assert np.isnan(collapse_test({1: np.array([1.0])}, {1: D[:, :1]})["p_value"])
+
+
+def test_chain_half_widths_follow_the_book_wide_missing_split_rule():
+    """Per bin, the same half-width as every other half-sampling interval: t_{K-1} x rms of
+    the deltas, NaN once more than 5 % of the splits could not be fitted in that bin."""
+    from scipy import stats as sstats
+
+    from glasshelpers.core.barriers.chain import ChainHalves
+
+    rng = np.random.default_rng(0)
+    d = rng.normal(0, 0.1, (40, 3))
+    d[0, 1] = np.nan                     # 1 of 40 unfittable: 2.5 %, kept
+    d[:3, 2] = np.nan                    # 3 of 40: 7.5 %, no interval
+    h = ChainHalves({1.0: d}, {1.0: d}, 40).half_width(1.0, "E", 0.95)
+    col = d[1:, 1]
+    assert h[0] == pytest.approx(sstats.t.ppf(0.975, 39) * np.sqrt(np.mean(d[:, 0] ** 2)))
+    assert h[1] == pytest.approx(sstats.t.ppf(0.975, 38) * np.sqrt(np.mean(col ** 2)))
+    assert np.isnan(h[2])

@@ -33,6 +33,7 @@ from scipy import stats as sstats
 
 from glasshelpers.core.barriers.kramers import fit_kramers
 from glasshelpers.core.barriers.rearrangement import bin_index
+from glasshelpers.core.learning.halfsample import half_width
 from glasshelpers.core.learning.maxscore import smoothed_best_bias
 from glasshelpers.core.learning.scoring import x_alpha
 from glasshelpers.core.statistics.stats import half_split
@@ -53,13 +54,12 @@ class ChainHalves:
     n_splits: int
 
     def half_width(self, key, which: str = "E", level: float = 0.95) -> np.ndarray:
-        """t_{K-1} quantile x sqrt(mean delta^2) per bin (NaN with fewer than 2 finite deltas)."""
+        """Per bin, the half-sampling half-width of every other interval of the book
+        (:func:`glasshelpers.core.learning.halfsample.half_width`: t_{K-1} quantile x
+        sqrt(mean delta^2); NaN with fewer than 2 finite deltas or more than 5 % of the
+        splits unfittable in that bin, where the fitted halves are a selected subset)."""
         d = (self.delta_E if which == "E" else self.delta_S)[key]
-        k = np.isfinite(d).sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rms = np.sqrt((np.where(np.isfinite(d), d, 0.0) ** 2).sum(axis=0) / k)
-            t = sstats.t.ppf(0.5 + level / 2, np.maximum(k - 1, 1))
-        return np.where(k >= 2, t * rms, np.nan)
+        return np.array([half_width(d[:, j], level) for j in range(d.shape[1])])
 
 
 def calibrate(clf, test_X, test_y, population_X) -> tuple[float, float]:
