@@ -259,6 +259,27 @@ def _error_items(exc, override_keys) -> list[str]:
     return out
 
 
+def shelf_problems(p: Profile) -> list[tuple[str, str]]:
+    """Why the profile's shelf cannot start its runs (missing, another N or density, too few states)."""
+    if p.protocol.shelf is None:
+        return []
+    from glasshelpers.pipeline.shelf import ShelfError, ShelfProtocol
+
+    try:
+        shelf = ShelfProtocol.load(p.protocol.shelf)
+    except ShelfError as exc:
+        return [("protocol.shelf", str(exc))]
+    out = []
+    if shelf.n_particles != p.model.n_particles or abs(shelf.density - p.model.density) > 1e-12:
+        out.append(("protocol.shelf", f"shelf {shelf.name!r} holds N = {shelf.n_particles} at density {shelf.density:g}, "
+                                      f"the profile N = {p.model.n_particles} at {p.model.density:g}: remove "
+                                      "protocol.shelf (start from the seed run) or make a shelf for this system"))
+    if p.replicas > shelf.states:
+        out.append(("replicas", f"{p.replicas} replicas need as many independent states; shelf {shelf.name!r} has "
+                                f"{shelf.states}"))
+    return out
+
+
 def validate_profile(raw: dict, source: str = "profile", override_keys=()) -> Profile:
     """Validate a profile dict against :mod:`glasshelpers.pipeline.profiles.schema`.
 
@@ -274,6 +295,12 @@ def validate_profile(raw: dict, source: str = "profile", override_keys=()) -> Pr
     except ValidationError as exc:
         items = _error_items(exc, tuple(override_keys))
         raise ProfileError(" ".join(f"{source}: {'; '.join(items)}".split())) from None
+    shelf = shelf_problems(model)              # reads the shelf's files: after the schema's own rules
+    if shelf:
+        tags = {key: " (override)" if any(key == k or k.startswith(key + ".") for k in override_keys) else ""
+                for key, _ in shelf}
+        items = [f"{key}{tags[key]}: {msg}" for key, msg in shelf]
+        raise ProfileError(" ".join(f"{source}: {'; '.join(items)}".split()))
     return model
 
 

@@ -4,7 +4,8 @@ Every key a stage reads is declared here with its type, range and a one-line mea
 unknown keys are errors (``extra="forbid"``), so a typo such as ``fluidty_q`` is
 reported instead of silently ignored. Cross-field rules (temperatures that must be
 simulated, a box large enough for the structure features, runs long enough for the
-label rules) live in :class:`Profile`'s after-validator and run before any MD.
+label rules) live in :class:`Profile`'s after-validator and run before any MD; the schema
+reads no file (whether a named shelf exists and fits is checked by ``validate_profile``).
 
 Adding a key is a one-line change: add a field to its section's model, e.g.::
 
@@ -243,27 +244,6 @@ def _fmt(temps) -> str:
     return "[" + ", ".join(f"{t:g}" for t in temps) + "]"
 
 
-def shelf_problems(p: Profile) -> list[tuple[str, str]]:
-    """Why the profile's shelf cannot start its runs (missing, another N or density, too few states)."""
-    if p.protocol.shelf is None:
-        return []
-    from glasshelpers.pipeline.shelf import ShelfError, ShelfProtocol
-
-    try:
-        shelf = ShelfProtocol.load(p.protocol.shelf)
-    except ShelfError as exc:
-        return [("protocol.shelf", str(exc))]
-    out = []
-    if shelf.n_particles != p.model.n_particles or abs(shelf.density - p.model.density) > 1e-12:
-        out.append(("protocol.shelf", f"shelf {shelf.name!r} holds N = {shelf.n_particles} at density {shelf.density:g}, "
-                                      f"the profile N = {p.model.n_particles} at {p.model.density:g}: remove "
-                                      "protocol.shelf (start from the seed run) or make a shelf for this system"))
-    if p.replicas > shelf.states:
-        out.append(("replicas", f"{p.replicas} replicas need as many independent states; shelf {shelf.name!r} has "
-                                f"{shelf.states}"))
-    return out
-
-
 def cross_field_problems(p: Profile) -> list[tuple[str, str]]:
     """(dotted key, what is wrong) for every rule that involves more than one key."""
     out = []
@@ -285,7 +265,6 @@ def cross_field_problems(p: Profile) -> list[tuple[str, str]]:
     for key, sizes in (("model.n_particles", [p.model.n_particles]),
                        ("analysis.sigma_T_sizes", p.analysis.sigma_T_sizes)):
         out += [(key, msg) for msg in map(box_problem, sizes) if msg]
-    out += shelf_problems(p)
     tags = [f"{t:.3f}" for t in temps]
     dup = sorted({t for t in tags if tags.count(t) > 1})
     if dup:
