@@ -79,15 +79,8 @@ def temperature_params(profile: Profile, temperature: float, replica: int = 0) -
 
 
 def trajectory_path(profile: Profile, temperature: float, replica: int = 0) -> Path:
-    """The finished trajectory at ``temperature``; MissingDataError if not made yet."""
-    d = temperature_dir(profile, temperature, replica)
-    check_meta(d / "meta.json", temperature_params(profile, temperature, replica), "trajectory")
-    path = d / "traj.gsd"
-    if not (d / "meta.json").exists() or not path.exists():
-        raise MissingDataError(
-            f"no finished trajectory for profile {profile.name!r} at T = {temperature} "
-            f"(replica {replica}): run the simulation stage first (make workflow PROFILE={profile.name})")
-    return path
+    """The finished trajectory at ``temperature`` (:meth:`Run.finished_trajectory`)."""
+    return Run(profile, temperature, replica).finished_trajectory()
 
 
 
@@ -154,4 +147,10 @@ class Run:
     def finished_trajectory(self) -> Path:
         """The finished trajectory; MissingDataError if not made yet, StaleDataError if made
         with other parameters."""
-        return trajectory_path(self.profile, self.temperature, self.replica)
+        check_meta(self.meta, self.params, "trajectory")
+        if not self.meta.exists() or not self.trajectory.exists():
+            name = self.profile.name
+            raise MissingDataError(
+                f"no finished trajectory for profile {name!r} at T = {self.temperature} (replica "
+                f"{self.replica}): run the simulation stage first (make workflow PROFILE={name})")
+        return self.trajectory

@@ -246,8 +246,7 @@ def _error_items(exc, override_keys) -> list[str]:
             entry[1].append(text)
     out = []
     for key in dict.fromkeys([*typed, *notes]):
-        tag = " (override)" if any(key == k or key.startswith((k + ".", k + "[")) or k.startswith(key + ".")
-                                   for k in override_keys) else ""
+        tag = _override_tag(key, override_keys)
         parts = []
         if key in typed:
             value, texts, desc = typed[key]
@@ -257,6 +256,12 @@ def _error_items(exc, override_keys) -> list[str]:
             parts.append(f"{key}{tag}: {'; '.join(notes[key])}")
         out.extend(parts)
     return out
+
+
+def _override_tag(key: str, override_keys) -> str:
+    """`` (override)`` when the dotted ``key`` was set, or lies inside or above a key set, by an override."""
+    hit = any(key == k or key.startswith((k + ".", k + "[")) or k.startswith(key + ".") for k in override_keys)
+    return " (override)" if hit else ""
 
 
 def shelf_problems(p: Profile) -> list[tuple[str, str]]:
@@ -297,9 +302,7 @@ def validate_profile(raw: dict, source: str = "profile", override_keys=()) -> Pr
         raise ProfileError(" ".join(f"{source}: {'; '.join(items)}".split())) from None
     shelf = shelf_problems(model)              # reads the shelf's files: after the schema's own rules
     if shelf:
-        tags = {key: " (override)" if any(key == k or k.startswith(key + ".") for k in override_keys) else ""
-                for key, _ in shelf}
-        items = [f"{key}{tags[key]}: {msg}" for key, msg in shelf]
+        items = [f"{key}{_override_tag(key, override_keys)}: {msg}" for key, msg in shelf]
         raise ProfileError(" ".join(f"{source}: {'; '.join(items)}".split()))
     return model
 
