@@ -174,7 +174,7 @@ def test_validated_profile_keeps_simulation_hashes():
     assert params_hash(simulate.seed_params(p)) == "5a89db98b9329a9a"
     assert [params_hash(simulate.temperature_params(p, T)) for T in p.temperatures[:3]] == \
         ["db7f9182e82605bd", "c399d2effdf058a8", "83a1f0a98001b608"]
-    assert profile_hash(p) == "10fd786df1e2b2e4"
+    assert profile_hash(p) == "1d467327fe39a1cd"     # protocol.shelf_state joined the profile (default 0)
     params = simulate.temperature_params(p, TINY["temperatures"][0])
     assert params["model"]["n_particles"] == TINY["model"]["n_particles"]
     assert params["production_time"] == TINY["protocol"]["production_time_by_T"][TINY["temperatures"][0]]
@@ -195,7 +195,7 @@ def test_dumped_profile_round_trips(tmp_path):
 def test_extends_takes_the_base_and_replaces_what_the_file_gives(tmp_path):
     """``extends``: every value of the base, the file's own values replacing the base's key
     by key inside a section; chains resolve; the seed-2 demo differs from demo only in its
-    name, description and seed."""
+    name, description, seed and shelf state."""
     (tmp_path / "a.yaml").write_text("extends: tiny\nname: a\nseed: 7\nlabels:\n  p_c: 0.3\n")
     (tmp_path / "b.yaml").write_text("extends: a.yaml\nname: b\nengine:\n  dt: 0.004\n")
     tiny, b = load_profile("tiny"), load_profile(tmp_path / "b.yaml")
@@ -204,7 +204,8 @@ def test_extends_takes_the_base_and_replaces_what_the_file_gives(tmp_path):
     assert b.engine.name == tiny.engine.name and b.temperatures == tiny.temperatures
     assert "extends" not in b.as_dict()
     demo, seed2 = load_profile("demo").as_dict(), load_profile("demo-seed2").as_dict()
-    assert {k for k in demo if demo[k] != seed2[k]} == {"name", "description", "seed"}
+    assert {k for k in demo if demo[k] != seed2[k]} == {"name", "description", "seed", "protocol"}
+    assert {k for k in demo["protocol"] if demo["protocol"][k] != seed2["protocol"][k]} == {"shelf_state"}
 
 
 @pytest.mark.parametrize("text, fragment", [
@@ -367,7 +368,7 @@ def test_every_shipped_profile_loads_and_its_workflow_dry_runs(name, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     jobs = _job_stats(proc.stdout + proc.stderr)
     n_T, n_rep = len(p.temperatures), len(replicas(p))
-    assert jobs["seed"] == n_rep
+    assert jobs.get("seed", 0) == (0 if p.protocol.shelf else n_rep)
     assert jobs["simulate"] == n_T
     assert jobs.get("simulate_replica", 0) == (n_rep - 1) * n_T
     for stem in registry.per_profile_stems():
@@ -435,3 +436,17 @@ def test_a_run_handle_hands_out_every_path_of_its_run(tmp_path, monkeypatch):
         run.finished_trajectory()
     with pytest.raises(ProfileError, match="temperature must be positive"):
         Run(p, -1.0)
+
+
+def test_realisations_on_a_shelf_start_from_states_they_do_not_share():
+    """demo-seed2 takes the shelf's state 1 where demo takes state 0, and a profile whose
+    replicas would run past the shelf's last state is refused in one line."""
+    from glasshelpers.pipeline.runs import shelf_start
+
+    a, b = load_profile("demo"), load_profile("demo-seed2")
+    assert [shelf_start(a, T)[2] for T in (0.45, 0.6, 2.0)] == [0, 0, 0]
+    assert [shelf_start(b, T)[2] for T in (0.45, 0.6, 2.0)] == [1, 1, 1]
+    assert shelf_start(a, 0.6)[1] == 0.58 and shelf_start(a, 1.4)[1] == 2.0     # nearest; a tie goes hotter
+    assert shelf_start(load_profile("demo", {"replicas": 2}), 0.45, 1)[2] == 1
+    with pytest.raises(ProfileError, match=r"replicas \(override\): 2 replicas from state 3 on need states 3-4; shelf 'ka2000' has 4 \(0-3\)"):
+        load_profile("demo", {"replicas": 2, "protocol.shelf_state": 3})

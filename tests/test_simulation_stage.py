@@ -93,10 +93,37 @@ def test_published_comparison_judges_with_the_interval_and_the_tolerance():
 
 
 def test_equilibration_history_counts_the_seed_at_its_own_temperature():
-    P = load_profile("demo", {"protocol.equil_time_by_T": {0.47: 700}, "protocol.seed_time": 300})
+    P = load_profile("demo", {"protocol.equil_time_by_T": {0.47: 700}, "protocol.seed_time": 300,
+                              "protocol.equil_time": 100, "protocol.shelf": None})
     assert S.equilibration_history(P, 0.45) == 300 + 100
     assert S.equilibration_history(P, 0.47) == 700
-    assert S.equilibration_history(P, 0.7) == 100
+    assert S.equilibration_history(P, 0.8) == 100
+    assert S.shelf_record(P, 0.45) is None
+
+
+def test_a_run_on_the_shelf_carries_the_history_of_its_state():
+    """At a shelved T the state spent the shelf's equilibration and measured stretch there
+    (0.45: 10 x 1200 and 4 x 1200 tau by the shelf's protocol); off a shelved T, only the
+    run's own equilibration counts."""
+    P = load_profile("demo", {"protocol.equil_time_by_T": {0.60: 150}, "protocol.equil_time": 50})
+    assert S.equilibration_history(P, 0.45) == 50 + 12000 + 4800
+    assert S.equilibration_history(P, 0.60) == 150                     # starts from the 0.58 state
+    rec = S.shelf_record(P, 0.60)
+    assert rec["shelf_temperature"] == 0.58 and rec["shelf_stationarity"] is None
+
+
+def test_a_slow_run_on_the_shelf_takes_the_shelf_s_cross_state_verdict():
+    r = S.run_relaxation(brownian(n_frames=40, D=0.0002), ar1(40, seed=7, sd=0.003), history=1e4, n_boot=20, seed=3)
+    assert r.slow
+    base = {"start": "shelf ka2000, state 0 at T = 0.45", "shelf_temperature": 0.45, "state": 0, "shelf_states": 4}
+    verdict, reason = S.equilibrium_verdict(r, 3.0, {**base, "shelf_stationarity": "stationary"})
+    assert verdict == "equilibrated" and "cross-state test over its 4 states" in reason
+    for word in ("undetermined", "ageing"):
+        assert S.equilibrium_verdict(r, 3.0, {**base, "shelf_stationarity": word})[0] == "untested"
+    # a state made at another temperature says nothing about this one
+    other = {**base, "shelf_temperature": 0.58, "shelf_stationarity": None}
+    assert S.equilibrium_verdict(r, 3.0, other) == S.equilibrium_verdict(r, 3.0)
+    assert S.summary_row(r, 3.0, {**base, "shelf_stationarity": "stationary"})["start"] == base["start"]
 
 
 def test_equil_time_by_T_and_seed_threads_enter_the_run_parameters():

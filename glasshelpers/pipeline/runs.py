@@ -44,14 +44,15 @@ def uses_seed(profile: Profile) -> bool:
 
 
 def shelf_start(profile: Profile, temperature: float, replica: int = 0) -> tuple:
-    """(shelf protocol, shelved temperature, state) a run starts from: state ``replica`` at
-    the shelved temperature nearest to ``temperature`` (the hotter of two equally near)."""
+    """(shelf protocol, shelved temperature, state) a run starts from: state
+    ``protocol.shelf_state + replica`` at the shelved temperature nearest to ``temperature``
+    (the hotter of two equally near)."""
     from glasshelpers.pipeline.shelf import ShelfProtocol
 
     shelf = ShelfProtocol.load(profile.protocol.shelf)
     T = check_temperature(temperature)
     Ts = min(shelf.cascade, key=lambda t: (round(abs(t - T), 9), -t))
-    return shelf, Ts, int(replica)
+    return shelf, Ts, int(profile.protocol.shelf_state) + int(replica)
 
 
 def _start_record(profile: Profile, temperature: float, replica: int) -> dict:

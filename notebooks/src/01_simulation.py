@@ -142,7 +142,10 @@ glue("msd_lag", int(lags[-1]), display=False)
 # `protocol.equil_tau_alpha` relaxation times at this temperature before production and
 # the two halves of production agree, within block errors, in $U/N$, in the MSD at a lag
 # near $\tau_\alpha$ and in $F_s$ at $\tau_\alpha$; as **ageing** when they do not; and as
-# **untested** when $\tau_\alpha$ exceeds half the run, so that neither can be shown.
+# **untested** when $\tau_\alpha$ exceeds half the run, so that neither can be shown. A run
+# that starts from a shelf state made at its own temperature (the chapter on the shelf of
+# equilibrium states) carries that state's history: when it is too slow for its halves, its
+# verdict is the shelf's cross-state test at this temperature.
 
 # %%
 prod_pe = np.array([t["pe"] for t in thermo if t["phase"] == "production"])
@@ -150,7 +153,8 @@ rel = simulation.run_relaxation(traj["positions"][:, traj["types"] == 0], prod_p
                                 history=simulation.equilibration_history(P, temperature),
                                 n_boot=int(P.analysis.bootstrap), seed=int(P.seed),
                                 window=simulation.has_published_curves(temperature))
-row = simulation.summary_row(rel, float(P.protocol.equil_tau_alpha))
+start = simulation.shelf_record(P, temperature)
+row = simulation.summary_row(rel, float(P.protocol.equil_tau_alpha), start)
 fig = relaxation_figure(rel.curves, row["tau_alpha"])
 
 # %% [markdown]

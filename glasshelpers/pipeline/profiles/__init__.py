@@ -279,9 +279,10 @@ def shelf_problems(p: Profile) -> list[tuple[str, str]]:
         out.append(("protocol.shelf", f"shelf {shelf.name!r} holds N = {shelf.n_particles} at density {shelf.density:g}, "
                                       f"the profile N = {p.model.n_particles} at {p.model.density:g}: remove "
                                       "protocol.shelf (start from the seed run) or make a shelf for this system"))
-    if p.replicas > shelf.states:
-        out.append(("replicas", f"{p.replicas} replicas need as many independent states; shelf {shelf.name!r} has "
-                                f"{shelf.states}"))
+    first = int(p.protocol.shelf_state)
+    if first + p.replicas > shelf.states:
+        out.append(("replicas", f"{p.replicas} replicas from state {first} on need states {first}-"
+                                f"{first + p.replicas - 1}; shelf {shelf.name!r} has {shelf.states} (0-{shelf.states - 1})"))
     return out
 
 

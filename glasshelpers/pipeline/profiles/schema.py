@@ -90,6 +90,9 @@ class ProtocolSection(Section):
                                                 "name such as ka2000, or a protocol.yaml path) instead of the seed run: "
                                                 "replica k starts from the shelf's state k at the shelved temperature "
                                                 "nearest to T (glasshelpers.pipeline.shelf)")
+    shelf_state: NonNegInt = Field(0, description="shelf state of replica 0 (replica r starts from state "
+                                                  "shelf_state + r): another realisation of a profile takes "
+                                                  "other states, so that it shares no configuration")
 
 
 class FeaturesSection(Section):

@@ -195,10 +195,25 @@ def run_relaxation(positions, energy_series, *, history: float, k: float = rx.FS
                          window=window_values(x, k, n_boot=n_boot, seed=seed + 2) if window else None)
 
 
-def equilibrium_verdict(r: RunRelaxation, min_tau_alpha: float) -> tuple[str, str]:
-    """(verdict, reason): ``equilibrated``, ``ageing`` or ``untested`` (module docstring)."""
+def equilibrium_verdict(r: RunRelaxation, min_tau_alpha: float, shelf: dict | None = None) -> tuple[str, str]:
+    """(verdict, reason): ``equilibrated``, ``ageing`` or ``untested`` (module docstring).
+
+    ``shelf`` (:func:`shelf_record`) decides a run that starts from a shelf state made at its
+    own temperature and is too slow for its halves to test: ``equilibrated`` when the shelf's
+    cross-state test calls T stationary, ``untested`` otherwise.
+    """
     tests = [r.energy, r.dynamics.msd] + ([r.dynamics.fs] if r.dynamics.fs is not None else [])
     drifting = [t.quantity for t in tests if t.verdict == "ageing"]
+    on_shelf = shelf is not None and shelf.get("shelf_stationarity") is not None
+    if r.slow and on_shelf:
+        word = shelf["shelf_stationarity"]
+        what = (f"the run starts from {shelf['start']}, and the shelf's cross-state test over its "
+                f"{shelf['shelf_states']} states at this temperature finds it {word}")
+        if word == "stationary":
+            return "equilibrated", (what + f"; the run itself, {r.production:g} tau long, is shorter than "
+                                    "two tau_alpha and cannot test its halves"
+                                    + (f" (they differ in {', '.join(drifting)})" if drifting else ""))
+        return "untested", what
     if r.slow:
         # Block errors over stretches shorter than tau_alpha miss the structure's own slow
         # fluctuations, so a difference between the halves is no evidence of ageing (two demo
@@ -223,9 +238,10 @@ def equilibrium_verdict(r: RunRelaxation, min_tau_alpha: float) -> tuple[str, st
     return "equilibrated", f"{ratio:.1f} tau_alpha of equilibration; the halves agree in U/N, MSD and F_s"
 
 
-def summary_row(r: RunRelaxation, min_tau_alpha: float) -> dict:
-    """The run's relaxation and equilibrium numbers as one flat row (for the results CSV)."""
-    verdict, reason = equilibrium_verdict(r, min_tau_alpha)
+def summary_row(r: RunRelaxation, min_tau_alpha: float, shelf: dict | None = None) -> dict:
+    """The run's relaxation and equilibrium numbers as one flat row (for the results CSV);
+    ``shelf`` as in :func:`equilibrium_verdict`."""
+    verdict, reason = equilibrium_verdict(r, min_tau_alpha, shelf)
     dyn = r.dynamics
     row = dict(tau_alpha=r.tau_alpha.estimate, tau_alpha_lo=r.tau_alpha.low, tau_alpha_hi=r.tau_alpha.high,
                D_A=r.D.estimate, D_A_lo=r.D.low, D_A_hi=r.D.high, equil_history=r.history,
@@ -235,19 +251,53 @@ def summary_row(r: RunRelaxation, min_tau_alpha: float) -> dict:
                msd_drift_p=dyn.msd.p_value)
     fs = dyn.fs
     row.update(fs_first_half=fs.first_mean if fs else np.nan, fs_second_half=fs.second_mean if fs else np.nan,
-               fs_drift_p=fs.p_value if fs else np.nan, equilibrium=verdict, equilibrium_reason=reason)
+               fs_drift_p=fs.p_value if fs else np.nan, equilibrium=verdict, equilibrium_reason=reason,
+               start=shelf["start"] if shelf else "seed run")
     return row
 
 
-def equilibration_history(profile: Profile, T: float) -> float:
-    """tau spent at T before production: the run's equilibration, plus the seed run when T
-    is the seed temperature (the run continues from the seed's final configuration; only
-    the velocities are drawn afresh)."""
+def equilibration_history(profile: Profile, T: float, replica: int = 0) -> float:
+    """tau spent at T before production: the run's equilibration, plus what its starting
+    configuration already spent at T. That is the seed run when T is the seed temperature,
+    or, for a profile on a shelf, the shelf state's equilibration and measured stretch when
+    the state was made at T itself (the run continues from that configuration; only the
+    velocities are drawn afresh)."""
     from glasshelpers.pipeline.profiles import equil_time
+    from glasshelpers.pipeline.runs import shelf_start, uses_seed
 
+    if not uses_seed(profile):
+        shelf, Ts, _ = shelf_start(profile, T, replica)
+        same = abs(float(T) - Ts) < 1e-9
+        before = shelf.equilibration_time(Ts) + shelf.production_time(Ts) if same else 0
+        return float(equil_time(profile, T) + before)
     seed = profile.protocol
     same = abs(float(T) - float(seed.seed_temperature)) < 1e-9
     return float(equil_time(profile, T) + (int(seed.seed_time) if same else 0))
+
+
+def shelf_record(profile: Profile, T: float, replica: int = 0) -> dict | None:
+    """Where a run on a shelf starts, and what the shelf shows there (None off a shelf).
+
+    Returns ``start`` (words), ``shelf_temperature`` (the shelved T the state was made at),
+    ``state`` and, when that is T itself, ``shelf_states`` (K finished) and
+    ``shelf_stationarity`` (the cross-state verdict of
+    :func:`glasshelpers.stages.s01_simulation.evidence.temperature_evidence`: stationary,
+    undetermined or ageing; None when the state was made at another T).
+    """
+    from glasshelpers.pipeline.runs import shelf_start, uses_seed
+
+    if uses_seed(profile):
+        return None
+    shelf, Ts, k = shelf_start(profile, T, replica)
+    out = {"start": f"shelf {shelf.name}, state {k} at T = {Ts:g}", "shelf_temperature": Ts, "state": k,
+           "shelf_states": 0, "shelf_stationarity": None}
+    if abs(float(T) - Ts) < 1e-9:
+        from glasshelpers.stages.s01_simulation.evidence import temperature_evidence
+
+        ev = temperature_evidence(shelf, Ts, solid=False)
+        out["shelf_states"] = int(ev["states"])
+        out["shelf_stationarity"] = ev.get("stationarity", "undetermined")
+    return out
 
 
 #: Tolerances of the comparison with published values: tau_alpha and D_A within a factor
