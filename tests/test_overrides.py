@@ -187,3 +187,22 @@ def test_papermill_override_on_tiny_data(tiny_data, tmp_path):
                      "-y", "overrides: {classifiers.c: 0.1}")
     assert bad.returncode != 0
     assert "classifiers.c (override): unknown key; did you mean 'C'?" in bad.stderr + bad.stdout
+
+
+def test_a_later_stage_reads_a_result_table_as_written_and_refuses_a_damaged_one(data_root):
+    """read_result gives back the written columns (bookkeeping columns dropped), says in one
+    line that a never-written table is missing and refuses one whose bytes changed."""
+    from glasshelpers.pipeline.provenance import StaleDataError
+    from glasshelpers.pipeline.results import read_result
+    from glasshelpers.pipeline.runs import MissingDataError
+
+    P = load_profile("tiny")
+    df = pd.DataFrame({"T": [0.45, 2.0], "r": [0.025, 0.075], "G_s": [1.5, 0.25]})
+    with pytest.raises(MissingDataError, match="results/van_hove.csv of profile 'tiny' is missing"):
+        read_result(P, "van_hove")
+    path = write_result(P, "van_hove", df)
+    pd.testing.assert_frame_equal(read_result(P, "van_hove"), df)
+    path.write_text(path.read_text().replace("1.5", "1.6"))          # same size, other bytes
+    os.utime(path, ns=(1, 1))                                         # an mtime unlike the record's
+    with pytest.raises(StaleDataError, match="damaged"):
+        read_result(P, "van_hove")

@@ -38,6 +38,27 @@ def write_result(profile, key: str, df: pd.DataFrame):
     return path
 
 
+def read_result(profile, key: str) -> pd.DataFrame:
+    """Read ``results/<key>.csv`` written by an earlier stage, checked against its integrity
+    record, without the bookkeeping columns ``code_version`` and ``overrides``.
+
+    Raises MissingDataError when the table was never written (run the stage that writes
+    it, :mod:`glasshelpers.pipeline.registry`) and StaleDataError when its bytes differ from
+    its record."""
+    from glasshelpers.pipeline.provenance import StaleDataError
+    from glasshelpers.pipeline.runs import MissingDataError
+
+    path = paths.result_file(profile, key)
+    state = integrity.check(path)
+    if state.state in ("absent", "missing"):
+        raise MissingDataError(f"results/{key}.csv of profile {profile.name!r} is missing ({path}): "
+                               "run the stage that writes it first (the workflow does)")
+    if state.state != "ok":
+        raise StaleDataError(f"results/{key}.csv of profile {profile.name!r} is {state.state}"
+                             f"{': ' + state.why if state.why else ''} ({path}): run its stage again")
+    return pd.read_csv(path).drop(columns=["code_version", "overrides"], errors="ignore")
+
+
 def save_figure(profile, key: str, fig):
     """Save a figure as ``figures/<key>.png`` (used by the comparison chapter).
 

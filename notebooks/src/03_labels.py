@@ -37,7 +37,7 @@ from myst_nb import glue
 from glasshelpers.stages.s03_labels import datasets
 from glasshelpers.core.dynamics import labels
 from glasshelpers.stages.s02_features import stagedata
-from glasshelpers.stages.s05_transfer.transfer import van_hove
+from glasshelpers.stages.s03_labels.vanhove import van_hove
 from glasshelpers.pipeline.parameters import check_parameters
 from glasshelpers.pipeline.results import write_result
 from glasshelpers.figures.simfigures import phop_distribution_figure, phop_traces_figure, van_hove_figure

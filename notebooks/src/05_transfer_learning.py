@@ -62,6 +62,7 @@ from glasshelpers.reference import margins, paper, verdicts
 from glasshelpers.pipeline import registry
 from glasshelpers.stages import common
 from glasshelpers.stages.s05_transfer import transfer
+from glasshelpers.stages.s03_labels.vanhove import load_van_hove
 from glasshelpers.pipeline.parameters import check_parameters
 from glasshelpers.pipeline.results import save_figure, write_result
 from glasshelpers.book.display import use_reading_tables
@@ -91,7 +92,7 @@ Markdown(_note) if _note else None
 
 # %%
 scan, best = transfer.transfer_scans(P, clfs)
-vh = transfer.van_hove(P)
+vh = load_van_hove(P)                       # stage 3 wrote it
 fl_scan = scan[scan["T"] != soft_T]
 fig = figures.fig2_transfer(fl_scan, van_hove=vh)
 best

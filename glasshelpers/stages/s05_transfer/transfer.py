@@ -1,7 +1,8 @@
 """Stage 5, transfer to the supercooled liquid (Fig. 2, Table I): each classifier on the
 T = 0.47 test set with its bias re-optimised, sigma_T, the similarity of normals (corrected
-for attenuation), their half-sampling intervals of refitted classifiers, and the van Hove
-function of the Fig. 2 inset."""
+for attenuation) and their half-sampling intervals of refitted classifiers. The van Hove
+function of the Fig. 2 inset is stage 3's table
+(:func:`glasshelpers.stages.s03_labels.vanhove.load_van_hove`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ import pandas as pd
 
 from glasshelpers.core.learning import halfsample, maxscore, scoring, sizing
 from glasshelpers.stages.s03_labels.datasets import fluidity_training_set, softness_p_l, softness_training_set, test_set
-from glasshelpers.core.dynamics.dynamics import van_hove_self
-from glasshelpers.stages.s02_features.stagedata import bank_clusters, load_bank, load_trajectory
+from glasshelpers.stages.s02_features.stagedata import bank_clusters, load_bank
 from glasshelpers.stages.s04_fluid.training import all_classifiers, refit
 from glasshelpers.stages.common import bias_shifts, blocks as _blocks, seed as _seed
 
@@ -139,19 +139,6 @@ def table_one_with_intervals(profile, classifiers: dict | None = None, best: pd.
     clfs = classifiers or all_classifiers(profile)
     t1 = pd.DataFrame([{"T": T} for T in clfs])
     return t1.merge(table_one_half_sampling(profile, clfs, max_splits=max_splits), on="T", how="left")
-
-
-def van_hove(profile, lag: int | None = None, bins=None) -> pd.DataFrame:
-    """Fig. 2 inset: P(r), the density of A displacements ``|dr|`` over ``lag`` tau, per T."""
-    lag = int(lag or profile.analysis.van_hove_lag)
-    edges = np.linspace(0, 6, 121) if bins is None else bins
-    rows = []
-    for T in profile.temperatures:
-        traj = load_trajectory(profile, T)
-        r, p = van_hove_self(traj["positions"], lag, types=traj["types"], bins=edges)
-        rows.append(pd.DataFrame({"T": float(T), "r": r, "G_s": p}))
-    return pd.concat(rows, ignore_index=True)
-
 
 
 def settling_plan(profile, t1: pd.DataFrame, target: float = sizing.TARGET) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
