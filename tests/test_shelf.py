@@ -232,3 +232,31 @@ def test_the_book_section_of_a_shelf(tiny_shelf, tmp_path):
     rows = [line for line in md.splitlines() if line.startswith("| 1 |") or line.startswith("| 0.8 |")]
     assert len(rows) == 2 and "2 of 2" in rows[0] and "msd_curve" in rows[1]
     assert (tmp_path / "img" / "shelf_relaxation.png").stat().st_size > 10_000
+
+
+def test_the_simulation_page_of_a_run_on_the_shelf(tiny_shelf, data_root, small_profile):
+    """Notebook 01 on a profile that starts from the shelf: no seed run is made (asking for
+    one is refused in one line), the run's history at a shelved temperature includes the
+    state's own time there, and its summary names the state it started from."""
+    import pandas as pd
+    import papermill
+
+    from glasshelpers.pipeline import paths
+    from glasshelpers.pipeline.profiles import load_profile
+    from glasshelpers.stages.s01_simulation import simulate
+
+    ROOT = Path(__file__).resolve().parents[1]
+    over = {k: small_profile.as_dict()[k] for k in ("name", "model", "temperatures", "features", "labels", "analysis")}
+    over["protocol"] = {**small_profile.protocol.model_dump(), "shelf": str(tiny_shelf.root)}
+    p = load_profile("tiny", over)
+    with pytest.raises(ValueError, match="starts its runs from shelf .*: it has no seed run"):
+        simulate.run_seed(p)
+    data_root.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(str(ROOT / "notebooks" / "01_simulation.ipynb"), str(data_root / "out.ipynb"),
+                               parameters={"profile": "tiny", "overrides": over, "temperature": 0.8},
+                               progress_bar=False, cwd=str(ROOT / "notebooks"))
+    assert not simulate.seed_dir(p, 0).exists()
+    row = pd.read_csv(paths.result_file(p, "sim_T0.800_summary")).iloc[0]
+    assert row["start"] == "shelf unit, state 0 at T = 0.8"
+    made_at_08 = tiny_shelf.equilibration_time(0.8) + tiny_shelf.production_time(0.8)
+    assert row["equil_history"] == p.protocol.equil_time + made_at_08

@@ -93,6 +93,8 @@ def test_size_variant_and_its_box_check():
     v = sigma_factors.size_variant(P, 4096)
     assert v.name == "tiny-N4096" and v.model.n_particles == 4096 and v.replicas == 1
     assert v.protocol.seed_time == 10 and P.model.n_particles == 2000   # original untouched
+    on_shelf = sigma_factors.size_variant(load_profile("demo-seed2"), 4096)   # the shelf holds N = 2000 only
+    assert on_shelf.protocol.shelf is None and on_shelf.protocol.shelf_state == 0
     with pytest.raises(ProfileError, match="reach of the structure features"):
         sigma_factors.size_variant(P, 1000)
     with pytest.raises(ProfileError, match="sigma_T_sizes"):

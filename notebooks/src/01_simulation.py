@@ -30,6 +30,7 @@ from glasshelpers.pipeline.parameters import check_parameters
 from glasshelpers.pipeline.profiles import equil_time, production_time, temperature_tag
 from glasshelpers.pipeline.provenance import read_json
 from glasshelpers.pipeline.results import write_result
+from glasshelpers.pipeline.runs import uses_seed
 from glasshelpers.figures.simfigures import msd_figure, rdf_figure, relaxation_figure, thermo_figure
 from glasshelpers.stages.s01_simulation import simulation
 from glasshelpers.core.structure.structure import partial_rdf
@@ -47,12 +48,14 @@ pd.DataFrame([{"N": system.n_particles, "A + B": f"{system.n_a} + {system.n_b}",
 # %% [markdown]
 # ## Running (or reusing) the simulation
 #
-# The seed run and the run at this temperature are resumable: if a finished trajectory
-# with the same parameters exists it is reused, an interrupted one continues from its
-# last checkpoint, and one made with other parameters stops the notebook with an error.
+# The seed run (none when the profile starts from the shelf of equilibrium states) and
+# the run at this temperature are resumable: if a finished trajectory with the same
+# parameters exists it is reused, an interrupted one continues from its last checkpoint,
+# and one made with other parameters stops the notebook with an error.
 
 # %%
-simulate.run_seed(P)
+if uses_seed(P):
+    simulate.run_seed(P)
 out = simulate.run_temperature(P, temperature)
 meta = read_json(out / "meta.json")
 glue("n_frames", int(meta["n_frames"]), display=False)

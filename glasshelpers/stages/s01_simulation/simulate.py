@@ -201,7 +201,11 @@ def run_seed(profile: Profile, threads: int | None = None, progress: bool = True
     ``seed_time`` at T_seed.
 
     Returns the folder holding ``seed.gsd`` (final positions, images and velocities).
+    Raises ValueError for a profile on a shelf (``protocol.shelf``), which has no seed run.
     """
+    if not uses_seed(profile):
+        raise ValueError(f"profile {profile.name!r} starts its runs from shelf {profile.protocol.shelf!r} "
+                         "(protocol.shelf): it has no seed run")
     replica = _check_replica(profile, replica)
     params = seed_params(profile, replica)
     prot = profile.protocol

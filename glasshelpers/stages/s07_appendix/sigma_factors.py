@@ -179,11 +179,13 @@ def size_variant(profile: Profile, n_particles: int) -> Profile:
 
     The seed run is cut to 10 tau: at T >= 1 the equilibration from the seed (the
     profile's ``equil_time``) is many structural relaxation times long, so the seed's
-    history does not reach the production run.
+    history does not reach the production run. A shelf holds one N, so the variant starts
+    from its own seed run even when the profile starts from a shelf.
     """
     raw = profile.as_dict()
     raw.pop("overrides", None)
     raw["model"]["n_particles"] = int(n_particles)
+    raw["protocol"].update(shelf=None, shelf_state=0)
     raw["replicas"] = 1
     raw["protocol"]["seed_time"] = min(int(raw["protocol"]["seed_time"]), 10)
     raw["name"] = f"{profile.name}-N{int(n_particles)}"
