@@ -112,18 +112,42 @@ def test_a_run_on_the_shelf_carries_the_history_of_its_state():
     assert rec["shelf_temperature"] == 0.58 and rec["shelf_stationarity"] is None
 
 
-def test_a_slow_run_on_the_shelf_takes_the_shelf_s_cross_state_verdict():
-    r = S.run_relaxation(brownian(n_frames=40, D=0.0002), ar1(40, seed=7, sd=0.003), history=1e4, n_boot=20, seed=3)
-    assert r.slow
+def test_a_run_from_a_shelf_state_at_its_own_temperature_takes_the_shelf_s_verdict():
+    """Slow or not, and whatever its own halves say, a run that continues a shelf state made
+    at its T is judged by the shelf's cross-state test; a state made at another T says
+    nothing, and the run's own tests decide."""
+    slow = S.run_relaxation(brownian(n_frames=40, D=0.0002), ar1(40, seed=7, sd=0.003), history=1e4, n_boot=20, seed=3)
+    drifting = S.run_relaxation(brownian(slow_second_half=True), ar1(1200), history=500.0, n_boot=50, seed=3)
+    assert slow.slow and S.equilibrium_verdict(drifting, 3.0)[0] == "ageing"
     base = {"start": "shelf ka2000, state 0 at T = 0.45", "shelf_temperature": 0.45, "state": 0, "shelf_states": 4}
-    verdict, reason = S.equilibrium_verdict(r, 3.0, {**base, "shelf_stationarity": "stationary"})
-    assert verdict == "equilibrated" and "cross-state test over its 4 states" in reason
-    for word in ("undetermined", "ageing"):
-        assert S.equilibrium_verdict(r, 3.0, {**base, "shelf_stationarity": word})[0] == "untested"
-    # a state made at another temperature says nothing about this one
+    for r in (slow, drifting):
+        for word, verdict in (("stationary", "equilibrated"), ("undetermined", "untested"), ("ageing", "ageing")):
+            got, reason = S.equilibrium_verdict(r, 3.0, {**base, "shelf_stationarity": word})
+            assert got == verdict and "cross-state test over its 4 states" in reason
+    assert "not counted" in S.equilibrium_verdict(drifting, 3.0, {**base, "shelf_stationarity": "stationary"})[1]
     other = {**base, "shelf_temperature": 0.58, "shelf_stationarity": None}
-    assert S.equilibrium_verdict(r, 3.0, other) == S.equilibrium_verdict(r, 3.0)
-    assert S.summary_row(r, 3.0, {**base, "shelf_stationarity": "stationary"})["start"] == base["start"]
+    for r in (slow, drifting):
+        assert S.equilibrium_verdict(r, 3.0, other) == S.equilibrium_verdict(r, 3.0)
+    assert S.summary_row(slow, 3.0, {**base, "shelf_stationarity": "stationary"})["start"] == base["start"]
+
+
+def test_halves_false_alarms_at_the_nominal_rate_for_white_noise_and_far_above_for_slow_noise():
+    """Independent values: the halves test flags about its nominal 1.7 % of windows. Fast
+    noise plus a small stationary component whose correlation time (500 values) is as long
+    as the window (600), the shape of U/N in a supercooled liquid: the block length follows
+    the fast part, block errors miss the slow one, and the test flags about ten times more
+    often than its nominal rate."""
+    rng = np.random.default_rng(5)
+    white = [rng.normal(-7.0, 0.01, 20000) for _ in range(4)]
+    w = S.halves_false_alarms(white, 600)
+    assert w["windows"] == 4 * (1 + (20000 - 600) // 300) and w["nominal"] == pytest.approx(0.05 / 3)
+    assert w["rate"] <= 0.05
+    slow = [rng.normal(-7.0, 0.01, 20000) + ar1(20000, rho=np.exp(-1 / 500), seed=s, mean=0.0, sd=0.003)
+            for s in range(4)]
+    sl = S.halves_false_alarms(slow, 600)
+    assert sl["rate"] >= 0.15 and sl["flagged"] == round(sl["rate"] * sl["windows"])
+    assert len(sl["differences"]) == sl["windows"]
+    assert S.halves_false_alarms([np.zeros(10)], 600)["windows"] == 0
 
 
 def test_equil_time_by_T_and_seed_threads_enter_the_run_parameters():

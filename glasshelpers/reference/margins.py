@@ -248,6 +248,9 @@ RULE_HISTORY = (
      "with K = 4 the half-differences scatter by 0.005-0.013 (U/N) and 0.05-0.1 (F_s), so no temperature could "
      "reach a verdict; seen for 2.0-0.47 (halves all undetermined, the slope quoted over half the measured stretch "
      "stationary at 0.8 and 0.50 only), fixed before any state at 0.45 was measured; margins unchanged"),
+    ('2026-12-07',
+     "a run that starts from a shelf state made at its own temperature takes the shelf's cross-state verdict at that temperature (stationary: equilibrated, ageing: ageing, undetermined: untested); its own halves tests are reported and not counted",
+     "seen on demo's first build from the shelf: its 0.47 run (halves of 1.4 tau_alpha) failed all three halves tests (U/N -6.9754 against -6.9626). Calibrated on the shelf's own equilibrium states, independent of that run, the U/N halves test fails 4 of 8 windows of 1200 tau at 0.47, 7 of 20 of 600 tau, and 18-50 % of 300-tau windows at 0.47-0.55, against a nominal 1.7 %: block errors follow the fast part of U/N and miss its slow fluctuations"),
 )
 
 

@@ -146,9 +146,10 @@ glue("msd_lag", int(lags[-1]), display=False)
 # the two halves of production agree, within block errors, in $U/N$, in the MSD at a lag
 # near $\tau_\alpha$ and in $F_s$ at $\tau_\alpha$; as **ageing** when they do not; and as
 # **untested** when $\tau_\alpha$ exceeds half the run, so that neither can be shown. A run
-# that starts from a shelf state made at its own temperature (the chapter on the shelf of
-# equilibrium states) carries that state's history: when it is too slow for its halves, its
-# verdict is the shelf's cross-state test at this temperature.
+# that starts from a shelf state made at its own temperature (the section on the shelf of
+# equilibrium states) continues an equilibrium trajectory of this temperature: its verdict
+# is the shelf's cross-state test here, and its own halves tests are shown but not counted
+# (the methods chapter says why).
 
 # %%
 prod_pe = np.array([t["pe"] for t in thermo if t["phase"] == "production"])
