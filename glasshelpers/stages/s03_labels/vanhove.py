@@ -1,9 +1,10 @@
 """Stage 3's van Hove table: how far A particles move in one p_hop window.
 
-The self part of the van Hove function, P(|dr|) of A displacements over ``lag`` tau, per
-temperature (kernel :func:`glasshelpers.core.dynamics.dynamics.van_hove_self`). Stage 3
-computes it once and writes ``results/van_hove.csv``; stage 5 draws it as the inset of
-Fig. 2 from that table (:func:`load_van_hove`). Lengths sigma_AA, densities sigma_AA^-1.
+The self part of the van Hove function, the density of the length ``|dr|`` of A
+displacements over ``lag`` tau, per temperature (kernel
+:func:`glasshelpers.core.dynamics.dynamics.van_hove_self`). Stage 3 computes it once and
+writes ``results/van_hove.csv``; stage 5 draws it as the inset of Fig. 2 from that table
+(:func:`load_van_hove`). Lengths sigma_AA, densities sigma_AA^-1.
 """
 
 from __future__ import annotations
