@@ -192,7 +192,7 @@ def test_papermill_override_on_tiny_data(tiny_data, tmp_path):
 def test_a_later_stage_reads_a_result_table_as_written_and_refuses_a_damaged_one(data_root):
     """read_result gives back the written columns (bookkeeping columns dropped), says in one
     line that a never-written table is missing and refuses one whose bytes changed."""
-    from glasshelpers.pipeline.provenance import StaleDataError
+    from glasshelpers.pipeline.faults import DamagedProductError
     from glasshelpers.pipeline.results import read_result
     from glasshelpers.pipeline.runs import MissingDataError
 
@@ -204,5 +204,5 @@ def test_a_later_stage_reads_a_result_table_as_written_and_refuses_a_damaged_one
     pd.testing.assert_frame_equal(read_result(P, "van_hove"), df)
     path.write_text(path.read_text().replace("1.5", "1.6"))          # same size, other bytes
     os.utime(path, ns=(1, 1))                                         # an mtime unlike the record's
-    with pytest.raises(StaleDataError, match="damaged"):
+    with pytest.raises(DamagedProductError, match="results/van_hove.csv is damaged"):
         read_result(P, "van_hove")

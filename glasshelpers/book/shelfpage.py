@@ -12,8 +12,9 @@ from pathlib import Path
 
 from glasshelpers.pipeline.shelf import DEFAULT_SHELF, ShelfProtocol
 from glasshelpers.reference.curves import CURVES
-from glasshelpers.stages.s01_simulation.evidence import MARGINS, published_targets, temperature_evidence
-from glasshelpers.stages.s01_simulation.simulation import halves_false_alarms, shelf_energy_series
+from glasshelpers.stages.s01_simulation.evidence import (MARGINS, measured_energy_series, published_targets,
+                                                          temperature_evidence)
+from glasshelpers.stages.s01_simulation.simulation import halves_false_alarms
 
 #: Run lengths (tau) at which the within-run halves test is calibrated on the shelf's states.
 CALIBRATION_LENGTHS = (1200, 600, 300)
@@ -81,7 +82,7 @@ def _false_alarm_lines(prot: ShelfProtocol, evidence: dict) -> list[str]:
     for T in prot.cascade:
         if evidence[T].get("stationarity") != "stationary":
             continue
-        series = shelf_energy_series(prot, T)
+        series = measured_energy_series(prot, T)
         cells = []
         for n in CALIBRATION_LENGTHS:
             c = halves_false_alarms(series, n)

@@ -43,9 +43,9 @@ def read_result(profile, key: str) -> pd.DataFrame:
     record, without the bookkeeping columns ``code_version`` and ``overrides``.
 
     Raises MissingDataError when the table was never written (run the stage that writes
-    it, :mod:`glasshelpers.pipeline.registry`) and StaleDataError when its bytes differ from
-    its record."""
-    from glasshelpers.pipeline.provenance import StaleDataError
+    it, :mod:`glasshelpers.pipeline.registry`) and DamagedProductError when its bytes differ
+    from its record or it has none."""
+    from glasshelpers.pipeline.faults import DamagedProductError, describe
     from glasshelpers.pipeline.runs import MissingDataError
 
     path = paths.result_file(profile, key)
@@ -54,8 +54,9 @@ def read_result(profile, key: str) -> pd.DataFrame:
         raise MissingDataError(f"results/{key}.csv of profile {profile.name!r} is missing ({path}): "
                                "run the stage that writes it first (the workflow does)")
     if state.state != "ok":
-        raise StaleDataError(f"results/{key}.csv of profile {profile.name!r} is {state.state}"
-                             f"{': ' + state.why if state.why else ''} ({path}): run its stage again")
+        why = state.why or "it has no integrity record"
+        raise DamagedProductError(f"{describe(path)} is {state.state} ({why}): run make workflow "
+                                  f"PROFILE={profile.name}, which moves it aside and recomputes it")
     return pd.read_csv(path).drop(columns=["code_version", "overrides"], errors="ignore")
 
 

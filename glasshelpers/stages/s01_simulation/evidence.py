@@ -62,6 +62,25 @@ FICKIAN_TAU_ALPHA = 5.0
 CURVE_FROM = 1.0
 
 
+def measured_rows(log) -> np.ndarray:
+    """The rows of a state's log (``evidence.npz`` ``log``: phase, step, time [tau], U/N
+    [epsilon], ...) that belong to its measured stretch (phase 1), one per tau."""
+    log = np.asarray(log)
+    return log[log[:, 0] == 1]
+
+
+def measured_energy_series(prot: ShelfProtocol, T: float) -> list[np.ndarray]:
+    """U/N (epsilon, one value per tau) over the measured stretch of each finished state of
+    the shelf at T: equilibrium series when the cross-state test calls T stationary (the
+    input of :func:`glasshelpers.stages.s01_simulation.simulation.halves_false_alarms`)."""
+    out = []
+    for k in range(prot.states):
+        if prot.is_done(T, k):
+            with np.load(verified_run(prot, T, k) / "evidence.npz") as ev:
+                out.append(measured_rows(ev["log"])[:, 3])
+    return out
+
+
 def state_measures(evidence: dict, tau_estimate: float) -> dict:
     """Measures of one state from its ``evidence.npz`` arrays (see the module docstring).
 
@@ -70,7 +89,7 @@ def state_measures(evidence: dict, tau_estimate: float) -> dict:
     ``fs_A`` (averaged over origins).
     """
     log, lags = np.asarray(evidence["log"]), np.asarray(evidence["lags_tau"])
-    prod = log[log[:, 0] == 1]
+    prod = measured_rows(log)
     P = float(evidence["production_tau"])
     first, second = prod[prod[:, 2] < P / 2, 3], prod[prod[:, 2] >= P / 2, 3]
     msd, fs = np.nanmean(evidence["msd_A"], axis=0), np.nanmean(evidence["fs_A"], axis=0)

@@ -272,22 +272,6 @@ def halves_false_alarms(series, length: int, alpha: float = 0.05 / 3) -> dict:
             "nominal": float(alpha), "differences": np.array(diffs)}
 
 
-def shelf_energy_series(shelf, T: float) -> list[np.ndarray]:
-    """U/N (epsilon, one value per tau) over the measured stretch of each finished state of
-    the shelf at T: equilibrium series when the shelf's cross-state test calls T stationary
-    (the input of :func:`halves_false_alarms`)."""
-    from glasshelpers.pipeline.shelf import verified_run
-
-    out = []
-    for k in range(shelf.states):
-        if shelf.is_done(T, k):
-            ev = np.load(verified_run(shelf, T, k) / "evidence.npz")
-            fields = list(ev["log_fields"])
-            t, pe = ev["log"][:, fields.index("time")], ev["log"][:, fields.index("pe")]
-            out.append(pe[t >= 0])
-    return out
-
-
 def summary_row(r: RunRelaxation, min_tau_alpha: float, shelf: dict | None = None) -> dict:
     """The run's relaxation and equilibrium numbers as one flat row (for the results CSV);
     ``shelf`` as in :func:`equilibrium_verdict`."""
