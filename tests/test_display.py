@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from glasshelpers.book import display
-from glasshelpers.core.dynamics.dynamics import log_lags, mean_squared_displacement
+from glasshelpers.core.dynamics.dynamics import log_lags
+from glasshelpers.core.dynamics.relaxation import msd as mean_squared_displacement
 from glasshelpers.core.md.trajectory import production_averages
 
 REPO = Path(__file__).resolve().parents[1]
@@ -130,8 +131,10 @@ def test_msd_of_ballistic_and_static_particles():
     want = np.mean(np.sum(v[0] ** 2, axis=1)) * lags ** 2       # |v|^2 lag^2, averaged over particles
     assert np.allclose(mean_squared_displacement(x, lags), want)
     assert np.allclose(mean_squared_displacement(np.zeros((10, 3, 3)), [1, 9]), 0.0)
+    # the A particles only, as chapter 1 asks: the second particle's |v|^2 = 0.08
+    assert np.allclose(mean_squared_displacement(x, lags, particles=np.array([False, True])), 0.08 * lags ** 2)
     with pytest.raises(ValueError, match="lags"):
-        mean_squared_displacement(x, [0, 3])
+        mean_squared_displacement(x, [-1, 3])
     with pytest.raises(ValueError, match="lags"):
         mean_squared_displacement(x, [50])
 

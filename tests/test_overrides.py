@@ -90,12 +90,12 @@ def test_trajectory_keys_depend_on_simulation_values_only():
 
 
 def test_result_csv_records_overrides(data_root):
-    df = pd.DataFrame({"T": [1.0], "accuracy": [0.7]})
-    plain = pd.read_csv(write_result(load_profile("tiny"), "x", df))
+    df = pd.DataFrame({"T": [1.0], "r": [0.5], "G_s": [0.7]})
+    plain = pd.read_csv(write_result(load_profile("tiny"), "van_hove", df))
     assert "overrides" not in plain.columns
-    over = pd.read_csv(write_result(load_profile("tiny", {"classifiers.C": 0.1}), "x", df))
+    over = pd.read_csv(write_result(load_profile("tiny", {"classifiers.C": 0.1}), "van_hove", df))
     assert json.loads(over["overrides"][0]) == {"classifiers.C": 0.1}
-    assert over["accuracy"][0] == 0.7
+    assert over["G_s"][0] == 0.7
 
 
 def _executed(params):

@@ -65,8 +65,9 @@ def test_registry_declares_every_result_and_figure_the_notebooks_write():
         assert results == set(registry.stage_results(s.stem)), (s.stem, results ^ set(registry.stage_results(s.stem)))
         assert figures == set(registry.stage_figures(s.stem)), s.stem
         src = (ROOT / "notebooks" / "src" / f"{s.stem}.py").read_text()
-        for key, dotted in s.optional:       # written under a test of its profile key
-            assert re.search(rf'if [AP](\.\w+)?\.{dotted.rsplit(".", 1)[-1]}:\s*\n(.*\n){{0,3}}.*"{key}"', src), key
+        for t in s.tables:
+            if t.when:                       # written under a test of its profile key
+                assert re.search(rf'if [AP](\.\w+)?\.{t.when.rsplit(".", 1)[-1]}:\s*\n(.*\n){{0,3}}.*"{t.key}"', src), t.key
     assert "sim_{tag}_summary" in registry.stage_results("01_simulation")
     assert registry.stage_results("01_simulation", tag="T0.450")[:2] == ["sim_T0.450_summary", "sim_T0.450_curves"]
 

@@ -29,6 +29,7 @@ from glasshelpers.book.lab import lab_markdown, lab_results_dir
 from glasshelpers.book.notebooks import copy_notebooks, expected_notebooks, missing_notebooks, simulation_titles
 from glasshelpers.book.overview import simulation_overview_markdown
 from glasshelpers.book.shelfpage import shelf_markdown
+from glasshelpers.book.tablespage import tables_page
 from glasshelpers.book.pages import costs_markdown, paper_vs_ours_markdown
 
 #: The folder that holds the package ``glasshelpers`` this module belongs to.
@@ -143,6 +144,7 @@ def write_generated(prof: Profile, pdir: Path, gen: Path, log=print) -> None:
     (gen / "simulation_overview.md").write_text(
         simulation_overview_markdown(results, prof.temperatures, gen / "overview", titles))
     (gen / "shelf.md").write_text(shelf_markdown(gen / "shelf"))
+    (gen / "result_tables.md").write_text(tables_page())
     (gen / "costs.md").write_text(costs_markdown({n: json.loads((nb_dir / n).read_text()) for n in names}))
     write_data_flow_figure(gen / "data_flow.png")
     (gen / "paper_vs_ours_body.md").write_text(paper_vs_ours_markdown(name, results, figures, gen / "compare"))

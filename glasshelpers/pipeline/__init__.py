@@ -4,7 +4,9 @@
   parameters validated like profiles.
 * :mod:`.paths`: where every product of a profile lives; :mod:`.runs`: what determines a
   simulation run and where its trajectory is.
-* :mod:`.registry`: the stages, the products each declares, and the paper's items.
+* :mod:`.registry`: the stages, the products each declares, and the paper's items;
+  :mod:`.tables`: the result tables' declarations (columns, units, intervals), read from
+  each stage's ``tables.yaml``.
 * :mod:`.cache`: arrays on disk with the parameters that made them; :mod:`.provenance`:
   parameter hashes, the code version, atomic writes; :mod:`.integrity`: size and SHA-256
   records; :mod:`.products`: a profile folder scanned and repaired;

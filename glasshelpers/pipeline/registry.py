@@ -7,13 +7,16 @@ its picture to ``figures/<key>.png``. The Snakefile, ``_toc.yml`` (checked again
 table by the tests), the verdict routing and the comparison chapter all read it, so a
 stage or an item is added here and nowhere else.
 
-Every product the book needs is declared here: a stage's result CSVs (:attr:`Stage.results`
-plus the verdict table of each item it judges), its figures, and results it writes only
-when a profile key is set (:attr:`Stage.optional`). The Snakefile makes them outputs of
-the stage's rule (so a deleted one is rebuilt), the book build refuses to publish without
-them, and a test checks the declarations against what the notebook sources write.
+Every product the book needs is declared: a stage's result tables, with their columns,
+units and intervals, in ``glasshelpers/stages/<package>/tables.yaml`` beside the code that
+computes them (:mod:`glasshelpers.pipeline.tables`; a table written only when a profile
+value is set says so with ``when``), the verdict table of each item it judges, and its
+figures here. The Snakefile makes them outputs of the stage's rule (so a deleted one is
+rebuilt), ``write_result`` refuses a table that differs from its declaration, the book build
+refuses to publish without them, and a test checks the declarations against what the
+notebook sources write.
 
-Imports nothing from the package: every layer may read it.
+Imports only :mod:`glasshelpers.pipeline.tables` (which reads files): every layer may read it.
 """
 
 from __future__ import annotations
@@ -21,20 +24,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from glasshelpers.pipeline import tables as _tables
+
 if TYPE_CHECKING:
     from glasshelpers.pipeline.profiles.schema import Profile
 
 
 @dataclass(frozen=True)
 class Stage:
-    """One stage notebook: ``stem`` (file name without ``.ipynb``), a short title, and
-    whether it runs once per temperature (the simulation) or once per profile.
+    """One stage notebook: ``stem`` (file name without ``.ipynb``), a short title, the
+    stage package under ``glasshelpers/stages`` that holds its computation and declares its
+    result tables (:attr:`tables`), and whether it runs once per temperature (the
+    simulation) or once per profile.
 
-    ``results``: keys of the ``results/<key>.csv`` it writes besides its items' verdict
-    tables (``{tag}`` stands for the temperature tag of a per-temperature stage, e.g.
-    ``sim_{tag}_summary`` -> ``sim_T0.450_summary``). ``figures``: keys of its
-    ``figures/<key>.png``. ``optional``: ``(result key, dotted profile key)`` pairs, written
-    only when that profile value is non-empty. ``caches``: folders of cached arrays
+    ``figures``: keys of its ``figures/<key>.png``. ``caches``: folders of cached arrays
     (:mod:`glasshelpers.pipeline.paths`) it is the first stage to build, so that a damaged one is
     recomputed by running it again. ``needs``: the stages whose products it reads (every
     stage after the simulation reads the trajectories). ``arrays``: the intermediate array
@@ -43,13 +46,19 @@ class Stage:
 
     stem: str
     title: str
+    package: str
     per_temperature: bool = False
-    results: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()
-    optional: tuple[tuple[str, str], ...] = ()
     caches: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
     arrays: tuple[str, ...] = ()
+
+    @property
+    def tables(self) -> tuple[_tables.Table, ...]:
+        """The result tables it writes besides its items' verdict tables, as its package
+        declares them (``{tag}`` in a key stands for the temperature tag of a
+        per-temperature stage: ``sim_{tag}_summary`` -> ``sim_T0.450_summary``)."""
+        return _tables.of_package(self.package)
 
 
 @dataclass(frozen=True)
@@ -64,33 +73,17 @@ class Item:
 
 
 STAGES = (
-    Stage("01_simulation", "Simulation", per_temperature=True,
-          results=("sim_{tag}_summary", "sim_{tag}_curves", "sim_{tag}_published")),
-    Stage("02_features", "Structure features", results=("features_bank", "features_mean"),
-          caches=("phop", "features"), arrays=("phop", "features")),
-    Stage("03_labels", "Labels from p_hop", results=("labels_summary", "labels_sets", "van_hove"),
-          caches=("labels",), needs=("02_features",)),
-    Stage("04_fluid_classification", "Fluid-phase classification",
-          results=("fig1_data", "fig1_inset_data", "cv_grouping", "fig5_data", "fig1_peaks"),
-          figures=("fig1", "fig5"),
+    Stage("01_simulation", "Simulation", "s01_simulation", per_temperature=True),
+    Stage("02_features", "Structure features", "s02_features", caches=("phop", "features"),
+          arrays=("phop", "features")),
+    Stage("03_labels", "Labels from p_hop", "s03_labels", caches=("labels",), needs=("02_features",)),
+    Stage("04_fluid_classification", "Fluid-phase classification", "s04_fluid", figures=("fig1", "fig5"),
           caches=("models",), needs=("02_features", "03_labels")),
-    Stage("05_transfer_learning", "Transfer to the supercooled liquid",
-          results=("fig2_data", "table1_data", "table1_side", "table1_sizing", "table1_sizing_plan"),
-          figures=("fig2",), needs=("02_features", "03_labels", "04_fluid_classification"),
-          arrays=("calibration",)),
-    Stage("06_kramers", "Energy barriers",
-          results=("kramers_P_R", "kramers_fit_range", "kramers_fits", "kramers_variants", "onsets",
-                   "onset_consistency", "kramers_slopes", "kramers_collapse", "bootstrap_widths_kramers",
-                   "bootstrap_scheme", "onsets_replicas", "interval_targets", "kramers_glm_cells",
-                   "kramers_glm_scan", "kramers_glm_ranges", "kramers_glm_fits", "kramers_glm_onsets",
-                   "indicator_test"),
-          figures=("fig3", "fig4", "fig9", "onset_range"),
+    Stage("05_transfer_learning", "Transfer to the supercooled liquid", "s05_transfer", figures=("fig2",),
+          needs=("02_features", "03_labels", "04_fluid_classification"), arrays=("calibration",)),
+    Stage("06_kramers", "Energy barriers", "s06_kramers", figures=("fig3", "fig4", "fig9", "onset_range"),
           needs=("02_features", "03_labels", "04_fluid_classification", "05_transfer_learning")),
-    Stage("07_appendix", "Appendix controls",
-          results=("fig6_data", "fig7_data", "fig8_data", "fig8_summary", "bootstrap_widths_accuracy",
-                   "sigma_T_dependence", "sigma_T_run_length", "sigma_T_paper_q", "sigma_T_factors",
-                   "regularisation_convention"),
-          figures=("fig6", "fig7", "fig8"), optional=(("sigma_T_size", "analysis.sigma_T_sizes"),),
+    Stage("07_appendix", "Appendix controls", "s07_appendix", figures=("fig6", "fig7", "fig8"),
           needs=("02_features", "03_labels", "04_fluid_classification")),
 )
 
@@ -184,14 +177,31 @@ def _profile_value(profile: Profile, dotted: str):
 
 
 def stage_results(stem: str, profile: Profile | None = None, tag: str | None = None) -> list[str]:
-    """Result keys a stage writes: its ``results``, the verdict table of every item it
-    judges, and each optional result whose profile key is non-empty in ``profile`` (all
-    of them when ``profile`` is None). ``tag`` (e.g. ``"T0.450"``, or ``"{tag}"`` for a
-    path pattern) fills ``{tag}``; without it the keys keep the placeholder."""
+    """Result keys a stage writes: its declared tables (one written only when a profile
+    value is set counts when that value is non-empty in ``profile``, always when
+    ``profile`` is None), then the verdict table of every item it judges. ``tag`` (e.g.
+    ``"T0.450"``, or ``"{tag}"`` for a path pattern) fills ``{tag}``; without it the keys
+    keep the placeholder."""
     s = stage(stem)
-    keys = [*s.results, *items_of_stage(stem)]
-    keys += [k for k, dotted in s.optional if profile is None or _profile_value(profile, dotted)]
+    keys = [t.key for t in s.tables if not t.when or profile is None or _profile_value(profile, t.when)]
+    keys += items_of_stage(stem)
     return [k.replace("{tag}", tag) for k in keys] if tag is not None else keys
+
+
+def result_tables() -> list[_tables.Table]:
+    """Every declared result table, in book order: each stage's tables, then its items'
+    verdict tables."""
+    out = []
+    for s in STAGES:
+        out += list(s.tables) + [_tables.verdict_table(k, s.package) for k in items_of_stage(s.stem)]
+    return out
+
+
+def result_table(key: str) -> _tables.Table:
+    """The declaration of ``results/<key>.csv`` (a concrete key such as ``sim_T0.450_summary``
+    finds its ``{tag}`` declaration); :class:`glasshelpers.pipeline.tables.TableMismatch` if
+    no stage declares it."""
+    return _tables.declared(key, result_tables())
 
 
 def stage_figures(stem: str) -> list[str]:

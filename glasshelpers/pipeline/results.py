@@ -2,9 +2,11 @@
 ``data/<profile>/figures/``, and computed verdicts on the paper's claims.
 
 Each result and figure is written atomically and gets its integrity record (size and
-SHA-256, :mod:`glasshelpers.pipeline.integrity`) once in place. Which keys a stage writes is
-declared in :mod:`glasshelpers.pipeline.registry` (``Stage.results``, ``Stage.figures``): the
-workflow makes them outputs of the stage's rule and the book build requires them."""
+SHA-256, :mod:`glasshelpers.pipeline.integrity`) once in place. Every table is declared,
+columns and units, by the stage that writes it (:mod:`glasshelpers.pipeline.tables`) and
+every figure in :mod:`glasshelpers.pipeline.registry`: the workflow makes them outputs of the
+stage's rule, the book build requires them, and :func:`write_result` refuses a table that
+differs from its declaration."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import json
 import pandas as pd
 
 from glasshelpers.pipeline import integrity, paths
-from glasshelpers.pipeline.registry import ITEMS_COLUMN
+from glasshelpers.pipeline.registry import ITEMS_COLUMN, result_table
 from glasshelpers.pipeline.provenance import atomic_path, code_version
 
 
@@ -25,7 +27,10 @@ def write_result(profile, key: str, df: pd.DataFrame):
     """Write ``results/<key>.csv`` atomically (with a code-version column) and return its path.
 
     A profile loaded with overrides adds an ``overrides`` column (JSON, dotted key -> value),
-    so a table made with other values than the profile file's says so."""
+    so a table made with other values than the profile file's says so. Raises
+    :class:`glasshelpers.pipeline.tables.TableMismatch` (nothing written) when no stage
+    declares ``key`` or the frame's columns differ from the declaration."""
+    result_table(key).check(df.columns)
     df = df.copy()
     df["code_version"] = code_version()
     if profile.overrides:

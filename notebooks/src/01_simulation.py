@@ -24,7 +24,8 @@ import pandas as pd
 from myst_nb import glue
 
 from glasshelpers.stages.s01_simulation import simulate
-from glasshelpers.core.dynamics.dynamics import log_lags, mean_squared_displacement
+from glasshelpers.core.dynamics.dynamics import log_lags
+from glasshelpers.core.dynamics.relaxation import msd as mean_squared_displacement
 from glasshelpers.core.md.model import KASystem
 from glasshelpers.pipeline.parameters import check_parameters
 from glasshelpers.pipeline.profiles import equil_time, production_time, temperature_tag
@@ -120,7 +121,7 @@ fig = rdf_figure(r, g)
 # %%
 traj = read_unwrapped(out / "traj.gsd")
 lags = log_lags(len(traj["positions"]))
-msd = mean_squared_displacement(traj["positions"][:, traj["types"] == 0], lags)
+msd = mean_squared_displacement(traj["positions"], lags, particles=traj["types"] == 0)
 fig = msd_figure(lags, msd)
 glue("msd_last", float(msd[-1]), display=False)
 glue("msd_lag", int(lags[-1]), display=False)

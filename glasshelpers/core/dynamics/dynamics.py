@@ -274,27 +274,3 @@ def log_lags(n_frames: int, count: int = 20) -> np.ndarray:
     if n_frames < 2:
         raise ValueError(f"need at least 2 frames for a lag, got {n_frames}")
     return np.unique(np.round(np.geomspace(1, n_frames - 1, count)).astype(int))
-
-
-def mean_squared_displacement(unwrapped_positions, lags) -> np.ndarray:
-    """Mean-squared displacement ``<|r(t + lag) - r(t)|^2>`` for each lag, averaged over
-    particles and every time origin.
-
-    Parameters
-    ----------
-    unwrapped_positions : ndarray (n_frames, N, 3), sigma_AA, one frame per tau
-    lags : sequence of int, frames (1 <= lag < n_frames)
-
-    Returns
-    -------
-    ndarray (len(lags),), sigma_AA^2
-    """
-    x = _check_trajectory(unwrapped_positions, None, max_step=None)
-    lags = np.asarray(lags)
-    if lags.ndim != 1 or np.any(lags < 1) or np.any(lags >= len(x)) or np.any(lags != np.round(lags)):
-        raise ValueError(f"lags must be integers in [1, {len(x) - 1}], got {lags.tolist()}")
-    out = np.empty(len(lags))
-    for k, lag in enumerate(lags.astype(int)):
-        d = x[lag:].astype(np.float64) - x[:-lag]
-        out[k] = np.mean(np.einsum("tij,tij->ti", d, d))
-    return out
