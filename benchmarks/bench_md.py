@@ -1,7 +1,7 @@
 """MD throughput: the product's simulation path for one temperature vs a bare LAMMPS input.
 
 "Product" is exactly what the workflow runs for one temperature:
-``glasshelpers.stages.s01_simulation.simulate.run_temperature(profile, T)`` with a profile built in memory from
+``glasshelpers.products.trajectories.run_temperature(profile, T)`` with a profile built in memory from
 ``tiny`` (N = 2000, density 1.2, dt = 0.005, one engine thread) with a short protocol:
 fresh velocities, ``equil_time`` tau of NVT logged every tau, then ``production_time``
 tau with a GSD frame and a thermo row every tau, a checkpoint every ``checkpoint_every``
@@ -61,7 +61,7 @@ def make_profile(n: int, equil: int, production: int, checkpoint_every: int, see
 def product_run(profile, T: float) -> tuple[float, int, dict]:
     """Time run_temperature (the workflow's call) once; returns (seconds, MD steps,
     production averages of its thermo log)."""
-    from glasshelpers.stages.s01_simulation import simulate
+    from glasshelpers.products import trajectories as simulate
     from glasshelpers.pipeline.profiles import steps_per_tau
     from glasshelpers.pipeline.runs import temperature_params
     from glasshelpers.core.md.trajectory import production_averages, read_thermo
@@ -92,7 +92,7 @@ def bare_run(profile, T: float, data: Path, workdir: Path, dump: bool) -> tuple[
     from glasshelpers.core.md.engines.lammps import _LJ, _SETTINGS, import_lammps, lammps_args
     from glasshelpers.pipeline.profiles import engine_threads, steps_per_tau
     from glasshelpers.pipeline.runs import temperature_params
-    from glasshelpers.stages.s01_simulation.simulate import _replica_seed
+    from glasshelpers.products.trajectories import _replica_seed
     lammps = import_lammps()
     params = temperature_params(profile, T)
     spt = steps_per_tau(profile)
@@ -145,7 +145,7 @@ def main(argv=None):
     ap.add_argument("--profile-stats", nargs="*", default=[], metavar="PROFILE")
     args = ap.parse_args(argv)
 
-    from glasshelpers.stages.s01_simulation import simulate
+    from glasshelpers.products import trajectories as simulate
     from glasshelpers.core.md.trajectory import read_configuration
 
     old_root = os.environ.get("GLASSBOOK_DATA")

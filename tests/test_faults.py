@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glasshelpers.pipeline import cli, integrity, jobs, parameters, products, registry, results, workflow
+from glasshelpers.pipeline import cli, integrity, inventory, jobs, parameters, registry, results, workflow
 from glasshelpers.pipeline.faults import EXIT_DAMAGED, EXIT_DISK_FULL, EXIT_FAILED, EXIT_INPUT, DamagedProductError, DiskFullError
 from glasshelpers.pipeline.profiles import load_profile
 from glasshelpers.pipeline.provenance import atomic_path
@@ -223,27 +223,27 @@ def _fake_products(root, prof):
 def test_prepass_moves_damaged_products_aside_and_unmarks_their_stage(data_root, tiny):
     root = data_root / "tiny"
     res, bank = _fake_products(root, tiny)
-    first = products.scan(root)
+    first = inventory.scan(root)
     assert first.first_sight == 3 and not first.findings              # recorded on first sight
     data = bytearray(bank.read_bytes())
     data[len(data) // 2] ^= 0xFF
     bank.write_bytes(bytes(data))
     res.write_text("claim,verdict\na,disagrees\nb,agrees\n")
     lines = []
-    redo = products.repair(tiny, products.scan(root), lines.append)
+    redo = inventory.repair(tiny, inventory.scan(root), lines.append)
     assert {f.path for f in redo} == {res, bank}
     assert not bank.exists() and not res.exists()
     assert not (root / "notebooks" / "02_features.ipynb").exists()     # stage 02 runs again ...
     assert (root / "notebooks" / "03_labels.ipynb").exists()           # ... the later ones follow by mtime
     damaged = [ln for ln in lines if " is damaged " in ln]
     assert len(damaged) == 2 and all("moved aside to" in ln and ln.endswith("recomputing it") for ln in damaged)
-    n = len(products.book_inputs(tiny, root)) - 3                      # all but fig1.csv and the two pages
+    n = len(inventory.book_inputs(tiny, root)) - 3                      # all but fig1.csv and the two pages
     assert lines[-1].startswith(f"glassbook: {n} product(s) the book needs are missing (notebooks/01_simulation_T0.450")
     assert any(ln.startswith("glassbook: features/r0/T0.450.npz is damaged (its SHA-256 differs") for ln in lines)
     assert any(ln.startswith("glassbook: results/fig1.csv is damaged (") for ln in lines)
     (aside,) = (root / "damaged").rglob("T0.450.npz")
     assert aside.read_bytes() == bytes(data)                           # kept, not deleted
-    assert products.scan(root).findings == []                          # nothing left to find
+    assert inventory.scan(root).findings == []                          # nothing left to find
 
 
 def test_a_trajectory_that_cannot_be_recomputed_here_stops_the_run(data_root, tiny, monkeypatch):
@@ -258,7 +258,7 @@ def test_a_trajectory_that_cannot_be_recomputed_here_stops_the_run(data_root, ti
     (run / "traj.gsd").write_text("{} cut")
     monkeypatch.setattr(engines, "check_engine", lambda name: (_ for _ in ()).throw(RuntimeError("no lammps")))
     with pytest.raises(DamagedProductError) as err:
-        products.repair(tiny, products.scan(root), lambda line: None)
+        inventory.repair(tiny, inventory.scan(root), lambda line: None)
     assert str(err.value).startswith("sim/r0/T0.600/traj.gsd is damaged (6 bytes, 2 bytes recorded) and cannot be "
                                      "recomputed here: its MD engine 'lammps' is not available here (no lammps)")
     assert "nothing was moved" in str(err.value) and (run / "traj.gsd").exists()
@@ -273,7 +273,7 @@ def test_book_refuses_missing_or_damaged_results_in_one_line(data_root, tiny):
     (root / "results").mkdir(parents=True)
     with pytest.raises(BookInputsMissing) as err:
         check_inputs(tiny, root)
-    msg, n = str(err.value), len(products.book_inputs(tiny, root))   # 12 pages, every figure and result
+    msg, n = str(err.value), len(inventory.book_inputs(tiny, root))   # 12 pages, every figure and result
     figures = sum(len(registry.stage_figures(s.stem)) for s in registry.STAGES)
     assert figures >= 10                                              # Figs. 1-9 and more
     assert n == 12 + figures + sum(len(registry.stage_results(s.stem, tiny)) * (6 if s.per_temperature else 1)
@@ -285,7 +285,7 @@ def test_book_refuses_missing_or_damaged_results_in_one_line(data_root, tiny):
     logged = []
     check_inputs(tiny, root, allow_partial=True, log=logged.append)    # the debugging copy
     assert logged[0].startswith(f"building a PARTIAL book: {n} product(s) missing")
-    for p in products.book_inputs(tiny, root):
+    for p in inventory.book_inputs(tiny, root):
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("x,y\n1,2\n")
         integrity.record(p)
@@ -297,7 +297,7 @@ def test_book_refuses_missing_or_damaged_results_in_one_line(data_root, tiny):
 
 
 def test_a_stage_refuses_a_damaged_trajectory_before_reading_it(data_root, tiny):
-    from glasshelpers.stages.s02_features import stagedata
+    from glasshelpers.products import trajectories
     from glasshelpers.pipeline.provenance import params_hash, write_json
     from glasshelpers.pipeline.runs import temperature_params
 
@@ -309,7 +309,7 @@ def test_a_stage_refuses_a_damaged_trajectory_before_reading_it(data_root, tiny)
         fh.truncate(2048)
     with pytest.raises(DamagedProductError, match=r"^sim/r0/T0\.600/traj\.gsd is damaged \(2,048 bytes, 4,096 bytes "
                                                   r"recorded\): run make workflow PROFILE=tiny, which moves it aside"):
-        stagedata.load_trajectory(tiny, 0.6)
+        trajectories.load_trajectory(tiny, 0.6)
 
 
 def test_a_kernel_that_never_started_is_started_again_and_other_errors_are_not(tmp_path, monkeypatch):

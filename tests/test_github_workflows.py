@@ -83,7 +83,7 @@ def test_build_caches_are_keyed_by_profile_and_code():
     sim = caches["Cache the trajectories"]
     assert sim["path"] == "data/${{ inputs.profile }}/sim"
     for part in ("inputs.profile", "glasshelpers/pipeline/profiles/{0}.yaml", "'.profile-chain.yaml'",
-                 "glasshelpers/stages/s01_simulation/simulate.py", "glasshelpers/core/md/engines/**"):
+                 "glasshelpers/products/trajectories.py", "glasshelpers/core/md/engines/**"):
         assert part in sim["key"], part
     data = caches["Cache the later products"]
     assert data["path"].strip().splitlines() == ["data/${{ inputs.profile }}", "!data/${{ inputs.profile }}/sim"]
@@ -91,7 +91,7 @@ def test_build_caches_are_keyed_by_profile_and_code():
                  "'notebooks/**'", "'workflow/**'"):
         assert part in data["key"], part
     # every file the simulation cache names exists (a renamed module would silently drop out of the key)
-    for rel in ("glasshelpers/stages/s01_simulation/simulate.py", "glasshelpers/core/md/model.py", "glasshelpers/core/md/trajectory.py",
+    for rel in ("glasshelpers/products/trajectories.py", "glasshelpers/core/md/model.py", "glasshelpers/core/md/trajectory.py",
                 "glasshelpers/pipeline/profiles/__init__.py"):
         assert (ROOT / rel).exists(), rel
     run = " ".join(s.get("run", "") for s in steps)

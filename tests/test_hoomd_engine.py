@@ -216,7 +216,7 @@ def _hoomd_profile(small_profile, **protocol):
 
 
 def test_seed_runs_seed_time_of_md_after_minimisation(data_root, small_profile):
-    from glasshelpers.stages.s01_simulation import simulate
+    from glasshelpers.products import trajectories as simulate
     from glasshelpers.core.md.trajectory import read_configuration, read_thermo
     p = _hoomd_profile(small_profile, seed_time=8, checkpoint_every=4)
     out = simulate.run_seed(p, progress=False)
@@ -244,14 +244,14 @@ def test_sigkill_mid_production_then_resume(data_root, small_profile, tmp_path, 
     import yaml
 
     from glasshelpers.pipeline import paths
-    from glasshelpers.stages.s01_simulation import simulate
+    from glasshelpers.products import trajectories as simulate
     from glasshelpers.core.md.trajectory import read_steps, read_thermo
     prof = _hoomd_profile(small_profile, production_time=30, checkpoint_every=5)
     prof.name = "killtest_hoomd"
     path = tmp_path / "killtest_hoomd.yaml"
     path.write_text(yaml.safe_dump(prof.as_dict()))
     env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
-    cmd = [sys.executable, "-m", "glasshelpers.stages.s01_simulation.simulate"]
+    cmd = [sys.executable, "-m", "glasshelpers.products.trajectories"]
     args = ["--profile", str(path), "--no-progress"]
     subprocess.run(cmd + ["seed"] + args, env=env, check=True, capture_output=True)
     proc = subprocess.Popen(cmd + ["temperature", "--temperature", "1.0"] + args, env=env,

@@ -65,8 +65,8 @@ def test_inherent_phop_and_the_control_summary(data_root, small_profile):
     distributions, the candidates the paper's p_l finds, and the cost; the quenched p_hop is
     a cached product."""
     from glasshelpers.pipeline.profiles import load_profile
-    from glasshelpers.stages.s01_simulation import simulate
-    from glasshelpers.stages.s02_features.stagedata import load_phop
+    from glasshelpers.products import trajectories as simulate
+    from glasshelpers.products.banks import load_phop
     from glasshelpers.stages.s07_appendix import inherent
 
     keys = ("name", "model", "features", "analysis")
@@ -78,7 +78,7 @@ def test_inherent_phop_and_the_control_summary(data_root, small_profile):
     for T in (0.45, 1.0):
         simulate.run_temperature(p, T, threads=1, progress=False)
     ih = inherent.inherent_phop(p, 0.45, progress=False)
-    th = load_phop(p, 0.45)
+    th = load_phop(p, 0.45, make=True)
     a = th["types"] == 0
     fin = np.isfinite(ih["phop"][:, a])
     assert np.array_equal(fin, np.isfinite(th["phop"][:, a])) and fin.any()

@@ -19,8 +19,8 @@ import yaml
 
 from conftest import requires_lammps
 from glasshelpers import book
-from glasshelpers.stages.s01_simulation import simulate
-from glasshelpers.stages.s04_fluid import training
+from glasshelpers.products import trajectories as simulate
+from glasshelpers.products import classifiers as training
 from glasshelpers.pipeline.cache import read_meta
 from glasshelpers.pipeline.profiles import load_profile
 from glasshelpers.pipeline.results import write_result
@@ -55,11 +55,11 @@ def test_classifier_cache_follows_the_override(data_root, counted_training):
     ds, ds_params = _dataset(), {"rule": "fluidity", "T": 1.0, "q": 0.01, "n": 60}
     base = load_profile("tiny")
     c0 = 52 / 60                                   # the C x n rule: C_times_n / (samples per class)
-    c_base = training.fit_cached(base, "fluidity_T1.000", ds, ds_params)
+    c_base = training.fit_cached(base, "fluidity_T1.000", ds, ds_params, make=True)
     assert counted_training == [c0] and c_base.C == c0
 
     over = load_profile("tiny", {"classifiers.C": 0.1})
-    c_over = training.fit_cached(over, "fluidity_T1.000", ds, ds_params)
+    c_over = training.fit_cached(over, "fluidity_T1.000", ds, ds_params, make=True)
     assert counted_training == [c0, 0.1] and c_over.C == 0.1       # recomputed, not reused
     models = sorted((data_root / "tiny" / "models").glob("*.npz"))
     assert len(models) == 2                                            # a new entry beside the old one
@@ -69,12 +69,12 @@ def test_classifier_cache_follows_the_override(data_root, counted_training):
     assert not np.allclose(c_base.w_hat, c_over.w_hat)                          # a different classifier
 
     mtimes = {m: m.stat().st_mtime_ns for m in models}
-    again = training.fit_cached(load_profile("tiny", {"classifiers.C": 0.1}), "fluidity_T1.000", ds, ds_params)
+    again = training.fit_cached(load_profile("tiny", {"classifiers.C": 0.1}), "fluidity_T1.000", ds, ds_params, make=True)
     assert counted_training == [c0, 0.1]                             # same override: reused
     assert np.array_equal(again.w_hat, c_over.w_hat)
     # an override of a key the classifier does not depend on reuses the existing one
     unrelated = load_profile("tiny", {"analysis.bootstrap": 7, "labels.p_l_grid_step": 0.005})
-    same = training.fit_cached(unrelated, "fluidity_T1.000", ds, ds_params)
+    same = training.fit_cached(unrelated, "fluidity_T1.000", ds, ds_params, make=True)
     assert counted_training == [c0, 0.1] and np.array_equal(same.w_hat, c_base.w_hat)
     assert {m: m.stat().st_mtime_ns for m in models} == mtimes
 

@@ -56,7 +56,7 @@ def test_features_and_labels_from_the_hoomd_trajectories(hoomd_tiny, monkeypatch
     has a feature bank of 100 finite features; the run stopped there."""
     from glasshelpers.book import error_outputs, expected_notebooks
     from glasshelpers.pipeline.profiles import load_profile
-    from glasshelpers.stages.s02_features.stagedata import load_bank
+    from glasshelpers.products.banks import load_bank
     path, root = hoomd_tiny
     data = root / "tiny_hoomd"
     P = load_profile(path)

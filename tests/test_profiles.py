@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from glasshelpers.stages.s01_simulation import simulate
+from glasshelpers.products import trajectories as simulate
 from glasshelpers.pipeline.profiles import PROFILE_DIR, ProfileError, load_profile
 from glasshelpers.pipeline.matching import profile_hash
 from glasshelpers.pipeline.provenance import params_hash
@@ -261,7 +261,7 @@ def test_overrides_must_be_a_mapping():
 # --------------------------------------------------------------------------------- CLIs
 def test_cli_subprocess_one_line_and_debug_traceback(tmp_path, data_root):
     path = _write_case(tmp_path, BAD_INPUTS[0][1])
-    cmd = [sys.executable, "-m", "glasshelpers.stages.s01_simulation.simulate", "seed", "--profile", str(path), "--no-progress"]
+    cmd = [sys.executable, "-m", "glasshelpers.products.trajectories", "seed", "--profile", str(path), "--no-progress"]
     env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
     assert proc.returncode == 2
@@ -289,7 +289,7 @@ def test_book_cli_bad_profile(tmp_path, capsys, data_root):
 @pytest.mark.parametrize("cli", ["simulate", "book", "workflow"])
 def test_every_cli_reports_a_bad_profile_in_one_line(cli, tmp_path, data_root, capsys):
     import importlib
-    mod = importlib.import_module({"simulate": "glasshelpers.stages.s01_simulation.simulate", "book": "glasshelpers.book",
+    mod = importlib.import_module({"simulate": "glasshelpers.products.trajectories", "book": "glasshelpers.book",
                                    "workflow": "glasshelpers.pipeline.workflow"}[cli])
     path = _write_case(tmp_path, _rename("labels.fluidity_q", "fluidty_q"))
     argv = {"simulate": ["seed", "--profile", str(path)], "book": ["build", "--profile", str(path)],
@@ -316,7 +316,7 @@ def test_cli_other_errors_exit_1_without_traceback(capsys):
 
 # ------------------------------------------------------------------ the book's table
 def bad_input_table(tmp_path) -> str:
-    rows = ["| bad input | message (`python -m glasshelpers.stages.s01_simulation.simulate seed --profile my.yaml`, exit status 2) |",
+    rows = ["| bad input | message (`python -m glasshelpers.products.trajectories seed --profile my.yaml`, exit status 2) |",
             "|---|---|"]
     for case, change, _ in BAD_INPUTS:
         msg = "error: " + case_message(change, tmp_path).replace("|", "\\|")

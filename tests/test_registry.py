@@ -125,21 +125,11 @@ FLOORS = [
     {"pipeline"},
     {"reference"},
     {"figures"},
+    {"products"},
     {"stages", "stages.common", "stages.s01_simulation", "stages.s02_features", "stages.s03_labels", "stages.s04_fluid",
      "stages.s05_transfer", "stages.s06_kramers", "stages.s07_appendix"},
     {"book"},
 ]
-
-#: The modules through which a later stage still makes or loads an earlier stage's products
-#: (trajectories, p_hop and feature banks, labelled sets, classifiers); no other module of a
-#: stage may be imported by another stage.
-PRODUCT_MODULES = {
-    "glasshelpers.stages.s01_simulation.simulate",
-    "glasshelpers.stages.s02_features.stagedata",
-    "glasshelpers.stages.s03_labels.datasets",
-    "glasshelpers.stages.s04_fluid.training",
-}
-
 
 def _unit(module: str) -> str:
     """The unit of a dotted module name below ``glasshelpers``."""
@@ -213,15 +203,36 @@ def test_the_numerical_core_reads_no_profile_and_the_units_import_no_cycle():
         visit(u, [])
 
 
-def test_no_stage_imports_another_stage_but_its_product_modules():
+def test_no_stage_imports_another_stage():
+    """Stages meet only in glasshelpers.products (and share stages.common): neither a stage
+    folder nor a stage notebook imports another stage's code."""
     problems = []
-    for path in (ROOT / "glasshelpers" / "stages").rglob("*.py"):
-        me = _unit(_module_of(path))
+    sources = [(p, _unit(_module_of(p))) for p in (ROOT / "glasshelpers" / "stages").rglob("*.py")]
+    for stage in registry.STAGES:
+        sources.append((ROOT / "notebooks" / "src" / f"{stage.stem}.py", f"stages.{stage.package}"))
+    for path, me in sources:
         for mod in _imported_modules(path):
             other = _unit(mod)
-            if other.startswith("stages.s") and other != me and mod not in PRODUCT_MODULES:
-                problems.append(f"{_module_of(path)} imports {mod}")
+            if other.startswith("stages.s") and other != me:
+                problems.append(f"{path.relative_to(ROOT)} imports {mod}")
     assert not problems, "\n".join(sorted(problems))
+
+
+def test_a_later_stage_reads_an_earlier_stage_product_and_never_makes_it(data_root):
+    """A product read before the stage that owns it has made it is a one-line error naming
+    that stage, not a silent computation."""
+    from glasshelpers.pipeline.profiles import load_profile
+    from glasshelpers.pipeline.runs import MissingDataError
+    from glasshelpers.products import banks, classifiers
+
+    P = load_profile("tiny")
+    with pytest.raises(MissingDataError, match=r"phop/.*T0\.450\.npz is missing: stage 02_features makes it"):
+        banks.load_phop(P, 0.45)
+    with pytest.raises(MissingDataError, match="stage 04_fluid_classification makes it"):
+        classifiers.fluidity_classifier(P, 1.0)
+    with pytest.raises(MissingDataError, match="stage 07_appendix makes it"):
+        classifiers.fluidity_classifier(P, 1.0, rule="control")
+    assert not any((data_root / "tiny").rglob("*.npz"))
 
 
 def test_no_module_over_500_lines_and_no_function_over_80():

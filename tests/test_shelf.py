@@ -12,7 +12,7 @@ from glasshelpers.core.dynamics.relaxation import tau_alpha
 from glasshelpers.pipeline.cli import run
 from glasshelpers.pipeline.shelf import ShelfError, ShelfProtocol, load_state, verified_run
 from glasshelpers.stages.s01_simulation import states
-from glasshelpers.stages.s01_simulation.simulate import _Interrupted
+from glasshelpers.products.trajectories import _Interrupted
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -192,7 +192,7 @@ def test_a_profile_starts_its_runs_from_the_shelf(tiny_shelf, data_root, small_p
     from glasshelpers.pipeline.profiles import ProfileError, load_profile
     from glasshelpers.pipeline.provenance import read_json
     from glasshelpers.pipeline.runs import shelf_start, uses_seed
-    from glasshelpers.stages.s01_simulation import simulate
+    from glasshelpers.products import trajectories as simulate
 
     over = {k: small_profile.as_dict()[k] for k in ("name", "model", "protocol", "temperatures", "features", "labels",
                                           "analysis")}
@@ -243,7 +243,7 @@ def test_the_simulation_page_of_a_run_on_the_shelf(tiny_shelf, data_root, small_
 
     from glasshelpers.pipeline import paths
     from glasshelpers.pipeline.profiles import load_profile
-    from glasshelpers.stages.s01_simulation import simulate
+    from glasshelpers.products import trajectories as simulate
 
     ROOT = Path(__file__).resolve().parents[1]
     over = {k: small_profile.as_dict()[k] for k in ("name", "model", "temperatures", "features", "labels", "analysis")}

@@ -108,7 +108,7 @@ def test_scans_agree_with_the_dataset_path_and_a_same_size_variant_reproduces_th
 
     monkeypatch.setenv("GLASSBOOK_DATA", str(tiny_data.parent))
     P = load_profile("tiny")
-    from glasshelpers.stages.s04_fluid.training import penalty
+    from glasshelpers.products.classifiers import penalty
     A, q = P.analysis, P.labels.fluidity_q
     C = penalty(P, "fluidity", A.appendix_per_class)          # the C x n rule at this n
     # 1. the whole run, through sigma_factors, equals the cached-dataset path of the appendix table

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import requires_lammps
-from glasshelpers.stages.s01_simulation import simulate
+from glasshelpers.products import trajectories as simulate
 from glasshelpers.pipeline.profiles import ProfileError, load_profile
 from glasshelpers.pipeline.provenance import StaleDataError
 from glasshelpers.core.md.trajectory import read_steps, read_thermo, read_unwrapped
@@ -157,7 +157,7 @@ def test_sigkill_mid_production_then_resume(data_root, small_profile, tmp_path):
     path = tmp_path / "killtest.yaml"
     path.write_text(yaml.safe_dump(prof))
     env = {**os.environ, "GLASSBOOK_DATA": str(data_root)}
-    cmd = [sys.executable, "-m", "glasshelpers.stages.s01_simulation.simulate"]
+    cmd = [sys.executable, "-m", "glasshelpers.products.trajectories"]
     subprocess.run(cmd + ["seed", "--profile", str(path), "--threads", "1", "--no-progress"],
                    env=env, check=True, capture_output=True)
     proc = subprocess.Popen(cmd + ["temperature", "--profile", str(path), "--temperature", "1.0",

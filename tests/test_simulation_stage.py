@@ -177,10 +177,12 @@ def test_later_stages_name_the_runs_not_shown_equilibrated(tmp_path, monkeypatch
     res.mkdir(parents=True)
     for T, word in ((0.45, "ageing"), (0.47, "untested"), (1.0, "equilibrated")):
         pd.DataFrame([{"T": T, "equilibrium": word}]).to_csv(res / f"sim_T{T:.3f}_summary.csv", index=False)
-    note = S.equilibrium_note(P, [0.45, 0.47, 1.0, 2.0], "the test set")
+    from glasshelpers.products.trajectories import equilibrium_note
+
+    note = equilibrium_note(P, [0.45, 0.47, 1.0, 2.0], "the test set")
     assert "T = 0.45 (ageing), 0.47 (untested)" in note and "1 (" not in note
     assert "No equilibrium test is recorded for T = 2" in note
-    assert S.equilibrium_note(P, [1.0], "x") == ""
+    assert equilibrium_note(P, [1.0], "x") == ""
 
 
 def test_tau_alpha_near_half_the_run_is_untested_not_an_error():

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from conftest import requires_lammps
-from glasshelpers.stages.s03_labels import datasets
+from glasshelpers.products import banks, labelled
 from glasshelpers.core.dynamics import labels
-from glasshelpers.stages.s01_simulation import simulate
+from glasshelpers.products import trajectories as simulate
 from glasshelpers.pipeline.profiles import load_profile
 
 pytestmark = [requires_lammps, pytest.mark.slow]
@@ -39,6 +39,9 @@ def seeds_data(tiny_data, tmp_path_factory, monkeypatch_module):
     temps = _label_temperatures(load_profile("tiny"))
     with ProcessPoolExecutor(2) as pool:
         list(pool.map(_simulate, [(s, T) for s in OTHER_SEEDS for T in temps]))
+    for seed in OTHER_SEEDS:                        # p_hop, as stage 02 makes it
+        for T in temps:
+            banks.load_phop(load_profile("tiny", {"name": f"tiny_seed{seed}", "seed": seed}), T, make=True)
     return root
 
 
@@ -52,9 +55,9 @@ def monkeypatch_module():
 def _headroom(seed, tiny_data, seeds_data, monkeypatch):
     if seed is None:
         monkeypatch.setenv("GLASSBOOK_DATA", str(tiny_data.parent))
-        return datasets.label_headroom(load_profile("tiny"))
+        return labelled.label_headroom(load_profile("tiny"))
     monkeypatch.setenv("GLASSBOOK_DATA", str(seeds_data))
-    return datasets.label_headroom(load_profile("tiny", {"name": f"tiny_seed{seed}", "seed": seed}))
+    return labelled.label_headroom(load_profile("tiny", {"name": f"tiny_seed{seed}", "seed": seed}))
 
 
 @pytest.mark.parametrize("seed", [None, *OTHER_SEEDS])
@@ -68,12 +71,12 @@ def test_headroom_counts_match_the_label_rules(tiny_data, monkeypatch):
     """Cross-check: the candidate counts are exactly what the labelling rules report."""
     monkeypatch.setenv("GLASSBOOK_DATA", str(tiny_data.parent))
     P = load_profile("tiny")
-    p_l = datasets.softness_p_l(P)
-    h = datasets.label_headroom(P, p_l=p_l).set_index("set")
-    ph = datasets.load_phop(P, 0.45)
+    p_l = labelled.softness_p_l(P)
+    h = labelled.label_headroom(P, p_l=p_l).set_index("set")
+    ph = labelled.load_phop(P, 0.45)
     s = labels.softness_labels(ph["phop"], ph["types"], 10, p_l=p_l, seed=1)
     assert s.info["candidates"] == {1: h.loc["softness", "class1"], 0: h.loc["softness", "class0"]}
-    ph = datasets.load_phop(P, 1.0)
+    ph = labelled.load_phop(P, 1.0)
     f = labels.fluidity_labels(ph["phop"], ph["types"], 10, q=P.labels.fluidity_q, seed=1)
     row = h[h.index == "fluidity"].iloc[0]
     assert f.info["candidates"] == {1: row["class1"], 0: row["class0"]}

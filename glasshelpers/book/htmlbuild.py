@@ -187,7 +187,7 @@ class BookInputsMissing(BookBuildError):
 def check_inputs(prof: Profile, pdir: Path, allow_partial: bool = False, verify: bool = False, log=print) -> None:
     """Refuse, in one line, a book whose products are damaged or (unless ``allow_partial``)
     missing; see :func:`build`."""
-    from glasshelpers.pipeline.products import _listing, book_problems
+    from glasshelpers.pipeline.inventory import _listing, book_problems
 
     name = prof.name
     missing, damaged = book_problems(prof, pdir, full=verify)

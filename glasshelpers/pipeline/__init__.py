@@ -9,7 +9,7 @@
   each stage's ``tables.yaml``.
 * :mod:`.cache`: arrays on disk with the parameters that made them; :mod:`.provenance`:
   parameter hashes, the code version, atomic writes; :mod:`.integrity`: size and SHA-256
-  records; :mod:`.products`: a profile folder scanned and repaired;
+  records; :mod:`.inventory`: a profile folder scanned and repaired;
   :mod:`.reproducibility`: byte comparisons of two runs; :mod:`.results`: result tables
   and figures written.
 * :mod:`.workflow` (Snakemake over the registry), :mod:`.jobs` (one workflow job),

@@ -1,6 +1,6 @@
 """Shared error handling of the command-line entry points.
 
-Every CLI (``python -m glasshelpers.stages.s01_simulation.simulate``, ``.book``, ``.workflow``) runs its work
+Every CLI (``python -m glasshelpers.products.trajectories``, ``.book``, ``.workflow``) runs its work
 through :func:`run`: an error a person can fix prints one line on stderr (``error: ...``)
 and sets the exit status; ``--debug`` (added by :func:`add_debug_flag`) shows the full
 traceback instead.

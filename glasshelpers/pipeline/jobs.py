@@ -44,7 +44,7 @@ from glasshelpers.pipeline import integrity, paths, registry
 from glasshelpers.pipeline.faults import (DISK_FULL_ADVICE, EXIT_DAMAGED, EXIT_DISK_FULL, EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED,
                      Fault, describe, disk_full_cause, is_disk_full)
 from glasshelpers.pipeline.parameters import ParameterError, check_names, load, temperature_in_profile
-from glasshelpers.pipeline.products import shown
+from glasshelpers.pipeline.inventory import shown
 from glasshelpers.pipeline.profiles import Profile, ProfileError
 
 MARK = "glassbook: FAILED"
@@ -270,7 +270,7 @@ def run_notebook(profile: str, stem: str, temperature: float | None, log_path: o
 
 def run_simulation(profile: str, what: str, replica: int, temperature: float | None,
                    log_path: os.PathLike) -> int:
-    """Run ``python -m glasshelpers.stages.s01_simulation.simulate`` for a seed or a replica's temperature, its
+    """Run ``python -m glasshelpers.products.trajectories`` for a seed or a replica's temperature, its
     output to the log; record the finished run; return the exit status."""
     t0 = time.time()
     job = f"seed_r{replica}" if what == "seed" else f"sim_r{replica}_{paths.temperature_tag(temperature)}"
@@ -279,7 +279,7 @@ def run_simulation(profile: str, what: str, replica: int, temperature: float | N
     try:
         P = load(profile)
         root = paths.profile_root(P)
-        cmd = [sys.executable, "-m", "glasshelpers.stages.s01_simulation.simulate", what, "--profile", profile,
+        cmd = [sys.executable, "-m", "glasshelpers.products.trajectories", what, "--profile", profile,
                "--replica", str(replica), "--no-progress"]
         if what == "temperature":
             temperature = temperature_in_profile(P, temperature)
@@ -314,7 +314,7 @@ def main(argv=None) -> int:
     sub = ap.add_subparsers(dest="kind", required=True)
     nb = sub.add_parser("notebook", help="execute one stage notebook with papermill")
     nb.add_argument("--stage", required=True, choices=[s.stem for s in registry.STAGES])
-    sim = sub.add_parser("simulate", help="run a seed or a replica's temperature (python -m glasshelpers.stages.s01_simulation.simulate)")
+    sim = sub.add_parser("simulate", help="run a seed or a replica's temperature (python -m glasshelpers.products.trajectories)")
     sim.add_argument("what", choices=["seed", "temperature"])
     sim.add_argument("--replica", type=int, default=0)
     for p in (nb, sim):

@@ -4,7 +4,7 @@ The parameters of a seed run and of a trajectory (their hash keys every later pr
 the run handle :class:`Run` (profile, temperature, replica) that hands out every path of
 one run, and the lookup of a finished trajectory. Stages read trajectories through
 ``Run.finished_trajectory`` (or ``trajectory_path``); only
-``glasshelpers.stages.s01_simulation.simulate`` makes them.
+``glasshelpers.products.trajectories`` makes them.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ UNITS = {
     "1/tau": "rate",
     "sigma": "length",
     "sigma^2": "squared length",
-    "sigma^-1": "wave number",
+    "sigma^-1": "inverse length (a wave number, or a density per unit length)",
     "sigma^-3": "number density",
     "sigma^2/tau": "diffusion coefficient",
     "std": "distance in standardised feature space (features divided by their standard deviation)",

@@ -13,7 +13,7 @@
   with a one-line notice, and the workflow continues where it stopped
   (``--rerun-incomplete``).
 * Before Snakemake starts, every product of the profile is checked against its integrity
-  record (:mod:`glasshelpers.pipeline.products`: size always, SHA-256 after a change of mtime, or
+  record (:mod:`glasshelpers.pipeline.inventory`: size always, SHA-256 after a change of mtime, or
   of everything with ``--verify``); a damaged one is named in one line, moved aside and
   recomputed by this run; one that cannot be recomputed here stops the run (status 5).
 * Snakemake's own output goes to ``logs/workflow.log``; the terminal gets one line per
@@ -36,7 +36,7 @@ import threading
 from pathlib import Path
 
 from glasshelpers.pipeline.profiles.schema import Profile
-from glasshelpers.pipeline import costs, matching, paths, products
+from glasshelpers.pipeline import costs, inventory, matching, paths
 from glasshelpers.pipeline.cli import add_debug_flag, run as cli_run
 from glasshelpers.pipeline.faults import (DISK_FULL_ADVICE, EXIT_DAMAGED, EXIT_DISK_FULL, EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED,
                      Fault, disk_full_cause)
@@ -196,7 +196,7 @@ class _Stream:
             statuses = {f[0] for f in self.failures}
             return WorkflowFailed(next((s for s in _PRIORITY if s in statuses), min(statuses)))
         text = "\n".join(self.lines[-400:])
-        log = products.shown(self.log_path) if self.fh is not None or self.log_path.exists() else "its output above"
+        log = inventory.shown(self.log_path) if self.fh is not None or self.log_path.exists() else "its output above"
         cause = disk_full_cause(text)
         if cause:
             return WorkflowFailed(EXIT_DISK_FULL, f"Snakemake: {cause} (full log: {log}); {DISK_FULL_ADVICE}")
@@ -206,10 +206,10 @@ class _Stream:
 
 
 def check_products(prof: Profile, verify: bool = False, log=None) -> list:
-    """The pre-pass: check and repair the profile's products (see :mod:`glasshelpers.pipeline.products`)."""
+    """The pre-pass: check and repair the profile's products (see :mod:`glasshelpers.pipeline.inventory`)."""
     log = log or (lambda line: print(_relative(line), file=sys.stderr, flush=True))
-    found = products.scan(paths.profile_root(prof), full=verify)
-    return products.repair(prof, found, log)
+    found = inventory.scan(paths.profile_root(prof), full=verify)
+    return inventory.repair(prof, found, log)
 
 
 def _forward_termination(proc: subprocess.Popen):
@@ -297,7 +297,7 @@ def run(profile: str, jobs: int = 2, extra=(), log=print, verify: bool = False, 
         failed = stream.verdict(returncode)
         if failed is not None:
             raise failed
-        products.confirm(redo, paths.profile_root(prof),
+        inventory.confirm(redo, paths.profile_root(prof),
                          lambda line: print(_relative(line), file=sys.stderr, flush=True))
         return 0
     finally:

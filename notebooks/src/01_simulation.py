@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from glasshelpers.stages.s01_simulation import simulate
+from glasshelpers.products import trajectories
 from glasshelpers.core.dynamics.dynamics import log_lags
 from glasshelpers.core.dynamics.relaxation import msd as mean_squared_displacement
 from glasshelpers.core.md.model import KASystem
@@ -56,8 +56,8 @@ pd.DataFrame([{"N": system.n_particles, "A + B": f"{system.n_a} + {system.n_b}",
 
 # %%
 if uses_seed(P):
-    simulate.run_seed(P)
-out = simulate.run_temperature(P, temperature)
+    trajectories.run_seed(P)
+out = trajectories.run_temperature(P, temperature)
 meta = read_json(out / "meta.json")
 glue("n_frames", int(meta["n_frames"]), display=False)
 glue("wall_time_s", float(meta["wall_time_s"]), display=False)

@@ -29,7 +29,7 @@ import pandas as pd
 from myst_nb import glue
 
 from glasshelpers.core.structure import features
-from glasshelpers.stages.s02_features import stagedata
+from glasshelpers.products import banks
 from glasshelpers.pipeline.parameters import check_parameters
 from glasshelpers.pipeline.profiles import replicas
 from glasshelpers.pipeline.results import write_result
@@ -46,15 +46,15 @@ glue("bank_stride", int(P.features.bank_stride), display=False)
 # %%
 rows, means = [], {}
 for T in P.temperatures:
-    bank = stagedata.load_bank(P, T)
-    means[T] = stagedata.mean_features(bank)
+    bank = banks.load_bank(P, T, make=True)
+    means[T] = banks.mean_features(bank)
     n_frames, n_a, _ = bank["features"].shape
     rows.append({"T": T, "bank_frames": n_frames, "A_particles": n_a, "samples": n_frames * n_a,
                  "mean_coordination_A": means[T][:50].sum() * 0.1 / (np.sqrt(2 * np.pi) * 0.2),
                  "rearranging_fraction": float(np.mean(bank["phop_later"] > P.labels.p_c))})
 for r in replicas(P)[1:]:                   # the other replicas' banks are products of this stage too
     for T in P.temperatures:
-        stagedata.load_bank(P, T, replica=r)
+        banks.load_bank(P, T, replica=r, make=True)
 summary = pd.DataFrame(rows)
 _ = write_result(P, "features_bank", summary)
 glue("bank_samples", f"{int(summary['samples'].sum()):,}", display=False)

@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from glasshelpers.stages.s03_labels import datasets
+from glasshelpers.products import labelled
 from glasshelpers.core.dynamics import labels
-from glasshelpers.stages.s02_features import stagedata
+from glasshelpers.products import banks
 from glasshelpers.stages.s03_labels.vanhove import van_hove
 from glasshelpers.pipeline.parameters import check_parameters
 from glasshelpers.pipeline.results import write_result
@@ -46,13 +46,13 @@ from glasshelpers.book.display import use_reading_tables
 use_reading_tables()
 P = check_parameters("03_labels", profile, overrides)   # every parameter (and override) validated first
 L = P.labels
-p_l = datasets.softness_p_l(P)
+p_l = labelled.softness_p_l(P)
 glue("p_l", p_l, display=False)
 glue("fluidity_q", L.fluidity_q, display=False)
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
-from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
+from glasshelpers.products.trajectories import equilibrium_note
 
 _note = equilibrium_note(P, [L.softness_temperature, L.test_temperature, *L.fluidity_temperatures], "the labelled sets")
 Markdown(_note) if _note else None
@@ -63,7 +63,7 @@ Markdown(_note) if _note else None
 # %%
 rows, phops = [], {}
 for T in P.temperatures:
-    ph = stagedata.load_phop(P, T)
+    ph = banks.load_phop(P, T)
     a = ph["phop"][:, ph["types"] == 0]
     phops[T] = a[np.isfinite(a)][::7]
     rows.append({"T": T, **labels.label_summary(ph["phop"], ph["types"], p_c=L.p_c, p_l=p_l,
@@ -91,7 +91,7 @@ fig = phop_distribution_figure(phops, {"$p_l$": p_l, "$p_c$": L.p_c})
 
 # %%
 T0 = L.softness_temperature
-ph = stagedata.load_phop(P, T0)
+ph = banks.load_phop(P, T0)
 a_idx = np.flatnonzero(ph["types"] == 0)
 peak = np.nanmax(ph["phop"][:, a_idx], axis=0)
 fig = phop_traces_figure(ph["phop"], {"largest hop": int(a_idx[np.argmax(peak)]),
@@ -115,9 +115,9 @@ fig = phop_traces_figure(ph["phop"], {"largest hop": int(a_idx[np.argmax(peak)])
 # per tail.
 
 # %%
-sets = [("softness (train)", T0, datasets.softness_training_set(P, p_l)),
-        ("softness (test)", L.test_temperature, datasets.test_set(P, p_l))]
-sets += [("fluidity", T, datasets.fluidity_training_set(P, T)) for T in L.fluidity_temperatures]
+sets = [("softness (train)", T0, labelled.softness_training_set(P, p_l, make=True)),
+        ("softness (test)", L.test_temperature, labelled.test_set(P, p_l, make=True))]
+sets += [("fluidity", T, labelled.fluidity_training_set(P, T, make=True)) for T in L.fluidity_temperatures]
 counts = pd.DataFrame([{"set": name, "T": T, "class 1": int((s["y"] == 1).sum()), "class 0": int((s["y"] == 0).sum()),
                         "distinct particles": len(np.unique(s["particle"])), "distinct frames": len(np.unique(s["frame"]))}
                        for name, T, s in sets])

@@ -33,15 +33,15 @@ from glasshelpers.stages.s04_fluid import fluid
 from glasshelpers.pipeline.parameters import check_parameters
 from glasshelpers.pipeline.results import save_figure, write_result
 from glasshelpers.book.display import use_reading_tables
-from glasshelpers.stages.s04_fluid.training import all_classifiers
+from glasshelpers.products.classifiers import all_classifiers
 
 use_reading_tables()
 P = check_parameters("04_fluid_classification", profile, overrides)   # every parameter (and override) validated first
-clfs = all_classifiers(P)
+clfs = all_classifiers(P, make=True)
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
-from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
+from glasshelpers.products.trajectories import equilibrium_note
 
 _note = equilibrium_note(P, [P.labels.softness_temperature, *P.labels.fluidity_temperatures, *P.temperatures], "this chapter (training sets and Fig. 5)")
 Markdown(_note) if _note else None

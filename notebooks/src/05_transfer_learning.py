@@ -62,11 +62,10 @@ from glasshelpers.reference import margins, paper, verdicts
 from glasshelpers.pipeline import registry
 from glasshelpers.stages import common
 from glasshelpers.stages.s05_transfer import transfer
-from glasshelpers.stages.s03_labels.vanhove import load_van_hove
 from glasshelpers.pipeline.parameters import check_parameters
-from glasshelpers.pipeline.results import save_figure, write_result
+from glasshelpers.pipeline.results import read_result, save_figure, write_result
 from glasshelpers.book.display import use_reading_tables
-from glasshelpers.stages.s04_fluid.training import all_classifiers
+from glasshelpers.products.classifiers import all_classifiers
 
 use_reading_tables()
 P = check_parameters("05_transfer_learning", profile, overrides)   # every parameter (and override) validated first
@@ -75,7 +74,7 @@ soft_T = float(P.labels.softness_temperature)
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
-from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
+from glasshelpers.products.trajectories import equilibrium_note
 
 _note = equilibrium_note(P, [P.labels.softness_temperature, P.labels.test_temperature, *P.labels.fluidity_temperatures], "the transfer test (training and test sets)")
 Markdown(_note) if _note else None
@@ -92,7 +91,7 @@ Markdown(_note) if _note else None
 
 # %%
 scan, best = transfer.transfer_scans(P, clfs)
-vh = load_van_hove(P)                       # stage 3 wrote it
+vh = read_result(P, "van_hove")             # stage 3 wrote it
 fl_scan = scan[scan["T"] != soft_T]
 fig = figures.fig2_transfer(fl_scan, van_hove=vh)
 best

@@ -57,7 +57,7 @@ from glasshelpers.stages.s06_kramers.inputs import load_inputs
 from glasshelpers.stages import common
 from glasshelpers.pipeline.results import save_figure, write_result
 from glasshelpers.book.display import use_reading_tables
-from glasshelpers.stages.s04_fluid.training import all_classifiers
+from glasshelpers.products.classifiers import all_classifiers
 
 use_reading_tables()
 P = check_parameters("06_kramers", profile, overrides)   # every parameter (and override) validated first
@@ -89,7 +89,7 @@ pr.groupby("T_train")["n"].sum().rename("samples per classifier").to_frame()
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
-from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
+from glasshelpers.products.trajectories import equilibrium_note
 
 _note = equilibrium_note(P, P.temperatures, "the Kramers fits")
 Markdown(_note) if _note else None

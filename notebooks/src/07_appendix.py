@@ -28,7 +28,7 @@ from glasshelpers.stages.s07_appendix import appendix, sigma_factors
 from glasshelpers.pipeline.parameters import check_parameters
 from glasshelpers.pipeline.results import save_figure, write_result
 from glasshelpers.book.display import use_reading_tables
-from glasshelpers.stages.s04_fluid.training import paper_equivalent_C
+from glasshelpers.products.classifiers import paper_equivalent_C
 
 use_reading_tables()
 P = check_parameters("07_appendix", profile, overrides)   # every parameter (and override) validated first
@@ -38,7 +38,7 @@ pd.DataFrame([{"T": A.appendix_temperature, "tail fractions q": ", ".join(f"{q:g
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
-from glasshelpers.stages.s01_simulation.simulation import equilibrium_note
+from glasshelpers.products.trajectories import equilibrium_note
 
 _note = equilibrium_note(P, [P.analysis.appendix_temperature, P.labels.test_temperature], "the appendix scans")
 Markdown(_note) if _note else None

@@ -1,4 +1,5 @@
-"""Stage 01, the simulation (notebook ``01_simulation``, one page per temperature): the
-seed and per-temperature MD runs (:mod:`.simulate`) and what the page computes from a
-trajectory: equilibrium evidence, relaxation, published comparisons (:mod:`.simulation`).
+"""Stage 01, the simulation (notebook ``01_simulation``, one page per temperature): it makes
+the MD runs (:mod:`glasshelpers.products.trajectories`) and computes from each trajectory
+its equilibrium evidence, relaxation and published comparisons (:mod:`.simulation`); the
+shelf of equilibrium states is made by :mod:`.states` and judged by :mod:`.evidence`.
 """

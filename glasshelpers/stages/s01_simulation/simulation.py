@@ -418,31 +418,6 @@ def published_comparison(r: RunRelaxation, T: float) -> pd.DataFrame:
                                        "kind", "source", "where", "verdict"])
 
 
-def equilibrium_note(profile: Profile, temperatures, use: str) -> str:
-    """A sentence for a later stage's page: which of the runs it uses (``temperatures``, for
-    ``use``, e.g. "the softness training set") were not shown to be equilibrated, read
-    from the simulation summaries (``results/sim_<T>_summary.csv``). Empty when all were."""
-    from glasshelpers.pipeline import paths
-    from glasshelpers.pipeline.profiles import temperature_tag
-
-    bad, unknown = [], []
-    for T in sorted({float(t) for t in temperatures}):
-        f = paths.result_file(profile, f"sim_{temperature_tag(T)}_summary")
-        r = pd.read_csv(f).iloc[0] if f.is_file() else None
-        if r is None or "equilibrium" not in r:
-            unknown.append(f"{T:g}")
-        elif r["equilibrium"] != "equilibrated":
-            bad.append(f"{T:g} ({r['equilibrium']})")
-    parts = []
-    if bad:
-        parts.append(f"**Not shown to be equilibrated:** the runs used for {use} at T = {', '.join(bad)}; "
-                     "numbers from them describe those runs, not the equilibrium liquid (reasons on the "
-                     "simulation pages).")
-    if unknown:
-        parts.append(f"No equilibrium test is recorded for T = {', '.join(unknown)}.")
-    return " ".join(parts)
-
-
 def crystal_check(positions_A, box_length: float, n_frames: int = 3) -> tuple[pd.DataFrame, dict]:
     """Solid-like order of the A particles (:mod:`glasshelpers.core.structure.crystal`) at ``n_frames``
     production frames spread from the first to the last.

@@ -11,7 +11,7 @@ The runs go temperature by temperature (all K states at T before the next T), so
 interrupted shelf is complete down to some temperature.
 
 Every run is a chain of segments restarted from checkpoints read back from disk, as in
-:mod:`~glasshelpers.stages.s01_simulation.simulate`, so a run killed and resumed any number
+:mod:`~glasshelpers.products.trajectories`, so a run killed and resumed any number
 of times writes the same bytes as one that never stopped. ``--commit-every MIN`` commits
 the shelf folder (finished runs and the checkpoints of the run in progress) to git at most
 every MIN minutes, so a shelf built over several days on a laptop loses at most that much.
@@ -32,7 +32,7 @@ from glasshelpers.core.md.engines import check_engine, get_engine
 from glasshelpers.core.md.model import KASystem, random_configuration
 from glasshelpers.core.md.trajectory import write_configuration
 from glasshelpers.pipeline.shelf import ShelfError, ShelfProtocol, verified_run, write_manifest
-from glasshelpers.stages.s01_simulation.simulate import _derived_seed, _Interrupted, _RunDir
+from glasshelpers.products.trajectories import _derived_seed, _Interrupted, _RunDir
 
 #: Columns of the thermodynamic log in ``evidence.npz`` (phase 0: equilibration, 1: production).
 LOG_FIELDS = ("phase", "step", "time", "pe", "temperature", "pressure")

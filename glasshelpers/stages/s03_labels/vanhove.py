@@ -4,7 +4,7 @@ The self part of the van Hove function, the density of the length ``|dr|`` of A
 displacements over ``lag`` tau, per temperature (kernel
 :func:`glasshelpers.core.dynamics.dynamics.van_hove_self`). Stage 3 computes it once and
 writes ``results/van_hove.csv``; stage 5 draws it as the inset of Fig. 2 from that table
-(:func:`load_van_hove`). Lengths sigma_AA, densities sigma_AA^-1.
+(:func:`glasshelpers.pipeline.results.read_result`). Lengths sigma_AA, densities sigma_AA^-1.
 """
 
 from __future__ import annotations
@@ -14,11 +14,8 @@ import pandas as pd
 
 from glasshelpers.core.dynamics.dynamics import van_hove_self
 from glasshelpers.pipeline.profiles.schema import Profile
-from glasshelpers.pipeline.results import read_result
-from glasshelpers.stages.s02_features.stagedata import load_trajectory
+from glasshelpers.products.trajectories import load_trajectory
 
-#: The key of the table in ``results/`` (declared as a product of stage 3 in the registry).
-KEY = "van_hove"
 
 
 def van_hove(profile: Profile, lag: int | None = None, bins=None) -> pd.DataFrame:
@@ -34,7 +31,3 @@ def van_hove(profile: Profile, lag: int | None = None, bins=None) -> pd.DataFram
         rows.append(pd.DataFrame({"T": float(T), "r": r, "G_s": p}))
     return pd.concat(rows, ignore_index=True)
 
-
-def load_van_hove(profile: Profile) -> pd.DataFrame:
-    """The table stage 3 wrote (columns T, r, G_s as in :func:`van_hove`)."""
-    return read_result(profile, KEY)

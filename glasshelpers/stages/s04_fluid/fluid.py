@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from glasshelpers.core.learning import scoring
-from glasshelpers.stages.s03_labels.datasets import fluidity_training_set
-from glasshelpers.stages.s02_features.stagedata import load_bank
-from glasshelpers.stages.s04_fluid.training import cv_penalty, fluidity_classifier, softness_classifier
+from glasshelpers.products.labelled import fluidity_training_set
+from glasshelpers.products.banks import load_bank
+from glasshelpers.products.classifiers import cv_penalty, fluidity_classifier, softness_classifier
 from glasshelpers.stages.common import bias_shifts, blocks as _blocks, seed as _seed
 
 

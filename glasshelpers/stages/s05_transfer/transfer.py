@@ -2,7 +2,7 @@
 T = 0.47 test set with its bias re-optimised, sigma_T, the similarity of normals (corrected
 for attenuation) and their half-sampling intervals of refitted classifiers. The van Hove
 function of the Fig. 2 inset is stage 3's table
-(:func:`glasshelpers.stages.s03_labels.vanhove.load_van_hove`)."""
+(``results/van_hove.csv``, read with :func:`glasshelpers.pipeline.results.read_result`)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from glasshelpers.core.learning import halfsample, maxscore, scoring, sizing
-from glasshelpers.stages.s03_labels.datasets import fluidity_training_set, softness_p_l, softness_training_set, test_set
-from glasshelpers.stages.s02_features.stagedata import bank_clusters, load_bank
-from glasshelpers.stages.s04_fluid.training import all_classifiers, refit
+from glasshelpers.products.labelled import fluidity_training_set, softness_p_l, softness_training_set, test_set
+from glasshelpers.products.banks import bank_clusters, load_bank
+from glasshelpers.products.classifiers import all_classifiers, refit
 from glasshelpers.stages.common import bias_shifts, blocks as _blocks, seed as _seed
 
 
@@ -99,7 +99,7 @@ def table_one_half_sampling(profile, classifiers: dict | None = None, *, max_spl
     blocks (one particle, one class, 11 tau) within each class, the T = 0.47 test set the
     same way and every feature bank by clusters (one particle over >= 11 tau of bank
     frames); all classifiers are refitted on their halves with the profile's penalty
-    convention (C x n fixed, :func:`glasshelpers.stages.s04_fluid.training.penalty`). A training set and the
+    convention (C x n fixed, :func:`glasshelpers.products.classifiers.penalty`). A training set and the
     feature bank of its temperature come from one trajectory and are halved independently,
     so sigma_T's two halves share the few bank rows that are also training samples (demo:
     at most 3000 of 48 000 per T); the test set (T = 0.47) is independent of every training set.
@@ -152,7 +152,7 @@ def settling_plan(profile, t1: pd.DataFrame, target: float = sizing.TARGET) -> t
     speed (core-seconds per tau from each run's ``meta.json``); ``summary``: the common
     factor and the quantity that sets it, the undetermined entries, and the MD of the
     whole profile now and sized (core-hours, seed included)."""
-    from glasshelpers.stages.s03_labels.datasets import label_headroom
+    from glasshelpers.products.labelled import label_headroom
     from glasshelpers.pipeline.paths import seed_dir
     from glasshelpers.pipeline.runs import Run
     from glasshelpers.pipeline.profiles import equil_time, production_time

@@ -26,9 +26,10 @@ from glasshelpers.core.dynamics import dynamics
 from glasshelpers.core.dynamics.dynamics import HALF_WINDOW, STRUCTURE_LAG
 from glasshelpers.pipeline.profiles import Profile, replicas
 from glasshelpers.stages.common import blocks, load_calibration
-from glasshelpers.stages.s02_features.stagedata import bank_clusters, load_bank, load_phop, load_trajectory
-from glasshelpers.stages.s03_labels.datasets import fluidity_training_set, softness_p_l, softness_training_set, test_set
-from glasshelpers.stages.s04_fluid.training import all_classifiers, refit
+from glasshelpers.products.banks import bank_clusters, load_bank, load_phop
+from glasshelpers.products.trajectories import load_trajectory
+from glasshelpers.products.labelled import fluidity_training_set, softness_p_l, softness_training_set, test_set
+from glasshelpers.products.classifiers import all_classifiers, refit
 
 
 @dataclass

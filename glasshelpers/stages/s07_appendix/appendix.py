@@ -12,9 +12,9 @@ from glasshelpers.core.learning import halfsample, maxscore, scoring
 from glasshelpers.core.statistics import stats
 from glasshelpers.core.learning.classify import train_classifier
 from glasshelpers.core.dynamics.dynamics import PHOP_SPAN
-from glasshelpers.stages.s03_labels.datasets import fluidity_training_set, softness_p_l, test_set
-from glasshelpers.stages.s02_features.stagedata import load_bank
-from glasshelpers.stages.s04_fluid.training import cv_penalty, fluidity_classifier, refit, softness_classifier
+from glasshelpers.products.labelled import fluidity_training_set, softness_p_l, test_set
+from glasshelpers.products.banks import load_bank
+from glasshelpers.products.classifiers import cv_penalty, fluidity_classifier, refit, softness_classifier
 from glasshelpers.stages.common import bias_shifts, blocks as _blocks, seed as _seed
 
 
@@ -34,7 +34,7 @@ def accuracy_vs_C(profile) -> pd.DataFrame:
     k = int(profile.classifiers.cv_folds)
     rows = []
     for q in a.appendix_fractions:
-        ds = fluidity_training_set(profile, T, q=q, n_per_class=a.appendix_per_class)
+        ds = fluidity_training_set(profile, T, q=q, n_per_class=a.appendix_per_class, make=True)
         for C in a.appendix_C:
             C_applied = float(C) * PAPER_N_PER_CLASS / (len(ds["y"]) / 2 * (k - 1) / k)
             scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], [0.0], C=C_applied,
@@ -56,7 +56,7 @@ def accuracy_vs_bias_fractions(profile) -> pd.DataFrame:
     shifts = bias_shifts(profile)
     rows = []
     for q in a.appendix_fractions:
-        ds = fluidity_training_set(profile, T, q=q, n_per_class=a.appendix_per_class)
+        ds = fluidity_training_set(profile, T, q=q, n_per_class=a.appendix_per_class, make=True)
         scan = scoring.cv_accuracy_vs_bias(ds["X"], ds["y"], shifts,
                                            C=cv_penalty(profile, "fluidity", len(ds["y"]) / 2),
                                            folds=int(profile.classifiers.cv_folds), seed=_seed(profile),
@@ -75,8 +75,8 @@ def control_transfer(profile) -> tuple[pd.DataFrame, pd.DataFrame]:
     T = float(a.appendix_temperature)
     soft = softness_classifier(profile)
     clfs = {"fluidity (both tails of p_hop)": fluidity_classifier(profile, T),
-            "immobile vs random": fluidity_classifier(profile, T, rule="control"),
-            "both tails of displacement": fluidity_classifier(profile, T, rule="displacement")}
+            "immobile vs random": fluidity_classifier(profile, T, rule="control", make=True),
+            "both tails of displacement": fluidity_classifier(profile, T, rule="displacement", make=True)}
     shifts = bias_shifts(profile)
     ts = test_set(profile, softness_p_l(profile))
     blocks = _blocks(ts)
@@ -128,7 +128,7 @@ def control_half_sampling(profile, clfs: dict, ts: dict) -> pd.DataFrame:
     T = float(a.appendix_temperature)
     train = {}
     for name in clfs:
-        ds = fluidity_training_set(profile, T, rule=CONTROL_RULES[name])
+        ds = fluidity_training_set(profile, T, rule=CONTROL_RULES[name], make=True)
         train[name] = {"X": ds["X"], "y": ds["y"], "blocks": _blocks(ds)}
     test = {"X": ts["X"], "y": ts["y"], "blocks": _blocks(ts)}
     ref = "fluidity (both tails of p_hop)"
@@ -202,7 +202,7 @@ def sigma_T_dependence(profile, T: float | None = None, qs=None, Cs=None, n_per_
     ts = test_set(profile, softness_p_l(profile))
     rows = []
     for q in qs:
-        ds = fluidity_training_set(profile, T, q=q, n_per_class=n)
+        ds = fluidity_training_set(profile, T, q=q, n_per_class=n, make=True)
         for C in Cs:
             C_applied = float(C) * PAPER_N_PER_CLASS / n if paper_scale else float(C)
             clf = train_classifier(ds["X"], ds["y"], C=C_applied, seed=int(profile.seed))

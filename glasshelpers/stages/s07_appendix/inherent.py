@@ -39,10 +39,11 @@ from glasshelpers.pipeline.cache import cached
 from glasshelpers.pipeline.profiles import seed_threads
 from glasshelpers.pipeline.provenance import profile_record, write_json
 from glasshelpers.pipeline.runs import Run
-from glasshelpers.stages.s02_features.stagedata import trajectory_key, labelled_features, load_phop, load_trajectory
+from glasshelpers.products.banks import labelled_features, load_phop
+from glasshelpers.products.trajectories import load_trajectory, trajectory_key
 from glasshelpers.core.dynamics.dynamics import STRUCTURE_LAG
-from glasshelpers.stages.s03_labels.datasets import softness_p_l, test_set
-from glasshelpers.stages.s04_fluid.training import penalty, softness_classifier
+from glasshelpers.products.labelled import softness_p_l, test_set
+from glasshelpers.products.classifiers import penalty, softness_classifier
 
 #: The paper's quiet threshold, for p_hop of inherent structures (sigma_AA^2).
 P_L_PAPER = 0.0085

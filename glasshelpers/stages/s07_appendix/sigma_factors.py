@@ -20,12 +20,13 @@ import pandas as pd
 from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.core.learning import classify, maxscore, scoring
 from glasshelpers.core.dynamics import labels
-from glasshelpers.stages.s03_labels.datasets import fluidity_training_set, softness_p_l, softness_training_set, test_set
+from glasshelpers.products.labelled import fluidity_training_set, softness_p_l, softness_training_set, test_set
 from glasshelpers.pipeline.profiles import production_time, replicas, validate_profile
 from glasshelpers.core.dynamics.dynamics import HALF_WINDOW, STRUCTURE_LAG
-from glasshelpers.stages.s02_features.stagedata import labelled_features, load_bank, load_phop, load_trajectory
+from glasshelpers.products.banks import labelled_features, load_bank, load_phop
+from glasshelpers.products.trajectories import load_trajectory
 from glasshelpers.core.statistics.stats import labelled_block_ids
-from glasshelpers.stages.s04_fluid.training import penalty
+from glasshelpers.products.classifiers import penalty
 
 
 def fluidity_sigma_T(phop, types, features_of, population, *, q: float, n_per_class: int, C: float,
@@ -60,8 +61,8 @@ def fluidity_sigma_T(phop, types, features_of, population, *, q: float, n_per_cl
             "classifier": clf}
 
 
-def _population(profile, T, replica):
-    bank = load_bank(profile, T, progress=False, replica=replica)
+def _population(profile, T, replica, make: bool = False):
+    bank = load_bank(profile, T, progress=False, replica=replica, make=make)
     return bank["features"].reshape(-1, bank["features"].shape[-1]).astype(float)
 
 
@@ -75,11 +76,12 @@ def _truncate(phop, fraction: float) -> np.ndarray:
     return out
 
 
-def _run(profile, T, replica, settings, test=None):
-    """sigma_T of one trajectory for each setting dict (q, n_per_class, C, fraction)."""
-    ph = load_phop(profile, T, replica=replica)
+def _run(profile, T, replica, settings, test=None, make: bool = False):
+    """sigma_T of one trajectory for each setting dict (q, n_per_class, C, fraction).
+    ``make``: the run is this stage's own (a size variant), so its p_hop and bank are made here."""
+    ph = load_phop(profile, T, replica=replica, make=make)
     traj = load_trajectory(profile, T, replica)
-    pop = _population(profile, T, replica)
+    pop = _population(profile, T, replica, make=make)
     n_frames = len(ph["phop"])
     feats = lambda p, f: labelled_features(profile, T, p, f, traj=traj, replica=replica)  # noqa: E731
     rows = []
@@ -199,7 +201,7 @@ def sigma_T_vs_size(profile, sizes, T: float | None = None, *, progress: bool = 
     every run) with the profile's production time, q, C and n per class, so that only N
     changes. Columns as :func:`sigma_T_vs_run_length` (N tells the runs apart).
     """
-    from glasshelpers.stages.s01_simulation.simulate import run_seed, run_temperature
+    from glasshelpers.products.trajectories import run_seed, run_temperature
 
     lab, A = profile.labels, profile.analysis
     T = float(A.appendix_temperature if T is None else T)
@@ -210,7 +212,7 @@ def sigma_T_vs_size(profile, sizes, T: float | None = None, *, progress: bool = 
         v = size_variant(profile, int(n))
         run_seed(v, progress=progress)
         run_temperature(v, T, progress=progress)
-        rows += _run(v, T, 0, setting)
+        rows += _run(v, T, 0, setting, make=True)
     return pd.DataFrame(rows)
 
 

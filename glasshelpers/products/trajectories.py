@@ -1,4 +1,6 @@
-"""The simulation protocol (the book, Methods: model and protocol), resumable, deterministic and engine-agnostic.
+"""MD runs, the products of stage 01 (``01_simulation``): the simulation protocol (the book,
+Methods: model and protocol), resumable, deterministic and engine-agnostic, and the reader
+of a finished run (:func:`load_trajectory`) every later stage uses.
 
 1. ``run_seed``: random start -> soft-then-LJ minimisation -> ``seed_time`` at T = 0.45.
 2. ``run_temperature``: the seed's final configuration -> fresh velocities at T ->
@@ -32,6 +34,7 @@ from pathlib import Path
 
 import gsd.hoomd
 import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
 from glasshelpers.core.md.engines import check_engine, get_engine
@@ -42,7 +45,9 @@ from glasshelpers.pipeline.profiles import Profile, ProfileError, check_temperat
 from glasshelpers.pipeline.provenance import (StaleDataError, check_meta, code_version, params_hash, profile_record,
                          read_json, write_json)
 from glasshelpers.core.md.trajectory import (canonical_copy, make_frame, n_frames, read_configuration, read_thermo,
-                         truncate_gsd, write_configuration, write_thermo)
+                                             read_unwrapped, truncate_gsd, write_configuration, write_thermo)
+from glasshelpers.pipeline import integrity
+from glasshelpers.pipeline.faults import DamagedProductError, describe
 
 
 class _Interrupted(Exception):
@@ -334,10 +339,59 @@ def run_temperature(profile: Profile, temperature: float, threads: int | None = 
 
 
 # -------------------------------------------------------------------------------- CLI
+# ------------------------------------------------------------------ reading a finished run
+def trajectory_key(run: Run) -> dict:
+    """The part of a product's cache key that names its trajectory (the hash of its parameters)."""
+    return {"trajectory": params_hash(run.params)}
+
+
+def load_trajectory(profile, T, replica: int = 0, **kwargs):
+    """Unwrapped positions of the finished trajectory at T (see trajectory.read_unwrapped),
+    checked against its integrity record first (DamagedProductError if it does not match)."""
+    path = Run(profile, T, replica).finished_trajectory()
+    c = integrity.check(path)
+    if c.state == "damaged":
+        raise DamagedProductError(f"{describe(path)} is damaged ({c.why}): run make workflow PROFILE="
+                                  f"{profile.name}, which moves it aside and recomputes it")
+    return read_unwrapped(path, **kwargs)
+
+
+def simulation_meta(profile, T, replica: int = 0) -> dict:
+    """The finished run's meta.json (parameters, code version, wall time)."""
+    run = Run(profile, T, replica)
+    run.finished_trajectory()
+    return read_json(run.meta)
+
+
+def equilibrium_note(profile: Profile, temperatures, use: str) -> str:
+    """A sentence for a later stage's page: which of the runs it uses (``temperatures``, for
+    ``use``, e.g. "the softness training set") were not shown to be equilibrated, read
+    from the simulation summaries (``results/sim_<T>_summary.csv``). Empty when all were."""
+    from glasshelpers.pipeline import paths
+    from glasshelpers.pipeline.profiles import temperature_tag
+
+    bad, unknown = [], []
+    for T in sorted({float(t) for t in temperatures}):
+        f = paths.result_file(profile, f"sim_{temperature_tag(T)}_summary")
+        r = pd.read_csv(f).iloc[0] if f.is_file() else None   # absent: no test recorded
+        if r is None or "equilibrium" not in r:
+            unknown.append(f"{T:g}")
+        elif r["equilibrium"] != "equilibrated":
+            bad.append(f"{T:g} ({r['equilibrium']})")
+    parts = []
+    if bad:
+        parts.append(f"**Not shown to be equilibrated:** the runs used for {use} at T = {', '.join(bad)}; "
+                     "numbers from them describe those runs, not the equilibrium liquid (reasons on the "
+                     "simulation pages).")
+    if unknown:
+        parts.append(f"No equilibrium test is recorded for T = {', '.join(unknown)}.")
+    return " ".join(parts)
+
+
 def main(argv=None) -> int:
     from glasshelpers.pipeline.cli import add_debug_flag, run
 
-    ap = argparse.ArgumentParser(prog="python -m glasshelpers.stages.s01_simulation.simulate",
+    ap = argparse.ArgumentParser(prog="python -m glasshelpers.products.trajectories",
                                  description="Run the seed or one temperature of a profile.")
     ap.add_argument("what", choices=["seed", "temperature"])
     ap.add_argument("--profile", default="demo", help="tiny, demo, paper or a YAML path (default demo)")

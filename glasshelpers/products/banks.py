@@ -1,4 +1,4 @@
-"""Per-temperature products of the analysis stages, cached on disk.
+"""p_hop and the feature bank of every run: products of stage 02 (``02_features``).
 
 * ``load_phop(profile, T)``: p_hop(i, t) of every particle and frame (the book, Methods: p_hop),
   float32, ``data/<profile>/phop/T0.450.npz``.
@@ -8,12 +8,12 @@
   feeds sigma_alpha, the fluidity distributions and the Kramers analysis.
 * ``labelled_features(profile, T, particles, frames)``: features of chosen
   (particle, frame) pairs, one neighbour query per distinct frame, so a training set
-  never costs whole frames.
+  never costs whole frames (a computation, not a stored product).
 
-Each file stores its parameters (trajectory hash, stride...) and the code version; a
-file made with other parameters is recomputed, never silently reused. A trajectory is
-checked against its integrity record before it is read, and a damaged archive is moved
-aside and recomputed (:func:`glasshelpers.pipeline.cache.cached`).
+Stage 02 makes p_hop and the banks (``make=True``); every later stage reads them
+(:func:`glasshelpers.products.store.make_or_read`). Each file stores its parameters
+(trajectory hash, stride...) and the code version; a file made with other parameters is
+never silently reused.
 """
 
 from __future__ import annotations
@@ -25,34 +25,21 @@ from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.core.dynamics import dynamics
 from glasshelpers.core.statistics import stats
 from glasshelpers.core.structure import features
-from glasshelpers.pipeline import integrity
-from glasshelpers.pipeline.cache import cached
-from glasshelpers.pipeline.faults import DamagedProductError, describe
-from glasshelpers.pipeline.provenance import params_hash, profile_record, read_json
+from glasshelpers.pipeline.provenance import profile_record
 from glasshelpers.pipeline.runs import Run
-from glasshelpers.core.md.trajectory import read_unwrapped
+from glasshelpers.products.store import make_or_read
+from glasshelpers.products.trajectories import load_trajectory, trajectory_key
 
 from glasshelpers.core.dynamics.dynamics import HALF_WINDOW, STRUCTURE_LAG
 
 
-def trajectory_key(run: Run) -> dict:
-    """The part of a product's cache key that names its trajectory (the hash of its parameters)."""
-    return {"trajectory": params_hash(run.params)}
+#: The stage that makes the products of this module.
+OWNER = "02_features"
 
 
-def load_trajectory(profile, T, replica: int = 0, **kwargs):
-    """Unwrapped positions of the finished trajectory at T (see trajectory.read_unwrapped),
-    checked against its integrity record first (DamagedProductError if it does not match)."""
-    path = Run(profile, T, replica).finished_trajectory()
-    c = integrity.check(path)
-    if c.state == "damaged":
-        raise DamagedProductError(f"{describe(path)} is damaged ({c.why}): run make workflow PROFILE="
-                                  f"{profile.name}, which moves it aside and recomputes it")
-    return read_unwrapped(path, **kwargs)
-
-
-def load_phop(profile: Profile, T: float, progress: bool = False, replica: int = 0) -> dict:
-    """p_hop (n_frames, N) float32 (NaN where the window does not fit) and types (N,)."""
+def load_phop(profile: Profile, T: float, progress: bool = False, replica: int = 0, make: bool = False) -> dict:
+    """p_hop (n_frames, N) float32, sigma_AA^2 (NaN where the window does not fit), and
+    types (N,). ``make``: compute and store it when absent (stage 02 only)."""
     run = Run(profile, T, replica)
     params = {**trajectory_key(run), "half_window": HALF_WINDOW, "product": "phop"}
     path = run.phop
@@ -62,7 +49,7 @@ def load_phop(profile: Profile, T: float, progress: bool = False, replica: int =
         ph = dynamics.phop(traj["positions"], half_window=HALF_WINDOW)
         return {"phop": ph.astype(np.float32), "types": traj["types"]}
 
-    return cached(path, params, compute, record=profile_record(profile))
+    return make_or_read(path, params, compute, make=make, owner=OWNER, record=profile_record(profile))
 
 
 def bank_frames(n_frames: int, stride: int) -> np.ndarray:
@@ -72,8 +59,8 @@ def bank_frames(n_frames: int, stride: int) -> np.ndarray:
     return np.arange(first, last + 1, int(stride))
 
 
-def load_bank(profile: Profile, T: float, progress: bool = True, replica: int = 0) -> dict:
-    """Feature bank at T.
+def load_bank(profile: Profile, T: float, progress: bool = True, replica: int = 0, make: bool = False) -> dict:
+    """Feature bank at T (``make``: compute and store it, and p_hop, when absent; stage 02 only).
 
     Returns
     -------
@@ -87,7 +74,7 @@ def load_bank(profile: Profile, T: float, progress: bool = True, replica: int = 
     path = run.bank
 
     def compute():
-        ph = load_phop(profile, T, replica=replica)["phop"]
+        ph = load_phop(profile, T, replica=replica, make=True)["phop"]
         frames = bank_frames(len(ph), stride)
         traj = load_trajectory(profile, T, replica)
         types = traj["types"]
@@ -98,7 +85,7 @@ def load_bank(profile: Profile, T: float, progress: bool = True, replica: int = 
         return {"features": out, "frames": frames, "particles": a,
                 "phop_later": ph[frames + STRUCTURE_LAG][:, a].astype(np.float32)}
 
-    return cached(path, params, compute, record=profile_record(profile))
+    return make_or_read(path, params, compute, make=make, owner=OWNER, record=profile_record(profile))
 
 
 def labelled_features(profile: Profile, T: float, particles, frames, traj=None, replica: int = 0) -> np.ndarray:
@@ -130,10 +117,3 @@ def bank_clusters(profile: Profile, bank: dict) -> np.ndarray:
 def mean_features(bank: dict) -> np.ndarray:
     """Average G_A(r), G_B(r) over the bank (100,)."""
     return bank["features"].reshape(-1, bank["features"].shape[-1]).mean(axis=0, dtype=np.float64)
-
-
-def simulation_meta(profile, T, replica: int = 0) -> dict:
-    """The finished run's meta.json (parameters, code version, wall time)."""
-    run = Run(profile, T, replica)
-    run.finished_trajectory()
-    return read_json(run.meta)

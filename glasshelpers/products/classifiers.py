@@ -1,4 +1,6 @@
-"""The classifiers of the book, trained once per profile and cached.
+"""The classifiers of the book: products of stage 04 (``04_fluid_classification``), which
+trains the profile's classifiers; stage 07 trains the variants of its controls (other C, q,
+sizes, rules) with ``make=True`` itself. Every other caller reads them.
 
 ``softness`` is trained at T = 0.45 on the softness rule; ``fluidity`` at each fluidity
 training temperature on the tails of p_hop. Each is stored in
@@ -12,12 +14,15 @@ set of n samples per class (``classifiers.C_times_n_softness`` for softness), un
 from __future__ import annotations
 
 from glasshelpers.pipeline.profiles.schema import Profile
-from glasshelpers.pipeline.cache import cached
 from glasshelpers.core.learning.classify import C_for, HyperplaneClassifier, train_classifier
-from glasshelpers.stages.s03_labels.datasets import fluidity_training_set, softness_p_l, softness_training_set
 from glasshelpers.pipeline import paths
 from glasshelpers.pipeline.paths import temperature_tag
 from glasshelpers.pipeline.provenance import params_hash, profile_record
+from glasshelpers.products.labelled import fluidity_training_set, softness_p_l, softness_training_set
+from glasshelpers.products.store import make_or_read
+
+#: The stage that trains the profile's classifiers.
+OWNER = "04_fluid_classification"
 
 
 def penalty(profile: Profile, rule: str, n_per_class: float) -> float:
@@ -57,43 +62,56 @@ def refit(profile: Profile, rule: str, solver: str = "libsvm"):
     return fit
 
 
-def fit_cached(profile: Profile, name: str, dataset: dict, dataset_params: dict, C: float | None = None,
-               solver: str = "libsvm") -> HyperplaneClassifier:
-    """Train (or load) a classifier on ``dataset`` (a dict with X, y); C defaults to
-    :func:`penalty` for the set's rule and size."""
+def fit_cached(profile: Profile, name: str, dataset: dict | None, dataset_params: dict, C: float | None = None,
+               solver: str = "libsvm", make: bool = False, n_per_class: float | None = None,
+               owner: str = OWNER) -> HyperplaneClassifier:
+    """Read a stored classifier, or (``make``) train it on ``dataset`` (a dict with X, y)
+    and store it when absent. C defaults to :func:`penalty` for the set's rule and size
+    (``n_per_class``, or half the set's length); a reader may pass ``dataset=None``
+    with ``n_per_class``."""
     if C is None:
-        C = penalty(profile, dataset_params.get("rule", "fluidity"), len(dataset["y"]) / 2)
+        n = n_per_class if n_per_class is not None else len(dataset["y"]) / 2
+        C = penalty(profile, dataset_params.get("rule", "fluidity"), n)
     C = float(C)
     params = {**dataset_params, "C": C, "solver": solver, "seed": int(profile.seed)}
     path = paths.model_file(profile, name, params_hash(params)[:10])
-    d = cached(path, params, lambda: train_classifier(dataset["X"], dataset["y"], C=C, seed=int(profile.seed),
-                                                      solver=solver, meta={"name": name, **dataset_params}).to_dict(),
-               record=profile_record(profile))
+    d = make_or_read(path, params, lambda: train_classifier(dataset["X"], dataset["y"], C=C, seed=int(profile.seed),
+                                                            solver=solver, meta={"name": name, **dataset_params}).to_dict(),
+                     make=make, owner=owner, record=profile_record(profile))
     return HyperplaneClassifier.from_dict(d)
 
 
-def softness_classifier(profile: Profile, p_l: float | None = None) -> HyperplaneClassifier:
+def softness_classifier(profile: Profile, p_l: float | None = None, make: bool = False) -> HyperplaneClassifier:
+    """The softness classifier (``make``: train it from stage 03's set when absent; stage 04 only)."""
     lab = profile.labels
     p_l = softness_p_l(profile) if p_l is None else p_l
-    ds = softness_training_set(profile, p_l)
+    ds = softness_training_set(profile, p_l) if make else None
     return fit_cached(profile, "softness", ds, {"rule": "softness", "T": lab.softness_temperature,
-                                                 "p_l": p_l, "n": lab.softness_per_class})
+                                                 "p_l": p_l, "n": lab.softness_per_class},
+                      make=make, n_per_class=lab.softness_per_class)
 
 
 def fluidity_classifier(profile: Profile, T: float, q: float | None = None, n_per_class: int | None = None,
-                        rule: str = "fluidity", C: float | None = None, solver: str = "libsvm"):
+                        rule: str = "fluidity", C: float | None = None, solver: str = "libsvm", make: bool = False):
+    """The fluidity classifier trained at T (or a variant: another q, size, rule, C or
+    solver). ``make``: train it when absent, from a set the caller's stage may make
+    itself only for a variant (stage 07); the profile's own sets come from stage 03."""
     lab = profile.labels
     q = lab.fluidity_q if q is None else q
     n = n_per_class or lab.fluidity_per_class
-    ds = fluidity_training_set(profile, T, q=q, n_per_class=n, rule=rule)
+    own = rule == "fluidity" and float(q) == float(lab.fluidity_q) and int(n) == int(lab.fluidity_per_class)
+    ds = fluidity_training_set(profile, T, q=q, n_per_class=n, rule=rule, make=make and not own) if make else None
+    variant = not own or C is not None or solver != "libsvm"
     return fit_cached(profile, f"{rule}_{temperature_tag(T)}", ds,
-                      {"rule": rule, "T": float(T), "q": float(q), "n": int(n)}, C=C, solver=solver)
+                      {"rule": rule, "T": float(T), "q": float(q), "n": int(n)}, C=C, solver=solver, make=make,
+                      n_per_class=n, owner="07_appendix" if variant else OWNER)
 
 
-def all_classifiers(profile: Profile) -> dict:
-    """``{T_train: classifier}``: softness at T_softness, fluidity at every fluidity T."""
+def all_classifiers(profile: Profile, make: bool = False) -> dict:
+    """``{T_train: classifier}``: softness at T_softness, fluidity at every fluidity T
+    (``make``: stage 04 only)."""
     lab = profile.labels
-    out = {float(lab.softness_temperature): softness_classifier(profile)}
+    out = {float(lab.softness_temperature): softness_classifier(profile, make=make)}
     for T in lab.fluidity_temperatures:
-        out[float(T)] = fluidity_classifier(profile, T)
+        out[float(T)] = fluidity_classifier(profile, T, make=make)
     return out

@@ -1,4 +1,6 @@
-"""Labelled training and test sets with their structure features, cached per profile.
+"""Labelled training and test sets with their structure features: products of stage 03
+(``03_labels``), which makes the profile's sets; stage 07 makes the variants of its
+controls (other tail fractions, sizes and rules) with ``make=True`` itself.
 
 Rules (the book, Methods: p_hop and labels; glasshelpers.core.dynamics.labels):
 
@@ -21,13 +23,18 @@ import pandas as pd
 
 from glasshelpers.pipeline.profiles.schema import Profile
 from glasshelpers.core.dynamics import dynamics, labels
-from glasshelpers.pipeline.cache import cached
+from glasshelpers.core.dynamics.dynamics import STRUCTURE_LAG
 from glasshelpers.pipeline import paths
 from glasshelpers.pipeline.provenance import params_hash, profile_record
 from glasshelpers.pipeline.runs import Run
-from glasshelpers.stages.s02_features.stagedata import STRUCTURE_LAG, trajectory_key, labelled_features, load_phop, load_trajectory
+from glasshelpers.products.banks import labelled_features, load_phop
+from glasshelpers.products.store import make_or_read
+from glasshelpers.products.trajectories import load_trajectory, trajectory_key
 
 RULES = ("softness", "fluidity", "control", "displacement")
+
+#: The stage that makes the profile's labelled sets.
+OWNER = "03_labels"
 
 
 def softness_p_l(profile: Profile) -> float:
@@ -74,8 +81,9 @@ def label_headroom(profile: Profile, p_l: float | None = None) -> pd.DataFrame:
 
 
 def labelled_set(profile: Profile, T: float, rule: str, n_per_class: int, *, p_l: float | None = None,
-                 q: float | None = None, seed: int | None = None) -> dict:
-    """Draw (or load) a balanced labelled set at temperature T and compute its features.
+                 q: float | None = None, seed: int | None = None, make: bool = False) -> dict:
+    """A balanced labelled set at temperature T with its features: read, or (``make``,
+    for the stage that owns it) drawn, computed and stored when absent.
 
     Raises glasshelpers.core.dynamics.labels.LabelError (with the candidate counts) if the trajectory
     cannot fill ``n_per_class`` samples per class.
@@ -114,23 +122,29 @@ def labelled_set(profile: Profile, T: float, rule: str, n_per_class: int, *, p_l
         X = labelled_features(profile, T, s.particle, s.frame, traj=traj)
         return {"X": X, "y": np.asarray(s.label, dtype=np.int8), "particle": s.particle, "frame": s.frame}
 
-    return cached(path, params, compute, record=profile_record(profile))
+    own = rule == "softness" or (rule == "fluidity" and float(q) == float(lab.fluidity_q)
+                                 and int(n_per_class) == int(lab.fluidity_per_class))
+    owner = OWNER if own else "07_appendix"
+    return make_or_read(path, params, compute, make=make, owner=owner, record=profile_record(profile))
 
 
-def softness_training_set(profile: Profile, p_l: float) -> dict:
+def softness_training_set(profile: Profile, p_l: float, make: bool = False) -> dict:
+    """The softness training set at T_softness (``make``: stage 03 only)."""
     lab = profile.labels
-    return labelled_set(profile, lab.softness_temperature, "softness", lab.softness_per_class, p_l=p_l)
+    return labelled_set(profile, lab.softness_temperature, "softness", lab.softness_per_class, p_l=p_l, make=make)
 
 
-def test_set(profile: Profile, p_l: float) -> dict:
-    """The balanced transfer test set at T = 0.47, same rule and p_l as softness."""
+def test_set(profile: Profile, p_l: float, make: bool = False) -> dict:
+    """The balanced transfer test set at T = 0.47, same rule and p_l as softness (``make``: stage 03 only)."""
     lab = profile.labels
     return labelled_set(profile, lab.test_temperature, "softness", lab.test_per_class, p_l=p_l,
-                        seed=int(profile.seed) + 1)
+                        seed=int(profile.seed) + 1, make=make)
 
 
 def fluidity_training_set(profile: Profile, T: float, q: float | None = None, n_per_class: int | None = None,
-                          rule: str = "fluidity") -> dict:
+                          rule: str = "fluidity", make: bool = False) -> dict:
+    """The fluidity training set at T (or a variant: another q, size or rule; ``make``: the
+    stage that owns it, 03 for the profile's sets, 07 for its controls)."""
     lab = profile.labels
     return labelled_set(profile, T, rule, n_per_class or lab.fluidity_per_class,
-                        q=lab.fluidity_q if q is None else q)
+                        q=lab.fluidity_q if q is None else q, make=make)
