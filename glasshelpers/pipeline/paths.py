@@ -86,16 +86,34 @@ def labels_file(profile: Profile, rule: str, T: float, key: str) -> Path:
     return profile_root(profile) / "labels" / f"{rule}_{temperature_tag(T)}_{key}.npz"
 
 
+def _per_overrides(profile: Profile, folder: str, stem: str, own: bool) -> Path:
+    """``<folder>/<stem>.npz``, or with overrides (unless ``own``) ``<stem>_<hash>.npz``."""
+    overrides = {} if own else (profile.overrides or {})
+    if not overrides:
+        return profile_root(profile) / folder / f"{stem}.npz"
+    from glasshelpers.pipeline.provenance import params_hash     # provenance imports this module
+    return profile_root(profile) / folder / f"{stem}_{params_hash(overrides)[:10]}.npz"
+
+
 def calibration_file(profile: Profile, own: bool = False) -> Path:
     """The transfer calibration of every classifier (stage 05: b_best and sigma_T), which
     the Kramers stage reads to rescale the classifier outputs into x_alpha. The profile's own
     is ``calibration.npz``; a profile loaded with overrides (unless ``own``) has a file of its
     own, ``calibration_<hash of the overrides>.npz``, so it never replaces the profile's."""
-    overrides = {} if own else (profile.overrides or {})
-    if not overrides:
-        return profile_root(profile) / "models" / "calibration.npz"
-    from glasshelpers.pipeline.provenance import params_hash     # provenance imports this module
-    return profile_root(profile) / "models" / f"calibration_{params_hash(overrides)[:10]}.npz"
+    return _per_overrides(profile, "models", "calibration", own)
+
+
+def labels_index_file(profile: Profile, own: bool = False) -> Path:
+    """The index of the profile's labelled sets (stage 03): ``labels/sets.npz``, one entry
+    per set with its file and SHA-256 (with overrides, a file of their own as for the
+    calibration)."""
+    return _per_overrides(profile, "labels", "sets", own)
+
+
+def models_index_file(profile: Profile, own: bool = False) -> Path:
+    """The index of the profile's classifiers (stage 04): ``models/classifiers.npz``, one entry
+    per classifier with its file and SHA-256 (with overrides, a file of their own)."""
+    return _per_overrides(profile, "models", "classifiers", own)
 
 
 def model_file(profile: Profile, name: str, key: str) -> Path:
@@ -163,7 +181,8 @@ def log_file(profile: Profile, name: str) -> Path:
 def stage_arrays(profile: Profile, kinds, replicas, temperatures) -> list[Path]:
     """Paths of a stage's intermediate array products (``Stage.arrays`` of
     :mod:`glasshelpers.pipeline.registry`): ``phop`` and ``features`` per replica and
-    temperature, ``calibration`` once per profile."""
+    temperature; ``labels_index`` (the labelled sets), ``models_index`` (the classifiers)
+    and ``calibration`` once per profile."""
     out = []
     for kind in kinds:
         if kind in ("phop", "features"):
@@ -171,6 +190,10 @@ def stage_arrays(profile: Profile, kinds, replicas, temperatures) -> list[Path]:
             out += [make(profile, T, r) for r in replicas for T in temperatures]
         elif kind == "calibration":
             out.append(calibration_file(profile))
+        elif kind == "labels_index":
+            out.append(labels_index_file(profile))
+        elif kind == "models_index":
+            out.append(models_index_file(profile))
         else:
             raise ValueError(f"unknown array product {kind!r}")
     return out

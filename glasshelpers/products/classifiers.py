@@ -19,7 +19,7 @@ from glasshelpers.pipeline import paths
 from glasshelpers.pipeline.paths import temperature_tag
 from glasshelpers.pipeline.provenance import params_hash, profile_record
 from glasshelpers.products.labelled import fluidity_training_set, softness_p_l, softness_training_set
-from glasshelpers.products.store import make_or_read
+from glasshelpers.products.store import make_or_read, write_index as write_index_file
 
 #: The stage that trains the profile's classifiers.
 OWNER = "04_fluid_classification"
@@ -62,6 +62,30 @@ def refit(profile: Profile, rule: str, solver: str = "libsvm"):
     return fit
 
 
+def model_file(profile: Profile, name: str, dataset_params: dict, C: float, solver: str = "libsvm") -> tuple:
+    """``(path, params)`` of a classifier: its training parameters and the file named by
+    their hash (:func:`glasshelpers.pipeline.paths.model_file`)."""
+    params = {**dataset_params, "C": float(C), "solver": solver, "seed": int(profile.seed)}
+    return paths.model_file(profile, name, params_hash(params)[:10]), params
+
+
+def write_index(profile: Profile):
+    """Write the index of the profile's classifiers (softness and fluidity at every fluidity
+    temperature; stage 04, after training them): the product the workflow declares for
+    them (``models/classifiers.npz``)."""
+    lab = profile.labels
+    p_l = softness_p_l(profile)
+    entries = {"softness": model_file(profile, "softness", {"rule": "softness", "T": lab.softness_temperature,
+                                                            "p_l": p_l, "n": lab.softness_per_class},
+                                      penalty(profile, "softness", lab.softness_per_class))}
+    for T in lab.fluidity_temperatures:
+        name = f"fluidity_{temperature_tag(T)}"
+        entries[name] = model_file(profile, name, {"rule": "fluidity", "T": float(T), "q": float(lab.fluidity_q),
+                                                   "n": int(lab.fluidity_per_class)},
+                                   penalty(profile, "fluidity", lab.fluidity_per_class))
+    return write_index_file(paths.models_index_file(profile), entries, record=profile_record(profile))
+
+
 def fit_cached(profile: Profile, name: str, dataset: dict | None, dataset_params: dict, C: float | None = None,
                solver: str = "libsvm", make: bool = False, n_per_class: float | None = None,
                owner: str = OWNER) -> HyperplaneClassifier:
@@ -73,8 +97,7 @@ def fit_cached(profile: Profile, name: str, dataset: dict | None, dataset_params
         n = n_per_class if n_per_class is not None else len(dataset["y"]) / 2
         C = penalty(profile, dataset_params.get("rule", "fluidity"), n)
     C = float(C)
-    params = {**dataset_params, "C": C, "solver": solver, "seed": int(profile.seed)}
-    path = paths.model_file(profile, name, params_hash(params)[:10])
+    path, params = model_file(profile, name, dataset_params, C, solver)
     d = make_or_read(path, params, lambda: train_classifier(dataset["X"], dataset["y"], C=C, seed=int(profile.seed),
                                                             solver=solver, meta={"name": name, **dataset_params}).to_dict(),
                      make=make, owner=owner, record=profile_record(profile))

@@ -28,7 +28,7 @@ from glasshelpers.pipeline import paths
 from glasshelpers.pipeline.provenance import params_hash, profile_record
 from glasshelpers.pipeline.runs import Run
 from glasshelpers.products.banks import labelled_features, load_phop
-from glasshelpers.products.store import make_or_read
+from glasshelpers.products.store import make_or_read, write_index as write_index_file
 from glasshelpers.products.trajectories import load_trajectory, trajectory_key
 
 RULES = ("softness", "fluidity", "control", "displacement")
@@ -80,14 +80,10 @@ def label_headroom(profile: Profile, p_l: float | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def labelled_set(profile: Profile, T: float, rule: str, n_per_class: int, *, p_l: float | None = None,
-                 q: float | None = None, seed: int | None = None, make: bool = False) -> dict:
-    """A balanced labelled set at temperature T with its features: read, or (``make``,
-    for the stage that owns it) drawn, computed and stored when absent.
-
-    Raises glasshelpers.core.dynamics.labels.LabelError (with the candidate counts) if the trajectory
-    cannot fill ``n_per_class`` samples per class.
-    """
+def set_file(profile: Profile, T: float, rule: str, n_per_class: int, *, p_l: float | None = None,
+             q: float | None = None, seed: int | None = None) -> tuple:
+    """``(path, params)`` of a labelled set: the parameters that determine it and the file
+    named by their hash (:func:`glasshelpers.pipeline.paths.labels_file`)."""
     if rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}; known: {RULES}")
     lab = profile.labels
@@ -102,7 +98,39 @@ def labelled_set(profile: Profile, T: float, rule: str, n_per_class: int, *, p_l
         if q is None:
             raise ValueError(f"the {rule} rule needs the tail fraction q")
         params.update(q=float(q))
-    path = paths.labels_file(profile, rule, T, params_hash(params)[:10])
+    return paths.labels_file(profile, rule, T, params_hash(params)[:10]), params
+
+
+def own_sets(profile: Profile, p_l: float) -> dict:
+    """The profile's own labelled sets, which stage 03 makes: ``{name: (T, rule, n per class,
+    keyword arguments of labelled_set)}``: softness training, the transfer test set and
+    fluidity training at every fluidity temperature."""
+    lab = profile.labels
+    out = {"softness": (lab.softness_temperature, "softness", lab.softness_per_class, {"p_l": p_l}),
+           "test": (lab.test_temperature, "softness", lab.test_per_class, {"p_l": p_l, "seed": int(profile.seed) + 1})}
+    for T in lab.fluidity_temperatures:
+        out[f"fluidity_T{float(T):.3f}"] = (T, "fluidity", lab.fluidity_per_class, {"q": lab.fluidity_q})
+    return out
+
+
+def write_index(profile: Profile, p_l: float):
+    """Write the index of the profile's own sets (:func:`own_sets`; stage 03, after making
+    them): the product the workflow declares for them (``labels/sets.npz``)."""
+    entries = {name: set_file(profile, T, rule, n, **kw) for name, (T, rule, n, kw) in own_sets(profile, p_l).items()}
+    return write_index_file(paths.labels_index_file(profile), entries, record=profile_record(profile))
+
+
+def labelled_set(profile: Profile, T: float, rule: str, n_per_class: int, *, p_l: float | None = None,
+                 q: float | None = None, seed: int | None = None, make: bool = False) -> dict:
+    """A balanced labelled set at temperature T with its features: read, or (``make``,
+    for the stage that owns it) drawn, computed and stored when absent.
+
+    Raises glasshelpers.core.dynamics.labels.LabelError (with the candidate counts) if the trajectory
+    cannot fill ``n_per_class`` samples per class.
+    """
+    lab = profile.labels
+    seed = int(profile.seed if seed is None else seed)
+    path, params = set_file(profile, T, rule, n_per_class, p_l=p_l, q=q, seed=seed)
 
     def compute():
         ph = load_phop(profile, T)

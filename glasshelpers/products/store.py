@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from glasshelpers.pipeline.cache import cached, load_arrays
+import numpy as np
+
+from glasshelpers.pipeline import integrity
+from glasshelpers.pipeline.cache import cached, load_arrays, save_arrays
 from glasshelpers.pipeline.faults import describe
+from glasshelpers.pipeline.provenance import params_hash
 from glasshelpers.pipeline.runs import MissingDataError
 
 
@@ -46,4 +50,32 @@ def make_or_read(path, params: dict, compute, *, make: bool, owner: str, record:
                                "(run it first; the workflow does)") from None
 
 
-__all__ = ["make_or_read"]
+def write_index(path, entries: dict, record: dict | None = None) -> Path:
+    """Write the index of a family of products that one stage made: ``entries`` maps each
+    product's name to ``(file, params)``; every file must exist. The index (an ``.npz`` with
+    ``name``, ``file`` relative to the index's folder and ``sha256`` per entry) is the product
+    the workflow declares for the family, so its graph knows which stage makes it.
+    Its parameters are the names and the parameter hashes of the entries."""
+    path = Path(path)
+    names = sorted(entries)
+    files = [Path(entries[n][0]) for n in names]
+    missing = [describe(f) for f in files if not f.is_file()]
+    if missing:
+        raise MissingDataError(f"cannot index {describe(path)}: {', '.join(missing)} not made")
+    arrays = {"name": np.array(names, dtype=str),
+              "file": np.array([f.relative_to(path.parent).as_posix() for f in files], dtype=str),
+              "sha256": np.array([integrity.sha256(f) for f in files], dtype=str)}
+    params = {"product": "index", "entries": {n: params_hash(entries[n][1]) for n in names}}
+    return save_arrays(path, arrays, params, record=record)
+
+
+def read_index(path) -> dict:
+    """``{name: (file path, sha256)}`` of an index written by :func:`write_index`."""
+    from glasshelpers.pipeline.cache import read_meta
+
+    path = Path(path)
+    d = load_arrays(path, read_meta(path)["params"])
+    return {str(n): (path.parent / str(f), str(h)) for n, f, h in zip(d["name"], d["file"], d["sha256"])}
+
+
+__all__ = ["make_or_read", "write_index", "read_index"]

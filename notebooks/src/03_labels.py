@@ -118,6 +118,7 @@ fig = phop_traces_figure(ph["phop"], {"largest hop": int(a_idx[np.argmax(peak)])
 sets = [("softness (train)", T0, labelled.softness_training_set(P, p_l, make=True)),
         ("softness (test)", L.test_temperature, labelled.test_set(P, p_l, make=True))]
 sets += [("fluidity", T, labelled.fluidity_training_set(P, T, make=True)) for T in L.fluidity_temperatures]
+_ = labelled.write_index(P, p_l)          # labels/sets.npz: the product later stages depend on
 counts = pd.DataFrame([{"set": name, "T": T, "class 1": int((s["y"] == 1).sum()), "class 0": int((s["y"] == 0).sum()),
                         "distinct particles": len(np.unique(s["particle"])), "distinct frames": len(np.unique(s["frame"]))}
                        for name, T, s in sets])
