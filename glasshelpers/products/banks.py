@@ -49,7 +49,8 @@ def load_phop(profile: Profile, T: float, progress: bool = False, replica: int =
         ph = dynamics.phop(traj["positions"], half_window=HALF_WINDOW)
         return {"phop": ph.astype(np.float32), "types": traj["types"]}
 
-    return make_or_read(path, params, compute, make=make, owner=OWNER, record=profile_record(profile))
+    return make_or_read(path, params, compute, make=make, owner=OWNER, record=profile_record(profile),
+                        what_if=bool(profile.overrides))
 
 
 def bank_frames(n_frames: int, stride: int) -> np.ndarray:
@@ -85,7 +86,8 @@ def load_bank(profile: Profile, T: float, progress: bool = True, replica: int = 
         return {"features": out, "frames": frames, "particles": a,
                 "phop_later": ph[frames + STRUCTURE_LAG][:, a].astype(np.float32)}
 
-    return make_or_read(path, params, compute, make=make, owner=OWNER, record=profile_record(profile))
+    return make_or_read(path, params, compute, make=make, owner=OWNER, record=profile_record(profile),
+                        what_if=bool(profile.overrides))
 
 
 def labelled_features(profile: Profile, T: float, particles, frames, traj=None, replica: int = 0) -> np.ndarray:

@@ -100,7 +100,7 @@ def fit_cached(profile: Profile, name: str, dataset: dict | None, dataset_params
     path, params = model_file(profile, name, dataset_params, C, solver)
     d = make_or_read(path, params, lambda: train_classifier(dataset["X"], dataset["y"], C=C, seed=int(profile.seed),
                                                             solver=solver, meta={"name": name, **dataset_params}).to_dict(),
-                     make=make, owner=owner, record=profile_record(profile))
+                     make=make, owner=owner, record=profile_record(profile), what_if=bool(profile.overrides))
     return HyperplaneClassifier.from_dict(d)
 
 
@@ -108,7 +108,7 @@ def softness_classifier(profile: Profile, p_l: float | None = None, make: bool =
     """The softness classifier (``make``: train it from stage 03's set when absent; stage 04 only)."""
     lab = profile.labels
     p_l = softness_p_l(profile) if p_l is None else p_l
-    ds = softness_training_set(profile, p_l) if make else None
+    ds = softness_training_set(profile, p_l) if make or profile.overrides else None
     return fit_cached(profile, "softness", ds, {"rule": "softness", "T": lab.softness_temperature,
                                                  "p_l": p_l, "n": lab.softness_per_class},
                       make=make, n_per_class=lab.softness_per_class)
@@ -123,7 +123,8 @@ def fluidity_classifier(profile: Profile, T: float, q: float | None = None, n_pe
     q = lab.fluidity_q if q is None else q
     n = n_per_class or lab.fluidity_per_class
     own = rule == "fluidity" and float(q) == float(lab.fluidity_q) and int(n) == int(lab.fluidity_per_class)
-    ds = fluidity_training_set(profile, T, q=q, n_per_class=n, rule=rule, make=make and not own) if make else None
+    ds = (fluidity_training_set(profile, T, q=q, n_per_class=n, rule=rule, make=make and not own)
+          if make or profile.overrides else None)
     variant = not own or C is not None or solver != "libsvm"
     return fit_cached(profile, f"{rule}_{temperature_tag(T)}", ds,
                       {"rule": rule, "T": float(T), "q": float(q), "n": int(n)}, C=C, solver=solver, make=make,

@@ -153,7 +153,8 @@ def labelled_set(profile: Profile, T: float, rule: str, n_per_class: int, *, p_l
     own = rule == "softness" or (rule == "fluidity" and float(q) == float(lab.fluidity_q)
                                  and int(n_per_class) == int(lab.fluidity_per_class))
     owner = OWNER if own else "07_appendix"
-    return make_or_read(path, params, compute, make=make, owner=owner, record=profile_record(profile))
+    return make_or_read(path, params, compute, make=make, owner=owner, record=profile_record(profile),
+                        what_if=bool(profile.overrides))
 
 
 def softness_training_set(profile: Profile, p_l: float, make: bool = False) -> dict:

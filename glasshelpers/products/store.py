@@ -6,6 +6,12 @@ if it is on disk with the right parameters and computed and stored otherwise
 (:func:`glasshelpers.pipeline.cache.cached`). Every other caller reads it: a product that is
 absent, or was made with other parameters, is an error that names the stage to run,
 never a silent recomputation inside a later stage.
+
+One exception, by design: a *what-if* run, a notebook executed by hand on a profile loaded
+with overrides (the book's "Re-run it yourself" page), makes the products its changed
+values need, stored beside the profile's own under their own parameters. The workflow
+never runs with overrides, so in the book's own build every product is made once, by its
+stage.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from glasshelpers.pipeline.provenance import params_hash
 from glasshelpers.pipeline.runs import MissingDataError
 
 
-def make_or_read(path, params: dict, compute, *, make: bool, owner: str, record: dict | None = None) -> dict:
+def make_or_read(path, params: dict, compute, *, make: bool, owner: str, record: dict | None = None,
+                 what_if: bool = False) -> dict:
     """The arrays of one product.
 
     Parameters
@@ -33,6 +40,8 @@ def make_or_read(path, params: dict, compute, *, make: bool, owner: str, record:
     make : bool, whether the caller is the stage that makes this product
     owner : str, the notebook stem of that stage (named in the error a reader gets)
     record : dict, optional, stored with a fresh product (the profile's record)
+    what_if : bool, the caller's profile carries overrides (a what-if run): make the
+        product when absent, whoever the caller
 
     Raises
     ------
@@ -41,7 +50,7 @@ def make_or_read(path, params: dict, compute, *, make: bool, owner: str, record:
     StaleDataError, DamagedProductError
         ``make`` is false and the file was made with other parameters or is damaged.
     """
-    if make:
+    if make or what_if:
         return cached(path, params, compute, record=record)
     try:
         return load_arrays(Path(path), params)
