@@ -65,7 +65,8 @@ summary
 # The bank holds {glue:text}`bank_samples` (particle, frame) samples over
 # {glue:text}`bank_temperatures` temperatures, one frame in every {glue:text}`bank_stride`. The neighbour count integrates
 # $\langle G_A(r)\rangle$ over all shells, i.e. the
-# average number of A neighbours within the 5.9 reach (each Gaussian integrates to
+# average number of A neighbours out to about $5\,\sigma_{AA}$ (the shells end at $r = 4.9$,
+# so a neighbour near that edge counts in part; each Gaussian integrates to
 # $\sqrt{2\pi}\,\delta$); it is a sanity check on the density, not a physical
 # coordination number. The rearranging fraction is the share of bank samples whose
 # $p_\mathrm{hop}$ two $\tau$ later exceeds $p_c = 0.2$: rare in the supercooled

@@ -199,7 +199,8 @@ def sigma_T_vs_size(profile, sizes, T: float | None = None, *, progress: bool = 
 
     Each size runs its own seed and trajectory at T (:func:`size_variant`, resumable like
     every run) with the profile's production time, q, C and n per class, so that only N
-    changes. Columns as :func:`sigma_T_vs_run_length` (N tells the runs apart).
+    changes. Columns as :func:`sigma_T_vs_run_length` without ``b_best`` and
+    ``best_accuracy`` (no test set is scored; N tells the runs apart).
     """
     from glasshelpers.products.trajectories import run_seed, run_temperature
 
