@@ -176,6 +176,9 @@ def test_papermill_override_on_tiny_data(tiny_data, tmp_path):
     # the workflow's classifiers (C = 0.01) are neither reused nor overwritten
     assert {p: p.stat().st_mtime_ns for p in before} == before
     new = [p for p in (tiny / "models").glob("*.npz") if p not in before]
+    index = [p for p in new if read_meta(p)["params"].get("product") == "index"]   # models/classifiers_<hash>.npz
+    assert [p.name.startswith("classifiers_") for p in index] == [True]
+    new = [p for p in new if p not in index]
     assert new and all(read_meta(p)["params"]["C"] == 0.1 for p in new)
     assert all(read_meta(p)["record"]["overrides"] == {"classifiers.C": 0.1} for p in new)
     # labelled sets do not depend on C: reused as they were
