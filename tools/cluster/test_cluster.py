@@ -119,9 +119,9 @@ def gsd_chunks(path: Path) -> tuple[int, dict]:
 
 def compare_trajectories(ref: Path, new: Path) -> list[str]:
     """Relative paths of every GSD file under ``ref``; raise if any differs from ``new``."""
-    files = sorted(p.relative_to(ref) for p in ref.rglob("*.gsd") if "work" not in p.parts)
+    files = sorted(r for r in (p.relative_to(ref) for p in ref.rglob("*.gsd")) if "work" not in r.parts)
     check(len(files) > 0, f"the local run wrote trajectories ({len(files)} GSD files)")
-    newfiles = sorted(p.relative_to(new) for p in new.rglob("*.gsd") if "work" not in p.parts)
+    newfiles = sorted(r for r in (p.relative_to(new) for p in new.rglob("*.gsd")) if "work" not in r.parts)
     check(files == newfiles, "the SLURM run wrote the same GSD files")
     for rel in files:
         a, b = ref / rel, new / rel
