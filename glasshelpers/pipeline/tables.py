@@ -231,16 +231,13 @@ def check_folder(folder, tables) -> list[str]:
     return problems
 
 
-if __name__ == "__main__":  # python -m glasshelpers.pipeline.tables <results folder> <package> ...
+if __name__ == "__main__":  # python -m glasshelpers.pipeline.tables <results folder>
     import sys
 
-    folder, packages = sys.argv[1], sys.argv[2:]
-    found = [t for p in packages for t in of_package(p)]
-    found += [verdict_table(k, "items") for k in ("fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7",
-                                                  "fig8", "fig9", "table1")]
-    lines = [ln for ln in check_folder(folder, found) if any(
-        t.matches(ln.split("/")[1].split(".csv")[0]) for t in found if t.package != "items")]
-    print("\n".join(lines) or f"{len(found)} tables declared; every matching CSV agrees")
+    from glasshelpers.pipeline.registry import result_tables
+
+    lines = check_folder(sys.argv[1], result_tables())
+    print("\n".join(lines) or "every table agrees with its declaration")
     sys.exit(1 if lines else 0)
 
 

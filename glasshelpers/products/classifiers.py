@@ -18,7 +18,7 @@ from glasshelpers.core.learning.classify import C_for, HyperplaneClassifier, tra
 from glasshelpers.pipeline import paths
 from glasshelpers.pipeline.paths import temperature_tag
 from glasshelpers.pipeline.provenance import params_hash, profile_record
-from glasshelpers.products.labelled import fluidity_training_set, softness_p_l, softness_training_set
+from glasshelpers.products.labelled import fluidity_training_set, is_profile_set, softness_p_l, softness_training_set
 from glasshelpers.products.store import make_or_read, write_index as write_index_file
 
 #: The stage that trains the profile's classifiers.
@@ -69,20 +69,26 @@ def model_file(profile: Profile, name: str, dataset_params: dict, C: float, solv
     return paths.model_file(profile, name, params_hash(params)[:10]), params
 
 
-def write_index(profile: Profile):
-    """Write the index of the profile's classifiers (softness and fluidity at every fluidity
-    temperature; stage 04, after training them): the product the workflow declares for
-    them (``models/classifiers.npz``)."""
+def _softness_spec(profile: Profile, p_l: float) -> tuple:
+    """``(name, training parameters, n per class)`` of the softness classifier."""
     lab = profile.labels
-    p_l = softness_p_l(profile)
-    entries = {"softness": model_file(profile, "softness", {"rule": "softness", "T": lab.softness_temperature,
-                                                            "p_l": p_l, "n": lab.softness_per_class},
-                                      penalty(profile, "softness", lab.softness_per_class))}
-    for T in lab.fluidity_temperatures:
-        name = f"fluidity_{temperature_tag(T)}"
-        entries[name] = model_file(profile, name, {"rule": "fluidity", "T": float(T), "q": float(lab.fluidity_q),
-                                                   "n": int(lab.fluidity_per_class)},
-                                   penalty(profile, "fluidity", lab.fluidity_per_class))
+    return "softness", {"rule": "softness", "T": lab.softness_temperature, "p_l": p_l,
+                        "n": lab.softness_per_class}, lab.softness_per_class
+
+
+def _fluidity_spec(T: float, q: float, n: int, rule: str) -> tuple:
+    """``(name, training parameters, n per class)`` of a fluidity classifier (or a variant)."""
+    return f"{rule}_{temperature_tag(T)}", {"rule": rule, "T": float(T), "q": float(q), "n": int(n)}, int(n)
+
+
+def write_index(profile: Profile, p_l: float):
+    """Write the index of the profile's classifiers (softness and fluidity at every fluidity
+    temperature, with the profile's penalty): the product the workflow declares for them
+    (``models/classifiers.npz``). :func:`all_classifiers` writes it when it makes them."""
+    lab = profile.labels
+    specs = [_softness_spec(profile, p_l)]
+    specs += [_fluidity_spec(T, lab.fluidity_q, lab.fluidity_per_class, "fluidity") for T in lab.fluidity_temperatures]
+    entries = {name: model_file(profile, name, params, penalty(profile, params["rule"], n)) for name, params, n in specs}
     return write_index_file(paths.models_index_file(profile), entries, record=profile_record(profile))
 
 
@@ -106,12 +112,10 @@ def fit_cached(profile: Profile, name: str, dataset: dict | None, dataset_params
 
 def softness_classifier(profile: Profile, p_l: float | None = None, make: bool = False) -> HyperplaneClassifier:
     """The softness classifier (``make``: train it from stage 03's set when absent; stage 04 only)."""
-    lab = profile.labels
     p_l = softness_p_l(profile) if p_l is None else p_l
     ds = softness_training_set(profile, p_l) if make or profile.overrides else None
-    return fit_cached(profile, "softness", ds, {"rule": "softness", "T": lab.softness_temperature,
-                                                 "p_l": p_l, "n": lab.softness_per_class},
-                      make=make, n_per_class=lab.softness_per_class)
+    name, params, n = _softness_spec(profile, p_l)
+    return fit_cached(profile, name, ds, params, make=make, n_per_class=n)
 
 
 def fluidity_classifier(profile: Profile, T: float, q: float | None = None, n_per_class: int | None = None,
@@ -122,20 +126,24 @@ def fluidity_classifier(profile: Profile, T: float, q: float | None = None, n_pe
     lab = profile.labels
     q = lab.fluidity_q if q is None else q
     n = n_per_class or lab.fluidity_per_class
-    own = rule == "fluidity" and float(q) == float(lab.fluidity_q) and int(n) == int(lab.fluidity_per_class)
+    own = is_profile_set(profile, rule, q, n)
     ds = (fluidity_training_set(profile, T, q=q, n_per_class=n, rule=rule, make=make and not own)
           if make or profile.overrides else None)
     variant = not own or C is not None or solver != "libsvm"
-    return fit_cached(profile, f"{rule}_{temperature_tag(T)}", ds,
-                      {"rule": rule, "T": float(T), "q": float(q), "n": int(n)}, C=C, solver=solver, make=make,
+    name, params, n = _fluidity_spec(T, q, n, rule)
+    return fit_cached(profile, name, ds, params, C=C, solver=solver, make=make,
                       n_per_class=n, owner="07_appendix" if variant else OWNER)
 
 
 def all_classifiers(profile: Profile, make: bool = False) -> dict:
-    """``{T_train: classifier}``: softness at T_softness, fluidity at every fluidity T
-    (``make``: stage 04 only)."""
+    """``{T_train: classifier}``: softness at T_softness, fluidity at every fluidity T.
+    ``make`` (stage 04 only): train the missing ones and write their index
+    (:func:`write_index`)."""
     lab = profile.labels
-    out = {float(lab.softness_temperature): softness_classifier(profile, make=make)}
+    p_l = softness_p_l(profile)
+    out = {float(lab.softness_temperature): softness_classifier(profile, p_l, make=make)}
     for T in lab.fluidity_temperatures:
         out[float(T)] = fluidity_classifier(profile, T, make=make)
+    if make:
+        write_index(profile, p_l)
     return out

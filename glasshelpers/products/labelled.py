@@ -101,6 +101,15 @@ def set_file(profile: Profile, T: float, rule: str, n_per_class: int, *, p_l: fl
     return paths.labels_file(profile, rule, T, params_hash(params)[:10]), params
 
 
+def is_profile_set(profile: Profile, rule: str, q: float | None, n_per_class: int) -> bool:
+    """Whether a set of this rule, tail fraction and size is one of the profile's own, which
+    stage 03 makes (softness sets, and the fluidity rule at the profile's q and size); any
+    other is a variant of stage 07's controls."""
+    lab = profile.labels
+    return rule == "softness" or (rule == "fluidity" and float(q) == float(lab.fluidity_q)
+                                  and int(n_per_class) == int(lab.fluidity_per_class))
+
+
 def own_sets(profile: Profile, p_l: float) -> dict:
     """The profile's own labelled sets, which stage 03 makes: ``{name: (T, rule, n per class,
     keyword arguments of labelled_set)}``: softness training, the transfer test set and
@@ -109,7 +118,7 @@ def own_sets(profile: Profile, p_l: float) -> dict:
     out = {"softness": (lab.softness_temperature, "softness", lab.softness_per_class, {"p_l": p_l}),
            "test": (lab.test_temperature, "softness", lab.test_per_class, {"p_l": p_l, "seed": int(profile.seed) + 1})}
     for T in lab.fluidity_temperatures:
-        out[f"fluidity_T{float(T):.3f}"] = (T, "fluidity", lab.fluidity_per_class, {"q": lab.fluidity_q})
+        out[f"fluidity_{paths.temperature_tag(T)}"] = (T, "fluidity", lab.fluidity_per_class, {"q": lab.fluidity_q})
     return out
 
 
@@ -150,24 +159,21 @@ def labelled_set(profile: Profile, T: float, rule: str, n_per_class: int, *, p_l
         X = labelled_features(profile, T, s.particle, s.frame, traj=traj)
         return {"X": X, "y": np.asarray(s.label, dtype=np.int8), "particle": s.particle, "frame": s.frame}
 
-    own = rule == "softness" or (rule == "fluidity" and float(q) == float(lab.fluidity_q)
-                                 and int(n_per_class) == int(lab.fluidity_per_class))
-    owner = OWNER if own else "07_appendix"
+    owner = OWNER if is_profile_set(profile, rule, q, n_per_class) else "07_appendix"
     return make_or_read(path, params, compute, make=make, owner=owner, record=profile_record(profile),
                         what_if=bool(profile.overrides))
 
 
 def softness_training_set(profile: Profile, p_l: float, make: bool = False) -> dict:
     """The softness training set at T_softness (``make``: stage 03 only)."""
-    lab = profile.labels
-    return labelled_set(profile, lab.softness_temperature, "softness", lab.softness_per_class, p_l=p_l, make=make)
+    T, rule, n, kw = own_sets(profile, p_l)["softness"]
+    return labelled_set(profile, T, rule, n, make=make, **kw)
 
 
 def test_set(profile: Profile, p_l: float, make: bool = False) -> dict:
     """The balanced transfer test set at T = 0.47, same rule and p_l as softness (``make``: stage 03 only)."""
-    lab = profile.labels
-    return labelled_set(profile, lab.test_temperature, "softness", lab.test_per_class, p_l=p_l,
-                        seed=int(profile.seed) + 1, make=make)
+    T, rule, n, kw = own_sets(profile, p_l)["test"]
+    return labelled_set(profile, T, rule, n, make=make, **kw)
 
 
 def fluidity_training_set(profile: Profile, T: float, q: float | None = None, n_per_class: int | None = None,

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from glasshelpers.pipeline import integrity
-from glasshelpers.pipeline.cache import cached, load_arrays, save_arrays
+from glasshelpers.pipeline.cache import cached, load_arrays, read_meta, save_arrays
 from glasshelpers.pipeline.faults import describe
 from glasshelpers.pipeline.provenance import params_hash
 from glasshelpers.pipeline.runs import MissingDataError
@@ -80,8 +80,6 @@ def write_index(path, entries: dict, record: dict | None = None) -> Path:
 
 def read_index(path) -> dict:
     """``{name: (file path, sha256)}`` of an index written by :func:`write_index`."""
-    from glasshelpers.pipeline.cache import read_meta
-
     path = Path(path)
     d = load_arrays(path, read_meta(path)["params"])
     return {str(n): (path.parent / str(f), str(h)) for n, f, h in zip(d["name"], d["file"], d["sha256"])}

@@ -41,7 +41,8 @@ from glasshelpers.core.md.engines import check_engine, get_engine
 from glasshelpers.core.md.model import KASystem, random_configuration
 from glasshelpers.pipeline.runs import (MissingDataError, Run, seed_dir, seed_params, shelf_start,  # noqa: F401 (re-exported)
                                         temperature_dir, temperature_params, trajectory_path, uses_seed)
-from glasshelpers.pipeline.profiles import Profile, ProfileError, check_temperature, engine_threads, load_profile, seed_threads, steps_per_tau
+from glasshelpers.pipeline import paths
+from glasshelpers.pipeline.profiles import Profile, ProfileError, check_temperature, engine_threads, load_profile, seed_threads, steps_per_tau, temperature_tag
 from glasshelpers.pipeline.provenance import (StaleDataError, check_meta, code_version, params_hash, profile_record,
                          read_json, write_json)
 from glasshelpers.core.md.trajectory import (canonical_copy, make_frame, n_frames, read_configuration, read_thermo,
@@ -367,9 +368,6 @@ def equilibrium_note(profile: Profile, temperatures, use: str) -> str:
     """A sentence for a later stage's page: which of the runs it uses (``temperatures``, for
     ``use``, e.g. "the softness training set") were not shown to be equilibrated, read
     from the simulation summaries (``results/sim_<T>_summary.csv``). Empty when all were."""
-    from glasshelpers.pipeline import paths
-    from glasshelpers.pipeline.profiles import temperature_tag
-
     bad, unknown = [], []
     for T in sorted({float(t) for t in temperatures}):
         f = paths.result_file(profile, f"sim_{temperature_tag(T)}_summary")

@@ -33,12 +33,11 @@ from glasshelpers.stages.s04_fluid import fluid
 from glasshelpers.pipeline.parameters import check_parameters
 from glasshelpers.pipeline.results import save_figure, write_result
 from glasshelpers.book.display import use_reading_tables
-from glasshelpers.products.classifiers import all_classifiers, write_index
+from glasshelpers.products.classifiers import all_classifiers
 
 use_reading_tables()
 P = check_parameters("04_fluid_classification", profile, overrides)   # every parameter (and override) validated first
-clfs = all_classifiers(P, make=True)
-_ = write_index(P)                        # models/classifiers.npz: the product later stages depend on
+clfs = all_classifiers(P, make=True)      # and models/classifiers.npz, their index: what later stages depend on
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown
